@@ -1,0 +1,91 @@
+// Inference speed of the zoo's models on every backend present.
+//   node bin/run-ts.js bench/inference.ts [--mirror DIR] [--json]
+// Each backend runs in a child process of its own, because a process keeps one backend.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { BACKENDS, initBackend } from '../src-main/core/backend.ts';
+import { resnet50 } from '../src-main/core/models/resnet50.ts';
+import { loadModel } from '../src-main/core/zoo/load.ts';
+import { resolveStorage } from '../src-main/core/paths.ts';
+
+const here = fileURLToPath(import.meta.url);
+const args = process.argv.slice(2);
+const opt = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const mirrorDir = opt('--mirror') ?? path.resolve(path.dirname(here), '../../shared/models');
+
+interface Row { backend: string; model: string; weights: string; batch: number; msPerImage: number; runs: number }
+
+/** Median ms per image over runs that together take about `budgetMs`. */
+async function time(model: tf.LayersModel, batch: number, budgetMs: number): Promise<{ ms: number; runs: number }> {
+  const input = tf.randomUniform([batch, 224, 224, 3], -1, 1);
+  const once = async () => {
+    const t = performance.now();
+    const out = model.predict(input) as tf.Tensor;
+    await out.data();
+    out.dispose();
+    return performance.now() - t;
+  };
+  await once(); // warm-up: kernels and memory
+  const times = [await once()];
+  while (times.reduce((a, b) => a + b, 0) < budgetMs && times.length < 20) times.push(await once());
+  input.dispose();
+  times.sort((a, b) => a - b);
+  return { ms: times[Math.floor(times.length / 2)]! / batch, runs: times.length };
+}
+
+async function child(backend: string): Promise<void> {
+  await initBackend(backend);
+  const rows: Row[] = [];
+  const storage = resolveStorage({ mirrorDir });
+  const budget = backend === 'cpu' ? 20_000 : 8_000;
+  const { classifier } = await loadModel('mobilenet', { ...storage, offline: true });
+  for (const batch of [1, 8]) rows.push({ backend, model: 'mobilenet', weights: 'imagenet', batch, ...rename(await time(classifier.model, batch, budget)) });
+  classifier.dispose();
+  let weights = 'random (no ResNet50 .h5 here)';
+  let net: tf.LayersModel;
+  try {
+    net = (await loadModel('resnet50', { ...storage, offline: true })).classifier.model;
+    weights = 'imagenet';
+  } catch {
+    net = resnet50();
+  }
+  for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50', weights, batch, ...rename(await time(net, batch, budget)) });
+  net.dispose();
+  process.stdout.write(JSON.stringify(rows) + '\n');
+}
+
+function rename(t: { ms: number; runs: number }) {
+  return { msPerImage: Math.round(t.ms * 10) / 10, runs: t.runs };
+}
+
+function parent(): void {
+  const rows: Row[] = [];
+  for (const backend of BACKENDS) {
+    try {
+      const out = execFileSync(process.execPath, [path.resolve(here, '../../bin/run-ts.js'), here, '--child', backend, '--mirror', mirrorDir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      rows.push(...(JSON.parse(out.trim().split('\n').at(-1)!) as Row[]));
+    } catch (err) {
+      const text = (err as { stderr?: string }).stderr ?? String(err);
+      console.error(`${backend}: skipped (${text.split('\n').find((l) => /not available|error/i.test(l)) ?? text.split('\n')[0]})`);
+    }
+  }
+  if (args.includes('--json')) {
+    console.log(JSON.stringify(rows));
+    return;
+  }
+  console.log(`| backend | model | weights | batch | ms / image | runs |\n|---|---|---|---|---|---|`);
+  for (const r of rows) console.log(`| ${r.backend} | ${r.model} | ${r.weights} | ${r.batch} | ${r.msPerImage} | ${r.runs} |`);
+}
+
+const childBackend = opt('--child');
+if (childBackend) await child(childBackend);
+else parent();

@@ -1,0 +1,17 @@
+// Human-readable output for the terminal.
+import type { BackendReport } from '../core/backend.ts';
+import type { RecognizeResult } from '../service/recognition.ts';
+
+export function formatBackend(report: BackendReport): string {
+  const lines = [`Backend: ${report.backend}${report.requested ? ' (requested)' : ''}`];
+  for (const a of report.attempts) if (!a.ok) lines.push(`  skipped ${a.backend}: ${a.reason}`);
+  return lines.join('\n');
+}
+
+export function formatPrediction(result: RecognizeResult): string {
+  const width = Math.max(...result.top.map((p) => p.label.length), 5);
+  const rows = result.top.map(
+    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id} (#${p.index})`,
+  );
+  return [`${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]`, ...rows].join('\n');
+}

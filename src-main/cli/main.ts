@@ -1,0 +1,106 @@
+// classifier-studio: the command-line face of the same service the desktop app uses.
+import { Command, Option } from 'commander';
+import { BACKENDS } from '../core/backend.ts';
+import { RecognitionService } from '../service/recognition.ts';
+import { formatBackend, formatPrediction } from './format.ts';
+import { registerTraining } from './train.ts';
+
+interface CommonOptions {
+  backend?: string;
+  mirror?: string;
+  modelsDir?: string;
+  store?: string;
+  offline?: boolean;
+}
+
+function service(opts: CommonOptions): RecognitionService {
+  return new RecognitionService({
+    backend: opts.backend,
+    mirrorDir: opts.mirror,
+    cacheDir: opts.modelsDir,
+    storeDir: opts.store,
+    offline: opts.offline,
+    onDownload: (p) => {
+      if (!process.stderr.isTTY) return;
+      const pct = p.total ? ` ${((100 * p.received) / p.total).toFixed(0)}%` : '';
+      process.stderr.write(`\rdownloading ${p.file}${pct} (${(p.received / 1e6).toFixed(1)} MB)   `);
+    },
+  });
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--backend <name>', 'compute backend (default: best present; env CLASSIFIER_BACKEND)').choices([...BACKENDS, 'auto']))
+    .option('--mirror <dir>', 'offline mirror of model files (env CLASSIFIER_MIRROR)')
+    .option('--models-dir <dir>', 'model cache folder (env CLASSIFIER_CACHE; default: the app data folder)')
+    .option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE)')
+    .option('--offline', 'never download; use the cache and the mirror only');
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const program = new Command()
+  .name('classifier-studio')
+  .description('Recognize images with pretrained ImageNet models.')
+  .showHelpAfterError();
+
+withCommon(
+  program
+    .command('predict')
+    .description('top-k labels for each image')
+    .argument('<images...>', 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF)')
+    .option('-m, --model <model>', 'mobilenet, resnet50, a trained model\'s name, or the path of a model folder / .h5 file', 'mobilenet')
+    .option('--top <k>', 'how many labels', (v) => {
+      const k = Number(v);
+      if (!Number.isInteger(k) || k < 1) throw new Error('--top takes a whole number of at least 1');
+      return k;
+    }, 5)
+    .option('--json', 'one JSON object per line per image'),
+).action(async (images: string[], opts: CommonOptions & { model: string; top: number; json?: boolean }) => {
+  const svc = service(opts);
+  let failed = 0;
+  try {
+    const report = await svc.backend();
+    if (!opts.json) console.error(formatBackend(report));
+    for (const file of images) {
+      try {
+        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top });
+        const top = r.top.map(({ index, id, label, probability }) => ({ index, id, label, probability: Number(probability.toFixed(6)) }));
+        console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, backend: r.backend, ms: r.ms, top }) : formatPrediction(r));
+      } catch (err) {
+        failed++;
+        if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));
+        else console.error(`${file}: error: ${errorText(err)}`);
+      }
+    }
+  } finally {
+    svc.dispose();
+  }
+  process.exitCode = failed ? 1 : 0;
+});
+
+program
+  .command('models')
+  .description('list the models of the zoo')
+  .option('--json', 'as JSON')
+  .action((opts: { json?: boolean }) => {
+    const models = new RecognitionService().listModels();
+    if (opts.json) console.log(JSON.stringify(models));
+    else for (const m of models) console.log(`${m.id.padEnd(12)} ${m.name} — ${m.description} (${(m.parameters / 1e6).toFixed(1)}M parameters)`);
+  });
+
+withCommon(program.command('backend').description('show which compute backend is used and why').option('--json', 'as JSON')).action(
+  async (opts: CommonOptions & { json?: boolean }) => {
+    const report = await service(opts).backend();
+    console.log(opts.json ? JSON.stringify(report) : formatBackend(report));
+  },
+);
+
+registerTraining(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`error: ${errorText(err)}`);
+  process.exitCode = 2;
+});

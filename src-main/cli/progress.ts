@@ -1,0 +1,62 @@
+// Terminal rendering of training events: a one-line progress bar with ETA, an epoch table.
+import type { TrainEvent } from '../core/training/events.ts';
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}
+
+export function bar(done: number, total: number, width = 28): string {
+  const filled = total ? Math.round((done / total) * width) : 0;
+  return `[${'='.repeat(Math.max(0, filled - 1))}${filled ? '>' : ''}${'.'.repeat(width - filled)}]`;
+}
+
+const f4 = (v: number | undefined) => (v === undefined ? '     -' : v.toFixed(4));
+
+export function terminalPrinter(out: NodeJS.WriteStream = process.stderr, epochs = { total: 0 }): (e: TrainEvent) => void {
+  const tty = out.isTTY;
+  const clear = () => tty && out.write('\r\x1b[2K');
+  return (e) => {
+    switch (e.event) {
+      case 'start':
+        epochs.total = e.epochs;
+        out.write(`${e.network} on ${e.dataset} (${e.backend}): ${e.train} train, ${e.validation} validation, ${e.test} test; ${e.summary.totalParams.toLocaleString('en-US')} parameters\n`);
+        out.write('epoch   loss     acc      val_loss val_acc  lr        time\n');
+        break;
+      case 'dataset':
+        if (tty) out.write(`\r${e.stage} ${bar(e.done, e.total)} ${e.done}/${e.total}`);
+        if (e.done === e.total) clear();
+        break;
+      case 'batch':
+        if (tty) out.write(`\rEpoch ${e.epoch}/${epochs.total} ${bar(e.step, e.steps)} ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} ${e.samplesPerSec.toFixed(0)}/s ETA ${duration(e.etaEpoch)} (run ${duration(e.etaRun)})`);
+        break;
+      case 'epoch':
+        clear();
+        out.write(`${String(e.epoch).padStart(5)}   ${f4(e.loss)}   ${f4(e.accuracy)}   ${f4(e.val_loss)}   ${f4(e.val_accuracy)}   ${e.lr.toExponential(1).padEnd(8)}  ${e.seconds.toFixed(1)}s\n`);
+        break;
+      case 'checkpoint':
+        out.write(`        saved best so far (${e.monitor} ${e.value.toFixed(4)}) as "${e.model}"\n`);
+        break;
+      case 'lr':
+        out.write(`        learning rate reduced to ${e.lr.toExponential(2)}\n`);
+        break;
+      case 'early-stop':
+        out.write(`        early stopping after epoch ${e.epoch}; best epoch ${e.bestEpoch}\n`);
+        break;
+      case 'evaluation':
+        out.write(`test: accuracy ${e.evaluation.accuracy.toFixed(4)}, loss ${e.evaluation.loss.toFixed(4)} on ${e.evaluation.count} images\n`);
+        break;
+      case 'log':
+        out.write(`${e.message}\n`);
+        break;
+      case 'done':
+        clear();
+        out.write(e.cancelled ? `cancelled; ${e.model ? `best checkpoint kept as "${e.model}"` : 'no epoch had finished, nothing saved'}\n` : `done: model "${e.model}"\n`);
+        break;
+    }
+  };
+}

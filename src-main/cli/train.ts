@@ -1,0 +1,131 @@
+// classifier-studio train / eval / trained: the training half of the command line.
+import type { Command } from 'commander';
+import { initBackend } from '../core/backend.ts';
+import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
+import { loadDataset } from '../core/datasets/catalog.ts';
+import { resolveStorage } from '../core/paths.ts';
+import { ModelStore } from '../core/store/model-store.ts';
+import type { TrainConfigInput } from '../core/training/config.ts';
+import { evaluate } from '../core/training/evaluate.ts';
+import { makeLoss } from '../core/training/losses.ts';
+import { loadModel } from '../core/zoo/load.ts';
+import { startTraining } from '../service/training.ts';
+import { terminalPrinter } from './progress.ts';
+
+interface Storage {
+  backend?: string;
+  mirror?: string;
+  cache?: string;
+  store?: string;
+  offline?: boolean;
+}
+
+const num = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`"${v}" is not a number`);
+  return n;
+};
+
+function storageOf(o: Storage) {
+  return resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
+}
+
+function withStorage(cmd: Command): Command {
+  return cmd
+    .option('--backend <name>', 'compute backend (env CLASSIFIER_BACKEND)')
+    .option('--mirror <dir>', 'offline mirror of datasets and models (env CLASSIFIER_MIRROR)')
+    .option('--cache <dir>', 'download cache (env CLASSIFIER_CACHE)')
+    .option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE)')
+    .option('--offline', 'never download');
+}
+
+interface TrainOptions extends Storage {
+  dataset: string; model: string; epochs: number; batchSize: number; optimizer: string; lr?: number; momentum?: number; nesterov?: boolean;
+  loss: string; gamma?: number; validationSplit: number; earlyStoppingPatience?: number; monitor: string; reduceLr?: boolean; augment?: boolean;
+  dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; json?: boolean;
+}
+
+export function trainConfigFrom(o: TrainOptions): TrainConfigInput {
+  const optimizer = { name: o.optimizer, ...(o.lr !== undefined ? { learningRate: o.lr } : {}), ...(o.optimizer === 'sgd' ? { momentum: o.momentum ?? 0, nesterov: !!o.nesterov } : {}) };
+  return {
+    dataset: o.dataset, network: o.model, epochs: o.epochs, batchSize: o.batchSize,
+    optimizer: optimizer as TrainConfigInput['optimizer'],
+    loss: (o.loss === 'focal' ? { name: 'focal', gamma: o.gamma ?? 2 } : { name: o.loss }) as TrainConfigInput['loss'],
+    validationSplit: o.validationSplit,
+    earlyStopping: o.earlyStoppingPatience !== undefined ? { monitor: o.monitor as 'val_loss', patience: o.earlyStoppingPatience, restoreBestWeights: true } : undefined,
+    reduceLrOnPlateau: o.reduceLr ? { monitor: o.monitor as 'val_loss', patience: 2 } : undefined,
+    checkpointMonitor: o.monitor as 'val_loss',
+    augment: o.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: !/mnist/.test(o.dataset) } : undefined,
+    dropout: o.dropout, limit: o.limit, testLimit: o.testLimit, seed: o.seed, out: o.out,
+  };
+}
+
+export function registerTraining(program: Command): void {
+  withStorage(
+    program
+      .command('train')
+      .description('train a classic CNN; the best epoch is kept in the model store')
+      .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder of class sub-folders')
+      .requiredOption('--model <network>', 'lenet5, fashion-cnn, cifar-cnn or mnist-cnn')
+      .option('--epochs <n>', 'epochs', num, 20)
+      .option('--batch-size <n>', 'batch size', num, 32)
+      .option('--optimizer <name>', 'sgd, adam, rmsprop or adagrad', 'adam')
+      .option('--lr <rate>', 'learning rate (default: Keras default of the optimizer)', num)
+      .option('--momentum <m>', 'SGD momentum', num)
+      .option('--nesterov', 'SGD with Nesterov momentum')
+      .option('--loss <name>', 'sparse-categorical-crossentropy, categorical-crossentropy or focal', 'sparse-categorical-crossentropy')
+      .option('--gamma <g>', 'focal loss gamma', num)
+      .option('--validation-split <f>', 'fraction of the training data held out', num, 0.2)
+      .option('--early-stopping-patience <n>', 'stop after n epochs without improvement', num)
+      .option('--monitor <what>', 'val_loss, val_accuracy, loss or accuracy (checkpoint and callbacks)', 'val_loss')
+      .option('--reduce-lr', 'ReduceLROnPlateau (factor 0.1, patience 2)')
+      .option('--augment', 'random rotation, shifts, zoom (and flips for photos)')
+      .option('--dropout <rate>', 'override every dropout rate', num)
+      .option('--limit <n>', 'use the first n training images', num)
+      .option('--test-limit <n>', 'use the first n test images', num)
+      .option('--seed <n>', 'random seed', num, 1337)
+      .option('--out <name>', 'name in the model store')
+      .option('--json', 'one JSON object per line'),
+  ).action(async (o: TrainOptions) => {
+    const s = storageOf(o);
+    const print = o.json ? (e: { event: string }) => (e.event === 'batch' || e.event === 'dataset' ? undefined : console.log(JSON.stringify(e))) : terminalPrinter();
+    const run = startTraining(trainConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, print);
+    process.once('SIGINT', () => run.cancel());
+    const done = await run.done;
+    if (!done.model) process.exitCode = 1;
+  });
+
+  withStorage(
+    program
+      .command('eval')
+      .description('evaluate a trained model on a dataset\'s test images')
+      .requiredOption('--model <name>', 'a stored model name or a model folder')
+      .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder')
+      .option('--test-limit <n>', 'use the first n test images', num)
+      .option('--json', 'as JSON'),
+  ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; json?: boolean }) => {
+    const s = storageOf(o);
+    await initBackend(o.backend);
+    await ensureTrainable();
+    const { classifier } = await loadModel(o.model, { ...s, offline: o.offline });
+    const spec = classifier.spec;
+    const splits = await loadDataset(o.dataset, { ...s, offline: o.offline, testLimit: o.testLimit, imageSize: spec.inputSize, channels: spec.channels });
+    const set = splits.test ?? splits.train;
+    const ev = await evaluate(classifier.model, set, spec.preprocessing, makeLoss({ name: 'sparse-categorical-crossentropy' }));
+    if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count }));
+    else console.log(`accuracy ${ev.accuracy.toFixed(4)}, loss ${ev.loss.toFixed(4)} on ${ev.count} images`);
+  });
+
+  const trained = program.command('trained').description('the model store: list, rename, delete');
+  trained.command('list').option('--store <dir>').option('--json').action(async (o: Storage & { json?: boolean }) => {
+    const list = await new ModelStore(storageOf(o).storeDir).list();
+    if (o.json) console.log(JSON.stringify(list.map(({ history: _h, evaluation, ...m }) => ({ ...m, test_accuracy: evaluation?.accuracy }))));
+    else for (const m of list) console.log(`${m.name.padEnd(28)} ${m.network.padEnd(12)} ${m.status.padEnd(9)} ${m.evaluation ? `test acc ${m.evaluation.accuracy.toFixed(4)}` : ''}`);
+  });
+  trained.command('rename <from> <to>').option('--store <dir>').action(async (from: string, to: string, o: Storage) => {
+    await new ModelStore(storageOf(o).storeDir).rename(from, to);
+  });
+  trained.command('delete <name>').option('--store <dir>').action(async (name: string, o: Storage) => {
+    await new ModelStore(storageOf(o).storeDir).delete(name);
+  });
+}

@@ -1,0 +1,132 @@
+// One place decides which TensorFlow.js backend computes: the native ones when their
+// libraries are present, then wasm, then plain JavaScript. Everything else asks here.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+
+export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
+export type BackendId = (typeof BACKENDS)[number];
+
+export interface BackendAttempt {
+  backend: BackendId;
+  ok: boolean;
+  reason?: string;
+}
+
+export interface BackendReport {
+  backend: BackendId;
+  /** Every backend considered, in order, with why it was skipped. */
+  attempts: BackendAttempt[];
+  /** Set when the choice came from --backend or CLASSIFIER_BACKEND. */
+  requested?: BackendId;
+}
+
+const ALIASES: Record<string, BackendId> = {
+  gpu: 'tfjs-node-gpu',
+  'node-gpu': 'tfjs-node-gpu',
+  'tfjs-node-gpu': 'tfjs-node-gpu',
+  node: 'tfjs-node',
+  tensorflow: 'tfjs-node',
+  'tfjs-node': 'tfjs-node',
+  wasm: 'wasm',
+  cpu: 'cpu',
+};
+
+export function parseBackend(name: string): BackendId {
+  const id = ALIASES[name.trim().toLowerCase()];
+  if (!id) throw new Error(`Unknown backend "${name}". Choose one of: ${BACKENDS.join(', ')}.`);
+  return id;
+}
+
+const require = createRequire(import.meta.url);
+let current: Promise<BackendReport> | undefined;
+
+function message(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+function isMissingModule(err: unknown, name: string): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'MODULE_NOT_FOUND' && (e.message ?? '').includes(`'${name}'`);
+}
+
+async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | undefined> {
+  try {
+    // The native packages register a backend called "tensorflow" on the shared tfjs-core.
+    require(pkg);
+  } catch (err) {
+    return isMissingModule(err, pkg) ? `${pkg} is not installed` : `${pkg} failed to load: ${message(err)}`;
+  }
+  if (!(await tf.setBackend('tensorflow'))) return `${pkg} loaded but its backend did not initialise`;
+  return undefined;
+}
+
+/** The folder holding tfjs-backend-wasm's .wasm binaries, for setWasmPaths. */
+export function wasmDir(): string {
+  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+}
+
+async function tryWasm(): Promise<string | undefined> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(wasmDir() + path.sep);
+    if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialise';
+    return undefined;
+  } catch (err) {
+    return `wasm failed: ${message(err)}`;
+  }
+}
+
+async function tryBackend(id: BackendId): Promise<string | undefined> {
+  switch (id) {
+    case 'tfjs-node-gpu':
+      return tryNative('@tensorflow/tfjs-node-gpu');
+    case 'tfjs-node':
+      return tryNative('@tensorflow/tfjs-node');
+    case 'wasm':
+      return tryWasm();
+    case 'cpu':
+      return (await tf.setBackend('cpu')) ? undefined : 'the cpu backend did not initialise';
+  }
+}
+
+async function select(requested?: BackendId): Promise<BackendReport> {
+  const attempts: BackendAttempt[] = [];
+  const order = requested ? [requested] : [...BACKENDS];
+  for (const id of order) {
+    const reason = await tryBackend(id);
+    attempts.push(reason ? { backend: id, ok: false, reason } : { backend: id, ok: true });
+    if (!reason) {
+      await tf.ready();
+      return { backend: id, attempts, requested };
+    }
+  }
+  const why = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
+  throw new Error(requested ? `Backend ${requested} is not available (${why})` : `No TensorFlow.js backend works (${why})`);
+}
+
+/**
+ * Chooses the backend once per process. An explicit request (argument, then the
+ * CLASSIFIER_BACKEND variable) must succeed; otherwise the first that works wins.
+ */
+export function initBackend(request?: string): Promise<BackendReport> {
+  const name = request ?? process.env.CLASSIFIER_BACKEND;
+  const requested = name && name !== 'auto' ? parseBackend(name) : undefined;
+  if (current) {
+    return current.then((report) => {
+      if (requested && report.backend !== requested) {
+        throw new Error(`Backend ${report.backend} is already in use in this process; cannot switch to ${requested}.`);
+      }
+      return report;
+    });
+  }
+  current = select(requested);
+  current.catch(() => (current = undefined));
+  return current;
+}
+
+export function describeBackend(report: BackendReport): string {
+  const skipped = report.attempts.filter((a) => !a.ok).map((a) => `${a.backend} (${a.reason})`);
+  return skipped.length ? `${report.backend}; skipped: ${skipped.join('; ')}` : report.backend;
+}

@@ -1,0 +1,76 @@
+// A loaded model with everything needed to answer "what is this?" for a photo.
+import * as tf from '@tensorflow/tfjs';
+import { decodeImage, type DecodedImage } from './images/decode.ts';
+import { topK, type ClassLabel, type Prediction } from './labels.ts';
+import { preprocessBatch } from './models/preprocess.ts';
+import type { Preprocessing } from './zoo/catalog.ts';
+
+export interface ClassifierSpec {
+  id: string;
+  name: string;
+  inputSize: [height: number, width: number];
+  channels: 1 | 3;
+  preprocessing: Preprocessing;
+  /** 'area' suits models trained on tiny images (MNIST): it keeps thin strokes. */
+  resize: 'bilinear' | 'area';
+  /** MNIST-style models expect a light subject on a dark background. */
+  invertLightBackground: boolean;
+  labels: ClassLabel[];
+}
+
+export class Classifier {
+  constructor(
+    readonly spec: ClassifierSpec,
+    readonly model: tf.LayersModel,
+  ) {
+    const out = model.outputs[0]!.shape;
+    const classes = out[out.length - 1];
+    if (classes !== spec.labels.length) {
+      throw new Error(`Model ${spec.id} has ${classes} outputs but ${spec.labels.length} labels.`);
+    }
+  }
+
+  decode(input: string | Buffer, label?: string): Promise<DecodedImage> {
+    const [height, width] = this.spec.inputSize;
+    return decodeImage(input, {
+      width,
+      height,
+      channels: this.spec.channels,
+      resize: this.spec.resize,
+      invertLightBackground: this.spec.invertLightBackground,
+    }, label);
+  }
+
+  /** Class probabilities for a batch of images already decoded to the input size. */
+  async probabilities(images: readonly DecodedImage[]): Promise<Float32Array[]> {
+    const [height, width] = this.spec.inputSize;
+    const scores = tf.tidy(() => {
+      const x = preprocessBatch(images.map((i) => i.data), height, width, this.spec.channels, this.spec.preprocessing);
+      return this.model.predict(x) as tf.Tensor2D;
+    });
+    try {
+      const flat = (await scores.data()) as Float32Array;
+      const n = this.spec.labels.length;
+      return images.map((_, i) => flat.slice(i * n, (i + 1) * n));
+    } finally {
+      scores.dispose();
+    }
+  }
+
+  async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {
+    const probs = await this.probabilities(images);
+    return probs.map((p) => topK(p, this.spec.labels, k));
+  }
+
+  /** Runs one batch of zeros so the first real image does not pay for kernel set-up. */
+  warmUp(): void {
+    const [h, w] = this.spec.inputSize;
+    tf.tidy(() => {
+      (this.model.predict(tf.zeros([1, h, w, this.spec.channels])) as tf.Tensor).dataSync();
+    });
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

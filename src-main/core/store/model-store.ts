@@ -1,0 +1,140 @@
+// Trained models on disk: one folder each, holding the TensorFlow.js model (model.json,
+// weights.bin) and classifier-studio.json with what is needed to use it and its story.
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Preprocessing } from '../zoo/catalog.ts';
+import type { EpochRecord, Evaluation } from '../training/events.ts';
+import { recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
+
+export const META_FILE = 'classifier-studio.json';
+
+export interface StoredModelMeta {
+  name: string;
+  network: string;
+  labels: string[];
+  inputSize: [number, number];
+  channels: 1 | 3;
+  preprocessing: Preprocessing;
+  resize: 'bilinear' | 'area';
+  invertLightBackground: boolean;
+  dataset: Record<string, unknown>;
+  history: EpochRecord[];
+  bestEpoch?: number;
+  evaluation?: Omit<Evaluation, 'misclassified'> & { misclassified?: Evaluation['misclassified'] };
+  status: 'training' | 'complete' | 'cancelled';
+  config?: unknown;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u;
+
+export function checkName(name: string): string {
+  if (!NAME.test(name) || name.includes('..')) {
+    throw new Error(`"${name}" cannot be a model name: use letters, digits, spaces, dots, dashes or underscores (at most 128).`);
+  }
+  return name;
+}
+
+/** The files of a TensorFlow.js layers model, as tfjs would write them, in memory. */
+async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
+  let files: { 'model.json': string; 'weights.bin': Uint8Array } | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const weights = new Uint8Array(a.weightData ? tf.io.CompositeArrayBuffer.join(a.weightData) : new ArrayBuffer(0));
+      const json = {
+        modelTopology: a.modelTopology,
+        format: 'layers-model',
+        generatedBy: a.generatedBy,
+        convertedBy: a.convertedBy ?? null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+      };
+      files = { 'model.json': JSON.stringify(json), 'weights.bin': weights };
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+  );
+  return files!;
+}
+
+export class ModelStore {
+  constructor(readonly dir: string) {}
+
+  folderOf(name: string): string {
+    return path.join(this.dir, checkName(name));
+  }
+
+  async list(): Promise<StoredModelMeta[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    for (const n of names) if (/\.old-[0-9a-f]{8}$/.test(n)) await recoverFolder(path.join(this.dir, n.replace(/\.old-[0-9a-f]{8}$/, '')), names);
+    const metas: StoredModelMeta[] = [];
+    for (const n of await readdir(this.dir)) {
+      if (n.includes('.tmp-') || n.includes('.old-')) continue;
+      const meta = await this.get(n).catch(() => undefined);
+      if (meta) metas.push(meta);
+    }
+    return metas.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  }
+
+  async has(name: string): Promise<boolean> {
+    try {
+      return NAME.test(name) && (await stat(path.join(this.folderOf(name), META_FILE))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async get(name: string): Promise<StoredModelMeta> {
+    const file = path.join(this.folderOf(name), META_FILE);
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as StoredModelMeta;
+    } catch (err) {
+      throw new Error(`No stored model "${name}" (${(err as Error).message})`);
+    }
+  }
+
+  /** Model and description replace the old folder in one step. */
+  async save(model: tf.LayersModel, meta: StoredModelMeta): Promise<void> {
+    const files = await modelFiles(model);
+    await replaceFolder(this.folderOf(meta.name), { ...files, [META_FILE]: JSON.stringify(meta, null, 1) });
+  }
+
+  async updateMeta(name: string, patch: Partial<StoredModelMeta>): Promise<StoredModelMeta> {
+    const meta = { ...(await this.get(name)), ...patch, name, updatedAt: new Date().toISOString() };
+    await writeFileAtomic(path.join(this.folderOf(name), META_FILE), JSON.stringify(meta, null, 1));
+    return meta;
+  }
+
+  /** A name not yet used: base, base-2, base-3, ... */
+  async freeName(base: string): Promise<string> {
+    const clean = base.replace(/[^\p{L}\p{N} ._-]/gu, '-').slice(0, 100) || 'model';
+    for (let i = 1; ; i++) {
+      const name = i === 1 ? clean : `${clean}-${i}`;
+      if (!(await this.has(name))) {
+        try {
+          await stat(this.folderOf(name));
+        } catch {
+          return name;
+        }
+      }
+    }
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    checkName(to);
+    if (await this.has(to)) throw new Error(`A model called "${to}" already exists.`);
+    await this.get(from);
+    await rename(this.folderOf(from), this.folderOf(to));
+    await this.updateMeta(to, { name: to });
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.get(name);
+    await rm(this.folderOf(name), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,36 @@
+// What a training run tells its caller, as it happens. Plain data: it crosses threads and IPC.
+import type { ModelSummary } from '../models/summary.ts';
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  lr: number;
+  seconds: number;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  count: number;
+  classNames: string[];
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  perClass: { className: string; precision: number; recall: number; support: number }[];
+  /** The most confident mistakes first. */
+  misclassified: { index: number; file?: string; trueLabel: number; predicted: number; confidence: number }[];
+}
+
+export type TrainEvent =
+  | { event: 'start'; network: string; dataset: string; backend: string; train: number; validation: number; test: number; epochs: number; batchSize: number; stepsPerEpoch: number; summary: ModelSummary; classNames: string[] }
+  | { event: 'dataset'; stage: string; done: number; total: number }
+  | { event: 'batch'; epoch: number; step: number; steps: number; loss: number; accuracy: number; samplesPerSec: number; etaEpoch: number; etaRun: number }
+  | ({ event: 'epoch' } & EpochRecord)
+  | { event: 'checkpoint'; epoch: number; monitor: string; value: number; model: string }
+  | { event: 'lr'; epoch: number; lr: number }
+  | { event: 'early-stop'; epoch: number; bestEpoch: number }
+  | { event: 'evaluation'; evaluation: Evaluation }
+  | { event: 'log'; message: string }
+  | { event: 'done'; model?: string; cancelled: boolean; stoppedEarly: boolean; bestEpoch?: number; test_accuracy?: number; test_loss?: number; history: EpochRecord[] };

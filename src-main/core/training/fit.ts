@@ -1,0 +1,201 @@
+// The training loop: Keras model.fit with its callbacks, over uint8 batches that are turned
+// into tensors one batch at a time, with progress as events and cancel at any batch.
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
+import type { ImageSet } from '../datasets/types.ts';
+import type { Preprocessing } from '../zoo/catalog.ts';
+import { preprocessBatch } from '../models/preprocess.ts';
+import { augmentBatch, isIdentity } from './augment.ts';
+import type { Monitor, TrainConfig } from './config.ts';
+import type { EpochRecord, TrainEvent } from './events.ts';
+import { accuracy, makeLoss, type LossFn } from './losses.ts';
+import { getLearningRate, makeOptimizer, setLearningRate } from './optimizers.ts';
+import { mulberry32, shuffled } from './random.ts';
+
+export interface FitHooks {
+  emit(e: TrainEvent): void;
+  signal?: AbortSignal;
+  /** Called when the monitored value improves; saves the model as the run's best. */
+  checkpoint?(model: tf.LayersModel, history: EpochRecord[], epoch: number): Promise<string>;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  bestEpoch?: number;
+  checkpoint?: string;
+  cancelled: boolean;
+  stoppedEarly: boolean;
+}
+
+const BATCH_EVENT_INTERVAL_MS = 200;
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Float input for a batch: uint8 until here, then one tensor. */
+export function batchTensor(x: Uint8Array, count: number, set: ImageSet, preprocessing: Preprocessing): tf.Tensor4D {
+  const [h, w, c] = set.imageShape;
+  const size = h * w * c;
+  const images = Array.from({ length: count }, (_, i) => x.subarray(i * size, (i + 1) * size));
+  return preprocessBatch(images, h, w, c as 1 | 3, preprocessing);
+}
+
+function better(monitor: Monitor, value: number, best: number, minDelta: number): boolean {
+  return monitor.endsWith('accuracy') ? value > best + minDelta : value < best - minDelta;
+}
+
+function valueOf(rec: EpochRecord, monitor: Monitor): number | undefined {
+  return rec[monitor];
+}
+
+/** Loss and accuracy of a model over a set, in batches, without training behaviour. */
+export async function measure(model: tf.LayersModel, set: ImageSet, preprocessing: Preprocessing, loss: LossFn, batchSize = 256, signal?: AbortSignal): Promise<{ loss: number; accuracy: number; count: number }> {
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  for (let start = 0; start < set.size; start += batchSize) {
+    if (signal?.aborted) break;
+    const idx = Array.from({ length: Math.min(batchSize, set.size - start) }, (_, i) => start + i);
+    const batch = await set.read(idx);
+    const n = batch.indices.length;
+    if (!n) continue;
+    const [l, a] = tf.tidy(() => {
+      const pred = model.predict(batchTensor(batch.x, n, set, preprocessing)) as tf.Tensor2D;
+      const y = tf.tensor1d(batch.y, 'int32');
+      return [loss(y, pred).mul(n), accuracy(y, pred).mul(n)];
+    });
+    lossSum += (await l.data())[0]!;
+    correct += (await a.data())[0]!;
+    tf.dispose([l, a]);
+    count += n;
+    await nextTick();
+  }
+  return { loss: count ? lossSum / count : NaN, accuracy: count ? correct / count : NaN, count };
+}
+
+export async function fit(model: tf.LayersModel, train: ImageSet, validation: ImageSet | undefined, cfg: TrainConfig, preprocessing: Preprocessing, hooks: FitHooks): Promise<FitResult> {
+  const optimizer = makeOptimizer(cfg.optimizer);
+  const lossFn = makeLoss(cfg.loss);
+  const random = mulberry32(cfg.seed);
+  const augment = isIdentity(cfg.augment) ? undefined : cfg.augment;
+  const vars = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+  const steps = Math.ceil(train.size / cfg.batchSize);
+  const monitorOf = (m: Monitor): Monitor => (validation || !m.startsWith('val_') ? m : (m.slice(4) as Monitor));
+  const ckptMonitor = monitorOf(cfg.checkpointMonitor);
+  const history: EpochRecord[] = [];
+  let best: { value: number; epoch: number; weights: tf.Tensor[] } | undefined;
+  let checkpoint: string | undefined;
+  let stoppedEarly = false;
+  let cancelled = false;
+  let esWait = 0;
+  let esBest: number | undefined;
+  let lrWait = 0;
+  let lrBest: number | undefined;
+
+  try {
+    for (let epoch = 1; epoch <= cfg.epochs && !cancelled && !stoppedEarly; epoch++) {
+      const epochStart = performance.now();
+      const order = shuffled(train.size, random);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lastEvent = 0;
+      let pending = train.read(order.slice(0, cfg.batchSize));
+      for (let step = 0; step < steps; step++) {
+        if (hooks.signal?.aborted) {
+          cancelled = true;
+          break;
+        }
+        const batch = await pending;
+        // Read the next batch while this one trains: decoding runs off the JS thread.
+        if (step + 1 < steps) pending = train.read(order.slice((step + 1) * cfg.batchSize, (step + 2) * cfg.batchSize));
+        const n = batch.indices.length;
+        if (!n) continue;
+        const [cost, acc] = tf.tidy(() => {
+          let x = batchTensor(batch.x, n, train, preprocessing);
+          if (augment) x = augmentBatch(x, augment, random);
+          const y = tf.tensor1d(batch.y, 'int32');
+          let accT: tf.Scalar | undefined;
+          const c = optimizer.minimize(() => {
+            const pred = model.apply(x, { training: true }) as tf.Tensor2D;
+            accT = tf.keep(accuracy(y, pred));
+            return lossFn(y, pred);
+          }, true, vars)!;
+          return [c, accT!];
+        });
+        const l = (await cost.data())[0]!;
+        const a = (await acc.data())[0]!;
+        tf.dispose([cost, acc]);
+        lossSum += l * n;
+        correct += a * n;
+        seen += n;
+        const now = performance.now();
+        if (now - lastEvent > BATCH_EVENT_INTERVAL_MS || step === steps - 1) {
+          lastEvent = now;
+          const perStep = (now - epochStart) / (step + 1);
+          const epochLeft = perStep * (steps - step - 1);
+          hooks.emit({
+            event: 'batch', epoch, step: step + 1, steps, loss: lossSum / seen, accuracy: correct / seen,
+            samplesPerSec: (seen / (now - epochStart)) * 1000,
+            etaEpoch: epochLeft / 1000,
+            etaRun: (epochLeft + perStep * steps * (cfg.epochs - epoch) + (validation ? perStep * steps * 0.1 * (cfg.epochs - epoch) : 0)) / 1000,
+          });
+        }
+        // Let messages (cancel) in between steps.
+        await nextTick();
+      }
+      if (cancelled) break;
+      const rec: EpochRecord = { epoch, loss: lossSum / seen, accuracy: correct / seen, lr: getLearningRate(optimizer), seconds: 0 };
+      if (validation) {
+        const v = await measure(model, validation, preprocessing, lossFn, 256, hooks.signal);
+        rec.val_loss = v.loss;
+        rec.val_accuracy = v.accuracy;
+      }
+      rec.seconds = (performance.now() - epochStart) / 1000;
+      history.push(rec);
+      hooks.emit({ event: 'epoch', ...rec });
+
+      const value = valueOf(rec, ckptMonitor);
+      if (value !== undefined && Number.isFinite(value) && (!best || better(ckptMonitor, value, best.value, 0))) {
+        best?.weights.forEach((w) => w.dispose());
+        best = { value, epoch, weights: model.getWeights().map((w) => w.clone()) };
+        if (hooks.checkpoint) {
+          checkpoint = await hooks.checkpoint(model, history, epoch);
+          hooks.emit({ event: 'checkpoint', epoch, monitor: ckptMonitor, value, model: checkpoint });
+        }
+      }
+      if (cfg.earlyStopping) {
+        const m = monitorOf(cfg.earlyStopping.monitor);
+        const v = valueOf(rec, m)!;
+        if (esBest === undefined || better(m, v, esBest, cfg.earlyStopping.minDelta)) {
+          esBest = v;
+          esWait = 0;
+        } else if (++esWait > cfg.earlyStopping.patience) {
+          stoppedEarly = true;
+          hooks.emit({ event: 'early-stop', epoch, bestEpoch: best?.epoch ?? epoch });
+        }
+      }
+      if (cfg.reduceLrOnPlateau) {
+        const r = cfg.reduceLrOnPlateau;
+        const m = monitorOf(r.monitor);
+        const v = valueOf(rec, m)!;
+        if (lrBest === undefined || better(m, v, lrBest, r.minDelta)) {
+          lrBest = v;
+          lrWait = 0;
+        } else if (++lrWait > r.patience) {
+          const lr = Math.max(r.minLr, getLearningRate(optimizer) * r.factor);
+          if (lr < getLearningRate(optimizer)) {
+            setLearningRate(optimizer, lr);
+            hooks.emit({ event: 'lr', epoch, lr });
+          }
+          lrWait = 0;
+        }
+      }
+    }
+    // The model leaves fit() with its best weights, as EarlyStopping(restore_best_weights)
+    // and a save-best checkpoint would leave it.
+    if (best && (cfg.earlyStopping?.restoreBestWeights ?? true)) model.setWeights(best.weights);
+  } finally {
+    best?.weights.forEach((w) => w.dispose());
+    optimizer.dispose();
+  }
+  return { history, bestEpoch: best?.epoch, checkpoint, cancelled, stoppedEarly };
+}

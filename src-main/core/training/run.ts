@@ -1,0 +1,115 @@
+// One training run from settings to a stored, evaluated model: the code the training worker
+// runs, and that tests may run directly.
+import path from 'node:path';
+import { initBackend } from '../backend.ts';
+import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
+import { loadDataset } from '../datasets/catalog.ts';
+import { splitValidation } from '../datasets/types.ts';
+import { isNetworkId, NETWORKS } from '../models/classic.ts';
+import { summarize } from '../models/summary.ts';
+import { ModelStore, type StoredModelMeta } from '../store/model-store.ts';
+import { parseTrainConfig, type TrainConfigInput } from './config.ts';
+import { evaluate } from './evaluate.ts';
+import type { TrainEvent } from './events.ts';
+import { fit } from './fit.ts';
+import { makeLoss } from './losses.ts';
+
+export interface RunEnvironment {
+  cacheDir: string;
+  mirrorDir?: string;
+  storeDir: string;
+  backend?: string;
+  offline?: boolean;
+}
+
+const BUILT_IN = new Set(['mnist', 'fashion-mnist', 'cifar10']);
+/** Datasets of light strokes on black: photos given to their models are inverted if light. */
+const DARK_BACKGROUND = new Set(['mnist', 'fashion-mnist']);
+
+export async function runTraining(input: TrainConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
+  const cfg = parseTrainConfig(input);
+  if (!isNetworkId(cfg.network)) throw new Error(`Unknown network "${cfg.network}". Choose one of ${Object.keys(NETWORKS).join(', ')}.`);
+  const report = await initBackend(env.backend);
+  await ensureTrainable();
+  const network = NETWORKS[cfg.network];
+  const builtIn = BUILT_IN.has(cfg.dataset);
+  const [h, w, c] = network.inputShape;
+  const splits = await loadDataset(cfg.dataset, {
+    cacheDir: env.cacheDir,
+    mirrorDir: env.mirrorDir,
+    offline: env.offline,
+    limit: cfg.limit,
+    testLimit: cfg.testLimit,
+    imageSize: [h, w],
+    channels: c as 1 | 3,
+    onProgress: (stage, done, total) => emit({ event: 'dataset', stage, done, total }),
+  });
+  for (const s of splits.train.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
+  let { train, validation } = splits;
+  if (!validation && cfg.validationSplit > 0) {
+    ({ train, validation } = splitValidation(train, cfg.validationSplit, builtIn ? undefined : cfg.seed));
+  }
+  const test = splits.test;
+  const classNames = train.classNames;
+  if (classNames.length < 2) throw new Error(`The dataset ${cfg.dataset} has ${classNames.length} class; training needs at least 2.`);
+
+  const model = network.build({ inputShape: train.imageShape, classes: classNames.length, dropout: cfg.dropout });
+  const store = new ModelStore(env.storeDir);
+  const name = cfg.out ?? (await store.freeName(`${cfg.network}-${builtIn ? cfg.dataset : path.basename(path.resolve(cfg.dataset))}`));
+  const now = new Date().toISOString();
+  const meta: StoredModelMeta = {
+    name,
+    network: cfg.network,
+    labels: classNames,
+    inputSize: [train.imageShape[0], train.imageShape[1]],
+    channels: train.imageShape[2] as 1 | 3,
+    preprocessing: 'scale01',
+    resize: train.imageShape[0] <= 64 ? 'area' : 'bilinear',
+    invertLightBackground: DARK_BACKGROUND.has(cfg.dataset),
+    dataset: { ...train.description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
+    history: [],
+    status: 'training',
+    config: cfg,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const stepsPerEpoch = Math.ceil(train.size / cfg.batchSize);
+  emit({
+    event: 'start', network: cfg.network, dataset: cfg.dataset, backend: report.backend, train: train.size, validation: validation?.size ?? 0,
+    test: test?.size ?? 0, epochs: cfg.epochs, batchSize: cfg.batchSize, stepsPerEpoch, summary: summarize(model), classNames,
+  });
+
+  try {
+    const result = await fit(model, train, validation, cfg, meta.preprocessing, {
+      emit,
+      signal,
+      checkpoint: async (m, history, epoch) => {
+        await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() });
+        return name;
+      },
+    });
+    const saved = result.checkpoint !== undefined;
+    let evaluation;
+    if (test && saved && !result.cancelled) {
+      evaluation = await evaluate(model, test, meta.preprocessing, makeLoss(cfg.loss), { signal });
+      emit({ event: 'evaluation', evaluation });
+    }
+    if (saved) {
+      await store.updateMeta(name, { history: result.history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
+    }
+    const done: Extract<TrainEvent, { event: 'done' }> = {
+      event: 'done',
+      model: saved ? name : undefined,
+      cancelled: result.cancelled,
+      stoppedEarly: result.stoppedEarly,
+      bestEpoch: result.bestEpoch,
+      test_accuracy: evaluation?.accuracy,
+      test_loss: evaluation?.loss,
+      history: result.history,
+    };
+    emit(done);
+    return done;
+  } finally {
+    model.dispose();
+  }
+}

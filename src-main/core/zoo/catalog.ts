@@ -1,0 +1,81 @@
+// The model catalogue in resources/models.json drives the zoo: where each file comes from,
+// how to check it, and how to feed the model.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const CatalogFile = z.object({
+  path: z.string().min(1),
+  url: z.string().url().optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  size: z.number().int().positive().optional(),
+});
+export type CatalogFile = z.infer<typeof CatalogFile>;
+
+export const Preprocessing = z.enum(['tf', 'caffe', 'scale01', 'none']);
+export type Preprocessing = z.infer<typeof Preprocessing>;
+
+const ModelEntry = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  speed: z.string(),
+  format: z.enum(['tfjs-layers', 'keras-h5-weights']),
+  architecture: z.string().optional(),
+  entry: z.string(),
+  baseUrl: z.string().url(),
+  files: z.array(CatalogFile).min(1),
+  alternatives: z.array(z.object({ format: z.literal('tfjs-layers'), entry: z.string() })).default([]),
+  inputSize: z.tuple([z.number().int(), z.number().int()]),
+  channels: z.union([z.literal(1), z.literal(3)]),
+  preprocessing: Preprocessing,
+  labels: z.string(),
+  classes: z.number().int(),
+  parameters: z.number().int(),
+  license: z.string(),
+});
+export type ModelEntry = z.infer<typeof ModelEntry>;
+
+const Catalog = z.object({
+  labels: z.record(z.string(), CatalogFile.extend({ url: z.string().url(), license: z.string() })),
+  models: z.array(ModelEntry),
+});
+export type Catalog = z.infer<typeof Catalog>;
+
+/** resources/ sits two folders above this file in the source tree and in the build. */
+export function resourcesDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../../..', '../..', '..']) {
+    const dir = path.resolve(here, up, 'resources');
+    try {
+      readFileSync(path.join(dir, 'models.json'));
+      return dir;
+    } catch {
+      /* try the next level */
+    }
+  }
+  throw new Error(`resources/models.json not found above ${here}`);
+}
+
+let cached: Catalog | undefined;
+
+export function loadCatalog(): Catalog {
+  if (!cached) {
+    const file = path.join(resourcesDir(), 'models.json');
+    cached = Catalog.parse(JSON.parse(readFileSync(file, 'utf8')));
+  }
+  return cached;
+}
+
+export function findModel(id: string): ModelEntry | undefined {
+  return loadCatalog().models.find((m) => m.id === id);
+}
+
+/** The official URL of a catalogue file: its own, or the model's base URL plus its path. */
+export function fileUrl(file: CatalogFile, baseUrl?: string): string {
+  if (file.url) return file.url;
+  if (!baseUrl) throw new Error(`No URL known for ${file.path}`);
+  return new URL(file.path, baseUrl).toString();
+}

@@ -1,0 +1,161 @@
+// Builds a ready Classifier from a zoo id ('mobilenet', 'resnet50') or a path on disk.
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { Classifier, type ClassifierSpec } from '../classifier.ts';
+import { namedLabels, readClassIndex, type ClassLabel } from '../labels.ts';
+import { loadKerasWeights } from '../models/keras-h5.ts';
+import { loadLayersModelFromDir } from '../models/layers-io.ts';
+import { resnet50 } from '../models/resnet50.ts';
+import { META_FILE, ModelStore } from '../store/model-store.ts';
+import { findModel, loadCatalog, Preprocessing, type ModelEntry } from './catalog.ts';
+import { locateFile, locateFiles, type FileSources } from './files.ts';
+
+export interface LoadedModel {
+  classifier: Classifier;
+  /** Where the weights came from, for logs and the UI. */
+  source: string;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function imagenetLabels(sources: FileSources): Promise<ClassLabel[]> {
+  const entry = loadCatalog().labels.imagenet!;
+  return readClassIndex(await locateFile(entry, sources));
+}
+
+function specOf(entry: ModelEntry, labels: ClassLabel[]): ClassifierSpec {
+  return {
+    id: entry.id,
+    name: entry.name,
+    inputSize: entry.inputSize,
+    channels: entry.channels,
+    preprocessing: entry.preprocessing,
+    resize: 'bilinear',
+    invertLightBackground: false,
+    labels,
+  };
+}
+
+/** A converted TensorFlow.js folder of the same network, if the user put one in the cache or mirror. */
+async function findAlternative(entry: ModelEntry, sources: FileSources): Promise<string | undefined> {
+  for (const alt of entry.alternatives) {
+    for (const root of [sources.cacheDir, sources.mirrorDir]) {
+      if (root && (await isFile(path.join(root, alt.entry)))) return path.dirname(path.join(root, alt.entry));
+    }
+  }
+  return undefined;
+}
+
+async function buildFromH5(architecture: string | undefined, file: string): Promise<tf.LayersModel> {
+  if (architecture !== 'resnet50') throw new Error(`${file}: weights-only .h5 files are supported for ResNet50 only.`);
+  const model = resnet50();
+  try {
+    await loadKerasWeights(model, file);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<LoadedModel> {
+  const labels = await imagenetLabels(sources);
+  const alternative = await findAlternative(entry, sources);
+  if (alternative) {
+    return { classifier: new Classifier(specOf(entry, labels), await loadLayersModelFromDir(alternative)), source: alternative };
+  }
+  const located = await locateFiles(entry.files, sources, entry.baseUrl);
+  const entryPath = path.join(located.root, entry.entry);
+  const model =
+    entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath);
+  return { classifier: new Classifier(specOf(entry, labels), model), source: `${located.source}: ${entryPath}` };
+}
+
+interface FolderMetadata {
+  name?: string;
+  labels?: string[] | 'imagenet';
+  preprocessing?: Preprocessing;
+  inputSize?: [number, number];
+  channels?: 1 | 3;
+  resize?: 'bilinear' | 'area';
+  invertLightBackground?: boolean;
+}
+
+async function readMetadata(dir: string): Promise<FolderMetadata> {
+  for (const name of [META_FILE, 'metadata.json']) {
+    const file = path.join(dir, name);
+    if (await isFile(file)) {
+      try {
+        return JSON.parse(await readFile(file, 'utf8')) as FolderMetadata;
+      } catch (err) {
+        throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+      }
+    }
+  }
+  return {};
+}
+
+/**
+ * A TensorFlow.js layers folder (model.json) or a Keras ResNet50 weights file. A folder may
+ * describe itself in classifier-studio.json (or the metadata.json published beside tfjs
+ * models); what it leaves out is inferred from the network.
+ */
+async function loadPathModel(target: string, sources: FileSources): Promise<LoadedModel> {
+  const resolved = path.resolve(target);
+  if (/\.h5$/i.test(resolved)) {
+    const entry = findModel('resnet50')!;
+    const model = await buildFromH5('resnet50', resolved);
+    const spec = { ...specOf(entry, await imagenetLabels(sources)), id: resolved, name: `ResNet50 (${path.basename(resolved)})` };
+    return { classifier: new Classifier(spec, model), source: resolved };
+  }
+  const dir = (await isFile(resolved)) ? path.dirname(resolved) : resolved;
+  const model = await loadLayersModelFromDir(dir);
+  const meta = await readMetadata(dir);
+  const inShape = model.inputs[0]!.shape;
+  const outShape = model.outputs[0]!.shape;
+  const classes = outShape[outShape.length - 1] ?? 0;
+  const imagenet = meta.labels === 'imagenet' || (Array.isArray(meta.labels) ? false : classes === 1000);
+  const labels = imagenet
+    ? await imagenetLabels(sources)
+    : namedLabels(Array.isArray(meta.labels) ? meta.labels : Array.from({ length: classes }, (_, i) => `class ${i}`));
+  const spec: ClassifierSpec = {
+    id: resolved,
+    name: meta.name ?? model.name ?? path.basename(dir),
+    inputSize: meta.inputSize ?? [inShape[1] ?? 224, inShape[2] ?? 224],
+    channels: meta.channels ?? (inShape[3] === 1 ? 1 : 3),
+    preprocessing: Preprocessing.parse(meta.preprocessing ?? (/resnet/i.test(model.name) ? 'caffe' : 'tf')),
+    resize: meta.resize ?? 'bilinear',
+    invertLightBackground: meta.invertLightBackground ?? false,
+    labels,
+  };
+  try {
+    return { classifier: new Classifier(spec, model), source: dir };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
+export function isPathLike(spec: string): boolean {
+  return spec.includes('/') || spec.includes('\\') || spec.startsWith('.') || /\.(h5|json)$/i.test(spec);
+}
+
+/** A zoo id, then a model of the store (trained here), then a path. */
+export async function loadModel(spec: string, sources: FileSources & { storeDir?: string }): Promise<LoadedModel> {
+  const entry = findModel(spec);
+  if (entry) return loadZooModel(entry, sources);
+  if (sources.storeDir) {
+    const store = new ModelStore(sources.storeDir);
+    if (await store.has(spec)) return loadPathModel(store.folderOf(spec), sources);
+  }
+  if (isPathLike(spec)) return loadPathModel(spec, sources);
+  const known = loadCatalog().models.map((m) => m.id);
+  throw new Error(`Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder or .h5 file.`);
+}

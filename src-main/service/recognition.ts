@@ -1,0 +1,121 @@
+// The one typed API that the IPC layer and the CLI both call.
+import { performance } from 'node:perf_hooks';
+import path from 'node:path';
+import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
+import type { Classifier } from '../core/classifier.ts';
+import type { Prediction } from '../core/labels.ts';
+import { loadCatalog } from '../core/zoo/catalog.ts';
+import type { DownloadProgress } from '../core/zoo/files.ts';
+import { loadModel, isPathLike } from '../core/zoo/load.ts';
+import { resolveStorage, type StorageSettings } from '../core/paths.ts';
+
+export interface ServiceOptions {
+  cacheDir?: string;
+  mirrorDir?: string;
+  storeDir?: string;
+  /** A backend name, or undefined for the best present (CLASSIFIER_BACKEND is honoured). */
+  backend?: string;
+  offline?: boolean;
+  fetch?: typeof fetch;
+  onDownload?: (p: DownloadProgress) => void;
+  log?: (line: string) => void;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  description: string;
+  speed: string;
+  classes: number;
+  inputSize: [number, number];
+  parameters: number;
+}
+
+export type ImageInput = string | { data: Uint8Array; name: string };
+
+export interface RecognizeRequest {
+  image: ImageInput;
+  model: string;
+  topK?: number;
+}
+
+export interface RecognizeResult {
+  file: string;
+  model: string;
+  backend: BackendId;
+  /** Milliseconds from the request to the answer, model loading included on the first call. */
+  ms: number;
+  timings: { load: number; decode: number; inference: number };
+  top: Prediction[];
+}
+
+export class RecognitionService {
+  readonly storage: StorageSettings;
+  private readonly models = new Map<string, Promise<Classifier>>();
+
+  constructor(private readonly options: ServiceOptions = {}) {
+    this.storage = resolveStorage(options);
+  }
+
+  backend(): Promise<BackendReport> {
+    return initBackend(this.options.backend);
+  }
+
+  listModels(): ModelInfo[] {
+    return loadCatalog().models.map(({ id, name, description, speed, classes, inputSize, parameters }) => ({
+      id, name, description, speed, classes, inputSize, parameters,
+    }));
+  }
+
+  /** Loads once and keeps the model; a failed load is forgotten so it can be retried. */
+  async model(spec: string): Promise<Classifier> {
+    const key = isPathLike(spec) ? path.resolve(spec) : spec;
+    let pending = this.models.get(key);
+    if (!pending) {
+      pending = (async () => {
+        await this.backend();
+        const { classifier, source } = await loadModel(spec, {
+          ...this.storage,
+          offline: this.options.offline,
+          fetch: this.options.fetch,
+          onProgress: this.options.onDownload,
+        });
+        this.options.log?.(`loaded ${spec} from ${source}`);
+        classifier.warmUp();
+        return classifier;
+      })();
+      this.models.set(key, pending);
+      pending.catch(() => this.models.delete(key));
+    }
+    return pending;
+  }
+
+  async recognize(req: RecognizeRequest): Promise<RecognizeResult> {
+    const t0 = performance.now();
+    const { backend } = await this.backend();
+    const classifier = await this.model(req.model);
+    const t1 = performance.now();
+    const name = typeof req.image === 'string' ? req.image : req.image.name;
+    const decoded = await classifier.decode(typeof req.image === 'string' ? req.image : Buffer.from(req.image.data), name);
+    const t2 = performance.now();
+    const [top] = await classifier.classify([decoded], req.topK ?? 5);
+    const t3 = performance.now();
+    return {
+      file: name,
+      model: req.model,
+      backend,
+      ms: round(t3 - t0),
+      timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
+      top: top!,
+    };
+  }
+
+  dispose(): void {
+    for (const pending of this.models.values()) pending.then((c) => c.dispose(), () => undefined);
+    this.models.clear();
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,47 @@
+// Training as the app and the CLI see it: start a run in a worker thread, get its events,
+// cancel it; and the stored models it leaves.
+import type { Worker } from 'node:worker_threads';
+import type { TrainConfigInput } from '../core/training/config.ts';
+import { parseTrainConfig } from '../core/training/config.ts';
+import type { TrainEvent } from '../core/training/events.ts';
+import type { FromWorker } from '../core/training/worker.ts';
+import type { RunEnvironment } from '../core/training/run.ts';
+import { startWorker } from '../core/threads.ts';
+
+export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
+
+export interface TrainingRun {
+  /** Stops at the next batch; the best checkpoint so far stays in the store. */
+  cancel(): void;
+  /** Resolves with the last event, rejects with the reason the run failed. */
+  done: Promise<DoneEvent>;
+}
+
+export function startTraining(config: TrainConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
+  parseTrainConfig(config); // bad settings fail here, in the caller, before a thread starts
+  const worker: Worker = startWorker(new URL('../core/training/worker.ts', import.meta.url), { config, env });
+  let cancelled = false;
+  const done = new Promise<DoneEvent>((resolve, reject) => {
+    let last: DoneEvent | undefined;
+    let failure: string | undefined;
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'error') failure = m.message;
+      else {
+        if (m.event.event === 'done') last = m.event;
+        onEvent(m.event);
+      }
+    });
+    worker.on('error', (err) => reject(err));
+    worker.on('exit', (code) => {
+      if (last) resolve(last);
+      else reject(new Error(failure ?? (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`)));
+    });
+  });
+  return {
+    cancel: () => {
+      cancelled = true;
+      worker.postMessage({ type: 'cancel' });
+    },
+    done,
+  };
+}

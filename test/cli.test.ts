@@ -1,0 +1,89 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './helpers/cli.ts';
+import { imagenetDevDir, mirrorDir, tempDir } from './helpers/shared.ts';
+
+interface Top { index: number; id: string; label: string; probability: number }
+
+describe('classifier-studio predict', () => {
+  it('answers each image as one JSON line, reports bad ones and exits non-zero', async () => {
+    const dir = await tempDir();
+    const notImage = path.join(dir, 'notes.jpg');
+    await writeFile(notImage, 'this is not a picture');
+    const elephant = path.join(imagenetDevDir, 'n02504458_African_elephant.JPEG');
+    const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
+    const run = await runCli(['predict', elephant, notImage, tench, '--model', 'mobilenet', '--mirror', mirrorDir, '--models-dir', dir, '--json']);
+    expect(run.code).toBe(1);
+    const lines = jsonLines(run.stdout);
+    expect(lines).toHaveLength(3);
+    const [first, bad, last] = lines as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+    expect(first).toMatchObject({ file: elephant, model: 'mobilenet', backend: 'wasm' });
+    expect(typeof first.ms).toBe('number');
+    const top = first.top as Top[];
+    expect(top).toHaveLength(5);
+    expect(top[0]).toMatchObject({ index: 386, id: 'n02504458', label: 'African_elephant' });
+    expect(top[0]!.probability).toBeGreaterThan(0.3);
+    for (let i = 1; i < 5; i++) expect(top[i]!.probability).toBeLessThanOrEqual(top[i - 1]!.probability);
+    expect(bad).toEqual({ file: notImage, error: expect.stringMatching(/notes\.jpg.*not an image/) });
+    expect((last.top as Top[])[0]!.index).toBe(0);
+  });
+
+  it('prints a readable table with the backend and why others were skipped', async () => {
+    const dir = await tempDir();
+    const run = await runCli(['predict', path.join(imagenetDevDir, 'n01440764_tench.JPEG'), '--top', '3', '--mirror', mirrorDir, '--models-dir', dir]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/Backend: wasm/);
+    expect(run.stderr).toMatch(/skipped tfjs-node-gpu: /);
+    expect(run.stdout).toMatch(/1\. tench +\d+\.\d\d% +n01440764 \(#0\)/);
+    expect(run.stdout.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('honours --backend and CLASSIFIER_BACKEND, and refuses unknown ones', async () => {
+    const viaFlag = await runCli(['backend', '--backend', 'cpu', '--json']);
+    expect(JSON.parse(viaFlag.stdout)).toMatchObject({ backend: 'cpu', requested: 'cpu' });
+    const viaEnv = await runCli(['backend', '--json'], { CLASSIFIER_BACKEND: 'cpu' });
+    expect(JSON.parse(viaEnv.stdout)).toMatchObject({ backend: 'cpu' });
+    const missing = await runCli(['backend', '--backend', 'tfjs-node']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/tfjs-node is not available.*not installed/);
+    const unknown = await runCli(['backend', '--backend', 'quantum']);
+    expect(unknown.code).not.toBe(0);
+  });
+
+  it('names an unknown model and an unusable model path', async () => {
+    const dir = await tempDir();
+    const img = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
+    const unknown = await runCli(['predict', img, '--model', 'alexnet', '--json', '--mirror', mirrorDir, '--models-dir', dir]);
+    expect(unknown.code).toBe(1);
+    expect(jsonLines(unknown.stdout)[0]!.error).toMatch(/Unknown model "alexnet"/);
+    const noFolder = await runCli(['predict', img, '--model', path.join(dir, 'nothing-here'), '--json', '--mirror', mirrorDir, '--models-dir', dir]);
+    expect(jsonLines(noFolder.stdout)[0]!.error).toMatch(/nothing-here/);
+  });
+
+  it('reaches the published accuracy on the 200 ImageNet photos (top-1 >= 75%, top-5 >= 90%)', async () => {
+    const csv = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1);
+    const truth = new Map(csv.map((line) => {
+      const [file, index] = line.split(',');
+      return [path.join(imagenetDevDir, file!), Number(index)];
+    }));
+    expect(truth.size).toBe(200);
+    const dir = await tempDir();
+    const run = await runCli(['predict', ...truth.keys(), '--model', 'mobilenet', '--mirror', mirrorDir, '--models-dir', dir, '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    expect(lines).toHaveLength(200);
+    let top1 = 0;
+    let top5 = 0;
+    for (const line of lines) {
+      const want = truth.get(line.file as string);
+      const got = (line.top as Top[]).map((t) => t.index);
+      if (got[0] === want) top1++;
+      if (got.includes(want!)) top5++;
+    }
+    console.log(`mobilenet on imagenet-dev: top-1 ${top1 / 2}%, top-5 ${top5 / 2}%`);
+    expect(top1 / 200).toBeGreaterThanOrEqual(0.75);
+    expect(top5 / 200).toBeGreaterThanOrEqual(0.9);
+  }, 300_000);
+});
