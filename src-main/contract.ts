@@ -1,22 +1,78 @@
 // The one contract between the Electron main process and the renderer: channel names,
 // request and reply types, and the schemas that main checks every request against.
+// Self-contained on purpose: the renderer type-checks it without Node or TensorFlow types.
 import { z } from 'zod';
 
+const Path = z.string().min(1).max(4096);
+export const ModelName = z.string().min(1).max(128);
+/** Ids the renderer makes up for a run or a job, so events can be matched before replies. */
+export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
 export const RecognizeRequest = z.strictObject({
-  /** A path the user chose in a dialog or dropped, or the bytes of a pasted image. */
-  image: z.union([
-    z.string().min(1).max(4096),
-    z.strictObject({ name: z.string().min(1).max(256), data: z.instanceof(Uint8Array) }),
-  ]),
-  model: z.string().min(1).max(4096),
+  /** A path the user chose in a dialog, or the bytes of a dropped or pasted image. */
+  image: z.union([Path, z.strictObject({ name: z.string().min(1).max(256), data: z.instanceof(Uint8Array) })]),
+  /** A zoo id or a stored model's name; a path only if chosen in a dialog. */
+  model: Path,
   topK: z.number().int().min(1).max(1000).optional(),
 });
+export type RecognizeRequest = z.input<typeof RecognizeRequest>;
+
+export const FolderRequest = z.strictObject({
+  jobId: JobId,
+  folder: Path,
+  model: Path,
+  topK: z.number().int().min(1).max(20).optional(),
+});
+export type FolderRequest = z.input<typeof FolderRequest>;
+
+export const NETWORKS = ['lenet5', 'fashion-cnn', 'cifar-cnn', 'mnist-cnn'] as const;
+export const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
+
+/** The training form: a friendly subset of the core settings, which check again. */
+export const TrainRequest = z.strictObject({
+  runId: JobId,
+  /** A built-in dataset, or a folder of class sub-folders chosen in a dialog. */
+  dataset: Path,
+  network: z.enum(NETWORKS),
+  epochs: z.number().int().min(1).max(1000),
+  batchSize: z.number().int().min(1).max(4096),
+  optimizer: z.enum(OPTIMIZERS),
+  learningRate: z.number().gt(0).max(10),
+  validationSplit: z.number().min(0).max(0.9),
+  limit: z.number().int().positive().max(10_000_000).optional(),
+  testLimit: z.number().int().positive().max(10_000_000).optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  augment: z.boolean().optional(),
+  earlyStoppingPatience: z.number().int().min(0).max(1000).optional(),
+  out: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u, 'letters, digits, spaces, dots, dashes, underscores').optional(),
+});
+export type TrainRequest = z.input<typeof TrainRequest>;
+
+export const RenameRequest = z.strictObject({ from: ModelName, to: ModelName });
+export const EvaluationRequest = z.strictObject({ model: ModelName, thumbnails: z.number().int().min(0).max(200).optional() });
+export const FolderPurpose = z.enum(['images', 'dataset']);
 
 export const channels = {
   appInfo: 'app:info',
   listModels: 'models:list',
   recognize: 'recognize',
+  preview: 'image:preview',
+  recentFiles: 'image:recent',
   openImageDialog: 'dialog:open-image',
+  openFolderDialog: 'dialog:open-folder',
+  recognizeFolder: 'folder:recognize',
+  cancelFolder: 'folder:cancel',
+  saveCsv: 'folder:save-csv',
+  startTraining: 'training:start',
+  cancelTraining: 'training:cancel',
+  storedModels: 'store:list',
+  renameModel: 'store:rename',
+  deleteModel: 'store:delete',
+  revealModel: 'store:reveal',
+  evaluation: 'store:evaluation',
+  /** main to renderer */
+  event: 'studio:event',
 } as const;
 
 export interface PredictionView {
@@ -35,11 +91,20 @@ export interface RecognizeReply {
   top: PredictionView[];
 }
 
+export interface PreviewView {
+  /** A JPEG or PNG data URL, at most 1600 px on a side, EXIF orientation applied. */
+  url: string;
+  width: number;
+  height: number;
+  name: string;
+}
+
 export interface AppInfo {
   version: string;
   versions: Record<string, string | undefined>;
   backend: string;
   skipped: { backend: string; reason?: string }[];
+  storeDir: string;
 }
 
 export interface ModelView {
@@ -48,15 +113,118 @@ export interface ModelView {
   description: string;
   speed: string;
   classes: number;
+  kind: 'zoo' | 'trained';
+  inputSize: [number, number];
+  parameters?: number;
+  accuracy?: number;
 }
+
+export interface EpochView {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  lr: number;
+  seconds: number;
+}
+
+export interface EvaluationView {
+  loss: number;
+  accuracy: number;
+  count: number;
+  classNames: string[];
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  perClass: { className: string; precision: number; recall: number; support: number }[];
+  misclassified: { index: number; file?: string; trueLabel: number; predicted: number; confidence: number; thumbnail?: string }[];
+}
+
+export interface StoredModelView {
+  name: string;
+  network: string;
+  dataset: string;
+  classes: number;
+  status: 'training' | 'complete' | 'cancelled';
+  accuracy?: number;
+  epochs: number;
+  bestEpoch?: number;
+  history: EpochView[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Mirrors core's TrainEvent (the service assigns one to the other, so tsc checks they agree). */
+export type TrainEventView =
+  | { event: 'start'; network: string; dataset: string; backend: string; train: number; validation: number; test: number; epochs: number; batchSize: number; stepsPerEpoch: number; summary: { name: string; totalParams: number; trainableParams: number; layers: { name: string; type: string; outputShape: string; params: number }[] }; classNames: string[] }
+  | { event: 'dataset'; stage: string; done: number; total: number }
+  | { event: 'batch'; epoch: number; step: number; steps: number; loss: number; accuracy: number; samplesPerSec: number; etaEpoch: number; etaRun: number }
+  | ({ event: 'epoch' } & EpochView)
+  | { event: 'checkpoint'; epoch: number; monitor: string; value: number; model: string }
+  | { event: 'lr'; epoch: number; lr: number }
+  | { event: 'early-stop'; epoch: number; bestEpoch: number }
+  | { event: 'evaluation'; evaluation: Omit<EvaluationView, 'misclassified'> & { misclassified: EvaluationView['misclassified'] } }
+  | { event: 'log'; message: string }
+  | { event: 'done'; model?: string; cancelled: boolean; stoppedEarly: boolean; bestEpoch?: number; test_accuracy?: number; test_loss?: number; history: EpochView[] };
+
+export interface FolderItem {
+  file: string;
+  name: string;
+  thumbnail?: string;
+  top?: PredictionView[];
+  error?: string;
+}
+
+export interface FolderReply {
+  jobId: string;
+  folder: string;
+  model: string;
+  items: FolderItem[];
+  cancelled: boolean;
+}
+
+export type MenuCommand =
+  | { command: 'open-image'; path: string }
+  | { command: 'open-dataset'; path: string }
+  | { command: 'panel'; panel: PanelId }
+  | { command: 'about' };
+
+export type PanelId = 'recognize' | 'folder' | 'training' | 'models';
+
+export type StudioEvent =
+  | { type: 'training'; runId: string; event: TrainEventView }
+  /** The run is over: after its 'done' event, or with the reason it failed. */
+  | { type: 'training-ended'; runId: string; error?: string }
+  | { type: 'download'; file: string; received: number; total?: number }
+  | { type: 'log'; level: 'info' | 'error'; message: string; time: string }
+  | { type: 'folder'; jobId: string; done: number; total: number; item?: FolderItem }
+  | ({ type: 'menu' } & MenuCommand);
 
 /** What the preload exposes as window.api; the e2e tests provide the same shape. */
 export interface Api {
   appInfo(): Promise<AppInfo>;
   listModels(): Promise<ModelView[]>;
-  recognize(req: z.input<typeof RecognizeRequest>): Promise<RecognizeReply>;
+  recognize(req: RecognizeRequest): Promise<RecognizeReply>;
+  preview(path: string): Promise<PreviewView>;
+  recentFiles(): Promise<string[]>;
   openImageDialog(): Promise<string | null>;
+  openFolderDialog(purpose: z.infer<typeof FolderPurpose>): Promise<string | null>;
+  recognizeFolder(req: FolderRequest): Promise<FolderReply>;
+  cancelFolder(jobId: string): Promise<void>;
+  /** Asks where to save, then writes; resolves with the file, or null if the user cancelled. */
+  saveCsv(req: { name: string; csv: string }): Promise<string | null>;
+  startTraining(req: TrainRequest): Promise<void>;
+  cancelTraining(runId: string): Promise<void>;
+  storedModels(): Promise<StoredModelView[]>;
+  renameModel(req: z.input<typeof RenameRequest>): Promise<void>;
+  deleteModel(name: string): Promise<void>;
+  revealModel(name: string): Promise<void>;
+  evaluation(req: z.input<typeof EvaluationRequest>): Promise<EvaluationView | null>;
+  /** Subscribes to main's events; returns the unsubscribe. */
+  onEvent(listener: (e: StudioEvent) => void): () => void;
 }
+
+export const SaveCsvRequest = z.strictObject({ name: z.string().min(1).max(256), csv: z.string().max(64 * 1024 * 1024) });
 
 /** Replies carry either a value or an error message: Electron mangles thrown errors. */
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };

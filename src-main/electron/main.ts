@@ -1,85 +1,124 @@
-// The Electron shell: one secure window, and IPC handlers that validate every request and
-// hand it to the same service the CLI uses.
+// The Electron shell: one secure window, a menu, and IPC handlers that validate every request
+// and hand it to the same service the e2e tests drive.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent } from 'electron';
-import { channels, RecognizeRequest, type AppInfo, type Reply } from '../contract.ts';
-import { RecognitionService } from '../service/recognition.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, Menu, session } from 'electron';
+import { channels, type MenuCommand, type StudioEvent } from '../contract.ts';
+import { RecentFiles } from '../service/recents.ts';
+import { StudioService } from '../service/studio.ts';
+import { IMAGE_EXTENSIONS } from '../service/images.ts';
+import { Grants, registerIpc } from './ipc.ts';
+import { buildMenu } from './menu.ts';
+import { loadWindowState, trackWindowState } from './window-state.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const rendererIndex = path.join(here, '../renderer/index.html');
+/** Where our pages come from; anything else is refused navigation and IPC. */
+const rendererOrigin = () => (devUrl ? new URL(devUrl).origin : pathToFileURL(path.dirname(rendererIndex)).href);
+
 let window: BrowserWindow | undefined;
-let service: RecognitionService;
-/** Paths the user picked in a dialog: the only paths the renderer may name. */
-const chosenPaths = new Set<string>();
 
-function fromOurWindow(event: IpcMainInvokeEvent): boolean {
-  return !!window && event.sender === window.webContents && event.senderFrame === window.webContents.mainFrame;
+function send(e: StudioEvent): void {
+  if (window && !window.isDestroyed()) window.webContents.send(channels.event, e);
 }
 
-function handle<T>(channel: string, fn: (payload: unknown) => Promise<T>): void {
-  ipcMain.handle(channel, async (event, payload): Promise<Reply<T>> => {
-    if (!fromOurWindow(event)) return { ok: false, error: 'request from an unknown frame' };
-    try {
-      return { ok: true, value: await fn(payload) };
-    } catch (err) {
-      return { ok: false, error: err instanceof Error ? err.message : String(err) };
-    }
-  });
-}
-
-function registerHandlers(): void {
-  handle(channels.appInfo, async (): Promise<AppInfo> => {
-    const report = await service.backend();
-    return {
-      version: app.getVersion(),
-      versions: { electron: process.versions.electron, chrome: process.versions.chrome, node: process.versions.node },
-      backend: report.backend,
-      skipped: report.attempts.filter((a) => !a.ok),
-    };
-  });
-  handle(channels.listModels, async () => service.listModels());
-  handle(channels.recognize, async (payload) => {
-    const req = RecognizeRequest.parse(payload);
-    if (typeof req.image === 'string' && !chosenPaths.has(req.image)) throw new Error('That file was not chosen by the user.');
-    return service.recognize(req);
-  });
-  handle(channels.openImageDialog, async () => {
-    const result = await dialog.showOpenDialog(window!, {
-      properties: ['openFile'],
-      filters: [{ name: 'Images', extensions: ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'] }],
-    });
-    const file = result.canceled ? null : (result.filePaths[0] ?? null);
-    if (file) chosenPaths.add(file);
-    return file;
-  });
-}
-
-function createWindow(): void {
-  window = new BrowserWindow({
-    width: 1280,
-    height: 800,
+function createWindow(): BrowserWindow {
+  const state = loadWindowState({ width: 1280, height: 800 });
+  const w = new BrowserWindow({
+    ...(Number.isFinite(state.bounds.x) ? state.bounds : { width: state.bounds.width, height: state.bounds.height }),
+    minWidth: 900,
+    minHeight: 600,
     title: 'Classifier Studio',
+    show: false,
+    backgroundColor: '#f5f6f8',
     webPreferences: {
       preload: path.join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
     },
   });
-  window.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
-  window.webContents.on('will-navigate', (event) => event.preventDefault());
-  if (process.env.ELECTRON_RENDERER_URL) void window.loadURL(process.env.ELECTRON_RENDERER_URL);
-  else void window.loadFile(path.join(here, '../renderer/index.html'));
+  if (state.maximized) w.maximize();
+  trackWindowState(w);
+  w.once('ready-to-show', () => w.show());
+  if (devUrl) void w.loadURL(devUrl);
+  else void w.loadFile(rendererIndex);
+  return w;
+}
+
+/** Secure defaults for every web contents, including any the app never meant to create. */
+function lockDown(): void {
+  app.on('web-contents-created', (_, contents) => {
+    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.on('will-navigate', (event, url) => {
+      if (!url.startsWith(rendererOrigin())) event.preventDefault();
+    });
+    contents.on('will-redirect', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  lockDown();
+  const userData = app.getPath('userData');
+  const service = new StudioService({ cacheDir: process.env.CLASSIFIER_CACHE ?? path.join(userData, 'models'), stateDir: userData });
+  const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')));
+  service.on(send);
+  registerIpc(service, () => window, grants, rendererOrigin);
+  window = createWindow();
+
+  const command = (c: MenuCommand) => send({ type: 'menu', ...c });
+  const menu = buildMenu(window, {
+    send: command,
+    openImage: async () => {
+      const r = await dialog.showOpenDialog(window!, { properties: ['openFile'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] });
+      const file = r.filePaths[0];
+      if (!r.canceled && file) {
+        grants.files.add(file);
+        command({ command: 'open-image', path: file });
+      }
+    },
+    openDataset: async () => {
+      const r = await dialog.showOpenDialog(window!, { title: 'Dataset folder (one sub-folder per class)', properties: ['openDirectory'] });
+      const folder = r.filePaths[0];
+      if (!r.canceled && folder) {
+        grants.folders.add(folder);
+        command({ command: 'open-dataset', path: folder });
+      }
+    },
+    about: async () => {
+      const report = await service.backend();
+      const v = process.versions;
+      return [
+        `Electron ${v.electron}`, `Chromium ${v.chrome}`, `Node.js ${v.node}`, `V8 ${v.v8}`,
+        `Compute backend: ${report.backend}`,
+        ...report.attempts.filter((a) => !a.ok).map((a) => `  skipped ${a.backend}: ${a.reason ?? ''}`),
+        `Trained models: ${service.storage.storeDir}`,
+      ].join('\n');
+    },
+  }, !!devUrl);
+  Menu.setApplicationMenu(menu);
+
+  app.on('before-quit', () => service.dispose());
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', () => window?.focus());
-  void app.whenReady().then(() => {
-    service = new RecognitionService({ cacheDir: path.join(app.getPath('userData'), 'models'), log: console.log });
-    registerHandlers();
-    createWindow();
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
   });
   app.on('window-all-closed', () => app.quit());
+  main().catch((err: unknown) => {
+    dialog.showErrorBox('Classifier Studio could not start', err instanceof Error ? err.stack ?? err.message : String(err));
+    app.quit();
+  });
 }

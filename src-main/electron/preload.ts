@@ -1,6 +1,6 @@
-// The renderer's only door to the app: a typed window.api over ipcRenderer.invoke.
-import { contextBridge, ipcRenderer } from 'electron';
-import { channels, type Api, type Reply } from '../contract.ts';
+// The renderer's only door to the app: a typed window.api over ipcRenderer, and main's events.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { channels, type Api, type Reply, type StudioEvent } from '../contract.ts';
 
 async function call<T>(channel: string, payload?: unknown): Promise<T> {
   const reply = (await ipcRenderer.invoke(channel, payload)) as Reply<T>;
@@ -12,7 +12,25 @@ const api: Api = {
   appInfo: () => call(channels.appInfo),
   listModels: () => call(channels.listModels),
   recognize: (req) => call(channels.recognize, req),
+  preview: (file) => call(channels.preview, file),
+  recentFiles: () => call(channels.recentFiles),
   openImageDialog: () => call(channels.openImageDialog),
+  openFolderDialog: (purpose) => call(channels.openFolderDialog, purpose),
+  recognizeFolder: (req) => call(channels.recognizeFolder, req),
+  cancelFolder: (id) => call(channels.cancelFolder, id),
+  saveCsv: (req) => call(channels.saveCsv, req),
+  startTraining: (req) => call(channels.startTraining, req),
+  cancelTraining: (id) => call(channels.cancelTraining, id),
+  storedModels: () => call(channels.storedModels),
+  renameModel: (req) => call(channels.renameModel, req),
+  deleteModel: (name) => call(channels.deleteModel, name),
+  revealModel: (name) => call(channels.revealModel, name),
+  evaluation: (req) => call(channels.evaluation, req),
+  onEvent: (listener) => {
+    const wrapped = (_: IpcRendererEvent, e: StudioEvent) => listener(e);
+    ipcRenderer.on(channels.event, wrapped);
+    return () => void ipcRenderer.removeListener(channels.event, wrapped);
+  },
 };
 
 contextBridge.exposeInMainWorld('api', api);

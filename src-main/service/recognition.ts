@@ -110,6 +110,13 @@ export class RecognitionService {
     };
   }
 
+  /** Drops a loaded model, e.g. a stored one that was renamed or deleted. */
+  forget(spec: string): void {
+    const key = isPathLike(spec) ? path.resolve(spec) : spec;
+    this.models.get(key)?.then((c) => c.dispose(), () => undefined);
+    this.models.delete(key);
+  }
+
   dispose(): void {
     for (const pending of this.models.values()) pending.then((c) => c.dispose(), () => undefined);
     this.models.clear();

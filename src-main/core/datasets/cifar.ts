@@ -99,11 +99,11 @@ export async function loadCifarBinary(dir: string, name = 'CIFAR-10'): Promise<D
 
 // Hands out exactly n bytes at a time from a stream of chunks.
 class ChunkReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private ended = false;
   constructor(private readonly it: AsyncIterator<Buffer>) {}
   async read(n: number): Promise<Buffer> {
-    const parts = [this.buf];
+    const parts: Buffer[] = [this.buf];
     let have = this.buf.length;
     while (have < n && !this.ended) {
       const r = await this.it.next();

@@ -30,7 +30,7 @@ export function summarize(model: tf.LayersModel): ModelSummary {
     outputShape: shapeText(l.outputShape),
     params: l.countParams(),
   }));
-  const trainableParams = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  const trainableParams = model.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
   return { name: model.name, layers, totalParams: model.countParams(), trainableParams };
 }
 

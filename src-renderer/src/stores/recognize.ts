@@ -1,37 +1,76 @@
 import { defineStore } from 'pinia';
-import type { AppInfo, ModelView, RecognizeReply } from '../../../src-main/contract';
+import type { PreviewView, RecognizeReply } from '../../../src-main/contract';
+import { basename } from '../lib/format';
+import { onStudioEvent } from './app';
+
+/** What is shown: a file the user chose (recognized by path) or bytes dropped or pasted. */
+type Source = { kind: 'path'; path: string } | { kind: 'bytes'; name: string; data: Uint8Array };
 
 export const useRecognizeStore = defineStore('recognize', {
   state: () => ({
-    info: null as AppInfo | null,
-    models: [] as ModelView[],
     model: 'mobilenet',
-    file: null as string | null,
+    source: null as Source | null,
+    preview: null as PreviewView | null,
     result: null as RecognizeReply | null,
+    recent: [] as string[],
     busy: false,
     error: '',
+    download: null as { file: string; received: number; total?: number } | null,
   }),
+  getters: {
+    name: (s) => (s.source ? (s.source.kind === 'path' ? basename(s.source.path) : s.source.name) : ''),
+  },
   actions: {
     async init() {
+      onStudioEvent((e) => {
+        if (e.type === 'menu' && e.command === 'open-image') void this.openPath(e.path);
+        if (e.type === 'download') this.download = e.total && e.received >= e.total ? null : { file: e.file, received: e.received, total: e.total };
+      });
+      await this.refreshRecent();
+    },
+    async refreshRecent() {
       try {
-        [this.info, this.models] = await Promise.all([window.api.appInfo(), window.api.listModels()]);
-      } catch (err) {
-        this.error = (err as Error).message;
+        this.recent = await window.api.recentFiles();
+      } catch {
+        this.recent = [];
       }
     },
     async open() {
       const file = await window.api.openImageDialog();
-      if (file) {
-        this.file = file;
-        await this.recognize();
+      if (file) await this.openPath(file);
+    },
+    async openPath(path: string) {
+      this.source = { kind: 'path', path };
+      this.result = null;
+      this.error = '';
+      try {
+        this.preview = await window.api.preview(path);
+      } catch (err) {
+        this.preview = null;
+        this.error = (err as Error).message;
+        return;
       }
+      await this.recognize();
+    },
+    /** Dropped or pasted: the window already has the bytes, so no path crosses to main. */
+    async openBytes(name: string, data: Uint8Array, mime: string) {
+      this.source = { kind: 'bytes', name, data };
+      this.result = null;
+      this.error = '';
+      const url = URL.createObjectURL(new Blob([data as Uint8Array<ArrayBuffer>], { type: mime || 'image/*' }));
+      const size = await imageSize(url).catch(() => ({ width: 0, height: 0 }));
+      if (this.preview?.url.startsWith('blob:')) URL.revokeObjectURL(this.preview.url);
+      this.preview = { url, name, ...size };
+      await this.recognize();
     },
     async recognize() {
-      if (!this.file) return;
+      if (!this.source) return;
       this.busy = true;
       this.error = '';
       try {
-        this.result = await window.api.recognize({ image: this.file, model: this.model, topK: 5 });
+        const image = this.source.kind === 'path' ? this.source.path : { name: this.source.name, data: this.source.data };
+        this.result = await window.api.recognize({ image, model: this.model, topK: 5 });
+        if (this.source.kind === 'path') await this.refreshRecent();
       } catch (err) {
         this.result = null;
         this.error = (err as Error).message;
@@ -41,3 +80,12 @@ export const useRecognizeStore = defineStore('recognize', {
     },
   },
 });
+
+function imageSize(url: string): Promise<{ width: number; height: number }> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve({ width: img.naturalWidth, height: img.naturalHeight });
+    img.onerror = () => reject(new Error('not an image the window can show'));
+    img.src = url;
+  });
+}

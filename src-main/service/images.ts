@@ -1,0 +1,50 @@
+// Pictures for the window: previews and thumbnails as data URLs, so the renderer's strict CSP
+// (no file: URLs) holds and formats Chromium cannot show (TIFF, AVIF) still appear.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+
+export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'];
+const PIXEL_LIMIT = 100_000_000;
+
+export interface Preview {
+  url: string;
+  width: number;
+  height: number;
+  name: string;
+}
+
+/** The image turned upright (EXIF), at most `max` px on a side, as a JPEG (PNG if it has alpha). */
+export async function previewImage(input: string | Uint8Array, max = 1600, name?: string): Promise<Preview> {
+  const source = typeof input === 'string' ? input : Buffer.from(input);
+  const img = sharp(source, { limitInputPixels: PIXEL_LIMIT, failOn: 'error', pages: 1 }).rotate();
+  const meta = await img.metadata();
+  const resized = img.resize({ width: max, height: max, fit: 'inside', withoutEnlargement: true });
+  const out = meta.hasAlpha ? resized.png() : resized.jpeg({ quality: 88 });
+  const { data, info } = await out.toBuffer({ resolveWithObject: true });
+  const mime = meta.hasAlpha ? 'image/png' : 'image/jpeg';
+  return { url: `data:${mime};base64,${data.toString('base64')}`, width: info.width, height: info.height, name: name ?? (typeof input === 'string' ? path.basename(input) : 'image') };
+}
+
+export async function thumbnail(input: string | Uint8Array, size = 96): Promise<string> {
+  return (await previewImage(input, size)).url;
+}
+
+/** A greyscale or RGB HWC uint8 image (a dataset example) as a PNG data URL, scaled up for crisp pixels. */
+export async function pixelsToDataUrl(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, scale = 2): Promise<string> {
+  const png = await sharp(Buffer.from(pixels), { raw: { width, height, channels } })
+    .resize({ width: width * scale, height: height * scale, kernel: 'nearest' })
+    .png()
+    .toBuffer();
+  return `data:image/png;base64,${png.toString('base64')}`;
+}
+
+/** The images directly inside a folder, sorted by name (not recursive: a folder is what the user picked). */
+export async function listImages(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { withFileTypes: true });
+  const wanted = new Set(IMAGE_EXTENSIONS);
+  return entries
+    .filter((e) => e.isFile() && wanted.has(path.extname(e.name).slice(1).toLowerCase()))
+    .map((e) => path.join(folder, e.name))
+    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}

@@ -1,0 +1,274 @@
+// The app's whole API in one object: what the Electron IPC layer exposes to the window and what
+// the e2e harness exposes to the page, so that only the transport differs between them.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainEventView,
+} from '../contract.ts';
+import { FolderRequest, RecognizeRequest, TrainRequest } from '../contract.ts';
+import type { BackendReport } from '../core/backend.ts';
+import { resolveStorage, type StorageSettings } from '../core/paths.ts';
+import { ModelStore, type StoredModelMeta } from '../core/store/model-store.ts';
+import type { TrainConfigInput } from '../core/training/config.ts';
+import type { TrainEvent } from '../core/training/events.ts';
+import { misclassifiedThumbnails } from './evaluation.ts';
+import { listImages, previewImage, thumbnail } from './images.ts';
+import { RecognitionService, type ServiceOptions } from './recognition.ts';
+import { startTraining, type TrainingRun } from './training.ts';
+
+export interface StudioOptions {
+  cacheDir?: string;
+  /** Offline mirror of the model zoo (laid out like the official URLs). */
+  mirrorDir?: string;
+  /** Offline mirror of the built-in datasets; the model mirror when absent. */
+  datasetMirrorDir?: string;
+  storeDir?: string;
+  backend?: string;
+  offline?: boolean;
+  fetch?: typeof fetch;
+  /** Where the service may keep small files of its own (recent images). */
+  stateDir?: string;
+  /** Swap in another recognizer, e.g. one running in a worker thread. */
+  recognizer?: Recognizer;
+}
+
+/** The part of RecognitionService the studio needs; a worker-thread proxy offers the same. */
+export interface Recognizer {
+  backend(): Promise<BackendReport>;
+  recognize(req: RecognizeRequest): Promise<RecognizeReply>;
+  forget?(spec: string): void;
+  dispose(): void;
+}
+
+type Listener = (e: StudioEvent) => void;
+
+export class StudioService {
+  readonly storage: StorageSettings;
+  readonly store: ModelStore;
+  private readonly recognizer: Recognizer;
+  private readonly listeners = new Set<Listener>();
+  private readonly runs = new Map<string, TrainingRun>();
+  private readonly folderJobs = new Map<string, { cancelled: boolean }>();
+
+  constructor(private readonly options: StudioOptions = {}) {
+    this.storage = resolveStorage(options);
+    this.store = new ModelStore(this.storage.storeDir);
+    const recognitionOptions: ServiceOptions = {
+      ...this.storage,
+      backend: options.backend,
+      offline: options.offline,
+      fetch: options.fetch,
+      onDownload: (p) => this.emit({ type: 'download', file: p.file, received: p.received, total: p.total }),
+      log: (line) => this.log(line),
+    };
+    this.recognizer = options.recognizer ?? inProcess(new RecognitionService(recognitionOptions));
+  }
+
+  on(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: StudioEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  log(message: string, level: 'info' | 'error' = 'info'): void {
+    this.emit({ type: 'log', level, message, time: new Date().toISOString() });
+  }
+
+  backend(): Promise<BackendReport> {
+    return this.recognizer.backend();
+  }
+
+  /** The zoo, then the trained models of the store that have weights. */
+  async listModels(): Promise<ModelView[]> {
+    const zoo: ModelView[] = new RecognitionService(this.storage).listModels().map((m) => ({ ...m, kind: 'zoo' as const }));
+    const trained = (await this.store.list())
+      .filter((m) => m.status !== 'training')
+      .map((m): ModelView => ({
+        id: m.name,
+        name: m.name,
+        description: `${m.network} · ${datasetName(m)}`,
+        speed: 'fast',
+        classes: m.labels.length,
+        kind: 'trained',
+        inputSize: m.inputSize,
+        accuracy: m.evaluation?.accuracy,
+      }));
+    return [...zoo, ...trained];
+  }
+
+  recognize(input: RecognizeRequest): Promise<RecognizeReply> {
+    return this.recognizer.recognize(RecognizeRequest.parse(input));
+  }
+
+  preview(file: string): Promise<PreviewView> {
+    return previewImage(file);
+  }
+
+  /** Recognizes every image directly in a folder, reporting each as it is answered. */
+  async recognizeFolder(input: FolderRequest): Promise<FolderReply> {
+    const req = FolderRequest.parse(input);
+    const job = { cancelled: false };
+    this.folderJobs.set(req.jobId, job);
+    try {
+      const files = await listImages(req.folder);
+      const items: FolderItem[] = [];
+      this.emit({ type: 'folder', jobId: req.jobId, done: 0, total: files.length });
+      for (const file of files) {
+        if (job.cancelled) break;
+        const item: FolderItem = { file, name: path.basename(file) };
+        try {
+          item.top = (await this.recognize({ image: file, model: req.model, topK: req.topK ?? 3 })).top;
+          item.thumbnail = await thumbnail(file, 72);
+        } catch (err) {
+          item.error = (err as Error).message;
+        }
+        items.push(item);
+        this.emit({ type: 'folder', jobId: req.jobId, done: items.length, total: files.length, item });
+      }
+      return { jobId: req.jobId, folder: req.folder, model: req.model, items, cancelled: job.cancelled };
+    } finally {
+      this.folderJobs.delete(req.jobId);
+    }
+  }
+
+  cancelFolder(jobId: string): void {
+    const job = this.folderJobs.get(jobId);
+    if (job) job.cancelled = true;
+  }
+
+  /**
+   * Starts a run in a worker thread; its events arrive through on(). One run at a time: two
+   * would only halve each other's speed.
+   */
+  startTraining(input: TrainRequest): void {
+    const req = TrainRequest.parse(input);
+    if (this.runs.size) throw new Error('A training run is already going; stop it first.');
+    const env = {
+      ...this.storage,
+      mirrorDir: this.options.datasetMirrorDir ?? this.storage.mirrorDir,
+      backend: this.options.backend,
+      offline: this.options.offline,
+    };
+    const run = startTraining(toTrainConfig(req), env, (event: TrainEvent) => {
+      const view: TrainEventView = event;
+      this.emit({ type: 'training', runId: req.runId, event: view });
+    });
+    this.runs.set(req.runId, run);
+    this.log(`training ${req.network} on ${req.dataset} started`);
+    run.done.then(
+      (done) => {
+        this.log(done.cancelled ? 'training stopped' : `training finished${done.model ? `: ${done.model}` : ''}`);
+        this.emit({ type: 'training-ended', runId: req.runId });
+      },
+      (err: Error) => {
+        this.log(`training failed: ${err.message}`, 'error');
+        this.emit({ type: 'training-ended', runId: req.runId, error: err.message });
+      },
+    ).finally(() => this.runs.delete(req.runId));
+  }
+
+  cancelTraining(runId: string): void {
+    this.runs.get(runId)?.cancel();
+  }
+
+  /** Resolves when every run has ended (tests, and quitting cleanly). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.runs.values()].map((r) => r.done));
+  }
+
+  async storedModels(): Promise<StoredModelView[]> {
+    return (await this.store.list()).map((m) => ({
+      name: m.name,
+      network: m.network,
+      dataset: datasetName(m),
+      classes: m.labels.length,
+      status: m.status,
+      accuracy: m.evaluation?.accuracy,
+      epochs: m.history.length,
+      bestEpoch: m.bestEpoch,
+      history: m.history,
+      createdAt: m.createdAt,
+      updatedAt: m.updatedAt,
+    }));
+  }
+
+  async renameModel(from: string, to: string): Promise<void> {
+    await this.store.rename(from, to);
+    this.recognizer.forget?.(from);
+  }
+
+  async deleteModel(name: string): Promise<void> {
+    await this.store.delete(name);
+    this.recognizer.forget?.(name);
+  }
+
+  modelFolder(name: string): string {
+    return this.store.folderOf(name);
+  }
+
+  /** The stored test-set evaluation of a trained model, with pictures of its worst mistakes. */
+  async evaluation(name: string, thumbnails = 24): Promise<EvaluationView | null> {
+    const meta = await this.store.get(name);
+    if (!meta.evaluation) return null;
+    const view: EvaluationView = { ...meta.evaluation, misclassified: meta.evaluation.misclassified ?? [] };
+    if (thumbnails > 0 && view.misclassified.length) {
+      try {
+        const env = { ...this.storage, mirrorDir: this.options.datasetMirrorDir ?? this.storage.mirrorDir, offline: this.options.offline };
+        view.misclassified = await misclassifiedThumbnails(meta, view.misclassified, thumbnails, env);
+      } catch (err) {
+        this.log(`no thumbnails for ${name}: ${(err as Error).message}`, 'error');
+      }
+    }
+    return view;
+  }
+
+  async ensureDirs(): Promise<void> {
+    await mkdir(this.storage.storeDir, { recursive: true });
+    await mkdir(this.storage.cacheDir, { recursive: true });
+  }
+
+  dispose(): void {
+    for (const run of this.runs.values()) run.cancel();
+    this.recognizer.dispose();
+    this.listeners.clear();
+  }
+}
+
+function inProcess(service: RecognitionService): Recognizer {
+  return {
+    backend: () => service.backend(),
+    recognize: (req) => service.recognize(req),
+    forget: (spec) => service.forget(spec),
+    dispose: () => service.dispose(),
+  };
+}
+
+function datasetName(m: StoredModelMeta): string {
+  const d = m.dataset as { name?: unknown };
+  return typeof d.name === 'string' ? d.name : '';
+}
+
+/** The form's fields as core training settings; the core schema checks them once more. */
+export function toTrainConfig(req: ReturnType<typeof TrainRequest.parse>): TrainConfigInput {
+  // Without a validation set, callbacks can only watch the training loss.
+  const monitor = req.validationSplit > 0 ? 'val_loss' : 'loss';
+  const photos = !/mnist/.test(req.dataset);
+  return {
+    dataset: req.dataset,
+    network: req.network,
+    epochs: req.epochs,
+    batchSize: req.batchSize,
+    optimizer: { name: req.optimizer, learningRate: req.learningRate },
+    validationSplit: req.validationSplit,
+    checkpointMonitor: monitor,
+    limit: req.limit,
+    testLimit: req.testLimit,
+    dropout: req.dropout,
+    augment: req.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: photos } : undefined,
+    earlyStopping: req.earlyStoppingPatience !== undefined ? { monitor, patience: req.earlyStoppingPatience, restoreBestWeights: true } : undefined,
+    out: req.out,
+  };
+}

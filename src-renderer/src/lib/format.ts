@@ -1,0 +1,29 @@
+// Small formatting helpers shared by the panels.
+export function percent(p: number, digits = 1): string {
+  return `${(p * 100).toFixed(digits)}%`;
+}
+
+/** 75 → "1:15", 3725 → "1:02:05" */
+export function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '–';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
+
+export function basename(p: string): string {
+  return p.split(/[\\/]/).pop() ?? p;
+}
+
+/** ImageNet labels come with underscores ("African_elephant"). */
+export function prettyLabel(label: string): string {
+  return label.replace(/_/g, ' ');
+}
+
+let counter = 0;
+export function newId(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}

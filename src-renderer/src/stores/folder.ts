@@ -1,0 +1,84 @@
+import Papa from 'papaparse';
+import { defineStore } from 'pinia';
+import type { FolderItem } from '../../../src-main/contract';
+import { basename, newId } from '../lib/format';
+import { onStudioEvent } from './app';
+
+export type SortKey = 'name' | 'label' | 'probability';
+
+export const useFolderStore = defineStore('folder', {
+  state: () => ({
+    folder: '',
+    jobId: '',
+    items: [] as FolderItem[],
+    done: 0,
+    total: 0,
+    running: false,
+    sort: { key: 'name' as SortKey, desc: false },
+    error: '',
+    savedTo: '',
+  }),
+  getters: {
+    sorted(s): FolderItem[] {
+      const value = (i: FolderItem): string | number =>
+        s.sort.key === 'name' ? i.name : s.sort.key === 'label' ? (i.top?.[0]?.label ?? '') : (i.top?.[0]?.probability ?? -1);
+      const dir = s.sort.desc ? -1 : 1;
+      return [...s.items].sort((a, b) => {
+        const va = value(a);
+        const vb = value(b);
+        return dir * (typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), undefined, { numeric: true }));
+      });
+    },
+  },
+  actions: {
+    init() {
+      onStudioEvent((e) => {
+        if (e.type !== 'folder' || e.jobId !== this.jobId) return;
+        this.done = e.done;
+        this.total = e.total;
+        if (e.item && !this.items.some((i) => i.file === e.item!.file)) this.items.push(e.item);
+      });
+    },
+    sortBy(key: SortKey) {
+      this.sort = { key, desc: this.sort.key === key ? !this.sort.desc : key === 'probability' };
+    },
+    async choose(model: string) {
+      const folder = await window.api.openFolderDialog('images');
+      if (folder) await this.run(folder, model);
+    },
+    async run(folder: string, model: string) {
+      this.folder = folder;
+      this.jobId = newId('folder');
+      this.items = [];
+      this.done = 0;
+      this.total = 0;
+      this.error = '';
+      this.savedTo = '';
+      this.running = true;
+      try {
+        const reply = await window.api.recognizeFolder({ jobId: this.jobId, folder, model, topK: 3 });
+        this.items = reply.items;
+      } catch (err) {
+        this.error = (err as Error).message;
+      } finally {
+        this.running = false;
+      }
+    },
+    async cancel() {
+      if (this.running) await window.api.cancelFolder(this.jobId);
+    },
+    csv(): string {
+      return Papa.unparse({
+        fields: ['file', 'label', 'probability', 'label_2', 'probability_2', 'label_3', 'probability_3', 'error'],
+        data: this.sorted.map((i) => {
+          const t = i.top ?? [];
+          return [i.file, t[0]?.label ?? '', t[0]?.probability ?? '', t[1]?.label ?? '', t[1]?.probability ?? '', t[2]?.label ?? '', t[2]?.probability ?? '', i.error ?? ''];
+        }),
+      });
+    },
+    async saveCsv() {
+      const file = await window.api.saveCsv({ name: `${basename(this.folder) || 'predictions'}.csv`, csv: this.csv() });
+      if (file) this.savedTo = file;
+    },
+  },
+});

@@ -1,0 +1,188 @@
+// The training panel's state: the form, the run's progress and curves, and its evaluation.
+import { defineStore } from 'pinia';
+import { TrainRequest, type EvaluationView, type TrainEventView } from '../../../src-main/contract';
+import { newId } from '../lib/format';
+import { onStudioEvent, useAppStore } from './app';
+
+export interface TrainForm {
+  dataset: string;
+  network: TrainRequest['network'];
+  epochs: number;
+  batchSize: number;
+  optimizer: TrainRequest['optimizer'];
+  learningRate: number;
+  validationSplit: number;
+  limit: number | null;
+  testLimit: number | null;
+  dropout: number | null;
+  augment: boolean;
+  earlyStoppingPatience: number | null;
+  out: string;
+}
+
+/** Keras's default learning rate of each optimizer. */
+export const DEFAULT_LR: Record<TrainForm['optimizer'], number> = { adam: 0.001, sgd: 0.01, rmsprop: 0.001, adagrad: 0.001 };
+export const NETWORK_FOR: Record<string, TrainForm['network']> = { mnist: 'lenet5', 'fashion-mnist': 'fashion-cnn', cifar10: 'cifar-cnn' };
+
+type Start = Extract<TrainEventView, { event: 'start' }>;
+type Batch = Extract<TrainEventView, { event: 'batch' }>;
+type Done = Extract<TrainEventView, { event: 'done' }>;
+export interface Point {
+  x: number;
+  y: number;
+}
+
+function emptyRun() {
+  return {
+    start: null as Start | null,
+    batch: null as Batch | null,
+    stage: null as { stage: string; done: number; total: number } | null,
+    curves: { loss: [] as Point[], accuracy: [] as Point[], valLoss: [] as Point[], valAccuracy: [] as Point[] },
+    epochsDone: 0,
+    done: null as Done | null,
+    evaluation: null as EvaluationView | null,
+    error: '',
+    log: [] as string[],
+  };
+}
+
+export const useTrainingStore = defineStore('training', {
+  state: () => ({
+    form: {
+      dataset: 'mnist', network: 'lenet5', epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1,
+      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '',
+    } as TrainForm,
+    runId: '',
+    running: false,
+    stopping: false,
+    run: emptyRun(),
+  }),
+  getters: {
+    request(s): TrainRequest {
+      const f = s.form;
+      const opt = <T>(v: T | null | '') => (v === null || v === '' ? undefined : v);
+      return {
+        runId: s.runId || 'pending', dataset: f.dataset, network: f.network, epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer,
+        learningRate: f.learningRate, validationSplit: f.validationSplit, limit: opt(f.limit), testLimit: opt(f.testLimit), dropout: opt(f.dropout),
+        augment: f.augment, earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
+      };
+    },
+    /** Field name → first problem, from the same schema main checks against. */
+    errors(): Record<string, string> {
+      const parsed = TrainRequest.safeParse(this.request);
+      const out: Record<string, string> = {};
+      if (!parsed.success) for (const i of parsed.error.issues) out[String(i.path[0] ?? 'form')] ??= i.message;
+      return out;
+    },
+    valid(): boolean {
+      return Object.keys(this.errors).length === 0;
+    },
+    /** Fractions 0..1 of the current epoch and of the whole run. */
+    progress(s) {
+      const b = s.run.batch;
+      const epochs = s.run.start?.epochs ?? s.form.epochs;
+      if (s.run.done && !s.run.done.cancelled) return { epoch: 1, run: 1 };
+      if (!b) return { epoch: 0, run: 0 };
+      return { epoch: b.step / b.steps, run: Math.min(1, (b.epoch - 1 + b.step / b.steps) / epochs) };
+    },
+  },
+  actions: {
+    init() {
+      onStudioEvent((e) => {
+        if (e.type === 'menu' && e.command === 'open-dataset') this.form.dataset = e.path;
+        if (e.type === 'training' && e.runId === this.runId) this.apply(e.event);
+        if (e.type === 'training-ended' && e.runId === this.runId) {
+          this.running = false;
+          this.stopping = false;
+          if (e.error) this.run.error = e.error;
+          void useAppStore().refreshModels();
+        }
+      });
+    },
+    setOptimizer(name: TrainForm['optimizer']) {
+      this.form.optimizer = name;
+      this.form.learningRate = DEFAULT_LR[name];
+    },
+    setDataset(dataset: string) {
+      this.form.dataset = dataset;
+      const network = NETWORK_FOR[dataset];
+      if (network) this.form.network = network;
+    },
+    async chooseFolder() {
+      const folder = await window.api.openFolderDialog('dataset');
+      if (folder) this.setDataset(folder);
+    },
+    async start() {
+      if (this.running || !this.valid) return;
+      this.runId = newId('run');
+      this.run = emptyRun();
+      this.running = true;
+      try {
+        await window.api.startTraining({ ...this.request, runId: this.runId });
+      } catch (err) {
+        this.running = false;
+        this.run.error = (err as Error).message;
+      }
+    },
+    async stop() {
+      if (!this.running) return;
+      this.stopping = true;
+      await window.api.cancelTraining(this.runId);
+    },
+    apply(e: TrainEventView) {
+      const r = this.run;
+      switch (e.event) {
+        case 'start':
+          r.start = e;
+          r.stage = null;
+          break;
+        case 'dataset':
+          r.stage = { stage: e.stage, done: e.done, total: e.total };
+          break;
+        case 'batch': {
+          r.batch = e;
+          const x = e.epoch - 1 + e.step / e.steps;
+          r.curves.loss.push({ x, y: e.loss });
+          r.curves.accuracy.push({ x, y: e.accuracy });
+          break;
+        }
+        case 'epoch':
+          r.epochsDone = e.epoch;
+          if (e.val_loss !== undefined) r.curves.valLoss.push({ x: e.epoch, y: e.val_loss });
+          if (e.val_accuracy !== undefined) r.curves.valAccuracy.push({ x: e.epoch, y: e.val_accuracy });
+          r.log.push(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}` +
+            (e.val_loss !== undefined ? `, val_loss ${e.val_loss.toFixed(4)}, val_accuracy ${(e.val_accuracy ?? 0).toFixed(4)}` : '') + ` (${e.seconds.toFixed(1)} s)`);
+          break;
+        case 'checkpoint':
+          r.log.push(`checkpoint: epoch ${e.epoch}, ${e.monitor} ${e.value.toFixed(4)} → ${e.model}`);
+          break;
+        case 'lr':
+          r.log.push(`learning rate → ${e.lr}`);
+          break;
+        case 'early-stop':
+          r.log.push(`early stop at epoch ${e.epoch} (best ${e.bestEpoch})`);
+          break;
+        case 'evaluation':
+          r.evaluation = e.evaluation;
+          r.log.push(`test: accuracy ${e.evaluation.accuracy.toFixed(4)}, loss ${e.evaluation.loss.toFixed(4)} on ${e.evaluation.count} images`);
+          break;
+        case 'log':
+          r.log.push(e.message);
+          break;
+        case 'done':
+          r.done = e;
+          if (e.model && r.evaluation) void this.loadThumbnails(e.model);
+          break;
+      }
+    },
+    /** The evaluation event names mistakes by index; main turns them into pictures. */
+    async loadThumbnails(model: string) {
+      try {
+        const full = await window.api.evaluation({ model, thumbnails: 24 });
+        if (full && this.run.done?.model === model) this.run.evaluation = full;
+      } catch (err) {
+        this.run.log.push(`thumbnails: ${(err as Error).message}`);
+      }
+    },
+  },
+});
