@@ -5,7 +5,14 @@ import { defineConfig } from 'electron-vite';
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve(__dirname, 'src-main/electron/main.ts') } },
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          // Compute runs in worker threads; each needs its own file beside index.js (see service/worker-entry.ts).
+          'training-worker': resolve(__dirname, 'src-main/core/training/worker.ts'),
+          'recognition-worker': resolve(__dirname, 'src-main/service/recognition-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -11,7 +11,7 @@ describe('classifier-studio predict', () => {
     const dir = await tempDir();
     const notImage = path.join(dir, 'notes.jpg');
     await writeFile(notImage, 'this is not a picture');
-    const elephant = path.join(imagenetDevDir, 'n02504458_African_elephant.JPEG');
+    const elephant = path.join(imagenetDevDir, 'n02504013_Indian_elephant.JPEG');
     const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
     const run = await runCli(['predict', elephant, notImage, tench, '--model', 'mobilenet', '--mirror', mirrorDir, '--models-dir', dir, '--json']);
     expect(run.code).toBe(1);
@@ -22,7 +22,7 @@ describe('classifier-studio predict', () => {
     expect(typeof first.ms).toBe('number');
     const top = first.top as Top[];
     expect(top).toHaveLength(5);
-    expect(top[0]).toMatchObject({ index: 386, id: 'n02504458', label: 'African_elephant' });
+    expect(top[0]).toMatchObject({ index: 385, id: 'n02504013', label: 'Indian_elephant' });
     expect(top[0]!.probability).toBeGreaterThan(0.3);
     for (let i = 1; i < 5; i++) expect(top[i]!.probability).toBeLessThanOrEqual(top[i - 1]!.probability);
     expect(bad).toEqual({ file: notImage, error: expect.stringMatching(/notes\.jpg.*not an image/) });

@@ -28,7 +28,8 @@ describe('training on real MNIST', () => {
     const events: TrainEvent[] = [];
     const counts: number[] = [];
     const done = await runTraining(
-      { dataset: 'mnist', network: 'lenet5', epochs: 2, batchSize: 32, limit: 2000, testLimit: 1000, validationSplit: 0.1, out: 'lenet-test' },
+      // Batch 8: 2 epochs of 2,000 images are only 450 steps, and batch 32 leaves lenet5 near 87%.
+      { dataset: 'mnist', network: 'lenet5', epochs: 2, batchSize: 8, limit: 2000, testLimit: 1000, validationSplit: 0.1, out: 'lenet-test' },
       e,
       (ev) => {
         events.push(ev);
@@ -40,16 +41,17 @@ describe('training on real MNIST', () => {
     expect(done.model).toBe('lenet-test');
     expect(done.test_accuracy).toBeGreaterThanOrEqual(0.9);
     expect(counts).toHaveLength(2);
-    expect(counts[1]).toBe(counts[0]);
+    // Flat but for the best epoch's weights (lenet5's 10 tensors), kept from the end of epoch 1 on.
+    expect(counts[1]).toBe(counts[0]! + 10);
 
     const start = events.find((x) => x.event === 'start')!;
-    expect(start).toMatchObject({ network: 'lenet5', train: 1800, validation: 200, test: 1000, stepsPerEpoch: 57 });
+    expect(start).toMatchObject({ network: 'lenet5', train: 1800, validation: 200, test: 1000, stepsPerEpoch: 225 });
     const epochs = events.filter((x) => x.event === 'epoch');
     expect(epochs.map((x) => x.epoch)).toEqual([1, 2]);
     for (const ep of epochs) expect(Object.keys(ep)).toEqual(expect.arrayContaining(['loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'seconds']));
     const batches = events.filter((x) => x.event === 'batch');
     expect(batches.length).toBeGreaterThan(2);
-    expect(batches.at(-1)).toMatchObject({ epoch: 2, step: 57, steps: 57 });
+    expect(batches.at(-1)).toMatchObject({ epoch: 2, step: 225, steps: 225 });
     const evaluation = events.find((x) => x.event === 'evaluation')!;
     expect(evaluation.evaluation.confusion.flat().reduce((a, b) => a + b, 0)).toBe(1000);
     expect(evaluation.evaluation.perClass).toHaveLength(10);

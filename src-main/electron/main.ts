@@ -6,6 +6,8 @@ import { app, BrowserWindow, dialog, Menu, session } from 'electron';
 import { channels, type MenuCommand, type StudioEvent } from '../contract.ts';
 import { RecentFiles } from '../service/recents.ts';
 import { StudioService } from '../service/studio.ts';
+import { threadRecognizer } from '../service/recognizer-thread.ts';
+import { resolveStorage } from '../core/paths.ts';
 import { IMAGE_EXTENSIONS } from '../service/images.ts';
 import { Grants, registerIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
@@ -67,7 +69,13 @@ async function main(): Promise<void> {
   await app.whenReady();
   lockDown();
   const userData = app.getPath('userData');
-  const service = new StudioService({ cacheDir: process.env.CLASSIFIER_CACHE ?? path.join(userData, 'models'), stateDir: userData });
+  const storage = { cacheDir: process.env.CLASSIFIER_CACHE ?? path.join(userData, 'models'), mirrorDir: process.env.CLASSIFIER_MIRROR };
+  // Recognition in a worker thread: loading and running a model never blocks the window.
+  const recognizer = threadRecognizer(resolveStorage(storage), {
+    onDownload: (p) => send({ type: 'download', file: p.file, received: p.received, total: p.total }),
+    log: (line) => service.log(line),
+  });
+  const service = new StudioService({ ...storage, stateDir: userData, recognizer });
   const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')));
   service.on(send);
   registerIpc(service, () => window, grants, rendererOrigin);

@@ -7,6 +7,7 @@ import type { TrainEvent } from '../core/training/events.ts';
 import type { FromWorker } from '../core/training/worker.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import { startWorker } from '../core/threads.ts';
+import { workerEntry } from './worker-entry.ts';
 
 export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
 
@@ -19,7 +20,7 @@ export interface TrainingRun {
 
 export function startTraining(config: TrainConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
   parseTrainConfig(config); // bad settings fail here, in the caller, before a thread starts
-  const worker: Worker = startWorker(new URL('../core/training/worker.ts', import.meta.url), { config, env });
+  const worker: Worker = startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), { config, env });
   let cancelled = false;
   const done = new Promise<DoneEvent>((resolve, reject) => {
     let last: DoneEvent | undefined;

@@ -3,6 +3,11 @@ export function percent(p: number, digits = 1): string {
   return `${(p * 100).toFixed(digits)}%`;
 }
 
+/** A probability for people: "<0.1%" rather than a misleading "0.0%". */
+export function probability(p: number): string {
+  return p > 0 && p < 0.0005 ? '<0.1%' : percent(p);
+}
+
 /** 75 → "1:15", 3725 → "1:02:05" */
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';

@@ -68,7 +68,7 @@ export const useRecognizeStore = defineStore('recognize', {
       this.busy = true;
       this.error = '';
       try {
-        const image = this.source.kind === 'path' ? this.source.path : { name: this.source.name, data: this.source.data };
+        const image = this.source.kind === 'path' ? this.source.path : { name: this.source.name, data: this.source.data as Uint8Array<ArrayBuffer> };
         this.result = await window.api.recognize({ image, model: this.model, topK: 5 });
         if (this.source.kind === 'path') await this.refreshRecent();
       } catch (err) {

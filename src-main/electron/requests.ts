@@ -1,0 +1,123 @@
+// Every request the window may make, checked against the contract and the user's grants, with
+// no Electron import: ipc.ts carries these over ipcMain, and the e2e tests call the very same
+// table from Chromium, so the two differ only in transport.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  BUILT_IN_DATASETS, EvaluationRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
+  SaveCsvRequest, TrainRequest, type Api, type AppInfo,
+} from '../contract.ts';
+import type { RecentFiles } from '../service/recents.ts';
+import type { StudioService } from '../service/studio.ts';
+
+/** Paths the user chose this session; recent images count too (they were chosen before). */
+export class Grants {
+  readonly files = new Set<string>();
+  readonly folders = new Set<string>();
+  constructor(readonly recents: RecentFiles) {}
+
+  async file(p: string): Promise<boolean> {
+    return this.files.has(p) || (await this.recents.has(p));
+  }
+}
+
+/** What only the host can do: native dialogs, the file manager, version numbers. */
+export interface Host {
+  openImage(): Promise<string | null>;
+  openFolder(purpose: z.infer<typeof FolderPurpose>): Promise<string | null>;
+  /** Asks where to save a file suggested as `name`; null if the user cancelled. */
+  saveAs(name: string): Promise<string | null>;
+  reveal(file: string): void;
+  version: string;
+  versions: Record<string, string | undefined>;
+}
+
+export type Method = keyof Omit<Api, 'onEvent'>;
+export interface Request<S extends z.ZodType = z.ZodType> {
+  schema: S;
+  run(payload: z.infer<S>): Promise<unknown> | unknown;
+}
+
+const isPath = (s: string) => s.includes('/') || s.includes('\\');
+const checkModel = (model: string) => {
+  if (isPath(model)) throw new Error('Models are chosen by name, not by path.');
+};
+const none = z.undefined();
+const req = <S extends z.ZodType>(schema: S, run: (payload: z.infer<S>) => unknown): Request => ({ schema, run: run as Request['run'] });
+
+export function requests(service: StudioService, host: Host, grants: Grants): Record<Method, Request> {
+  return {
+    appInfo: req(none, async (): Promise<AppInfo> => {
+      const report = await service.backend();
+      return {
+        version: host.version,
+        versions: host.versions,
+        backend: report.backend,
+        skipped: report.attempts.filter((a) => !a.ok),
+        storeDir: service.storage.storeDir,
+      };
+    }),
+    listModels: req(none, () => service.listModels()),
+    recognize: req(RecognizeRequest, async (r) => {
+      checkModel(r.model);
+      if (typeof r.image === 'string') {
+        if (!(await grants.file(r.image))) throw new Error('That file was not chosen by the user.');
+        await grants.recents.add(r.image);
+      }
+      return service.recognize(r);
+    }),
+    preview: req(z.string().min(1).max(4096), async (file) => {
+      if (!(await grants.file(file))) throw new Error('That file was not chosen by the user.');
+      return service.preview(file);
+    }),
+    recentFiles: req(none, () => grants.recents.all()),
+    openImageDialog: req(none, async () => {
+      const file = await host.openImage();
+      if (file) grants.files.add(file);
+      return file;
+    }),
+    openFolderDialog: req(FolderPurpose, async (purpose) => {
+      const folder = await host.openFolder(purpose);
+      if (folder) grants.folders.add(folder);
+      return folder;
+    }),
+    recognizeFolder: req(FolderRequest, (r) => {
+      checkModel(r.model);
+      if (!grants.folders.has(r.folder)) throw new Error('That folder was not chosen by the user.');
+      return service.recognizeFolder(r);
+    }),
+    cancelFolder: req(JobId, (id) => service.cancelFolder(id)),
+    saveCsv: req(SaveCsvRequest, async ({ name, csv }) => {
+      const file = await host.saveAs(path.basename(name));
+      if (!file) return null;
+      await writeFile(file, csv, 'utf8');
+      return file;
+    }),
+    startTraining: req(TrainRequest, (r) => {
+      const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(r.dataset);
+      if (!builtIn && !grants.folders.has(r.dataset)) throw new Error('That dataset folder was not chosen by the user.');
+      service.startTraining(r);
+    }),
+    cancelTraining: req(JobId, (id) => service.cancelTraining(id)),
+    storedModels: req(none, () => service.storedModels()),
+    renameModel: req(RenameRequest, ({ from, to }) => service.renameModel(from, to)),
+    deleteModel: req(ModelName, (name) => service.deleteModel(name)),
+    revealModel: req(ModelName, async (name) => {
+      await service.store.get(name); // an unknown name fails here rather than opening some folder
+      host.reveal(path.join(service.modelFolder(name), 'model.json'));
+    }),
+    evaluation: req(EvaluationRequest, (r) => service.evaluation(r.model, r.thumbnails)),
+  };
+}
+
+/** Checks a payload and runs the request; the reply never throws, since Electron mangles errors. */
+export async function answer(request: Request, payload: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
+  const parsed = request.schema.safeParse(payload);
+  if (!parsed.success) return { ok: false, error: `bad request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  try {
+    return { ok: true, value: await request.run(parsed.data) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}

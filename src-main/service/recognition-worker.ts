@@ -1,0 +1,32 @@
+// The recognition worker: models load and images are classified here, off the Electron main
+// thread, so a 25M-parameter ResNet50 warming up never freezes the window.
+import { parentPort, workerData } from 'node:worker_threads';
+import { RecognitionService, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
+
+export type ToRecognizer =
+  | { id: number; type: 'backend' }
+  | { id: number; type: 'recognize'; req: RecognizeRequest }
+  | { id: number; type: 'forget'; spec: string };
+export type FromRecognizer =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: string }
+  | { type: 'download'; file: string; received: number; total?: number }
+  | { type: 'log'; message: string };
+
+const port = parentPort!;
+const options = (workerData as { data: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch'> }).data;
+const post = (m: FromRecognizer) => port.postMessage(m);
+const service = new RecognitionService({
+  ...options,
+  onDownload: (p) => post({ type: 'download', file: p.file, received: p.received, total: p.total }),
+  log: (message) => post({ type: 'log', message }),
+});
+
+port.on('message', async (m: ToRecognizer) => {
+  try {
+    const value = m.type === 'backend' ? await service.backend() : m.type === 'recognize' ? await service.recognize(m.req) : service.forget(m.spec);
+    post({ id: m.id, ok: true, value });
+  } catch (err) {
+    post({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
+});

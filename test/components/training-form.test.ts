@@ -1,0 +1,57 @@
+// @vitest-environment happy-dom
+import { mount } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import type { TrainRequest } from '../../src-main/contract.ts';
+import TrainingForm from '../../src-renderer/src/components/TrainingForm.vue';
+import { useTrainingStore } from '../../src-renderer/src/stores/training.ts';
+import { fakeApi, plugins } from './setup.ts';
+
+function mountForm() {
+  const p = plugins();
+  const w = mount(TrainingForm, p);
+  return { w, store: useTrainingStore(p.pinia) };
+}
+
+describe('the training form', () => {
+  it('starts valid with Keras-like defaults', () => {
+    const { w, store } = mountForm();
+    expect(store.valid).toBe(true);
+    expect(w.find('[data-testid="start"]').attributes('disabled')).toBeUndefined();
+    expect(w.findAll('.field-error')).toHaveLength(0);
+  });
+
+  it('marks bad fields with the schema main checks against, and will not start', async () => {
+    const { w, store } = mountForm();
+    await w.find('[data-testid="epochs"]').setValue('0');
+    await w.find('[data-testid="learning-rate"]').setValue('');
+    await w.find('[data-testid="validation-split"]').setValue('0.95');
+    await w.find('[data-testid="out"]').setValue('../escape');
+    expect(Object.keys(store.errors).sort()).toEqual(['epochs', 'learningRate', 'out', 'validationSplit']);
+    expect(w.findAll('.field.invalid')).toHaveLength(4);
+    expect(w.find('[data-testid="start"]').attributes('disabled')).toBeDefined();
+    await w.find('[data-testid="epochs"]').setValue('3');
+    expect(store.errors.epochs).toBeUndefined();
+  });
+
+  it('sends the request with optional fields left out, and switches to Stop while running', async () => {
+    const sent: TrainRequest[] = [];
+    fakeApi({ startTraining: async (r) => void sent.push(r) });
+    const { w } = mountForm();
+    await w.find('[data-testid="limit"]').setValue('600');
+    await w.find('[data-testid="epochs"]').setValue('2');
+    await w.find('form').trigger('submit');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ dataset: 'mnist', network: 'lenet5', epochs: 2, limit: 600, batchSize: 32, optimizer: 'adam' });
+    expect(sent[0]!.testLimit).toBeUndefined();
+    expect(sent[0]!.runId).toMatch(/^run-/);
+    expect(w.find('[data-testid="stop"]').exists()).toBe(true);
+  });
+
+  it('picks the learning rate of the chosen optimizer and the network of the chosen dataset', async () => {
+    const { w, store } = mountForm();
+    await w.find('[data-testid="optimizer"]').setValue('sgd');
+    expect(store.form.learningRate).toBe(0.01);
+    await w.find('[data-testid="dataset"]').setValue('cifar10');
+    expect(store.form.network).toBe('cifar-cnn');
+  });
+});

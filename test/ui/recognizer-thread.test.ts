@@ -1,0 +1,26 @@
+// The desktop app recognizes in a worker thread (Electron's main thread must stay free); this
+// checks that path answers like the in-process one and survives a bad image.
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
+import { imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
+
+describe('recognition in a worker thread', async () => {
+  const logs: string[] = [];
+  const recognizer = threadRecognizer({ cacheDir: await tempDir(), mirrorDir, storeDir: await tempDir(), offline: true }, { log: (l) => logs.push(l) });
+  afterAll(() => recognizer.dispose());
+
+  it('answers a real photo with mobilenet, and reports its backend', async () => {
+    const reply = await recognizer.recognize({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet', topK: 5 });
+    expect(reply.top).toHaveLength(5);
+    expect(reply.top[0]!.label).toBe('tench');
+    expect((await recognizer.backend()).backend).toBe(reply.backend);
+    expect(logs.join('\n')).toMatch(/loaded mobilenet/);
+  });
+
+  it('turns a bad image into an error naming the file, and keeps working', async () => {
+    await expect(recognizer.recognize({ image: { name: 'junk.jpg', data: new Uint8Array([1, 2, 3]) }, model: 'mobilenet' })).rejects.toThrow(/junk\.jpg/);
+    const again = await recognizer.recognize({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });
+    expect(again.top[0]!.label).toBe('tench');
+  });
+});
