@@ -136,7 +136,10 @@ export async function startStudio(opts: { locale?: string } = {}): Promise<Studi
   const events: StudioEvent[] = [];
   const unsubscribe = service.on((e) => {
     events.push(e);
-    page.evaluate((ev) => (globalThis as unknown as { __studioEvent?: (e: unknown) => void }).__studioEvent?.(ev), e).catch(() => undefined);
+    page.evaluate((ev) => (globalThis as unknown as { __studioEvent?: (e: unknown) => void }).__studioEvent?.(ev), e).catch((err: Error) => {
+      // A closed page is fine; a listener that throws in the page is a bug worth seeing.
+      if (!/closed|destroyed/i.test(err.message)) console.error(`event ${e.type} failed in the page: ${err.message.split('\n')[0]}`);
+    });
   });
   const port = (server.address() as AddressInfo).port;
   page.on('pageerror', (err) => console.error(`page error: ${err.message}`));
