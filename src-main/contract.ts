@@ -65,6 +65,7 @@ export const channels = {
   cancelFolder: 'folder:cancel',
   saveCsv: 'folder:save-csv',
   startTraining: 'training:start',
+  augmentPreview: 'training:augment-preview',
   cancelTraining: 'training:cancel',
   storedModels: 'store:list',
   renameModel: 'store:rename',
@@ -97,6 +98,11 @@ export interface PreviewView {
   width: number;
   height: number;
   name: string;
+}
+
+export interface AugmentPreviewView {
+  /** PNG data URLs, enlarged for small images. */
+  samples: { label: string; original: string; variants: string[] }[];
 }
 
 export interface AppInfo {
@@ -214,6 +220,8 @@ export interface Api {
   /** Asks where to save, then writes; resolves with the file, or null if the user cancelled. */
   saveCsv(req: { name: string; csv: string }): Promise<string | null>;
   startTraining(req: TrainRequest): Promise<void>;
+  /** Some training images beside augmented versions of each, for the form's settings. */
+  augmentPreview(req: TrainRequest): Promise<AugmentPreviewView>;
   cancelTraining(runId: string): Promise<void>;
   storedModels(): Promise<StoredModelView[]>;
   renameModel(req: z.input<typeof RenameRequest>): Promise<void>;

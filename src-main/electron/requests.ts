@@ -43,6 +43,10 @@ const isPath = (s: string) => s.includes('/') || s.includes('\\');
 const checkModel = (model: string) => {
   if (isPath(model)) throw new Error('Models are chosen by name, not by path.');
 };
+const checkDataset = (dataset: string, grants: Grants) => {
+  const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(dataset);
+  if (!builtIn && !grants.folders.has(dataset)) throw new Error('That dataset folder was not chosen by the user.');
+};
 const none = z.undefined();
 const req = <S extends z.ZodType>(schema: S, run: (payload: z.infer<S>) => unknown): Request => ({ schema, run: run as Request['run'] });
 
@@ -95,9 +99,12 @@ export function requests(service: StudioService, host: Host, grants: Grants): Re
       return file;
     }),
     startTraining: req(TrainRequest, (r) => {
-      const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(r.dataset);
-      if (!builtIn && !grants.folders.has(r.dataset)) throw new Error('That dataset folder was not chosen by the user.');
+      checkDataset(r.dataset, grants);
       service.startTraining(r);
+    }),
+    augmentPreview: req(TrainRequest, (r) => {
+      checkDataset(r.dataset, grants);
+      return service.augmentPreview(r);
     }),
     cancelTraining: req(JobId, (id) => service.cancelTraining(id)),
     storedModels: req(none, () => service.storedModels()),

@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type {
-  EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainEventView,
+  AugmentPreviewView, EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainEventView,
 } from '../contract.ts';
 import { FolderRequest, RecognizeRequest, TrainRequest } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
@@ -12,9 +12,9 @@ import { ModelStore, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
-import { listImages, previewImage, thumbnail } from './images.ts';
+import { listImages, pixelsToDataUrl, previewImage, thumbnail } from './images.ts';
 import { RecognitionService, type ServiceOptions } from './recognition.ts';
-import { startTraining, type TrainingRun } from './training.ts';
+import { augmentPreview, startTraining, type TrainingRun } from './training.ts';
 
 export interface StudioOptions {
   cacheDir?: string;
@@ -134,6 +134,26 @@ export class StudioService {
     }
   }
 
+  private trainingEnv() {
+    return {
+      ...this.storage,
+      mirrorDir: this.options.datasetMirrorDir ?? this.storage.mirrorDir,
+      backend: this.options.backend,
+      offline: this.options.offline,
+    };
+  }
+
+  /** A few training images, each beside augmented versions of itself, as the form's settings would make them. */
+  async augmentPreview(input: TrainRequest): Promise<AugmentPreviewView> {
+    const req = TrainRequest.parse(input);
+    const p = await augmentPreview(toTrainConfig({ ...req, augment: true }), this.trainingEnv());
+    const scale = Math.max(1, Math.round(64 / p.width));
+    const url = (px: Uint8Array) => pixelsToDataUrl(px, p.width, p.height, p.channels, scale);
+    return {
+      samples: await Promise.all(p.samples.map(async (s) => ({ label: s.label, original: await url(s.original), variants: await Promise.all(s.variants.map(url)) }))),
+    };
+  }
+
   cancelFolder(jobId: string): void {
     const job = this.folderJobs.get(jobId);
     if (job) job.cancelled = true;
@@ -146,13 +166,7 @@ export class StudioService {
   startTraining(input: TrainRequest): void {
     const req = TrainRequest.parse(input);
     if (this.runs.size) throw new Error('A training run is already going; stop it first.');
-    const env = {
-      ...this.storage,
-      mirrorDir: this.options.datasetMirrorDir ?? this.storage.mirrorDir,
-      backend: this.options.backend,
-      offline: this.options.offline,
-    };
-    const run = startTraining(toTrainConfig(req), env, (event: TrainEvent) => {
+    const run = startTraining(toTrainConfig(req), this.trainingEnv(), (event: TrainEvent) => {
       const view: TrainEventView = event;
       this.emit({ type: 'training', runId: req.runId, event: view });
     });

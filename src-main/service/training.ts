@@ -4,6 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import type { TrainConfigInput } from '../core/training/config.ts';
 import { parseTrainConfig } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
+import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import type { FromWorker } from '../core/training/worker.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import { startWorker } from '../core/threads.ts';
@@ -27,7 +28,7 @@ export function startTraining(config: TrainConfigInput, env: RunEnvironment, onE
     let failure: string | undefined;
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'error') failure = m.message;
-      else {
+      else if (m.type === 'event') {
         if (m.event.event === 'done') last = m.event;
         onEvent(m.event);
       }
@@ -45,4 +46,20 @@ export function startTraining(config: TrainConfigInput, env: RunEnvironment, onE
     },
     done,
   };
+}
+
+/** Augmented samples for the training form, made in a worker like training itself. */
+export function augmentPreview(config: TrainConfigInput, env: RunEnvironment): Promise<AugmentPreview> {
+  parseTrainConfig(config);
+  const worker: Worker = startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), { config, env, preview: true });
+  return new Promise<AugmentPreview>((resolve, reject) => {
+    let result: AugmentPreview | undefined;
+    let failure: string | undefined;
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'preview') result = m.preview;
+      else if (m.type === 'error') failure = m.message;
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (result ? resolve(result) : reject(new Error(failure ?? `The preview worker stopped (exit code ${code}).`))));
+  });
 }

@@ -80,6 +80,24 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     expect(dialogs.savedCsv[0]!.csv).toContain('tench');
   });
 
+  it('previews augmented MNIST samples for the form\'s settings', async () => {
+    const { page } = studio;
+    await page.getByTestId('tab-training').click();
+    await page.getByTestId('dataset').selectOption('mnist');
+    await page.getByTestId('augment').check();
+    await page.getByTestId('augment-preview').click();
+    const rows = page.getByTestId('augment-grid').locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(6);
+    // MNIST starts 5 0 4 1 9 2; six picks spread over its first 2,000 images, each with 5 variants.
+    expect(await rows.first().locator('img').count()).toBe(6);
+    const sources = await rows.first().locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src));
+    expect(new Set(sources).size).toBe(6);
+    await screenshot(page, 'training-augment-en');
+    await page.getByTestId('augment-close').click();
+    await page.getByTestId('augment').uncheck();
+    await expect.poll(() => page.getByTestId('augment-grid').count()).toBe(0);
+  });
+
   it.skipIf(!trainingReady)('trains lenet5 on 600 real MNIST images: curves get points, progress reaches the end', async () => {
     const { page } = studio;
     await page.getByTestId('tab-training').click();
@@ -102,6 +120,24 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     expect(Number(await page.getByTestId('accuracy-chart').getAttribute('data-val-points'))).toBe(2);
     await page.getByTestId('evaluation').waitFor({ timeout: 30_000 });
     expect(await page.getByTestId('test-accuracy').textContent()).toMatch(/%$/);
+    // A confusion-matrix cell opens its images (once the pictures of the mistakes are there).
+    await page.getByTestId('misclassified').waitFor({ timeout: 30_000 });
+    const matrix = page.getByTestId('evaluation').locator('.matrix-box canvas');
+    const box = (await matrix.boundingBox())!;
+    await matrix.click({ position: { x: box.width * 0.7, y: box.height * 0.75 } });
+    await expect.poll(() => page.getByTestId('cell-title').textContent()).toMatch(/\d+ images/);
+    const cellText = (await page.getByTestId('cell-title').textContent())!;
+    const [, truth, predicted] = /is (\S+), predicted (\S+)/.exec(cellText)!;
+    // Off the diagonal, each picture shown is of that cell.
+    if (truth !== predicted) {
+      for (const item of await page.getByTestId('misclassified').locator('li').all()) {
+        expect(await item.textContent()).toContain(`is ${truth}`);
+      }
+    }
+    await page.getByTestId('cell-images').scrollIntoViewIfNeeded();
+    await screenshot(page, 'training-evaluation-cell-en');
+    await page.getByTestId('cell-clear').click();
+    await expect.poll(() => page.getByTestId('cell-title').count()).toBe(0);
   });
   if (!trainingReady) it.skip('training e2e: src-main/core/datasets/catalog.ts is not there yet', () => undefined);
 

@@ -28,7 +28,7 @@ export const useModelsStore = defineStore('models', {
       this.evaluation = null;
       if (!name) return;
       try {
-        this.evaluation = await window.api.evaluation({ model: name, thumbnails: 24 });
+        this.evaluation = await window.api.evaluation({ model: name, thumbnails: 200 });
       } catch (err) {
         this.error = (err as Error).message;
       }

@@ -1,6 +1,6 @@
 // The training panel's state: the form, the run's progress and curves, and its evaluation.
 import { defineStore } from 'pinia';
-import { TrainRequest, type EvaluationView, type TrainEventView } from '../../../src-main/contract';
+import { TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEventView } from '../../../src-main/contract';
 import { newId } from '../lib/format';
 import { onStudioEvent, useAppStore } from './app';
 
@@ -56,6 +56,10 @@ export const useTrainingStore = defineStore('training', {
     running: false,
     stopping: false,
     run: emptyRun(),
+    /** Augmented samples for the form's settings, shown until closed. */
+    preview: null as AugmentPreviewView | null,
+    previewing: false,
+    previewError: '',
   }),
   getters: {
     request(s): TrainRequest {
@@ -124,6 +128,19 @@ export const useTrainingStore = defineStore('training', {
         this.run.error = (err as Error).message;
       }
     },
+    async previewAugment() {
+      if (this.previewing || !this.valid) return;
+      this.previewing = true;
+      this.previewError = '';
+      try {
+        this.preview = await window.api.augmentPreview({ ...this.request, augment: true });
+      } catch (err) {
+        this.preview = null;
+        this.previewError = (err as Error).message;
+      } finally {
+        this.previewing = false;
+      }
+    },
     async stop() {
       if (!this.running) return;
       this.stopping = true;
@@ -178,7 +195,7 @@ export const useTrainingStore = defineStore('training', {
     /** The evaluation event names mistakes by index; main turns them into pictures. */
     async loadThumbnails(model: string) {
       try {
-        const full = await window.api.evaluation({ model, thumbnails: 24 });
+        const full = await window.api.evaluation({ model, thumbnails: 200 });
         if (full && this.run.done?.model === model) this.run.evaluation = full;
       } catch (err) {
         this.run.log.push(`thumbnails: ${(err as Error).message}`);
