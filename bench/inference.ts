@@ -1,22 +1,19 @@
 // Inference speed of the zoo's models on every backend present.
 //   node bin/run-ts.js bench/inference.ts [--mirror DIR] [--json]
 // Each backend runs in a child process of its own, because a process keeps one backend.
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { BACKENDS, initBackend } from '../src-main/core/backend.ts';
+import { initBackend } from '../src-main/core/backend.ts';
 import { resnet50 } from '../src-main/core/models/resnet50.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { resolveStorage } from '../src-main/core/paths.ts';
+import { option, runPerBackend } from './each-backend.ts';
 
 const here = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
-const opt = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const opt = (name: string) => option(args, name);
 const mirrorDir = opt('--mirror') ?? path.resolve(path.dirname(here), '../../shared/models');
 
 interface Row { backend: string; model: string; weights: string; batch: number; msPerImage: number; runs: number }
@@ -65,19 +62,7 @@ function rename(t: { ms: number; runs: number }) {
 }
 
 function parent(): void {
-  const rows: Row[] = [];
-  for (const backend of BACKENDS) {
-    try {
-      const out = execFileSync(process.execPath, [path.resolve(here, '../../bin/run-ts.js'), here, '--child', backend, '--mirror', mirrorDir], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      rows.push(...(JSON.parse(out.trim().split('\n').at(-1)!) as Row[]));
-    } catch (err) {
-      const text = (err as { stderr?: string }).stderr ?? String(err);
-      console.error(`${backend}: skipped (${text.split('\n').find((l) => /not available|error/i.test(l)) ?? text.split('\n')[0]})`);
-    }
-  }
+  const rows = runPerBackend<Row>(here, ['--mirror', mirrorDir]);
   if (args.includes('--json')) {
     console.log(JSON.stringify(rows));
     return;

@@ -1,15 +1,14 @@
 // Milliseconds per training step (batch 32, Adam) of fashion-cnn and cifar-cnn on every
 // backend present; the cpu row is stock TensorFlow.js.
 //   node bin/run-ts.js bench/train-step.ts [--json]
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { BACKENDS, initBackend } from '../src-main/core/backend.ts';
+import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { NETWORKS, type NetworkId } from '../src-main/core/models/classic.ts';
 import { makeLoss } from '../src-main/core/training/losses.ts';
+import { option, runPerBackend } from './each-backend.ts';
 
 const here = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -55,21 +54,12 @@ async function child(backend: string): Promise<void> {
 }
 
 function parent(): void {
-  const rows: Row[] = [];
-  for (const backend of BACKENDS) {
-    try {
-      const out = execFileSync(process.execPath, [path.resolve(here, '../../bin/run-ts.js'), here, '--child', backend], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      rows.push(...(JSON.parse(out.trim().split('\n').at(-1)!) as Row[]));
-    } catch (err) {
-      const text = (err as { stderr?: string }).stderr ?? String(err);
-      console.error(`${backend}: skipped (${text.split('\n').find((l) => /not available|rror/.test(l)) ?? text.split('\n')[0]})`);
-    }
-  }
+  const rows = runPerBackend<Row>(here);
   if (args.includes('--json')) return void console.log(JSON.stringify(rows));
   console.log('| backend | network | batch | ms / step | steps timed |\n|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.backend} | ${r.network} | ${r.batch} | ${r.msPerStep} | ${r.steps} |`);
 }
 
-const i = args.indexOf('--child');
-if (i >= 0) await child(args[i + 1]!);
+const childBackend = option(args, '--child');
+if (childBackend) await child(childBackend);
 else parent();

@@ -76,36 +76,23 @@ beforeAll(async () => {
 });
 
 describe('wasm gradient kernels equal the cpu backend', () => {
-  it('Conv2DBackpropFilter', async () => {
-    for (const t of cases(24, false)) {
-      const filterShape = [t.k[0], t.k[1], t.c, t.out];
-      const x = { shape: [t.batch, t.h, t.w, t.c], data: values(t.batch * t.h * t.w * t.c) };
-      const dyShape = outShape(t, filterShape, false);
-      const dy = { shape: dyShape, data: values(dyShape.reduce((a, b) => a * b, 1)) };
-      const attrs = { strides: t.stride, pad: t.pad, dataFormat: 'NHWC', filterShape, dilations: t.dilation };
-      const wasm = await runKernel('wasm', 'Conv2DBackpropFilter', { x, dy }, attrs);
-      // cpu's kernel knows no dilation: differentiate the zero-filled dilated filter instead.
-      const dilated = dilateFilter(new Float32Array(filterShape.reduce((a, b) => a * b, 1)), filterShape, t.dilation).shape;
-      const cpu = await runKernel('cpu', 'Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: dilated, dilations: 1 });
-      expect(wasm.shape).toEqual(filterShape);
-      expect(relativeError(wasm.data, undilateFilter(cpu.data, filterShape, t.dilation)), JSON.stringify(t)).toBeLessThan(1e-4);
-    }
-  });
-
-  it('DepthwiseConv2dNativeBackpropFilter', async () => {
-    for (const t of cases(24, true)) {
-      const filterShape = [t.k[0], t.k[1], t.c, t.out];
-      const x = { shape: [t.batch, t.h, t.w, t.c], data: values(t.batch * t.h * t.w * t.c) };
-      const dyShape = outShape(t, filterShape, true);
-      const dy = { shape: dyShape, data: values(dyShape.reduce((a, b) => a * b, 1)) };
-      const attrs = { strides: t.stride, pad: t.pad, filterShape, dilations: t.dilation };
-      const wasm = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs);
-      const dilated = dilateFilter(new Float32Array(filterShape.reduce((a, b) => a * b, 1)), filterShape, t.dilation).shape;
-      const cpu = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: dilated, dilations: 1 });
-      expect(wasm.shape).toEqual(filterShape);
-      expect(relativeError(wasm.data, undilateFilter(cpu.data, filterShape, t.dilation)), JSON.stringify(t)).toBeLessThan(1e-4);
-    }
-  });
+  for (const [kernel, depthwise] of [['Conv2DBackpropFilter', false], ['DepthwiseConv2dNativeBackpropFilter', true]] as const) {
+    it(kernel, async () => {
+      for (const t of cases(24, depthwise)) {
+        const filterShape = [t.k[0], t.k[1], t.c, t.out];
+        const x = { shape: [t.batch, t.h, t.w, t.c], data: values(t.batch * t.h * t.w * t.c) };
+        const dyShape = outShape(t, filterShape, depthwise);
+        const dy = { shape: dyShape, data: values(dyShape.reduce((a, b) => a * b, 1)) };
+        const attrs = { strides: t.stride, pad: t.pad, dataFormat: 'NHWC', filterShape, dilations: t.dilation };
+        const wasm = await runKernel('wasm', kernel, { x, dy }, attrs);
+        // cpu's kernels ignore dilation: differentiate the zero-filled dilated filter instead.
+        const dilated = dilateFilter(new Float32Array(filterShape.reduce((a, b) => a * b, 1)), filterShape, t.dilation).shape;
+        const cpu = await runKernel('cpu', kernel, { x, dy }, { ...attrs, filterShape: dilated, dilations: 1 });
+        expect(wasm.shape).toEqual(filterShape);
+        expect(relativeError(wasm.data, undilateFilter(cpu.data, filterShape, t.dilation)), JSON.stringify(t)).toBeLessThan(1e-4);
+      }
+    });
+  }
 
   it('DepthwiseConv2dNativeBackpropInput', async () => {
     for (const t of cases(24, true)) {
