@@ -10,6 +10,7 @@ import type { Monitor, TrainConfig } from './config.ts';
 import type { EpochRecord, TrainEvent } from './events.ts';
 import { accuracy, makeLoss, type LossFn } from './losses.ts';
 import { getLearningRate, makeOptimizer, setLearningRate } from './optimizers.ts';
+import { improves, Plateau } from './plateau.ts';
 import { mulberry32, shuffled } from './random.ts';
 
 export interface FitHooks {
@@ -36,10 +37,6 @@ export function batchTensor(x: Uint8Array, count: number, set: ImageSet, preproc
   const size = h * w * c;
   const images = Array.from({ length: count }, (_, i) => x.subarray(i * size, (i + 1) * size));
   return preprocessBatch(images, h, w, c as 1 | 3, preprocessing);
-}
-
-function better(monitor: Monitor, value: number, best: number, minDelta: number): boolean {
-  return monitor.endsWith('accuracy') ? value > best + minDelta : value < best - minDelta;
 }
 
 function valueOf(rec: EpochRecord, monitor: Monitor): number | undefined {
@@ -85,10 +82,10 @@ export async function fit(model: tf.LayersModel, train: ImageSet, validation: Im
   let checkpoint: string | undefined;
   let stoppedEarly = false;
   let cancelled = false;
-  let esWait = 0;
-  let esBest: number | undefined;
-  let lrWait = 0;
-  let lrBest: number | undefined;
+  const es = cfg.earlyStopping;
+  const earlyStop = es && new Plateau(monitorOf(es.monitor), es.patience, es.minDelta);
+  const rl = cfg.reduceLrOnPlateau;
+  const plateau = rl && new Plateau(monitorOf(rl.monitor), rl.patience, rl.minDelta);
 
   try {
     for (let epoch = 1; epoch <= cfg.epochs && !cancelled && !stoppedEarly; epoch++) {
@@ -154,7 +151,7 @@ export async function fit(model: tf.LayersModel, train: ImageSet, validation: Im
       hooks.emit({ event: 'epoch', ...rec });
 
       const value = valueOf(rec, ckptMonitor);
-      if (value !== undefined && Number.isFinite(value) && (!best || better(ckptMonitor, value, best.value, 0))) {
+      if (value !== undefined && Number.isFinite(value) && (!best || improves(ckptMonitor, value, best.value, 0))) {
         best?.weights.forEach((w) => w.dispose());
         best = { value, epoch, weights: model.getWeights().map((w) => w.clone()) };
         if (hooks.checkpoint) {
@@ -162,32 +159,17 @@ export async function fit(model: tf.LayersModel, train: ImageSet, validation: Im
           hooks.emit({ event: 'checkpoint', epoch, monitor: ckptMonitor, value, model: checkpoint });
         }
       }
-      if (cfg.earlyStopping) {
-        const m = monitorOf(cfg.earlyStopping.monitor);
-        const v = valueOf(rec, m)!;
-        if (esBest === undefined || better(m, v, esBest, cfg.earlyStopping.minDelta)) {
-          esBest = v;
-          esWait = 0;
-        } else if (++esWait > cfg.earlyStopping.patience) {
-          stoppedEarly = true;
-          hooks.emit({ event: 'early-stop', epoch, bestEpoch: best?.epoch ?? epoch });
-        }
+      if (earlyStop?.update(valueOf(rec, earlyStop.monitor)!)) {
+        stoppedEarly = true;
+        hooks.emit({ event: 'early-stop', epoch, bestEpoch: best?.epoch ?? epoch });
       }
-      if (cfg.reduceLrOnPlateau) {
-        const r = cfg.reduceLrOnPlateau;
-        const m = monitorOf(r.monitor);
-        const v = valueOf(rec, m)!;
-        if (lrBest === undefined || better(m, v, lrBest, r.minDelta)) {
-          lrBest = v;
-          lrWait = 0;
-        } else if (++lrWait > r.patience) {
-          const lr = Math.max(r.minLr, getLearningRate(optimizer) * r.factor);
-          if (lr < getLearningRate(optimizer)) {
-            setLearningRate(optimizer, lr);
-            hooks.emit({ event: 'lr', epoch, lr });
-          }
-          lrWait = 0;
+      if (rl && plateau?.update(valueOf(rec, plateau.monitor)!)) {
+        const lr = Math.max(rl.minLr, getLearningRate(optimizer) * rl.factor);
+        if (lr < getLearningRate(optimizer)) {
+          setLearningRate(optimizer, lr);
+          hooks.emit({ event: 'lr', epoch, lr });
         }
+        plateau.restart();
       }
     }
     // The model leaves fit() with its best weights, as EarlyStopping(restore_best_weights)
