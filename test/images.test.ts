@@ -146,6 +146,17 @@ describe('decodeImage conversions', () => {
     }
   });
 
+  it('center-crop scales the shorter side and keeps the middle', async () => {
+    // 300x100: red, green, blue thirds. Cropped to a square, only the green middle is left.
+    const raw = Buffer.alloc(300 * 100 * 3);
+    for (let y = 0; y < 100; y++) for (let x = 0; x < 300; x++) raw.set(x < 100 ? RED : x < 200 ? [0, 255, 0] : BLUE, (y * 300 + x) * 3);
+    const img = await decodeImage(await fromRaw(raw, 300, 100).png().toBuffer(), { width: 50, height: 50, resize: 'center-crop' });
+    expect([img.width, img.height]).toEqual([50, 50]);
+    for (const [x, y] of [[5, 5], [44, 44], [25, 10], [10, 40]] as const) expect(px(img, x, y)).toEqual([0, 255, 0]);
+    // At the cut, the bilinear filter may borrow a little of the neighbours, never much.
+    for (const y of [0, 25, 49]) for (const x of [0, 49]) expect(px(img, x, y)[1]).toBeGreaterThan(200);
+  });
+
   it('area resize averages whole blocks', async () => {
     const raw = Buffer.alloc(4 * 2);
     raw.set([0, 100, 200, 40, 20, 60, 0, 255]);

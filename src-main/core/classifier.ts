@@ -12,10 +12,15 @@ export interface ClassifierSpec {
   channels: 1 | 3;
   preprocessing: Preprocessing;
   /** 'area' suits models trained on tiny images (MNIST): it keeps thin strokes. */
-  resize: 'bilinear' | 'area';
+  resize: 'bilinear' | 'area' | 'center-crop';
   /** MNIST-style models expect a light subject on a dark background. */
   invertLightBackground: boolean;
   labels: ClassLabel[];
+  /**
+   * Only the model's outputs first..last (inclusive) count, renormalized to sum to 1; `labels`
+   * are those classes', and predictions keep the model's own class indices.
+   */
+  classRange?: [first: number, last: number];
 }
 
 export class Classifier {
@@ -24,8 +29,12 @@ export class Classifier {
     readonly model: tf.LayersModel,
   ) {
     const out = model.outputs[0]!.shape;
-    const classes = out[out.length - 1];
-    if (classes !== spec.labels.length) {
+    const classes = out[out.length - 1] ?? 0;
+    const range = spec.classRange;
+    if (range && (range[1] >= classes || range[1] - range[0] + 1 !== spec.labels.length)) {
+      throw new Error(`Model ${spec.id}: classes ${range[0]}-${range[1]} of ${classes} outputs do not match ${spec.labels.length} labels.`);
+    }
+    if (!range && classes !== spec.labels.length) {
       throw new Error(`Model ${spec.id} has ${classes} outputs but ${spec.labels.length} labels.`);
     }
   }
@@ -46,7 +55,11 @@ export class Classifier {
     const [height, width] = this.spec.inputSize;
     const scores = tf.tidy(() => {
       const x = preprocessBatch(images.map((i) => i.data), height, width, this.spec.channels, this.spec.preprocessing);
-      return this.model.predict(x) as tf.Tensor2D;
+      const p = this.model.predict(x) as tf.Tensor2D;
+      const range = this.spec.classRange;
+      if (!range) return p;
+      const kept = p.slice([0, range[0]], [-1, range[1] - range[0] + 1]);
+      return kept.div(kept.sum(-1, true)) as tf.Tensor2D;
     });
     try {
       const flat = (await scores.data()) as Float32Array;
@@ -59,7 +72,8 @@ export class Classifier {
 
   async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {
     const probs = await this.probabilities(images);
-    return probs.map((p) => topK(p, this.spec.labels, k));
+    const offset = this.spec.classRange?.[0] ?? 0;
+    return probs.map((p) => topK(p, this.spec.labels, k).map((pred) => ({ ...pred, index: pred.index + offset })));
   }
 
   /** Runs one batch of zeros so the first real image does not pay for kernel set-up. */

@@ -62,9 +62,13 @@ export class RecognitionService {
   }
 
   listModels(): ModelInfo[] {
-    return loadCatalog().models.map(({ id, name, description, speed, classes, inputSize, parameters }) => ({
-      id, name, description, speed, classes, inputSize, parameters,
-    }));
+    const { models, views } = loadCatalog();
+    const zoo = models.map(({ id, name, description, speed, classes, inputSize, parameters }) => ({ id, name, description, speed, classes, inputSize, parameters }));
+    const derived = views.flatMap((v) => {
+      const base = zoo.find((m) => m.id === v.of);
+      return base ? [{ ...base, id: v.id, name: v.name, description: v.description, speed: v.speed, classes: v.classRange[1] - v.classRange[0] + 1 }] : [];
+    });
+    return [...zoo, ...derived];
   }
 
   /** Loads once and keeps the model; a failed load is forgotten so it can be retried. */

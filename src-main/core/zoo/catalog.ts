@@ -38,9 +38,23 @@ const ModelEntry = z.object({
 });
 export type ModelEntry = z.infer<typeof ModelEntry>;
 
+/** A zoo model seen through a subset of its classes, renormalized (ImageNet's dogs, say). */
+const ViewEntry = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  speed: z.string(),
+  of: z.string(),
+  /** How photos are fitted to the input; the model's own way when absent. */
+  resize: z.enum(['bilinear', 'center-crop']).optional(),
+  classRange: z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a < b, 'classRange: [first, last] with first < last'),
+});
+export type ViewEntry = z.infer<typeof ViewEntry>;
+
 const Catalog = z.object({
   labels: z.record(z.string(), CatalogFile.extend({ url: z.string().url(), license: z.string() })),
   models: z.array(ModelEntry),
+  views: z.array(ViewEntry).default([]),
 });
 export type Catalog = z.infer<typeof Catalog>;
 
@@ -71,6 +85,10 @@ export function loadCatalog(): Catalog {
 
 export function findModel(id: string): ModelEntry | undefined {
   return loadCatalog().models.find((m) => m.id === id);
+}
+
+export function findView(id: string): ViewEntry | undefined {
+  return loadCatalog().views.find((v) => v.id === id);
 }
 
 /** The official URL of a catalogue file: its own, or the model's base URL plus its path. */

@@ -8,7 +8,7 @@ import { loadKerasWeights } from '../models/keras-h5.ts';
 import { loadLayersModelFromDir } from '../models/layers-io.ts';
 import { resnet50 } from '../models/resnet50.ts';
 import { META_FILE, ModelStore } from '../store/model-store.ts';
-import { findModel, loadCatalog, Preprocessing, type ModelEntry } from './catalog.ts';
+import { findModel, findView, loadCatalog, Preprocessing, type ModelEntry, type ViewEntry } from './catalog.ts';
 import { locateFile, locateFiles, type FileSources } from './files.ts';
 
 export interface LoadedModel {
@@ -76,6 +76,16 @@ async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<Lo
   const model =
     entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath);
   return { classifier: new Classifier(specOf(entry, labels), model), source: `${located.source}: ${entryPath}` };
+}
+
+/** A view: its zoo model, with only the view's classes counting. */
+async function loadView(view: ViewEntry, sources: FileSources): Promise<LoadedModel> {
+  const base = findModel(view.of);
+  if (!base) throw new Error(`The zoo view ${view.id} is of an unknown model "${view.of}".`);
+  const { classifier, source } = await loadZooModel(base, sources);
+  const [first, last] = view.classRange;
+  const spec: ClassifierSpec = { ...classifier.spec, id: view.id, name: view.name, labels: classifier.spec.labels.slice(first, last + 1), classRange: view.classRange, resize: view.resize ?? classifier.spec.resize };
+  return { classifier: new Classifier(spec, classifier.model), source };
 }
 
 interface FolderMetadata {
@@ -151,11 +161,13 @@ export function isPathLike(spec: string): boolean {
 export async function loadModel(spec: string, sources: FileSources & { storeDir?: string }): Promise<LoadedModel> {
   const entry = findModel(spec);
   if (entry) return loadZooModel(entry, sources);
+  const view = findView(spec);
+  if (view) return loadView(view, sources);
   if (sources.storeDir) {
     const store = new ModelStore(sources.storeDir);
     if (await store.has(spec)) return loadPathModel(store.folderOf(spec), sources);
   }
   if (isPathLike(spec)) return loadPathModel(spec, sources);
-  const known = loadCatalog().models.map((m) => m.id);
+  const known = [...loadCatalog().models, ...loadCatalog().views].map((m) => m.id);
   throw new Error(`Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder or .h5 file.`);
 }
