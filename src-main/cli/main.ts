@@ -4,6 +4,7 @@ import { BACKENDS } from '../core/backend.ts';
 import { RecognitionService } from '../service/recognition.ts';
 import { formatBackend, formatPrediction } from './format.ts';
 import { registerTraining } from './train.ts';
+import { registerTransfer } from './transfer.ts';
 
 interface CommonOptions {
   backend?: string;
@@ -99,6 +100,7 @@ withCommon(program.command('backend').description('show which compute backend is
 );
 
 registerTraining(program);
+registerTransfer(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${errorText(err)}`);

@@ -60,3 +60,15 @@ export function terminalPrinter(out: NodeJS.WriteStream = process.stderr, epochs
     }
   };
 }
+
+/** --json: one line per event, leaving out the many batch and dataset-progress events; else the terminal view. */
+export function printerFor(json: boolean | undefined): (e: TrainEvent) => void {
+  return json ? (e) => void (e.event === 'batch' || e.event === 'dataset' ? undefined : console.log(JSON.stringify(e))) : terminalPrinter();
+}
+
+/** Commander's parser for numeric options. */
+export function num(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`"${v}" is not a number`);
+  return n;
+}

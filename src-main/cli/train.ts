@@ -10,7 +10,7 @@ import { evaluate } from '../core/training/evaluate.ts';
 import { makeLoss } from '../core/training/losses.ts';
 import { loadModel } from '../core/zoo/load.ts';
 import { startTraining } from '../service/training.ts';
-import { terminalPrinter } from './progress.ts';
+import { num, printerFor } from './progress.ts';
 
 interface Storage {
   backend?: string;
@@ -20,11 +20,6 @@ interface Storage {
   offline?: boolean;
 }
 
-const num = (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`"${v}" is not a number`);
-  return n;
-};
 
 function storageOf(o: Storage) {
   return resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
@@ -88,8 +83,7 @@ export function registerTraining(program: Command): void {
       .option('--json', 'one JSON object per line'),
   ).action(async (o: TrainOptions) => {
     const s = storageOf(o);
-    const print = o.json ? (e: { event: string }) => (e.event === 'batch' || e.event === 'dataset' ? undefined : console.log(JSON.stringify(e))) : terminalPrinter();
-    const run = startTraining(trainConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, print);
+    const run = startTraining(trainConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
     process.once('SIGINT', () => run.cancel());
     const done = await run.done;
     if (!done.model) process.exitCode = 1;

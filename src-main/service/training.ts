@@ -1,13 +1,13 @@
-// Training as the app and the CLI see it: start a run in a worker thread, get its events,
-// cancel it; and the stored models it leaves.
+// Training as the app and the CLI see it: start a run (classic or transfer learning) in a worker
+// thread, get its events, cancel it; and augmentation previews made the same way.
 import type { Worker } from 'node:worker_threads';
-import type { TrainConfigInput } from '../core/training/config.ts';
-import { parseTrainConfig } from '../core/training/config.ts';
-import type { TrainEvent } from '../core/training/events.ts';
-import type { AugmentPreview } from '../core/training/augment-preview.ts';
-import type { FromWorker } from '../core/training/worker.ts';
-import type { RunEnvironment } from '../core/training/run.ts';
 import { startWorker } from '../core/threads.ts';
+import type { AugmentPreview } from '../core/training/augment-preview.ts';
+import { parseTrainConfig, type TrainConfigInput } from '../core/training/config.ts';
+import type { TrainEvent } from '../core/training/events.ts';
+import type { RunEnvironment } from '../core/training/run.ts';
+import type { FromWorker, WorkerJob } from '../core/training/worker.ts';
+import { parseTransferConfig, type TransferConfigInput } from '../core/transfer/config.ts';
 import { workerEntry } from './worker-entry.ts';
 
 export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
@@ -19,9 +19,12 @@ export interface TrainingRun {
   done: Promise<DoneEvent>;
 }
 
-export function startTraining(config: TrainConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
-  parseTrainConfig(config); // bad settings fail here, in the caller, before a thread starts
-  const worker: Worker = startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), { config, env });
+function startJob(job: WorkerJob): Worker {
+  return startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), job);
+}
+
+function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
+  const worker = startJob(job);
   let cancelled = false;
   const done = new Promise<DoneEvent>((resolve, reject) => {
     let last: DoneEvent | undefined;
@@ -48,10 +51,20 @@ export function startTraining(config: TrainConfigInput, env: RunEnvironment, onE
   };
 }
 
+export function startTraining(config: TrainConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
+  parseTrainConfig(config); // bad settings fail here, in the caller, before a thread starts
+  return run({ kind: 'train', config, env }, onEvent);
+}
+
+export function startTransfer(config: TransferConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
+  parseTransferConfig(config);
+  return run({ kind: 'transfer', config, env }, onEvent);
+}
+
 /** Augmented samples for the training form, made in a worker like training itself. */
 export function augmentPreview(config: TrainConfigInput, env: RunEnvironment): Promise<AugmentPreview> {
   parseTrainConfig(config);
-  const worker: Worker = startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), { config, env, preview: true });
+  const worker = startJob({ kind: 'preview', config, env });
   return new Promise<AugmentPreview>((resolve, reject) => {
     let result: AugmentPreview | undefined;
     let failure: string | undefined;

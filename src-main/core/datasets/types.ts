@@ -13,6 +13,11 @@ export interface ImageSet {
    *  (and added to `skipped`), so `indices` tells which ones came back, in order. */
   read(indices: readonly number[]): Promise<{ x: Uint8Array; y: Int32Array; indices: number[] }>;
   readonly skipped: { file: string; error: string }[];
+  /**
+   * Set for a set of backbone features (core/transfer): each example is then this many float32
+   * values, and `read` returns their bytes in `x` (a Uint8Array view of the floats).
+   */
+  readonly featureLength?: number;
   readonly description: { name: string; source: string; format: string; [k: string]: unknown };
   /** The file an example came from, where there is one (for listing misclassified photos). */
   file?(index: number): string | undefined;
@@ -92,6 +97,7 @@ export function subsetImageSet(set: ImageSet, indices: readonly number[], extra:
     labels,
     // Shared, so files the parent skips lazily show up here too.
     skipped: set.skipped,
+    featureLength: set.featureLength,
     description: { ...set.description, ...extra },
     file: set.file ? (i) => set.file!(map[i]) : undefined,
     async read(want) {

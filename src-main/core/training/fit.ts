@@ -31,8 +31,9 @@ export interface FitResult {
 const BATCH_EVENT_INTERVAL_MS = 200;
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Float input for a batch: uint8 until here, then one tensor. */
-export function batchTensor(x: Uint8Array, count: number, set: ImageSet, preprocessing: Preprocessing): tf.Tensor4D {
+/** Float input for a batch: uint8 pixels until here, then one tensor; backbone features as they are. */
+export function batchTensor(x: Uint8Array, count: number, set: ImageSet, preprocessing: Preprocessing): tf.Tensor {
+  if (set.featureLength) return tf.tensor2d(new Float32Array(x.buffer, x.byteOffset, count * set.featureLength), [count, set.featureLength]);
   const [h, w, c] = set.imageShape;
   const size = h * w * c;
   const images = Array.from({ length: count }, (_, i) => x.subarray(i * size, (i + 1) * size));
@@ -108,7 +109,8 @@ export async function fit(model: tf.LayersModel, train: ImageSet, validation: Im
         if (!n) continue;
         const [cost, acc] = tf.tidy(() => {
           let x = batchTensor(batch.x, n, train, preprocessing);
-          if (augment) x = augmentBatch(x, augment, random);
+          // Augmentation moves pixels; a features set has none (transfer refuses --augment).
+          if (augment && !train.featureLength) x = augmentBatch(x as tf.Tensor4D, augment, random);
           const y = tf.tensor1d(batch.y, 'int32');
           let accT: tf.Scalar | undefined;
           const c = optimizer.minimize(() => {

@@ -3,7 +3,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { augmentPreview, type AugmentPreview } from './augment-preview.ts';
 import type { TrainConfigInput } from './config.ts';
+import { runTransfer } from '../transfer/run.ts';
+import type { TransferConfigInput } from '../transfer/config.ts';
 import { runTraining, type RunEnvironment } from './run.ts';
+
+/** What the worker is asked to do: a training run, a transfer-learning run, or an augmentation preview. */
+export type WorkerJob =
+  | { kind: 'train'; config: TrainConfigInput; env: RunEnvironment }
+  | { kind: 'transfer'; config: TransferConfigInput; env: RunEnvironment }
+  | { kind: 'preview'; config: TrainConfigInput; env: RunEnvironment };
 
 export type ToWorker = { type: 'cancel' };
 export type FromWorker =
@@ -12,7 +20,7 @@ export type FromWorker =
   | { type: 'error'; message: string };
 
 const port = parentPort!;
-const { config, env, preview } = (workerData as { data: { config: TrainConfigInput; env: RunEnvironment; preview?: boolean } }).data;
+const job = (workerData as { data: WorkerJob }).data;
 const controller = new AbortController();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') controller.abort();
@@ -20,8 +28,10 @@ port.on('message', (m: ToWorker) => {
 const post = (m: FromWorker) => port.postMessage(m);
 
 try {
-  if (preview) post({ type: 'preview', preview: await augmentPreview(config, env) });
-  else await runTraining(config, env, (event) => post({ type: 'event', event }), controller.signal);
+  const emit = (event: import('./events.ts').TrainEvent) => post({ type: 'event', event });
+  if (job.kind === 'preview') post({ type: 'preview', preview: await augmentPreview(job.config, job.env) });
+  else if (job.kind === 'transfer') await runTransfer(job.config, job.env, emit, controller.signal);
+  else await runTraining(job.config, job.env, emit, controller.signal);
 } catch (err) {
   post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
 } finally {

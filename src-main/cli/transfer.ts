@@ -1,0 +1,59 @@
+// classifier-studio transfer: a head on a frozen zoo backbone, over features cached on disk.
+import type { Command } from 'commander';
+import { resolveStorage } from '../core/paths.ts';
+import type { TransferConfigInput } from '../core/transfer/config.ts';
+import { startTransfer } from '../service/training.ts';
+import { num, printerFor } from './progress.ts';
+
+interface TransferOptions {
+  backbone: string; dataset: string; epochs: number; batchSize: number; lr?: number; validationSplit: number; limitPerClass?: number;
+  testLimitPerClass?: number; units: number; dropout: number; earlyStoppingPatience?: number; fineTune?: boolean; fineTuneEpochs: number;
+  fineTuneLr: number; seed: number; out?: string; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
+}
+
+
+export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
+  return {
+    dataset: o.dataset, backbone: o.backbone as TransferConfigInput['backbone'], epochs: o.epochs, batchSize: o.batchSize,
+    optimizer: { name: 'adam', ...(o.lr !== undefined ? { learningRate: o.lr } : {}) },
+    validationSplit: o.validationSplit, limitPerClass: o.limitPerClass, testLimitPerClass: o.testLimitPerClass, units: o.units, dropout: o.dropout,
+    earlyStopping: o.earlyStoppingPatience !== undefined ? { patience: o.earlyStoppingPatience } : undefined,
+    fineTune: o.fineTune ? { epochs: o.fineTuneEpochs, learningRate: o.fineTuneLr } : undefined,
+    seed: o.seed, out: o.out,
+  };
+}
+
+export function registerTransfer(program: Command): void {
+  program
+    .command('transfer')
+    .description('transfer learning: train a head on a frozen mobilenet or resnet50 (features are cached, so a second run skips the backbone)')
+    .requiredOption('--dataset <folder>', 'a folder of class sub-folders (or train/ and test/ holding them), e.g. Stanford Dogs Images/')
+    .option('--backbone <id>', 'mobilenet or resnet50', 'mobilenet')
+    .option('--epochs <n>', 'epochs', num, 10)
+    .option('--batch-size <n>', 'batch size', num, 32)
+    .option('--lr <rate>', 'Adam learning rate', num)
+    .option('--validation-split <f>', 'fraction of the training images held out (when there is no validation/ folder)', num, 0.2)
+    .option('--limit-per-class <n>', 'training images per class', num)
+    .option('--test-limit-per-class <n>', 'test images per class', num)
+    .option('--units <n>', 'units of the head\'s hidden Dense layer', num, 1024)
+    .option('--dropout <rate>', 'the head\'s dropout', num, 0.75)
+    .option('--early-stopping-patience <n>', 'stop after n epochs without a better validation loss', num)
+    .option('--fine-tune', 'then unfreeze the backbone\'s last layers (tfjs-node or tfjs-node-gpu only)')
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning', num, 2)
+    .option('--fine-tune-lr <rate>', 'learning rate of fine-tuning', num, 1e-6)
+    .option('--seed <n>', 'random seed', num, 1337)
+    .option('--out <name>', 'name in the model store (e.g. dog-breeds)')
+    .option('--json', 'one JSON object per line')
+    .option('--backend <name>', 'compute backend (env CLASSIFIER_BACKEND)')
+    .option('--mirror <dir>', 'offline mirror of the backbone\'s files (env CLASSIFIER_MIRROR)')
+    .option('--cache <dir>', 'model and feature cache (env CLASSIFIER_CACHE)')
+    .option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE)')
+    .option('--offline', 'never download')
+    .action(async (o: TransferOptions) => {
+      const s = resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
+        const run = startTransfer(transferConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
+      process.once('SIGINT', () => run.cancel());
+      const done = await run.done;
+      if (!done.model) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,35 @@
+// What a transfer-learning run can be told, checked before anything starts.
+import { z } from 'zod';
+import { OptimizerConfig } from '../training/config.ts';
+import { BACKBONES } from './backbone.ts';
+
+export const TransferConfig = z.strictObject({
+  /** A folder of class sub-folders, or of train/ and test/ (and validation/) each holding them. */
+  dataset: z.string().min(1).max(4096),
+  backbone: z.enum(BACKBONES).default('mobilenet'),
+  epochs: z.number().int().min(1).max(10_000).default(10),
+  batchSize: z.number().int().min(1).max(4096).default(32),
+  optimizer: OptimizerConfig.default({ name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
+  validationSplit: z.number().min(0).lt(1).default(0.2),
+  /** Training images per class (seeded choice); all when absent. */
+  limitPerClass: z.number().int().positive().optional(),
+  testLimitPerClass: z.number().int().positive().optional(),
+  /** The classic course head: Dense(units, relu) - Dropout(dropout) - Dense(classes, softmax). */
+  units: z.number().int().min(1).max(16_384).default(1024),
+  dropout: z.number().min(0).lt(1).default(0.75),
+  earlyStopping: z.strictObject({ patience: z.number().int().min(0).default(3) }).optional(),
+  /** After the head: unfreeze the backbone's last layers and train on, slowly (native backends only). */
+  fineTune: z.strictObject({ epochs: z.number().int().min(1).default(2), learningRate: z.number().positive().default(1e-6), layers: z.number().int().min(1).default(12) }).optional(),
+  seed: z.number().int().default(1337),
+  out: z.string().min(1).max(128).optional(),
+});
+export type TransferConfig = z.infer<typeof TransferConfig>;
+export type TransferConfigInput = z.input<typeof TransferConfig>;
+
+export function parseTransferConfig(input: unknown): TransferConfig {
+  const parsed = TransferConfig.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(`Invalid transfer settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

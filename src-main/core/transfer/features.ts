@@ -1,0 +1,128 @@
+// Backbone features of every image of a list, from the feature cache where they are already
+// there and from the backbone otherwise, as a set the training engine reads like images.
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs';
+import type { ImageSet } from '../datasets/types.ts';
+import { checkIndex } from '../datasets/types.ts';
+import { decodeImage, type DecodedImage } from '../images/decode.ts';
+import { preprocessBatch } from '../models/preprocess.ts';
+import type { Backbone } from './backbone.ts';
+import { contentHash, type FeatureCache } from './feature-cache.ts';
+
+export interface LabelledFiles {
+  files: readonly string[];
+  labels: Int32Array;
+}
+
+export interface Features {
+  /** [kept, featureLength] */
+  x: Float32Array;
+  labels: Int32Array;
+  files: string[];
+  skipped: { file: string; error: string }[];
+  computed: number;
+  cached: number;
+}
+
+interface Prepared {
+  file: string;
+  label: number;
+  hash?: string;
+  cached?: Float32Array;
+  image?: DecodedImage;
+  error?: string;
+}
+
+async function prepare(file: string, label: number, backbone: Backbone, cache: FeatureCache): Promise<Prepared> {
+  try {
+    const bytes = await readFile(file);
+    const hash = contentHash(bytes);
+    const cached = await cache.get(hash);
+    if (cached) return { file, label, hash, cached };
+    const [height, width] = backbone.inputSize;
+    const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear' }, file);
+    return { file, label, hash, image };
+  } catch (err) {
+    return { file, label, error: (err as Error).message };
+  }
+}
+
+export async function extractFeatures(
+  list: LabelledFiles,
+  backbone: Backbone,
+  cache: FeatureCache,
+  opts: { batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+): Promise<Features> {
+  const total = list.files.length;
+  const batch = opts.batchSize ?? 16;
+  const f = backbone.featureLength;
+  const x = new Float32Array(total * f);
+  const labels: number[] = [];
+  const files: string[] = [];
+  const skipped: Features['skipped'] = [];
+  let computed = 0;
+  let cached = 0;
+  const chunk = (start: number) =>
+    Promise.all(list.files.slice(start, start + batch).map((file, k) => prepare(file, list.labels[start + k]!, backbone, cache)));
+  let next = total ? chunk(0) : undefined;
+  for (let start = 0; start < total; start += batch) {
+    if (opts.signal?.aborted) throw new Error('Feature extraction was cancelled.');
+    const items = await next!;
+    // Read and decode the next chunk (sharp works off the JS thread) while the backbone runs.
+    next = start + batch < total ? chunk(start + batch) : undefined;
+    const toRun = items.filter((p) => p.image);
+    let fresh: Float32Array | undefined;
+    if (toRun.length) {
+      const [h, w] = backbone.inputSize;
+      const out = tf.tidy(() => backbone.features.predict(preprocessBatch(toRun.map((p) => p.image!.data), h, w, 3, backbone.preprocessing)) as tf.Tensor);
+      fresh = (await out.data()) as Float32Array;
+      out.dispose();
+      await Promise.all(toRun.map((p, k) => cache.put(p.hash!, fresh!.slice(k * f, (k + 1) * f))));
+    }
+    let k = 0;
+    for (const p of items) {
+      if (p.error) {
+        skipped.push({ file: p.file, error: p.error });
+        continue;
+      }
+      const v = p.cached ?? fresh!.subarray(k * f, (k + 1) * f);
+      if (p.cached) cached++;
+      else {
+        computed++;
+        k++;
+      }
+      x.set(v, labels.length * f);
+      labels.push(p.label);
+      files.push(p.file);
+    }
+    opts.onProgress?.(Math.min(total, start + batch), total);
+  }
+  return { x: x.slice(0, labels.length * f), labels: Int32Array.from(labels), files, skipped, computed, cached };
+}
+
+/** Features as an ImageSet: `read` hands out the float32 bytes; see ImageSet.featureLength. */
+export function featureSet(features: Features, featureLength: number, classNames: string[], description: ImageSet['description']): ImageSet {
+  const { x, labels, files } = features;
+  const size = labels.length;
+  return {
+    size,
+    // Not an image: [1, 1, F] only says how many numbers an example has.
+    imageShape: [1, 1, featureLength],
+    featureLength,
+    classNames,
+    labels,
+    skipped: features.skipped,
+    description,
+    file: (i) => files[i],
+    async read(indices) {
+      const out = new Float32Array(indices.length * featureLength);
+      const y = new Int32Array(indices.length);
+      indices.forEach((i, k) => {
+        checkIndex(i, size);
+        out.set(x.subarray(i * featureLength, (i + 1) * featureLength), k * featureLength);
+        y[k] = labels[i]!;
+      });
+      return { x: new Uint8Array(out.buffer), y, indices: [...indices] };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// The classifier put on a backbone's pooled features.
+import * as tf from '@tensorflow/tfjs';
+
+export interface Head {
+  /** Features in, class probabilities out: what is trained over the cached features. */
+  model: tf.LayersModel;
+  /** The same layers (the same weights) on top of the backbone: what is stored and recognizes photos. */
+  attach(backboneInputs: tf.SymbolicTensor[], pooled: tf.SymbolicTensor): tf.LayersModel;
+}
+
+export function transferHead(featureLength: number, classes: number, opts: { units: number; dropout: number }): Head {
+  const layers = [
+    tf.layers.dense({ units: opts.units, activation: 'relu', name: 'head_dense' }),
+    tf.layers.dropout({ rate: opts.dropout, name: 'head_dropout' }),
+    tf.layers.dense({ units: classes, activation: 'softmax', name: 'head_predictions' }),
+  ];
+  const chain = (x: tf.SymbolicTensor) => layers.reduce((t, l) => l.apply(t) as tf.SymbolicTensor, x);
+  const input = tf.input({ shape: [featureLength], name: 'features' });
+  return {
+    model: tf.model({ inputs: input, outputs: chain(input), name: 'head' }),
+    attach: (inputs, pooled) => tf.model({ inputs, outputs: chain(pooled), name: 'transfer' }),
+  };
+}

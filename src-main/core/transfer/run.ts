@@ -1,0 +1,142 @@
+// One transfer-learning run: features from a frozen backbone (cached on disk), a head trained
+// over them with the training engine, the backbone and head stored as one model that
+// recognizes photos, and optionally a slow fine-tune of the backbone's last layers.
+import path from 'node:path';
+import { initBackend, type BackendId } from '../backend.ts';
+import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
+import { classNameFromFolder, listClassFolders, splitFolders, type ClassFolderListing } from '../datasets/folder.ts';
+import { splitValidation, type ImageSet } from '../datasets/types.ts';
+import { summarize } from '../models/summary.ts';
+import { ModelStore, type StoredModelMeta } from '../store/model-store.ts';
+import { parseTrainConfig } from '../training/config.ts';
+import { evaluate } from '../training/evaluate.ts';
+import type { TrainEvent } from '../training/events.ts';
+import { fit } from '../training/fit.ts';
+import { makeLoss } from '../training/losses.ts';
+import { mulberry32, shuffled } from '../training/random.ts';
+import type { RunEnvironment } from '../training/run.ts';
+import { loadBackbone } from './backbone.ts';
+import { parseTransferConfig, type TransferConfigInput } from './config.ts';
+import { FeatureCache } from './feature-cache.ts';
+import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
+import { fineTune, imageSetOf } from './fine-tune.ts';
+import { transferHead } from './head.ts';
+
+type Done = Extract<TrainEvent, { event: 'done' }>;
+
+const NATIVE: ReadonlySet<BackendId> = new Set(['tfjs-node', 'tfjs-node-gpu']);
+
+/** Why fine-tuning is refused on this backend, or undefined where it is offered. */
+export function fineTuneRefusal(backend: BackendId): string | undefined {
+  if (NATIVE.has(backend)) return undefined;
+  return `Fine-tuning trains the backbone itself on every image of every step, which takes days on the ${backend} backend; ` +
+    'it is offered with @tensorflow/tfjs-node or tfjs-node-gpu. Train the head alone (without --fine-tune) here.';
+}
+
+/** At most `limit` files of each class, a seeded choice, in listing order. */
+export function perClass(listing: ClassFolderListing, limit: number | undefined, seed: number): LabelledFiles {
+  if (!limit) return listing;
+  const byClass = new Map<number, number[]>();
+  listing.labels.forEach((label, i) => byClass.set(label, [...(byClass.get(label) ?? []), i]));
+  const random = mulberry32(seed);
+  const keep = [...byClass.values()].flatMap((idx) => shuffled(idx.length, random).slice(0, limit).map((k) => idx[k]!)).sort((a, b) => a - b);
+  return { files: keep.map((i) => listing.files[i]!), labels: Int32Array.from(keep, (i) => listing.labels[i]!) };
+}
+
+export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
+  const cfg = parseTransferConfig(input);
+  const report = await initBackend(env.backend);
+  const refusal = cfg.fineTune && fineTuneRefusal(report.backend);
+  if (refusal) throw new Error(refusal);
+  await ensureTrainable();
+
+  const root = path.resolve(cfg.dataset);
+  const splits = (await splitFolders(root)) ?? { train: root };
+  const trainListing = await listClassFolders(splits.train!);
+  const classNames = trainListing.folders.map(classNameFromFolder);
+  if (new Set(trainListing.labels).size < 2) throw new Error(`The dataset folder ${splits.train} has fewer than 2 classes with images; training needs at least 2.`);
+  const lists: Record<'train' | 'validation' | 'test', LabelledFiles | undefined> = {
+    train: perClass(trainListing, cfg.limitPerClass, cfg.seed),
+    validation: splits.validation ? await listClassFolders(splits.validation, trainListing.folders) : undefined,
+    test: splits.test ? perClass(await listClassFolders(splits.test, trainListing.folders), cfg.testLimitPerClass, cfg.seed) : undefined,
+  };
+
+  const sources = { cacheDir: env.cacheDir, mirrorDir: env.mirrorDir, offline: env.offline };
+  const backbone = await loadBackbone(cfg.backbone, sources);
+  const head = transferHead(backbone.featureLength, classNames.length, cfg);
+  const combined = head.attach(backbone.classifier.model.inputs as never, backbone.pooled);
+  try {
+    const cache = new FeatureCache(env.cacheDir, {
+      backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: 'bilinear',
+      inputSize: backbone.inputSize, featureLength: backbone.featureLength,
+    });
+    const name0 = path.basename(root);
+    const description = { name: name0, source: root, format: 'folder', backbone: backbone.id, features: backbone.featureLength, featureCache: cache.dir };
+    const sets: Partial<Record<keyof typeof lists, ImageSet>> = {};
+    for (const split of ['train', 'validation', 'test'] as const) {
+      const list = lists[split];
+      if (!list) continue;
+      const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) });
+      emit({ event: 'log', message: `${split}: features of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
+      for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
+      sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
+    }
+    let train = sets.train!;
+    let validation = sets.validation;
+    if (!validation && cfg.validationSplit > 0) ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
+    const test = sets.test;
+
+    const store = new ModelStore(env.storeDir);
+    const name = cfg.out ?? (await store.freeName(`${backbone.id}-${name0}`));
+    const monitor = validation ? 'val_loss' : 'loss';
+    const trainCfg = parseTrainConfig({
+      dataset: cfg.dataset, network: `transfer-${backbone.id}`, epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer,
+      validationSplit: 0, checkpointMonitor: monitor, seed: cfg.seed, out: name,
+      earlyStopping: cfg.earlyStopping ? { monitor, patience: cfg.earlyStopping.patience, restoreBestWeights: true } : undefined,
+    });
+    const now = new Date().toISOString();
+    const meta: StoredModelMeta = {
+      name, network: `transfer-${backbone.id}`, labels: classNames, inputSize: backbone.inputSize, channels: 3, preprocessing: backbone.preprocessing,
+      resize: 'bilinear', invertLightBackground: false,
+      dataset: { ...description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
+      history: [], status: 'training', config: cfg, createdAt: now, updatedAt: now,
+    };
+    emit({
+      event: 'start', network: `${backbone.id} + head`, dataset: cfg.dataset, backend: report.backend, train: train.size, validation: validation?.size ?? 0,
+      test: test?.size ?? 0, epochs: cfg.epochs, batchSize: cfg.batchSize, stepsPerEpoch: Math.ceil(train.size / cfg.batchSize), summary: summarize(head.model), classNames,
+    });
+    const hooks = {
+      emit, signal,
+      checkpoint: async (_head: unknown, history: StoredModelMeta['history'], epoch: number) => {
+        await store.save(combined, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() });
+        return name;
+      },
+    };
+    const result = await fit(head.model, train, validation, trainCfg, backbone.preprocessing, hooks);
+    let history = result.history;
+    const fineTuned = !!cfg.fineTune && !result.cancelled;
+    if (fineTuned) {
+      const trainCfgWithSplit = { ...trainCfg, validationSplit: validation && !sets.validation ? cfg.validationSplit : 0 };
+      history = [...history, ...(await fineTune(combined, backbone, lists, classNames, cfg.fineTune!, trainCfgWithSplit, hooks, history.length))];
+    }
+    const saved = result.checkpoint !== undefined;
+    let evaluation;
+    if (test && saved && !result.cancelled) {
+      // A fine-tuned backbone gives other features than the cached ones: then the whole model runs on the photos.
+      const [model, set] = fineTuned ? [combined, imageSetOf(lists.test!, backbone, classNames, 'test')] : [head.model, test];
+      evaluation = await evaluate(model, set, backbone.preprocessing, makeLoss(trainCfg.loss), { signal, files: (i) => set.file?.(i) });
+      emit({ event: 'evaluation', evaluation });
+    }
+    if (saved) await store.updateMeta(name, { history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
+    const done: Done = {
+      event: 'done', model: saved ? name : undefined, cancelled: result.cancelled, stoppedEarly: result.stoppedEarly, bestEpoch: result.bestEpoch,
+      test_accuracy: evaluation?.accuracy, test_loss: evaluation?.loss, history,
+    };
+    emit(done);
+    return done;
+  } finally {
+    // The backbone's layers sit in three models and the head's in two; tfjs counts each use, so
+    // the weights are freed layer by layer, once each.
+    for (const layer of new Set([...backbone.classifier.model.layers, ...combined.layers])) for (const w of layer.weights) w.dispose();
+  }
+}
