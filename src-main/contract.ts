@@ -25,7 +25,9 @@ export const FolderRequest = z.strictObject({
 });
 export type FolderRequest = z.input<typeof FolderRequest>;
 
-export const NETWORKS = ['lenet5', 'fashion-cnn', 'cifar-cnn', 'mnist-cnn'] as const;
+export const NETWORKS = ['lenet5', 'fashion-cnn', 'cifar-cnn', 'mnist-cnn', 'transfer-mobilenet', 'transfer-resnet50'] as const;
+/** Transfer learning: a head on a frozen zoo backbone; limits then count per class. */
+export const isTransferNetwork = (n: string): n is `transfer-${'mobilenet' | 'resnet50'}` => n.startsWith('transfer-');
 export const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type {
   AugmentPreviewView, EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainEventView,
 } from '../contract.ts';
-import { FolderRequest, RecognizeRequest, TrainRequest } from '../contract.ts';
+import { FolderRequest, isTransferNetwork, RecognizeRequest, TrainRequest, BUILT_IN_DATASETS } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore, type StoredModelMeta } from '../core/store/model-store.ts';
@@ -14,7 +14,8 @@ import type { TrainEvent } from '../core/training/events.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
 import { listImages, pixelsToDataUrl, previewImage, thumbnail } from './images.ts';
 import { RecognitionService, type ServiceOptions } from './recognition.ts';
-import { augmentPreview, startTraining, type TrainingRun } from './training.ts';
+import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
+import type { TransferConfigInput } from '../core/transfer/config.ts';
 
 export interface StudioOptions {
   cacheDir?: string;
@@ -146,6 +147,7 @@ export class StudioService {
   /** A few training images, each beside augmented versions of itself, as the form's settings would make them. */
   async augmentPreview(input: TrainRequest): Promise<AugmentPreviewView> {
     const req = TrainRequest.parse(input);
+    if (isTransferNetwork(req.network)) throw new Error('Transfer learning trains on features of unaugmented photos: there is no augmentation to preview.');
     const p = await augmentPreview(toTrainConfig({ ...req, augment: true }), this.trainingEnv());
     const scale = Math.max(1, Math.round(64 / p.width));
     const url = (px: Uint8Array) => pixelsToDataUrl(px, p.width, p.height, p.channels, scale);
@@ -166,10 +168,14 @@ export class StudioService {
   startTraining(input: TrainRequest): void {
     const req = TrainRequest.parse(input);
     if (this.runs.size) throw new Error('A training run is already going; stop it first.');
-    const run = startTraining(toTrainConfig(req), this.trainingEnv(), (event: TrainEvent) => {
+    const onEvent = (event: TrainEvent) => {
       const view: TrainEventView = event;
       this.emit({ type: 'training', runId: req.runId, event: view });
-    });
+    };
+    const run = isTransferNetwork(req.network)
+      ? // The backbone comes from the models mirror; the photos are the user's folder.
+        startTransfer(toTransferConfig(req), { ...this.trainingEnv(), mirrorDir: this.storage.mirrorDir }, onEvent)
+      : startTraining(toTrainConfig(req), this.trainingEnv(), onEvent);
     this.runs.set(req.runId, run);
     this.log(`training ${req.network} on ${req.dataset} started`);
     run.done.then(
@@ -283,6 +289,27 @@ export function toTrainConfig(req: ReturnType<typeof TrainRequest.parse>): Train
     dropout: req.dropout,
     augment: req.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: photos } : undefined,
     earlyStopping: req.earlyStoppingPatience !== undefined ? { monitor, patience: req.earlyStoppingPatience, restoreBestWeights: true } : undefined,
+    out: req.out,
+  };
+}
+
+/** The form's fields as transfer settings: limits count per class, dropout is the head's. */
+export function toTransferConfig(req: ReturnType<typeof TrainRequest.parse>): TransferConfigInput {
+  if ((BUILT_IN_DATASETS as readonly string[]).includes(req.dataset)) {
+    throw new Error('Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".');
+  }
+  if (req.augment) throw new Error('Transfer learning trains on features of unaugmented photos: turn augmentation off.');
+  return {
+    dataset: req.dataset,
+    backbone: req.network === 'transfer-resnet50' ? 'resnet50' : 'mobilenet',
+    epochs: req.epochs,
+    batchSize: req.batchSize,
+    optimizer: { name: req.optimizer, learningRate: req.learningRate } as TransferConfigInput['optimizer'],
+    validationSplit: req.validationSplit,
+    limitPerClass: req.limit,
+    testLimitPerClass: req.testLimit,
+    ...(req.dropout !== undefined ? { dropout: req.dropout } : {}),
+    earlyStopping: req.earlyStoppingPatience !== undefined ? { patience: req.earlyStoppingPatience } : undefined,
     out: req.out,
   };
 }

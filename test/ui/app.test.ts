@@ -2,11 +2,11 @@
 // One browser for the whole file; the tests run in order and build on each other (the training
 // run leaves a model that the Models screenshots show).
 import { existsSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listImages } from '../../src-main/service/images.ts';
-import { imagenetDevDir, repoRoot, tempDir } from '../helpers/shared.ts';
+import { imagenetDevDir, repoRoot, sharedDir, tempDir } from '../helpers/shared.ts';
 import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
 
 const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
@@ -140,6 +140,34 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await expect.poll(() => page.getByTestId('cell-title').count()).toBe(0);
   });
   if (!trainingReady) it.skip('training e2e: src-main/core/datasets/catalog.ts is not there yet', () => undefined);
+
+  it('trains a transfer-learning head on a folder of photos chosen in the dialog', async () => {
+    const { page, dialogs } = studio;
+    const folder = path.join(await tempDir('cs-ui-photos-'), 'pets');
+    for (const cls of ['cat', 'dog']) {
+      await mkdir(path.join(folder, cls), { recursive: true });
+      const src = path.join(sharedDir, 'datasets/cifar10/train', cls);
+      for (const f of (await readdir(src)).sort().slice(0, 8)) await copyFile(path.join(src, f), path.join(folder, cls, f));
+    }
+    await page.getByTestId('tab-training').click();
+    dialogs.folder.push(folder);
+    await page.getByTestId('dataset').selectOption('__folder');
+    await expect.poll(() => page.getByTestId('network').inputValue()).toBe('transfer-mobilenet');
+    await page.getByTestId('transfer-hint').waitFor();
+    await page.getByTestId('epochs').fill('2');
+    await page.getByTestId('limit').fill('');
+    await page.getByTestId('test-limit').fill('');
+    await page.getByTestId('out').fill('ui-transfer');
+    await page.getByTestId('start').click();
+    const status = page.getByTestId('training-status');
+    await expect.poll(() => status.textContent(), { timeout: 120_000 }).toContain('ui-transfer');
+    expect(await page.getByTestId('training-log').textContent()).toMatch(/train: features of 16 images, 16 computed by mobilenet/);
+    expect(Number(await page.getByTestId('loss-chart').getAttribute('data-val-points'))).toBe(2);
+    await screenshot(page, 'training-transfer-en');
+    // The new model is offered for recognition.
+    await page.getByTestId('tab-recognize').click();
+    await expect.poll(async () => (await page.getByTestId('model-picker').locator('option').allTextContents()).join(' ')).toContain('ui-transfer');
+  });
 
   it('saves a screenshot of every panel at 1280x800, in English and in Korean', async () => {
     const { page } = studio;

@@ -38,6 +38,9 @@ export default {
     error: 'Error',
   },
   training: {
+    limitPerClass: 'Training images per class',
+    testLimitPerClass: 'Test images per class',
+    transferHint: 'Transfer learning: the backbone stays frozen and its features are cached, so training the head again is fast. Needs a folder of photos.',
     preview: 'Preview',
     previewing: 'Making samples…',
     previewTitle: 'Augmented samples: what the network will see',

@@ -40,6 +40,9 @@ const ko: typeof en = {
     error: '오류',
   },
   training: {
+    limitPerClass: '클래스당 학습 이미지',
+    testLimitPerClass: '클래스당 테스트 이미지',
+    transferHint: '전이 학습: 백본은 고정되고 특징이 캐시되므로 헤드를 다시 학습하는 것이 빠릅니다. 사진 폴더가 필요합니다.',
     preview: '미리 보기',
     previewing: '샘플 만드는 중…',
     previewTitle: '증강된 샘플: 신경망이 보게 될 이미지',

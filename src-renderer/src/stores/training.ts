@@ -1,6 +1,6 @@
 // The training panel's state: the form, the run's progress and curves, and its evaluation.
 import { defineStore } from 'pinia';
-import { TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEventView } from '../../../src-main/contract';
+import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEventView } from '../../../src-main/contract';
 import { newId } from '../lib/format';
 import { onStudioEvent, useAppStore } from './app';
 
@@ -93,7 +93,7 @@ export const useTrainingStore = defineStore('training', {
   actions: {
     init() {
       onStudioEvent((e) => {
-        if (e.type === 'menu' && e.command === 'open-dataset') this.form.dataset = e.path;
+        if (e.type === 'menu' && e.command === 'open-dataset') this.setDataset(e.path);
         if (e.type === 'training' && e.runId === this.runId) this.apply(e.event);
         if (e.type === 'training-ended' && e.runId === this.runId) {
           this.running = false;
@@ -109,8 +109,9 @@ export const useTrainingStore = defineStore('training', {
     },
     setDataset(dataset: string) {
       this.form.dataset = dataset;
-      const network = NETWORK_FOR[dataset];
-      if (network) this.form.network = network;
+      // A folder of photos suits transfer learning best; the built-in sets have their course CNN.
+      this.form.network = NETWORK_FOR[dataset] ?? 'transfer-mobilenet';
+      if (isTransferNetwork(this.form.network)) this.form.augment = false;
     },
     async chooseFolder() {
       const folder = await window.api.openFolderDialog('dataset');
