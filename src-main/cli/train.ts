@@ -4,6 +4,7 @@ import { initBackend } from '../core/backend.ts';
 import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
 import { loadDataset } from '../core/datasets/catalog.ts';
 import { resolveStorage } from '../core/paths.ts';
+import { importKerasModel } from '../core/store/import-keras.ts';
 import { ModelStore } from '../core/store/model-store.ts';
 import type { TrainConfigInput } from '../core/training/config.ts';
 import { evaluate } from '../core/training/evaluate.ts';
@@ -119,6 +120,17 @@ export function registerTraining(program: Command): void {
   trained.command('rename <from> <to>').option('--store <dir>').action(async (from: string, to: string, o: Storage) => {
     await new ModelStore(storageOf(o).storeDir).rename(from, to);
   });
+  trained
+    .command('import <file>')
+    .description('import a Keras model saved with model.save(\'x.h5\'), with its class names')
+    .requiredOption('--labels <file>', 'class names: a JSON list, or one per line')
+    .option('--name <name>', 'name in the store (default: the file name)')
+    .option('--preprocessing <how>', 'scale01 (x/255), tf (x/127.5-1), caffe or none (default: none after a Rescaling layer, else scale01)')
+    .option('--store <dir>')
+    .action(async (file: string, o: Storage & { labels: string; name?: string; preprocessing?: string }) => {
+      const meta = await importKerasModel(file, { storeDir: storageOf(o).storeDir, labels: o.labels, name: o.name, preprocessing: o.preprocessing });
+      console.log(`imported ${file} as "${meta.name}": ${meta.inputSize.join('x')}x${meta.channels} input, ${meta.labels.length} classes, preprocessing ${meta.preprocessing}`);
+    });
   trained.command('delete <name>').option('--store <dir>').action(async (name: string, o: Storage) => {
     await new ModelStore(storageOf(o).storeDir).delete(name);
   });

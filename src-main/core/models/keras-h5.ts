@@ -43,12 +43,12 @@ function strings(value: unknown): string[] {
   return list.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v)).replace(/\0+$/, ''));
 }
 
-function attrStrings(group: H5Group, name: string): string[] | undefined {
+export function attrStrings(group: H5Group, name: string): string[] | undefined {
   const attr = group.attrs[name];
   return attr ? strings(attr.value) : undefined;
 }
 
-async function openFile(file: string): Promise<InstanceType<typeof h5wasm.File>> {
+export async function openFile(file: string): Promise<InstanceType<typeof h5wasm.File>> {
   await checkSignature(file);
   await h5wasm.ready;
   try {
@@ -91,13 +91,20 @@ function shortName(name: string): string {
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
+/** `block1_conv/kernel:0` → `block1_conv/kernel`: a nested model's weights are told apart by their inner layer too. */
+function innerName(name: string): string {
+  const parts = name.replace(/:\d+$/, '').split('/');
+  return `${parts.at(-2) ?? ''}/${parts.at(-1)!.replace(/_\d+$/, '')}`;
+}
+
 function orderFor(layer: tf.layers.Layer, stored: H5Weight[], file: string): H5Weight[] {
   const wanted = layer.weights;
   if (stored.length !== wanted.length) {
     throw new Error(`${file}: layer ${layer.name} has ${stored.length} weights in the file but ${wanted.length} in the model`);
   }
-  const byName = new Map(stored.map((w) => [shortName(w.name), w]));
-  const named = wanted.map((v) => byName.get(shortName(v.originalName)));
+  const key = layer instanceof tf.LayersModel ? innerName : shortName;
+  const byName = new Map(stored.map((w) => [key(w.name), w]));
+  const named = wanted.map((v) => byName.get(key(v.originalName)));
   // Files written by other tools may name weights differently; their order is then the contract.
   const chosen = named.every((w) => w !== undefined) ? (named as H5Weight[]) : stored;
   chosen.forEach((w, i) => {
@@ -148,27 +155,50 @@ export async function writeKerasWeights(model: tf.LayersModel, file: string, opt
   await h5wasm.ready;
   const h5 = new h5wasm.File(path.resolve(file), 'w');
   try {
-    h5.create_attribute('layer_names', model.layers.map((l) => l.name));
-    h5.create_attribute('backend', 'tensorflow');
-    h5.create_attribute('keras_version', '2.2.4');
-    for (const layer of model.layers) {
-      const group = h5.create_group(layer.name);
-      const names = layer.weights.map((v) => `${layer.name}/${shortName(v.originalName)}:0`);
-      // h5wasm cannot store an empty string list; Keras's own readers accept a missing attribute.
-      if (names.length > 0) group.create_attribute('weight_names', names);
-      layer.weights.forEach((v, i) => {
-        const data = opts.values?.get(v.originalName) ?? (v.read().dataSync() as Float32Array);
-        // h5wasm does not create intermediate groups, and reports failures only on stderr.
-        const parts = names[i]!.split('/');
-        let parent = group;
-        for (const part of parts.slice(0, -1)) {
-          const existing = parent.get(part);
-          parent = existing instanceof h5wasm.Group ? existing : parent.create_group(part);
-        }
-        parent.create_dataset({ name: parts.at(-1)!, data, shape: v.shape as number[], dtype: '<f' });
-      });
-    }
+    writeLayerGroups(h5 as H5Group, model, opts);
   } finally {
     h5.close();
+  }
+}
+
+/**
+ * A whole model as Keras `model.save('x.h5')` writes it: the architecture as JSON in the
+ * model_config attribute, the weights under model_weights. `config` defaults to the model's own
+ * Keras-format JSON; tests pass what Keras itself would write.
+ */
+export async function writeKerasModel(model: tf.LayersModel, file: string, config?: unknown): Promise<void> {
+  await h5wasm.ready;
+  const h5 = new h5wasm.File(path.resolve(file), 'w');
+  try {
+    h5.create_attribute('model_config', JSON.stringify(config ?? model.toJSON(null, false)));
+    h5.create_attribute('keras_version', '2.12.0');
+    h5.create_attribute('backend', 'tensorflow');
+    writeLayerGroups(h5.create_group('model_weights'), model, {});
+  } finally {
+    h5.close();
+  }
+}
+
+function writeLayerGroups(root: H5Group, model: tf.LayersModel, opts: WriteOptions): void {
+  root.create_attribute('layer_names', model.layers.map((l) => l.name));
+  root.create_attribute('backend', 'tensorflow');
+  root.create_attribute('keras_version', '2.2.4');
+  for (const layer of model.layers) {
+    const group = root.create_group(layer.name);
+    // A nested model (an application backbone) keeps each weight under its inner layer's name.
+    const names = layer.weights.map((v) => (layer instanceof tf.LayersModel ? `${innerName(v.originalName)}:0` : `${layer.name}/${shortName(v.originalName)}:0`));
+    // h5wasm cannot store an empty string list; Keras's own readers accept a missing attribute.
+    if (names.length > 0) group.create_attribute('weight_names', names);
+    layer.weights.forEach((v, i) => {
+      const data = opts.values?.get(v.originalName) ?? (v.read().dataSync() as Float32Array);
+      // h5wasm does not create intermediate groups, and reports failures only on stderr.
+      const parts = names[i]!.split('/');
+      let parent = group;
+      for (const part of parts.slice(0, -1)) {
+        const existing = parent.get(part);
+        parent = existing instanceof h5wasm.Group ? existing : parent.create_group(part);
+      }
+      parent.create_dataset({ name: parts.at(-1)!, data, shape: v.shape as number[], dtype: '<f' });
+    });
   }
 }

@@ -5,6 +5,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { Classifier, type ClassifierSpec } from '../classifier.ts';
 import { namedLabels, readClassIndex, type ClassLabel } from '../labels.ts';
 import { loadKerasWeights } from '../models/keras-h5.ts';
+import { isKerasModelFile, loadKerasModel } from '../models/keras-model.ts';
+import { kerasModelUse, sidecarLabels } from '../store/import-keras.ts';
 import { loadLayersModelFromDir } from '../models/layers-io.ts';
 import { resnet50 } from '../models/resnet50.ts';
 import { META_FILE, ModelStore } from '../store/model-store.ts';
@@ -119,6 +121,7 @@ async function readMetadata(dir: string): Promise<FolderMetadata> {
  */
 async function loadPathModel(target: string, sources: FileSources): Promise<LoadedModel> {
   const resolved = path.resolve(target);
+  if (/\.h5$/i.test(resolved) && (await isKerasModelFile(resolved))) return loadKerasModelFile(resolved);
   if (/\.h5$/i.test(resolved)) {
     const entry = findModel('resnet50')!;
     const model = await buildFromH5('resnet50', resolved);
@@ -147,6 +150,20 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
   };
   try {
     return { classifier: new Classifier(spec, model), source: dir };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
+/** A whole Keras model (model.save('x.h5')), with class names from a sidecar file or numbered. */
+async function loadKerasModelFile(file: string): Promise<LoadedModel> {
+  const model = await loadKerasModel(file);
+  try {
+    const out = model.outputs[0]!.shape;
+    const names = (await sidecarLabels(file)) ?? Array.from({ length: out[out.length - 1] ?? 0 }, (_, i) => `class ${i}`);
+    const spec: ClassifierSpec = { id: file, name: `${model.name} (${path.basename(file)})`, ...kerasModelUse(model, file, names), labels: namedLabels(names) };
+    return { classifier: new Classifier(spec, model), source: file };
   } catch (err) {
     model.dispose();
     throw err;

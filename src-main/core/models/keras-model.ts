@@ -1,0 +1,79 @@
+// Whole Keras models saved with `model.save('x.h5')`: the architecture from the model_config
+// attribute, rebuilt by TensorFlow.js, then the weights of model_weights, layer by layer.
+import * as tf from '@tensorflow/tfjs';
+import { attrStrings, loadKerasWeights, openFile } from './keras-h5.ts';
+
+/** The layers the course programs use; a file with any other is refused, naming it. */
+export const SUPPORTED_LAYERS = [
+  'InputLayer', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Dense', 'Dropout', 'Flatten', 'Rescaling', 'BatchNormalization',
+  'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'Add', 'Concatenate', 'DepthwiseConv2D', 'ReLU', 'Reshape',
+] as const;
+const CONTAINERS = new Set(['Sequential', 'Functional', 'Model']);
+
+interface LayerConfig {
+  class_name: string;
+  config: { name?: string; layers?: LayerConfig[] } & Record<string, unknown>;
+}
+
+/**
+ * Refuses layers we cannot import, and smooths what Keras writes that TensorFlow.js reads
+ * otherwise: a built BatchNormalization saves its axis as a list ([3]).
+ */
+function checkLayers(cfg: LayerConfig, file: string): void {
+  for (const layer of cfg.config.layers ?? []) {
+    const axis = layer.config.axis;
+    if (layer.class_name === 'BatchNormalization' && Array.isArray(axis) && axis.length === 1) layer.config.axis = axis[0];
+    if (CONTAINERS.has(layer.class_name)) checkLayers(layer, file);
+    else if (!(SUPPORTED_LAYERS as readonly string[]).includes(layer.class_name)) {
+      throw new Error(`${file}: layer "${layer.config.name ?? '?'}" is a ${layer.class_name}, which cannot be imported (supported: ${SUPPORTED_LAYERS.join(', ')}).`);
+    }
+  }
+}
+
+/** The model_config of a full Keras HDF5 model, or an error saying what the file is instead. */
+export async function readKerasModelConfig(file: string): Promise<LayerConfig> {
+  const h5 = await openFile(file);
+  try {
+    const text = attrStrings(h5 as never, 'model_config')?.[0];
+    if (!text) {
+      const weightsOnly = !!attrStrings(h5 as never, 'layer_names');
+      throw new Error(`${file} has no model architecture (no model_config)${weightsOnly ? ': it holds weights only (model.save_weights); save the whole model with model.save()' : ''}.`);
+    }
+    try {
+      return JSON.parse(text) as LayerConfig;
+    } catch (err) {
+      throw new Error(`${file}: its model_config is not valid JSON (${(err as Error).message})`);
+    }
+  } finally {
+    h5.close();
+  }
+}
+
+/** Whether an HDF5 file holds a whole model (architecture and weights) rather than weights alone. */
+export async function isKerasModelFile(file: string): Promise<boolean> {
+  const h5 = await openFile(file);
+  try {
+    return !!attrStrings(h5 as never, 'model_config')?.[0];
+  } finally {
+    h5.close();
+  }
+}
+
+export async function loadKerasModel(file: string): Promise<tf.LayersModel> {
+  const config = await readKerasModelConfig(file);
+  if (!CONTAINERS.has(config.class_name)) throw new Error(`${file}: the saved object is a ${config.class_name}, not a model.`);
+  checkLayers(config, file);
+  let model: tf.LayersModel;
+  try {
+    model = await tf.models.modelFromJSON({ modelTopology: config as unknown as tf.io.ModelJSON['modelTopology'] });
+  } catch (err) {
+    throw new Error(`${file}: TensorFlow.js could not rebuild the architecture: ${(err as Error).message}`);
+  }
+  try {
+    await loadKerasWeights(model, file);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}

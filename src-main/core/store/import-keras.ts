@@ -1,0 +1,93 @@
+// A Keras .h5 model people already have, made a stored model that Recognize and predict use.
+import { readFile, stat } from 'node:fs/promises';
+import type { LayersModel } from '@tensorflow/tfjs';
+import path from 'node:path';
+import { loadKerasModel } from '../models/keras-model.ts';
+import { Preprocessing } from '../zoo/catalog.ts';
+import { checkName, ModelStore, type StoredModelMeta } from './model-store.ts';
+
+/** Class names from a sidecar: a JSON list, or plain text with one name per line. */
+export async function readLabelsFile(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch((err: Error) => {
+    throw new Error(`Cannot read the labels file ${file}: ${err.message}`);
+  });
+  if (/^\s*\[/.test(text)) {
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${file} starts like a JSON list but is not valid JSON (${(err as Error).message})`);
+    }
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw new Error(`${file}: expected a JSON list of class names`);
+    return list as string[];
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+
+export interface ImportOptions {
+  storeDir: string;
+  labels: string;
+  name?: string;
+  /** How the model wants its pixels: 'scale01' (x/255) unless it starts with a Rescaling layer ('none'). */
+  preprocessing?: string;
+}
+
+/** How a Keras image model wants its photos, read off its input shape and first layer. */
+export function kerasModelUse(model: LayersModel, file: string, labels: string[], preprocessing?: string) {
+  const [, h, w, c] = model.inputs[0]!.shape;
+  const out = model.outputs[0]!.shape;
+  const classes = out[out.length - 1];
+  if (!h || !w || (c !== 1 && c !== 3)) throw new Error(`${file}: the model takes input of shape [${model.inputs[0]!.shape.map((d) => d ?? 'None')}]; an image model takes [None, height, width, 1 or 3].`);
+  if (classes !== labels.length) throw new Error(`${file} has ${classes} outputs but ${labels.length} class names were given.`);
+  const first = model.layers.find((l) => l.getClassName() !== 'InputLayer');
+  return {
+    labels,
+    inputSize: [h, w] as [number, number],
+    channels: c as 1 | 3,
+    preprocessing: Preprocessing.parse(preprocessing ?? (first?.getClassName() === 'Rescaling' ? 'none' : 'scale01')),
+    resize: (h <= 64 ? 'area' : 'bilinear') as 'area' | 'bilinear',
+    // Small grey models are MNIST-like: light strokes on black, so a photo with a light background is inverted.
+    invertLightBackground: c === 1 && h <= 64,
+  };
+}
+
+/** The class names kept beside a model file: x.labels.txt, x.labels.json, or labels.txt / labels.json in its folder. */
+export async function sidecarLabels(file: string): Promise<string[] | undefined> {
+  const base = file.replace(/\.h5$/i, '');
+  for (const candidate of [`${base}.labels.txt`, `${base}.labels.json`, path.join(path.dirname(file), 'labels.txt'), path.join(path.dirname(file), 'labels.json')]) {
+    if (await stat(candidate).then((s) => s.isFile(), () => false)) return readLabelsFile(candidate);
+  }
+  return undefined;
+}
+
+export async function importKerasModel(file: string, opts: ImportOptions): Promise<StoredModelMeta> {
+  const labels = await readLabelsFile(opts.labels);
+  const model = await loadKerasModel(file);
+  try {
+    const use = (() => {
+      try {
+        return kerasModelUse(model, file, labels, opts.preprocessing);
+      } catch (err) {
+        throw new Error(`${(err as Error).message} (labels from ${opts.labels})`);
+      }
+    })();
+    const store = new ModelStore(opts.storeDir);
+    const name = opts.name ? checkName(opts.name) : await store.freeName(path.basename(file).replace(/\.h5$/i, ''));
+    if (await store.has(name)) throw new Error(`A model named "${name}" is already stored; choose another name.`);
+    const now = new Date().toISOString();
+    const meta: StoredModelMeta = {
+      name,
+      network: `keras: ${model.name}`,
+      ...use,
+      dataset: { name: 'imported', source: path.resolve(file), format: 'keras-h5' },
+      history: [],
+      status: 'complete',
+      createdAt: now,
+      updatedAt: now,
+    };
+    await store.save(model, meta);
+    return meta;
+  } finally {
+    model.dispose();
+  }
+}
