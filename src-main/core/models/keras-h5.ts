@@ -145,6 +145,17 @@ export async function loadKerasWeights(model: tf.LayersModel, file: string): Pro
   }
 }
 
+/** The model with the file's weights; on failure the model is disposed and the error names the file. */
+export async function withKerasWeights<M extends tf.LayersModel>(model: M, file: string): Promise<M> {
+  try {
+    await loadKerasWeights(model, file);
+    return model;
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
 export interface WriteOptions {
   /** Values to write instead of the model's own, by the variable's original name. */
   values?: Map<string, Float32Array>;

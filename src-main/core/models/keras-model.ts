@@ -1,7 +1,7 @@
 // Whole Keras models saved with `model.save('x.h5')`: the architecture from the model_config
 // attribute, rebuilt by TensorFlow.js, then the weights of model_weights, layer by layer.
 import * as tf from '@tensorflow/tfjs';
-import { attrStrings, loadKerasWeights, openFile } from './keras-h5.ts';
+import { attrStrings, openFile, withKerasWeights } from './keras-h5.ts';
 
 /** The layers the course programs use; a file with any other is refused, naming it. */
 export const SUPPORTED_LAYERS = [
@@ -69,11 +69,5 @@ export async function loadKerasModel(file: string): Promise<tf.LayersModel> {
   } catch (err) {
     throw new Error(`${file}: TensorFlow.js could not rebuild the architecture: ${(err as Error).message}`);
   }
-  try {
-    await loadKerasWeights(model, file);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
-  return model;
+  return withKerasWeights(model, file);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { Classifier, type ClassifierSpec } from '../classifier.ts';
 import { namedLabels, readClassIndex, type ClassLabel } from '../labels.ts';
-import { loadKerasWeights } from '../models/keras-h5.ts';
+import { withKerasWeights } from '../models/keras-h5.ts';
 import { isKerasModelFile, loadKerasModel } from '../models/keras-model.ts';
 import { kerasModelUse, sidecarLabels } from '../store/import-keras.ts';
 import { loadLayersModelFromDir } from '../models/layers-io.ts';
@@ -57,14 +57,7 @@ async function findAlternative(entry: ModelEntry, sources: FileSources): Promise
 
 async function buildFromH5(architecture: string | undefined, file: string): Promise<tf.LayersModel> {
   if (architecture !== 'resnet50') throw new Error(`${file}: weights-only .h5 files are supported for ResNet50 only.`);
-  const model = resnet50();
-  try {
-    await loadKerasWeights(model, file);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
-  return model;
+  return withKerasWeights(resnet50(), file);
 }
 
 async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<LoadedModel> {
