@@ -29,7 +29,7 @@ const NATIVE: ReadonlySet<BackendId> = new Set(['tfjs-node', 'tfjs-node-gpu']);
 /** Why fine-tuning is refused on this backend, or undefined where it is offered. */
 export function fineTuneRefusal(backend: BackendId): string | undefined {
   if (NATIVE.has(backend)) return undefined;
-  return `Fine-tuning trains the backbone itself on every image of every step, which takes days on the ${backend} backend; ` +
+  return `Fine-tuning runs the whole backbone on every photo of every step, far too slow on the ${backend} backend for a real dataset; ` +
     'it is offered with @tensorflow/tfjs-node or tfjs-node-gpu. Train the head alone (without --fine-tune) here.';
 }
 
