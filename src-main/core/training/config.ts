@@ -55,10 +55,15 @@ export const TrainConfig = z.strictObject({
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 
-export function parseTrainConfig(input: unknown): TrainConfig {
-  const parsed = TrainConfig.safeParse(input);
+/** Checks settings against a schema; the error lists every problem with its field. */
+export function parseSettings<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    throw new Error(`Invalid training settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
+    throw new Error(`Invalid ${what} settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
+}
+
+export function parseTrainConfig(input: unknown): TrainConfig {
+  return parseSettings(TrainConfig, input, 'training');
 }

@@ -1,6 +1,6 @@
 // What a transfer-learning run can be told, checked before anything starts.
 import { z } from 'zod';
-import { OptimizerConfig } from '../training/config.ts';
+import { OptimizerConfig, parseSettings } from '../training/config.ts';
 import { BACKBONES } from './backbone.ts';
 
 export const TransferConfig = z.strictObject({
@@ -27,9 +27,5 @@ export type TransferConfig = z.infer<typeof TransferConfig>;
 export type TransferConfigInput = z.input<typeof TransferConfig>;
 
 export function parseTransferConfig(input: unknown): TransferConfig {
-  const parsed = TransferConfig.safeParse(input);
-  if (!parsed.success) {
-    throw new Error(`Invalid transfer settings: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
+  return parseSettings(TransferConfig, input, 'transfer');
 }
