@@ -11,6 +11,8 @@ export default defineConfig({
           // Compute runs in worker threads; each needs its own file beside index.js (see service/worker-entry.ts).
           'training-worker': resolve(__dirname, 'src-main/core/training/worker.ts'),
           'recognition-worker': resolve(__dirname, 'src-main/service/recognition-worker.ts'),
+          // HDF5 files are read in their own thread (core/models/h5-reader.ts).
+          'h5-worker': resolve(__dirname, 'src-main/core/models/h5-worker.ts'),
         },
       },
     },

@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
+import { readKerasWeights } from './h5-reader.ts';
 
 export interface H5Weight {
   /** As stored, e.g. `conv1_conv/kernel:0`. */
@@ -43,12 +44,12 @@ function strings(value: unknown): string[] {
   return list.map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : String(v)).replace(/\0+$/, ''));
 }
 
-export function attrStrings(group: H5Group, name: string): string[] | undefined {
+function attrStrings(group: H5Group, name: string): string[] | undefined {
   const attr = group.attrs[name];
   return attr ? strings(attr.value) : undefined;
 }
 
-export async function openFile(file: string): Promise<InstanceType<typeof h5wasm.File>> {
+async function openFile(file: string): Promise<InstanceType<typeof h5wasm.File>> {
   await checkSignature(file);
   await h5wasm.ready;
   try {
@@ -58,30 +59,45 @@ export async function openFile(file: string): Promise<InstanceType<typeof h5wasm
   }
 }
 
-/** Every layer's weights, in the file's layer order. */
-export async function readKerasWeights(file: string): Promise<Map<string, H5Weight[]>> {
+/** An error that names the file: h5wasm's own messages ("name not defined!") do not. */
+function inFile(file: string, err: unknown): Error {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.includes(file) ? (err as Error) : new Error(`${file} is damaged or not a Keras HDF5 file (${msg})`);
+}
+
+/**
+ * Every layer's weights, in the file's layer order, read on this thread. Use readKerasWeights
+ * (h5-reader.ts), which reads in a worker: a damaged file can send HDF5 into an endless loop.
+ */
+export async function readKerasWeightsInThread(file: string): Promise<Map<string, H5Weight[]>> {
   const h5 = await openFile(file);
   try {
-    // A whole saved model keeps its weights under model_weights; a weights file at the root.
-    const mw = h5.get('model_weights');
-    const root = mw instanceof h5wasm.Group ? mw : (h5 as H5Group);
-    const layerNames = attrStrings(root, 'layer_names');
-    if (!layerNames) throw new Error(`${file} is not a Keras HDF5 weights file (no layer_names attribute)`);
-    const out = new Map<string, H5Weight[]>();
-    for (const layer of layerNames) {
-      const group = root.get(layer);
-      if (!(group instanceof h5wasm.Group)) throw new Error(`${file}: layer ${layer} is listed but has no group`);
-      const weights = (attrStrings(group, 'weight_names') ?? []).map((name) => {
-        const ds = group.get(name);
-        if (!(ds instanceof h5wasm.Dataset)) throw new Error(`${file}: weight ${layer}/${name} is listed but missing`);
-        return { name, shape: [...(ds as H5Dataset).shape!], values: Float32Array.from((ds as H5Dataset).value as ArrayLike<number>) };
-      });
-      out.set(layer, weights);
-    }
-    return out;
+    return readLayers(h5, file);
+  } catch (err) {
+    throw inFile(file, err);
   } finally {
     h5.close();
   }
+}
+
+function readLayers(h5: InstanceType<typeof h5wasm.File>, file: string): Map<string, H5Weight[]> {
+  // A whole saved model keeps its weights under model_weights; a weights file at the root.
+  const mw = h5.get('model_weights');
+  const root = mw instanceof h5wasm.Group ? mw : (h5 as H5Group);
+  const layerNames = attrStrings(root, 'layer_names');
+  if (!layerNames) throw new Error(`${file} is not a Keras HDF5 weights file (no layer_names attribute)`);
+  const out = new Map<string, H5Weight[]>();
+  for (const layer of layerNames) {
+    const group = root.get(layer);
+    if (!(group instanceof h5wasm.Group)) throw new Error(`${file}: layer ${layer} is listed but has no group`);
+    const weights = (attrStrings(group, 'weight_names') ?? []).map((name) => {
+      const ds = group.get(name);
+      if (!(ds instanceof h5wasm.Dataset)) throw new Error(`${file}: weight ${layer}/${name} is listed but missing`);
+      return { name, shape: [...(ds as H5Dataset).shape!], values: Float32Array.from((ds as H5Dataset).value as ArrayLike<number>) };
+    });
+    out.set(layer, weights);
+  }
+  return out;
 }
 
 /** `conv1_bn/moving_mean:0` → `moving_mean`; tfjs names its variables the same way. */
@@ -153,6 +169,18 @@ export async function withKerasWeights<M extends tf.LayersModel>(model: M, file:
   } catch (err) {
     model.dispose();
     throw err;
+  }
+}
+
+/** The model_config attribute of a whole saved model (on this thread; see readKerasWeightsInThread). */
+export async function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean }> {
+  const h5 = await openFile(file);
+  try {
+    return { config: attrStrings(h5 as H5Group, 'model_config')?.[0], weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names') };
+  } catch (err) {
+    throw inFile(file, err);
+  } finally {
+    h5.close();
   }
 }
 

@@ -1,7 +1,8 @@
 // Whole Keras models saved with `model.save('x.h5')`: the architecture from the model_config
 // attribute, rebuilt by TensorFlow.js, then the weights of model_weights, layer by layer.
 import * as tf from '@tensorflow/tfjs';
-import { attrStrings, openFile, withKerasWeights } from './keras-h5.ts';
+import { readModelConfig } from './h5-reader.ts';
+import { withKerasWeights } from './keras-h5.ts';
 
 /** The layers the course programs use; a file with any other is refused, naming it. */
 export const SUPPORTED_LAYERS = [
@@ -32,31 +33,20 @@ function checkLayers(cfg: LayerConfig, file: string): void {
 
 /** The model_config of a full Keras HDF5 model, or an error saying what the file is instead. */
 export async function readKerasModelConfig(file: string): Promise<LayerConfig> {
-  const h5 = await openFile(file);
+  const { config, weightsOnly } = await readModelConfig(file);
+  if (!config) {
+    throw new Error(`${file} has no model architecture (no model_config)${weightsOnly ? ': it holds weights only (model.save_weights); save the whole model with model.save()' : ''}.`);
+  }
   try {
-    const text = attrStrings(h5 as never, 'model_config')?.[0];
-    if (!text) {
-      const weightsOnly = !!attrStrings(h5 as never, 'layer_names');
-      throw new Error(`${file} has no model architecture (no model_config)${weightsOnly ? ': it holds weights only (model.save_weights); save the whole model with model.save()' : ''}.`);
-    }
-    try {
-      return JSON.parse(text) as LayerConfig;
-    } catch (err) {
-      throw new Error(`${file}: its model_config is not valid JSON (${(err as Error).message})`);
-    }
-  } finally {
-    h5.close();
+    return JSON.parse(config) as LayerConfig;
+  } catch (err) {
+    throw new Error(`${file}: its model_config is not valid JSON (${(err as Error).message})`);
   }
 }
 
 /** Whether an HDF5 file holds a whole model (architecture and weights) rather than weights alone. */
 export async function isKerasModelFile(file: string): Promise<boolean> {
-  const h5 = await openFile(file);
-  try {
-    return !!attrStrings(h5 as never, 'model_config')?.[0];
-  } finally {
-    h5.close();
-  }
+  return !!(await readModelConfig(file)).config;
 }
 
 export async function loadKerasModel(file: string): Promise<tf.LayersModel> {
