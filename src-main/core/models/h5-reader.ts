@@ -14,8 +14,11 @@ let next = 0;
 const pending = new Map<number, { file: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
 function entry(): URL {
-  // From sources (CLI, tests) the .ts module; built, its own file beside the bundle (electron.vite.config.ts).
-  return import.meta.url.endsWith('.ts') ? new URL('./h5-worker.ts', import.meta.url) : new URL('./h5-worker.js', import.meta.url);
+  // From sources (CLI, tests) the .ts module; built, its own file beside the main bundle
+  // (electron.vite.config.ts), while this code may sit in a shared chunk one folder down.
+  if (import.meta.url.endsWith('.ts')) return new URL('./h5-worker.ts', import.meta.url);
+  const here = new URL('.', import.meta.url);
+  return new URL('h5-worker.js', here.pathname.endsWith('/chunks/') ? new URL('../', here) : here);
 }
 
 function ensure(): Worker {
