@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src-main/core/backend.ts';
-import { resnet50 } from '../src-main/core/models/resnet50.ts';
+import { foldResNet50, resnet50 } from '../src-main/core/models/resnet50.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { resolveStorage } from '../src-main/core/paths.ts';
 import { option, runPerBackend } from './each-backend.ts';
@@ -44,16 +44,22 @@ async function child(backend: string): Promise<void> {
   const { classifier } = await loadModel('mobilenet', { ...storage, offline: true });
   for (const batch of [1, 8]) rows.push({ backend, model: 'mobilenet', weights: 'imagenet', batch, ...rename(await time(classifier.model, batch, budget)) });
   classifier.dispose();
+  // The app loads ResNet50 with its batch norms folded into the convolutions; without the weights
+  // file here, the plain network is timed too, with random weights, beside its folded form.
   let weights = 'random (no ResNet50 .h5 here)';
-  let net: tf.LayersModel;
+  let plain: tf.LayersModel | undefined;
+  let folded: tf.LayersModel;
   try {
-    net = (await loadModel('resnet50', { ...storage, offline: true })).classifier.model;
+    folded = (await loadModel('resnet50', { ...storage, offline: true })).classifier.model;
     weights = 'imagenet';
   } catch {
-    net = resnet50();
+    plain = resnet50();
+    folded = foldResNet50(plain);
   }
-  for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50', weights, batch, ...rename(await time(net, batch, budget)) });
-  net.dispose();
+  if (plain) for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50 (plain)', weights, batch, ...rename(await time(plain, batch, budget)) });
+  for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50 (BN folded, as loaded)', weights, batch, ...rename(await time(folded, batch, budget)) });
+  plain?.dispose();
+  folded.dispose();
   process.stdout.write(JSON.stringify(rows) + '\n');
 }
 
