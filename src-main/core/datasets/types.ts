@@ -68,16 +68,23 @@ export function memoryImageSet(init: MemoryImageSetInit): ImageSet {
     description,
     file: files ? (i) => files[i] : undefined,
     async read(indices) {
-      const out = new Uint8Array(indices.length * px);
-      const y = new Int32Array(indices.length);
-      indices.forEach((i, k) => {
-        checkIndex(i, size);
-        out.set(x.subarray(i * px, (i + 1) * px), k * px);
-        y[k] = labels[i];
-      });
-      return { x: out, y, indices: [...indices] };
+      const { rows, y } = pickRows(x, labels, px, indices);
+      return { x: rows, y, indices: [...indices] };
     },
   };
+}
+
+/** The rows of `indices` (each `rowLength` values) copied out of an in-memory set, with their labels. */
+export function pickRows<T extends Uint8Array | Float32Array>(x: T, labels: Int32Array, rowLength: number, indices: readonly number[]): { rows: T; y: Int32Array } {
+  const rows = new (x.constructor as new (n: number) => T)(indices.length * rowLength);
+  const y = new Int32Array(indices.length);
+  const size = labels.length;
+  indices.forEach((i, k) => {
+    checkIndex(i, size);
+    rows.set(x.subarray(i * rowLength, (i + 1) * rowLength), k * rowLength);
+    y[k] = labels[i]!;
+  });
+  return { rows, y };
 }
 
 export function checkLabels(labels: Int32Array, classes: number, name: string): void {

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
-import { checkIndex } from '../datasets/types.ts';
+import { pickRows } from '../datasets/types.ts';
 import { decodeImage, type DecodedImage } from '../images/decode.ts';
 import { preprocessBatch } from '../models/preprocess.ts';
 import type { Backbone } from './backbone.ts';
@@ -115,14 +115,8 @@ export function featureSet(features: Features, featureLength: number, classNames
     description,
     file: (i) => files[i],
     async read(indices) {
-      const out = new Float32Array(indices.length * featureLength);
-      const y = new Int32Array(indices.length);
-      indices.forEach((i, k) => {
-        checkIndex(i, size);
-        out.set(x.subarray(i * featureLength, (i + 1) * featureLength), k * featureLength);
-        y[k] = labels[i]!;
-      });
-      return { x: new Uint8Array(out.buffer), y, indices: [...indices] };
+      const { rows, y } = pickRows(x, labels, featureLength, indices);
+      return { x: new Uint8Array(rows.buffer), y, indices: [...indices] };
     },
   };
 }
