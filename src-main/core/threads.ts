@@ -1,10 +1,90 @@
-// Starts a worker thread from a module of ours, whether we run from TypeScript source
-// (CLI, tests: through tsx) or from the built JavaScript.
+// Worker threads of ours: where their modules are, how to start them from TypeScript source
+// (CLI, tests: through tsx) or from the built JavaScript, and a client for the ones that answer
+// requests.
 import { Worker } from 'node:worker_threads';
+
+/**
+ * Where a worker module is. From TypeScript sources it is the .ts module (`source`, relative to
+ * `base`); built, its own file `builtName.js` beside the main bundle (electron.vite.config.ts
+ * names them), while the calling code may sit in a shared chunk one folder down.
+ */
+export function workerEntry(builtName: string, source: string, base: string): URL {
+  if (base.endsWith('.ts')) return new URL(source, base);
+  const here = new URL('.', base);
+  return new URL(`${builtName}.js`, here.pathname.endsWith('/chunks/') ? new URL('../', here) : here);
+}
 
 export function startWorker(entry: URL, data: unknown): Worker {
   if (entry.pathname.endsWith('.ts')) {
     return new Worker(new URL('./ts-worker.js', import.meta.url), { workerData: { entry: entry.href, data } });
   }
   return new Worker(entry, { workerData: { data } });
+}
+
+/** A reply of a request worker; other messages (progress, logs) carry no id. */
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+export interface AskOptions {
+  /** Ends the worker and fails the request after this long. */
+  timeoutMs?: number;
+  /** The error for this request when the worker dies or times out; `why` says which. */
+  failure?: (why: string) => Error;
+}
+
+/**
+ * A worker started on first use and again after it dies, answering requests by id. A dead
+ * worker fails every request it held; the next request starts a new one.
+ */
+export function workerClient(start: () => Worker, opts: { onOther?: (message: unknown) => void; unref?: boolean } = {}) {
+  let worker: Worker | undefined;
+  let next = 0;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; failure: (why: string) => Error }>();
+
+  function ensure(): Worker {
+    if (worker) return worker;
+    const w = start();
+    if (opts.unref) w.unref();
+    w.on('message', (m: WorkerReply | object) => {
+      if (!('id' in m)) return opts.onOther?.(m);
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.ok) p?.resolve(m.value);
+      else p?.reject(new Error(m.error));
+    });
+    const fail = (why: string) => {
+      for (const p of pending.values()) p.reject(p.failure(why));
+      pending.clear();
+      if (worker === w) worker = undefined;
+    };
+    w.on('error', (err) => fail(`failed (${err.message})`));
+    w.on('exit', (code) => fail(`stopped (exit code ${code})`));
+    worker = w;
+    return w;
+  }
+
+  return {
+    ask<T>(message: object, o: AskOptions = {}): Promise<T> {
+      const w = ensure();
+      const id = ++next;
+      const failure = o.failure ?? ((why: string) => new Error(`The worker ${why}.`));
+      return new Promise<T>((resolve, reject) => {
+        const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => {
+          pending.delete(id);
+          if (worker === w) worker = undefined;
+          void w.terminate();
+          reject(failure(`took longer than ${Math.round(o.timeoutMs! / 1000)} s`));
+        }, o.timeoutMs);
+        pending.set(id, {
+          resolve: (v) => (clearTimeout(timer), resolve(v as T)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+          failure,
+        });
+        w.postMessage({ ...message, id });
+      });
+    },
+    dispose(): void {
+      void worker?.terminate();
+      worker = undefined;
+    },
+  };
 }

@@ -1,14 +1,13 @@
 // Training as the app and the CLI see it: start a run (classic or transfer learning) in a worker
 // thread, get its events, cancel it; and augmentation previews made the same way.
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../core/threads.ts';
+import { startWorker, workerEntry } from '../core/threads.ts';
 import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseTrainConfig, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import type { FromWorker, WorkerJob } from '../core/training/worker.ts';
 import { parseTransferConfig, type TransferConfigInput } from '../core/transfer/config.ts';
-import { workerEntry } from './worker-entry.ts';
 
 export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
 

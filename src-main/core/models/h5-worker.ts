@@ -1,16 +1,17 @@
 // The HDF5 reader thread (see h5-reader.ts): reads Keras files with h5wasm on request.
 import { parentPort } from 'node:worker_threads';
-import type { H5Reply, H5Request } from './h5-reader.ts';
+import type { WorkerReply } from '../threads.ts';
+import type { H5Request } from './h5-reader.ts';
 import { readKerasWeightsInThread, readModelConfigInThread } from './keras-h5.ts';
 
 const port = parentPort!;
 port.on('message', async ({ id, op, file }: H5Request) => {
   try {
-    if (op === 'config') return port.postMessage({ id, ok: true, value: await readModelConfigInThread(file) } satisfies H5Reply);
+    if (op === 'config') return port.postMessage({ id, ok: true, value: await readModelConfigInThread(file) } satisfies WorkerReply);
     const entries = [...(await readKerasWeightsInThread(file)).entries()];
     const buffers = entries.flatMap(([, ws]) => ws.map((w) => w.values.buffer as ArrayBuffer));
-    port.postMessage({ id, ok: true, value: entries } satisfies H5Reply, buffers);
+    port.postMessage({ id, ok: true, value: entries } satisfies WorkerReply, buffers);
   } catch (err) {
-    port.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies H5Reply);
+    port.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies WorkerReply);
   }
 });
