@@ -68,7 +68,8 @@ export const useTrainingStore = defineStore('training', {
       return {
         runId: s.runId || 'pending', dataset: f.dataset, network: f.network, epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer,
         learningRate: f.learningRate, validationSplit: f.validationSplit, limit: opt(f.limit), testLimit: opt(f.testLimit), dropout: opt(f.dropout),
-        augment: f.augment, earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
+        // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
+        augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
       };
     },
     /** Field name → first problem, from the same schema main checks against. */
