@@ -3,7 +3,8 @@ import type { BackendReport } from '../core/backend.ts';
 import type { RecognizeResult } from '../service/recognition.ts';
 
 export function formatBackend(report: BackendReport): string {
-  const lines = [`Backend: ${report.backend}${report.requested ? ' (requested)' : ''}`];
+  const threads = report.threads && report.threads > 1 ? `, ${report.threads} threads` : '';
+  const lines = [`Backend: ${report.backend}${report.requested ? ' (requested)' : ''}${threads}`];
   for (const a of report.attempts) if (!a.ok) lines.push(`  skipped ${a.backend}: ${a.reason}`);
   return lines.join('\n');
 }

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { patchForWasmThreads, wantedWasmThreads } from './backends/wasm-threads.ts';
 
 export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendId = (typeof BACKENDS)[number];
@@ -19,6 +20,8 @@ export interface BackendReport {
   attempts: BackendAttempt[];
   /** Set when the choice came from --backend or CLASSIFIER_BACKEND. */
   requested?: BackendId;
+  /** Threads the wasm backend computes with. */
+  threads?: number;
 }
 
 const ALIASES: Record<string, BackendId> = {
@@ -38,7 +41,9 @@ export function parseBackend(name: string): BackendId {
   return id;
 }
 
-const require = createRequire(import.meta.url);
+// Not named `require`: electron-vite adds its own `const require` to every built ESM chunk that
+// calls require(), and a second declaration in the same chunk is a SyntaxError that stops the app.
+const nodeRequire = createRequire(import.meta.url);
 let current: Promise<BackendReport> | undefined;
 
 function message(err: unknown): string {
@@ -54,7 +59,7 @@ function isMissingModule(err: unknown, name: string): boolean {
 async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Promise<string | undefined> {
   try {
     // The native packages register a backend called "tensorflow" on the shared tfjs-core.
-    require(pkg);
+    nodeRequire(pkg);
   } catch (err) {
     return isMissingModule(err, pkg) ? `${pkg} is not installed` : `${pkg} failed to load: ${message(err)}`;
   }
@@ -64,14 +69,34 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
 
 /** The folder holding tfjs-backend-wasm's .wasm binaries, for setWasmPaths. */
 export function wasmDir(): string {
-  return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+  return path.dirname(nodeRequire.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+}
+
+/**
+ * XNNPACK's pool threads wait for work forever, and Emscripten keeps their workers referenced,
+ * which would keep every command-line run alive after its work is done.
+ */
+function letThreadsIdle(): void {
+  const module = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers: { unref(): void }[] } } }).wasm;
+  for (const worker of module?.PThread?.runningWorkers ?? []) worker.unref();
 }
 
 async function tryWasm(): Promise<string | undefined> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDir() + path.sep);
-    if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialise';
+    const threads = wantedWasmThreads();
+    if (threads > 1) {
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+      wasm.setThreadsCount(threads);
+    }
+    const restore = threads > 1 ? patchForWasmThreads(threads) : () => {};
+    try {
+      if (!(await tf.setBackend('wasm'))) return 'the wasm backend did not initialise';
+      if (threads > 1) letThreadsIdle();
+    } finally {
+      restore();
+    }
     return undefined;
   } catch (err) {
     return `wasm failed: ${message(err)}`;
@@ -99,7 +124,8 @@ async function select(requested?: BackendId): Promise<BackendReport> {
     attempts.push(reason ? { backend: id, ok: false, reason } : { backend: id, ok: true });
     if (!reason) {
       await tf.ready();
-      return { backend: id, attempts, requested };
+      const threads = id === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : undefined;
+      return { backend: id, attempts, requested, ...(threads ? { threads } : {}) };
     }
   }
   const why = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
@@ -128,5 +154,6 @@ export function initBackend(request?: string): Promise<BackendReport> {
 
 export function describeBackend(report: BackendReport): string {
   const skipped = report.attempts.filter((a) => !a.ok).map((a) => `${a.backend} (${a.reason})`);
-  return skipped.length ? `${report.backend}; skipped: ${skipped.join('; ')}` : report.backend;
+  const name = report.threads && report.threads > 1 ? `${report.backend} (${report.threads} threads)` : report.backend;
+  return skipped.length ? `${name}; skipped: ${skipped.join('; ')}` : name;
 }
