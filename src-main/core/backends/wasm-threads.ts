@@ -55,8 +55,9 @@ export function patchForWasmThreads(threads: number): () => void {
   let mainFile: string | undefined;
 
   globalThis.Blob = class extends RealBlob {
-    constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
-      super(parts, options);
+    constructor(...args: ConstructorParameters<typeof Blob>) {
+      super(...args);
+      const parts = args[0];
       if (parts?.every((p) => typeof p === 'string')) {
         const text = parts.join('');
         texts.set(this, text);
