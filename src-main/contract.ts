@@ -51,6 +51,14 @@ export const TrainRequest = z.strictObject({
 });
 export type TrainRequest = z.input<typeof TrainRequest>;
 
+/** Continues a stored training run from its best checkpoint, with its own settings; only the epochs may change. */
+export const ResumeRequest = z.strictObject({
+  runId: JobId,
+  model: ModelName,
+  epochs: z.number().int().min(1).max(1000).optional(),
+});
+export type ResumeRequest = z.input<typeof ResumeRequest>;
+
 export const RenameRequest = z.strictObject({ from: ModelName, to: ModelName });
 export const EvaluationRequest = z.strictObject({ model: ModelName, thumbnails: z.number().int().min(0).max(200).optional() });
 export const FolderPurpose = z.enum(['images', 'dataset']);
@@ -153,7 +161,9 @@ export interface StoredModelView {
   network: string;
   dataset: string;
   classes: number;
+  /** A run whose process died mid-training shows as 'cancelled' with `interrupted`: its best epoch is kept. */
   status: 'training' | 'complete' | 'cancelled';
+  interrupted?: boolean;
   accuracy?: number;
   epochs: number;
   bestEpoch?: number;

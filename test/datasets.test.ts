@@ -277,9 +277,9 @@ describe('finding and downloading built-ins', () => {
       return new Response(bytes, { headers: { 'content-length': String(bytes.length) } });
     };
     const entry = findDataset('mnist')!;
-    // The shared MNIST is a faithful rebuild, not the original bytes, so the official digests refuse it.
+    // The shared MNIST is a faithful rebuild, not the original bytes, so the official size and digests refuse it.
     const cacheDir = await tempDir();
-    await expect(loadDataset('mnist', { cacheDir, fetch: fakeFetch, imageSize: [28, 28], channels: 1 })).rejects.toThrow(/does not match the catalogue \(md5/);
+    await expect(loadDataset('mnist', { cacheDir, fetch: fakeFetch, imageSize: [28, 28], channels: 1 })).rejects.toThrow(/does not match the catalogue \(9475630 bytes, expected 9912422\)/);
     const cache = datasetPlaces('mnist', cacheDir).cache;
     expect((await readdir(cache)).filter((f) => !f.endsWith('.gz'))).toEqual([]);
     expect(await readdir(cache)).not.toContain('train-images-idx3-ubyte.gz');

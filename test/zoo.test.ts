@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel, loadCatalog } from '../src-main/core/zoo/catalog.ts';
-import { locateFile, locateFiles, type DownloadProgress } from '../src-main/core/zoo/files.ts';
+import { fetchModelFiles, locateFile, locateFiles, type DownloadProgress } from '../src-main/core/zoo/files.ts';
+import { loadDataset, loadDatasetCatalog } from '../src-main/core/datasets/catalog.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { initBackend } from '../src-main/core/backend.ts';
 import { mirrorDir, noNetwork, tempDir } from './helpers/shared.ts';
@@ -27,6 +28,30 @@ describe('catalogue', () => {
     );
   });
 
+  it('gives every model its licence, input, preprocessing and classes, and every file a size and digest', () => {
+    const { models, labels } = loadCatalog();
+    for (const m of models) {
+      expect(m.license, m.id).not.toBe('');
+      expect(m.inputSize, m.id).toEqual([224, 224]);
+      expect(['tf', 'caffe', 'scale01', 'none'], m.id).toContain(m.preprocessing);
+      expect(m.classes, m.id).toBe(1000);
+      expect(labels[m.labels], m.id).toBeDefined();
+    }
+    const files = [...models.flatMap((m) => m.files), ...Object.values(labels)];
+    // Keras publishes only an md5 for the ResNet50 weights, and no copy is here to measure.
+    const md5Only = files.filter((f) => !f.sha256).map((f) => f.path);
+    expect(md5Only).toEqual(['resnet50_weights_tf_dim_ordering_tf_kernels.h5']);
+    for (const f of files.filter((f) => f.sha256)) expect(f.size, f.path).toBeGreaterThan(0);
+    for (const d of loadDatasetCatalog()) {
+      expect(d.license, d.id).toBeTruthy();
+      expect(d.counts, d.id).toBeDefined();
+      for (const f of d.files) {
+        expect(f.sha256, f.name).toMatch(/^[0-9a-f]{64}$/);
+        expect(f.size, f.name).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('matches the files of the offline mirror in ../shared/models byte for byte', async () => {
     for (const f of findModel('mobilenet')!.files) {
       expect(sha256(await readFile(path.join(mirrorDir, f.path))), f.path).toBe(f.sha256);
@@ -45,6 +70,11 @@ describe('cache, mirror, download', () => {
     expect(classifier.model.countParams()).toBe(2_601_976);
     expect(classifier.spec.labels).toHaveLength(1000);
     classifier.dispose();
+    // The same mirror setting serves the model's files, its label file and a dataset.
+    const fetched = await fetchModelFiles('mobilenet', { cacheDir, mirrorDir, fetch: noNetwork });
+    expect(fetched).toEqual({ id: 'mobilenet', files: { root: mirrorDir, source: 'mirror' }, labels: { root: mirrorDir, source: 'mirror' } });
+    const mnist = await loadDataset('mnist', { cacheDir, mirrorDir, fetch: noNetwork, imageSize: [28, 28], channels: 1, limit: 10 });
+    expect(mnist.train.description.source).toBe(path.join(path.dirname(mirrorDir), 'datasets', 'mnist'));
     expect(await readdir(cacheDir)).toEqual([]);
   });
 

@@ -2,7 +2,9 @@
 import { Command, Option } from 'commander';
 import { BACKENDS } from '../core/backend.ts';
 import { RecognitionService } from '../service/recognition.ts';
+import { registerDatasets, registerModelFiles } from './files.ts';
 import { formatBackend, formatPrediction } from './format.ts';
+import { downloadPrinter } from './progress.ts';
 import { registerTraining } from './train.ts';
 import { registerTransfer } from './transfer.ts';
 
@@ -21,11 +23,7 @@ function service(opts: CommonOptions): RecognitionService {
     cacheDir: opts.modelsDir,
     storeDir: opts.store,
     offline: opts.offline,
-    onDownload: (p) => {
-      if (!process.stderr.isTTY) return;
-      const pct = p.total ? ` ${((100 * p.received) / p.total).toFixed(0)}%` : '';
-      process.stderr.write(`\rdownloading ${p.file}${pct} (${(p.received / 1e6).toFixed(1)} MB)   `);
-    },
+    onDownload: downloadPrinter().progress,
   });
 }
 
@@ -45,6 +43,8 @@ function errorText(err: unknown): string {
 const program = new Command()
   .name('classifier-studio')
   .description('Recognize images with pretrained ImageNet models.')
+  // A command's options belong to it, not to the command above (`models download x --json`).
+  .enablePositionalOptions()
   .showHelpAfterError();
 
 withCommon(
@@ -82,9 +82,9 @@ withCommon(
   process.exitCode = failed ? 1 : 0;
 });
 
-program
+const models = program
   .command('models')
-  .description('list the models of the zoo')
+  .description('list the models of the zoo (download, import: their files)')
   .option('--json', 'as JSON')
   .action((opts: { json?: boolean }) => {
     const models = new RecognitionService().listModels();
@@ -99,6 +99,8 @@ withCommon(program.command('backend').description('show which compute backend is
   },
 );
 
+registerModelFiles(models);
+registerDatasets(program);
 registerTraining(program);
 registerTransfer(program);
 

@@ -1,5 +1,6 @@
-// Terminal rendering of training events: a one-line progress bar with ETA, an epoch table.
+// Terminal rendering of training events (a one-line progress bar with ETA, an epoch table) and of downloads.
 import type { TrainEvent } from '../core/training/events.ts';
+import type { DownloadProgress } from '../core/zoo/download.ts';
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
@@ -71,4 +72,37 @@ export function num(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new Error(`"${v}" is not a number`);
   return n;
+}
+
+const bytes = (n: number) => (n < 1e6 ? `${(n / 1e3).toFixed(0)} kB` : `${(n / 1e6).toFixed(1)} MB`);
+
+/**
+ * Download progress on a terminal: one bar per file, redrawn at most ten times a second, with
+ * the byte count and where a resumed download took up. Elsewhere, one line per finished file.
+ */
+export function downloadPrinter(out: NodeJS.WriteStream = process.stderr): { progress(p: DownloadProgress): void; end(): void } {
+  const tty = out.isTTY;
+  let current: string | undefined;
+  let drawn = 0;
+  return {
+    progress(p) {
+      const whole = p.total !== undefined && p.received >= p.total;
+      if (!tty) {
+        if (whole) out.write(`downloaded ${p.file} (${p.received} bytes${p.resumedFrom ? `, resumed at ${p.resumedFrom}` : ''})\n`);
+        return;
+      }
+      if (current !== undefined && current !== p.file) out.write('\n');
+      const now = Date.now();
+      if (current === p.file && !whole && now - drawn < 100) return;
+      current = p.file;
+      drawn = now;
+      const size = p.total ? `${bytes(p.received)} / ${bytes(p.total)}` : bytes(p.received);
+      const resumed = p.resumedFrom ? ` (resumed at ${bytes(p.resumedFrom)})` : '';
+      out.write(`\r\x1b[2K${p.file} ${bar(p.received, p.total ?? 0)} ${size}${resumed}`);
+    },
+    end() {
+      if (tty && current !== undefined) out.write('\n');
+      current = undefined;
+    },
+  };
 }

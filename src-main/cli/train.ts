@@ -5,8 +5,8 @@ import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
 import { loadDataset } from '../core/datasets/catalog.ts';
 import { resolveStorage } from '../core/paths.ts';
 import { importKerasModel } from '../core/store/import-keras.ts';
-import { ModelStore } from '../core/store/model-store.ts';
-import type { TrainConfigInput } from '../core/training/config.ts';
+import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-store.ts';
+import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { evaluate } from '../core/training/evaluate.ts';
 import { makeLoss } from '../core/training/losses.ts';
 import { loadModel } from '../core/zoo/load.ts';
@@ -36,15 +36,19 @@ function withStorage(cmd: Command): Command {
 }
 
 interface TrainOptions extends Storage {
-  dataset: string; model: string; epochs: number; batchSize: number; optimizer: string; lr?: number; momentum?: number; nesterov?: boolean;
+  dataset?: string; model?: string; epochs?: number; resume?: string; batchSize: number; optimizer: string; lr?: number; momentum?: number; nesterov?: boolean;
   loss: string; gamma?: number; validationSplit: number; earlyStoppingPatience?: number; monitor: string; reduceLr?: boolean; augment?: boolean;
   dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; json?: boolean;
 }
 
-export function trainConfigFrom(o: TrainOptions): TrainConfigInput {
+const DEFAULT_EPOCHS = 20;
+/** What --resume may be given beside it: the rest are the run's own settings. */
+const WITH_RESUME = new Set(['resume', 'epochs', 'dataset', 'model', 'json', 'backend', 'mirror', 'cache', 'store', 'offline']);
+
+export function trainConfigFrom(o: TrainOptions & { dataset: string; model: string }): TrainConfigInput {
   const optimizer = { name: o.optimizer, ...(o.lr !== undefined ? { learningRate: o.lr } : {}), ...(o.optimizer === 'sgd' ? { momentum: o.momentum ?? 0, nesterov: !!o.nesterov } : {}) };
   return {
-    dataset: o.dataset, network: o.model, epochs: o.epochs, batchSize: o.batchSize,
+    dataset: o.dataset, network: o.model, epochs: o.epochs ?? DEFAULT_EPOCHS, batchSize: o.batchSize,
     optimizer: optimizer as TrainConfigInput['optimizer'],
     loss: (o.loss === 'focal' ? { name: 'focal', gamma: o.gamma ?? 2 } : { name: o.loss }) as TrainConfigInput['loss'],
     validationSplit: o.validationSplit,
@@ -56,14 +60,34 @@ export function trainConfigFrom(o: TrainOptions): TrainConfigInput {
   };
 }
 
+/** `train --resume NAME [--epochs N]`: the stored run's own settings; anything else given is refused. */
+function runConfigFrom(o: TrainOptions, cmd: Command): RunConfigInput {
+  if (o.resume === undefined) {
+    if (!o.dataset || !o.model) throw new Error('train needs --dataset and --model (or --resume NAME to continue a stored run).');
+    return trainConfigFrom({ ...o, dataset: o.dataset, model: o.model });
+  }
+  const given = Object.keys(o).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !WITH_RESUME.has(k));
+  if (given.length) {
+    const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw new Error(`--resume continues "${o.resume}" with its own settings; only --epochs may change (not ${flags.join(', ')}).`);
+  }
+  return { resume: o.resume, epochs: o.epochs, dataset: o.dataset, network: o.model };
+}
+
+/** "best 3 of 5 epochs": what `train --resume` would continue from. */
+function epochsOf(m: StoredModelMeta): string {
+  return m.bestEpoch === undefined ? `${m.history.length} epochs` : `best ${m.bestEpoch} of ${m.history.length}`;
+}
+
 export function registerTraining(program: Command): void {
   withStorage(
     program
       .command('train')
       .description('train a classic CNN; the best epoch is kept in the model store')
-      .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder of class sub-folders')
-      .requiredOption('--model <network>', 'lenet5, fashion-cnn, cifar-cnn or mnist-cnn')
-      .option('--epochs <n>', 'epochs', num, 20)
+      .option('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder of class sub-folders')
+      .option('--model <network>', 'lenet5, fashion-cnn, cifar-cnn or mnist-cnn')
+      .option('--resume <name>', 'continue a stored run from its best checkpoint (interrupted, stopped, or complete with more --epochs)')
+      .option('--epochs <n>', `epochs (default ${DEFAULT_EPOCHS}; with --resume, the run's own)`, num)
       .option('--batch-size <n>', 'batch size', num, 32)
       .option('--optimizer <name>', 'sgd, adam, rmsprop or adagrad', 'adam')
       .option('--lr <rate>', 'learning rate (default: Keras default of the optimizer)', num)
@@ -82,9 +106,9 @@ export function registerTraining(program: Command): void {
       .option('--seed <n>', 'random seed', num, 1337)
       .option('--out <name>', 'name in the model store')
       .option('--json', 'one JSON object per line'),
-  ).action(async (o: TrainOptions) => {
+  ).action(async (o: TrainOptions, cmd: Command) => {
     const s = storageOf(o);
-    const run = startTraining(trainConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
+    const run = startTraining(runConfigFrom(o, cmd), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
     process.once('SIGINT', () => run.cancel());
     const done = await run.done;
     if (!done.model) process.exitCode = 1;
@@ -114,8 +138,8 @@ export function registerTraining(program: Command): void {
   const trained = program.command('trained').description('the model store: list, rename, delete');
   trained.command('list').option('--store <dir>').option('--json').action(async (o: Storage & { json?: boolean }) => {
     const list = await new ModelStore(storageOf(o).storeDir).list();
-    if (o.json) console.log(JSON.stringify(list.map(({ history: _h, evaluation, ...m }) => ({ ...m, test_accuracy: evaluation?.accuracy }))));
-    else for (const m of list) console.log(`${m.name.padEnd(28)} ${m.network.padEnd(12)} ${m.status.padEnd(9)} ${m.evaluation ? `test acc ${m.evaluation.accuracy.toFixed(4)}` : ''}`);
+    if (o.json) console.log(JSON.stringify(list.map(({ history, evaluation, ...m }) => ({ ...m, state: runState({ ...m, history }), epochs: history.length, test_accuracy: evaluation?.accuracy }))));
+    else for (const m of list) console.log(`${m.name.padEnd(28)} ${m.network.padEnd(12)} ${runState(m).padEnd(11)} ${epochsOf(m).padEnd(14)} ${m.evaluation ? `test acc ${m.evaluation.accuracy.toFixed(4)}` : ''}`);
   });
   trained.command('rename <from> <to>').option('--store <dir>').action(async (from: string, to: string, o: Storage) => {
     await new ModelStore(storageOf(o).storeDir).rename(from, to);

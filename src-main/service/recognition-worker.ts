@@ -6,7 +6,8 @@ import { RecognitionService, type RecognizeRequest, type ServiceOptions } from '
 export type ToRecognizer =
   | { id: number; type: 'backend' }
   | { id: number; type: 'recognize'; req: RecognizeRequest }
-  | { id: number; type: 'forget'; spec: string };
+  | { id: number; type: 'forget'; spec: string }
+  | { id: number; type: 'stats' };
 export type FromRecognizer =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
@@ -24,7 +25,11 @@ const service = new RecognitionService({
 
 port.on('message', async (m: ToRecognizer) => {
   try {
-    const value = m.type === 'backend' ? await service.backend() : m.type === 'recognize' ? await service.recognize(m.req) : service.forget(m.spec);
+    const value =
+      m.type === 'backend' ? await service.backend()
+      : m.type === 'recognize' ? await service.recognize(m.req)
+      : m.type === 'stats' ? service.stats()
+      : service.forget(m.spec);
     post({ id: m.id, ok: true, value });
   } catch (err) {
     post({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) });

@@ -1,5 +1,6 @@
 // The one typed API that the IPC layer and the CLI both call.
 import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
@@ -47,6 +48,17 @@ export interface RecognizeResult {
   ms: number;
   timings: { load: number; decode: number; inference: number };
   top: Prediction[];
+}
+
+/** Where the models run: tfjs's tensor count and bytes, and the memory of the thread and process. */
+export interface RecognizerStats {
+  numTensors: number;
+  numBytes: number;
+  /** This thread's V8 heap (a worker has its own). */
+  heapUsed: number;
+  /** The whole process, every thread. */
+  rss: number;
+  models: number;
 }
 
 export class RecognitionService {
@@ -112,6 +124,14 @@ export class RecognitionService {
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
       top: top!,
     };
+  }
+
+  stats(): RecognizerStats {
+    // Under --expose-gc (soak runs) collect first, so heap figures compare from sample to sample.
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = tf.memory();
+    const mem = process.memoryUsage();
+    return { numTensors: m.numTensors, numBytes: m.numBytes, heapUsed: mem.heapUsed, rss: mem.rss, models: this.models.size };
   }
 
   /** Drops a loaded model, e.g. a stored one that was renamed or deleted. */

@@ -5,17 +5,21 @@ import path from 'node:path';
 import type {
   AugmentPreviewView, EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainEventView,
 } from '../contract.ts';
-import { FolderRequest, isTransferNetwork, RecognizeRequest, TrainRequest, BUILT_IN_DATASETS } from '../contract.ts';
+import { FolderRequest, isTransferNetwork, RecognizeRequest, ResumeRequest, TrainRequest, BUILT_IN_DATASETS } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
-import { ModelStore, type StoredModelMeta } from '../core/store/model-store.ts';
+import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
 import { listImages, pixelsToDataUrl, previewImage, thumbnail } from './images.ts';
 import { RecognitionService, type ServiceOptions } from './recognition.ts';
+import type { RecognizerStats } from './recognition.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
 import type { TransferConfigInput } from '../core/transfer/config.ts';
+import { importDatasetFiles, type DatasetImportResult } from '../core/datasets/import.ts';
+import { fetchModelFiles, type FetchedModel } from '../core/zoo/files.ts';
+import { importModelFiles, type ImportResult } from '../core/zoo/import.ts';
 
 export interface StudioOptions {
   cacheDir?: string;
@@ -38,6 +42,8 @@ export interface Recognizer {
   backend(): Promise<BackendReport>;
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
   forget?(spec: string): void;
+  /** Tensors and memory where the models run (soak tests: nothing may pile up). */
+  stats?(): Promise<RecognizerStats>;
   dispose(): void;
 }
 
@@ -86,7 +92,8 @@ export class StudioService {
   async listModels(): Promise<ModelView[]> {
     const zoo: ModelView[] = new RecognitionService(this.storage).listModels().map((m) => ({ ...m, kind: 'zoo' as const }));
     const trained = (await this.store.list())
-      .filter((m) => m.status !== 'training')
+      // A live run's checkpoint changes under the recognizer; an interrupted run's best epoch is a model.
+      .filter((m) => runState(m) !== 'training')
       .map((m): ModelView => ({
         id: m.name,
         name: m.name,
@@ -102,6 +109,11 @@ export class StudioService {
 
   recognize(input: RecognizeRequest): Promise<RecognizeReply> {
     return this.recognizer.recognize(RecognizeRequest.parse(input));
+  }
+
+  recognizerStats(): Promise<RecognizerStats> {
+    if (!this.recognizer.stats) throw new Error('This recognizer reports no statistics.');
+    return this.recognizer.stats();
   }
 
   preview(file: string): Promise<PreviewView> {
@@ -167,27 +179,48 @@ export class StudioService {
    */
   startTraining(input: TrainRequest): void {
     const req = TrainRequest.parse(input);
-    if (this.runs.size) throw new Error('A training run is already going; stop it first.');
-    const onEvent = (event: TrainEvent) => {
-      const view: TrainEventView = event;
-      this.emit({ type: 'training', runId: req.runId, event: view });
-    };
+    this.checkIdle();
+    const onEvent = this.forward(req.runId);
     const run = isTransferNetwork(req.network)
       ? // The backbone comes from the models mirror; the photos are the user's folder.
         startTransfer(toTransferConfig(req), { ...this.trainingEnv(), mirrorDir: this.storage.mirrorDir }, onEvent)
       : startTraining(toTrainConfig(req), this.trainingEnv(), onEvent);
-    this.runs.set(req.runId, run);
-    this.log(`training ${req.network} on ${req.dataset} started`);
+    this.track(req.runId, run, `training ${req.network} on ${req.dataset}`);
+  }
+
+  /** Continues a stored run (interrupted, stopped, or complete with more epochs) from its best checkpoint, under its name. */
+  resumeTraining(input: ResumeRequest): void {
+    const req = ResumeRequest.parse(input);
+    this.checkIdle();
+    this.recognizer.forget?.(req.model); // its weights are about to change
+    const run = startTraining({ resume: req.model, epochs: req.epochs }, this.trainingEnv(), this.forward(req.runId));
+    this.track(req.runId, run, `resuming ${req.model}`);
+  }
+
+  private checkIdle(): void {
+    if (this.runs.size) throw new Error('A training run is already going; stop it first.');
+  }
+
+  private forward(runId: string): (event: TrainEvent) => void {
+    return (event) => {
+      const view: TrainEventView = event;
+      this.emit({ type: 'training', runId, event: view });
+    };
+  }
+
+  private track(runId: string, run: TrainingRun, what: string): void {
+    this.runs.set(runId, run);
+    this.log(`${what} started`);
     run.done.then(
       (done) => {
         this.log(done.cancelled ? 'training stopped' : `training finished${done.model ? `: ${done.model}` : ''}`);
-        this.emit({ type: 'training-ended', runId: req.runId });
+        this.emit({ type: 'training-ended', runId });
       },
       (err: Error) => {
         this.log(`training failed: ${err.message}`, 'error');
-        this.emit({ type: 'training-ended', runId: req.runId, error: err.message });
+        this.emit({ type: 'training-ended', runId, error: err.message });
       },
-    ).finally(() => this.runs.delete(req.runId));
+    ).finally(() => this.runs.delete(runId));
   }
 
   cancelTraining(runId: string): void {
@@ -205,7 +238,7 @@ export class StudioService {
       network: m.network,
       dataset: datasetName(m),
       classes: m.labels.length,
-      status: m.status,
+      ...(runState(m) === 'interrupted' ? { status: 'cancelled' as const, interrupted: true } : { status: m.status }),
       accuracy: m.evaluation?.accuracy,
       epochs: m.history.length,
       bestEpoch: m.bestEpoch,
@@ -245,6 +278,30 @@ export class StudioService {
     return view;
   }
 
+  /**
+   * A zoo model's files (and labels) from the cache or mirror, else downloaded resumably with
+   * 'download' events; aborting keeps the partial download for the next call to resume.
+   */
+  downloadModel(id: string, signal?: AbortSignal): Promise<FetchedModel> {
+    return fetchModelFiles(id, {
+      ...this.storage,
+      offline: this.options.offline,
+      fetch: this.options.fetch,
+      signal,
+      onProgress: (p) => this.emit({ type: 'download', file: p.file, received: p.received, total: p.total }),
+    });
+  }
+
+  /** Air-gapped machines: a zoo model's files from a local file or folder, each checked against the catalogue. */
+  importModel(id: string, source: string): Promise<ImportResult> {
+    return importModelFiles(id, source, { cacheDir: this.storage.cacheDir });
+  }
+
+  /** A built-in dataset from local files: the official ones, or (allowUnofficial) any copy whose contents check out. */
+  importDataset(id: string, source: string, opts: { allowUnofficial?: boolean } = {}): Promise<DatasetImportResult> {
+    return importDatasetFiles(id, source, { cacheDir: this.storage.cacheDir, allowUnofficial: opts.allowUnofficial });
+  }
+
   async ensureDirs(): Promise<void> {
     await mkdir(this.storage.storeDir, { recursive: true });
     await mkdir(this.storage.cacheDir, { recursive: true });
@@ -262,6 +319,7 @@ function inProcess(service: RecognitionService): Recognizer {
     backend: () => service.backend(),
     recognize: (req) => service.recognize(req),
     forget: (spec) => service.forget(spec),
+    stats: async () => service.stats(),
     dispose: () => service.dispose(),
   };
 }

@@ -3,7 +3,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker, workerEntry } from '../core/threads.ts';
 import type { AugmentPreview } from '../core/training/augment-preview.ts';
-import { parseTrainConfig, type TrainConfigInput } from '../core/training/config.ts';
+import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import type { FromWorker, WorkerJob } from '../core/training/worker.ts';
@@ -50,8 +50,9 @@ function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
   };
 }
 
-export function startTraining(config: TrainConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
-  parseTrainConfig(config); // bad settings fail here, in the caller, before a thread starts
+/** A new run, or `{ resume: name, epochs? }`: a stored run continued from its best checkpoint. */
+export function startTraining(config: RunConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
+  parseRunConfig(config); // bad settings fail here, in the caller, before a thread starts
   return run({ kind: 'train', config, env }, onEvent);
 }
 

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { resourcesDir } from '../zoo/catalog.ts';
+import { resourcesDir, type CatalogFile } from '../zoo/catalog.ts';
+import { verifyFile } from '../zoo/digest.ts';
 import { locateFiles } from '../zoo/files.ts';
 import { extractTarGz, hasCifarBatches, loadCifarBinary } from './cifar.ts';
 import { loadImageFolder, splitFolders } from './folder.ts';
@@ -18,7 +19,7 @@ const DatasetFile = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
   size: z.number().int().positive().optional(),
-});
+}).refine((f) => Boolean(f.sha256 || f.md5), { message: 'a dataset file needs a sha256 (or the md5 its publisher gives)' });
 
 const DatasetEntry = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -26,6 +27,8 @@ const DatasetEntry = z.object({
   description: z.string().optional(),
   format: z.enum(['idx', 'cifar-binary']),
   imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.union([z.literal(1), z.literal(3)])]),
+  /** Examples in the official train and test splits (imports are checked against them). */
+  counts: z.object({ train: z.number().int().positive(), test: z.number().int().positive() }).optional(),
   classNames: z.array(z.string()).min(2),
   license: z.string().optional(),
   homepage: z.string().url().optional(),
@@ -51,6 +54,8 @@ export interface LoadDatasetOptions {
   mirrorDir?: string;
   offline?: boolean;
   fetch?: typeof fetch;
+  /** Cancels a download (its .part is kept for the next run to resume). */
+  signal?: AbortSignal;
   limit?: number;
   testLimit?: number;
   imageSize: [number, number];
@@ -107,6 +112,7 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
     // A mirror laid out like the official URLs holds the archive itself.
     const archive = await findArchive(dir, entry);
     if (archive) {
+      if (dir !== cache) await verifyFile(archive, entry.files[0], `${archive} (in the mirror)`);
       await extractCifar(archive, cache);
       return finish((await loadFromDir(cache, opts, entry))!, opts);
     }
@@ -114,12 +120,12 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
   if (opts.offline) {
     const looked = [cache, ...mirrors].join(', ');
     const urls = entry.files.map((f) => f.url).join(' ');
-    throw new Error(`The dataset ${entry.name} (${entry.id}) is not in ${looked}, and downloads are off. Download ${urls} into ${cache}${mirrors.length ? '' : ' (or set an offline mirror)'}.`);
+    throw new Error(`The dataset ${entry.name} (${entry.id}) is not in ${looked}, and downloads are off. Download ${urls} into ${cache}${mirrors.length ? '' : ' (or set an offline mirror)'}, or import them with: classifier-studio datasets import ${entry.id} <folder>.`);
   }
-  const files = entry.files.map((f) => ({ path: f.name, url: f.url, sha256: f.sha256, md5: f.md5, size: f.size }));
-  await locateFiles(files, {
+  await locateFiles(catalogFiles(entry), {
     cacheDir: cache,
     fetch: opts.fetch,
+    signal: opts.signal,
     onProgress: (p) => opts.onProgress?.('download', p.received, p.total ?? 0),
   });
   if (entry.format === 'cifar-binary') {
@@ -133,6 +139,11 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
   return finish(splits, opts);
 }
 
+/** A dataset's files as the zoo's file lookup and downloader see them. */
+export function catalogFiles(entry: DatasetEntry): CatalogFile[] {
+  return entry.files.map((f) => ({ path: f.name, url: f.url, sha256: f.sha256, md5: f.md5, size: f.size }));
+}
+
 function finish(splits: DatasetSplits, opts: LoadDatasetOptions): DatasetSplits {
   const seed = opts.seed ?? DEFAULT_SEED;
   const fit = (s: ImageSet) => fitImageSet(s, opts.imageSize, opts.channels);
@@ -143,10 +154,10 @@ function finish(splits: DatasetSplits, opts: LoadDatasetOptions): DatasetSplits 
   };
 }
 
-const IDX_ROLES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
+export const IDX_ROLES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'] as const;
 
 // Plain or gzipped, and also the dotted names some re-distributions use (train-images.idx3-ubyte).
-async function findIdxFiles(dir: string): Promise<string[] | undefined> {
+export async function findIdxFiles(dir: string): Promise<string[] | undefined> {
   const out: string[] = [];
   for (const role of IDX_ROLES) {
     const dotted = role.replace('-idx', '.idx');

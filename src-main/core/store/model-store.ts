@@ -1,11 +1,12 @@
 // Trained models on disk: one folder each, holding the TensorFlow.js model (model.json,
 // weights.bin) and classifier-studio.json with what is needed to use it and its story.
 import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../zoo/catalog.ts';
 import type { EpochRecord, Evaluation } from '../training/events.ts';
-import { recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
+import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
 
 export const META_FILE = 'classifier-studio.json';
 
@@ -24,14 +25,42 @@ export interface StoredModelMeta {
   evaluation?: Omit<Evaluation, 'misclassified'> & { misclassified?: Evaluation['misclassified'] };
   status: 'training' | 'complete' | 'cancelled';
   config?: unknown;
+  /** The process that wrote status 'training': once it is gone, the run was interrupted. */
+  writer?: { pid: number; host: string };
   createdAt: string;
   updatedAt: string;
+}
+
+/** What a stored model is now: 'interrupted' is a run whose process died (crash, SIGKILL) before it ended. */
+export type RunState = StoredModelMeta['status'] | 'interrupted';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function runState(meta: StoredModelMeta): RunState {
+  if (meta.status !== 'training') return meta.status;
+  const w = meta.writer;
+  // Another machine's process cannot be checked (a store on a shared drive): trust the status.
+  if (w && w.host !== os.hostname()) return 'training';
+  return w && alive(w.pid) ? 'training' : 'interrupted';
+}
+
+/** Marks a meta written by a running training with this process, so a crash can be told later. */
+function stamped(meta: StoredModelMeta): StoredModelMeta {
+  return meta.status === 'training' ? { ...meta, writer: { pid: process.pid, host: os.hostname() } } : meta;
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u;
 
 export function checkName(name: string): string {
-  if (!NAME.test(name) || name.includes('..')) {
+  // A name like "x.old-0a1b2c3d" would be taken for a crash's leftover (atomic.ts).
+  if (!NAME.test(name) || name.includes('..') || leftoverOf(name)) {
     throw new Error(`"${name}" cannot be a model name: use letters, digits, spaces, dots, dashes or underscores (at most 128).`);
   }
   return name;
@@ -71,25 +100,40 @@ export class ModelStore {
     } catch {
       return [];
     }
-    for (const n of names) if (/\.old-[0-9a-f]{8}$/.test(n)) await recoverFolder(path.join(this.dir, n.replace(/\.old-[0-9a-f]{8}$/, '')), names);
+    const interrupted = new Set(names.flatMap((n) => leftoverOf(n)?.base ?? []));
+    for (const base of interrupted) await recoverFolder(path.join(this.dir, base), names);
     const metas: StoredModelMeta[] = [];
-    for (const n of await readdir(this.dir)) {
-      if (n.includes('.tmp-') || n.includes('.old-')) continue;
-      const meta = await this.get(n).catch(() => undefined);
+    for (const n of interrupted.size ? await readdir(this.dir) : names) {
+      if (leftoverOf(n)) continue;
+      const meta = await this.read(n).catch(() => undefined);
       if (meta) metas.push(meta);
     }
     return metas.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
 
+  /** Puts back a model folder that a crash left moved aside mid-save (see atomic.ts). */
+  private async recover(name: string): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    if (names.some((n) => leftoverOf(n)?.base === name)) await recoverFolder(this.folderOf(name), names);
+  }
+
   async has(name: string): Promise<boolean> {
     try {
-      return NAME.test(name) && (await stat(path.join(this.folderOf(name), META_FILE))).isFile();
+      if (!NAME.test(name)) return false;
+      await this.recover(name);
+      return (await stat(path.join(this.folderOf(name), META_FILE))).isFile();
     } catch {
       return false;
     }
   }
 
   async get(name: string): Promise<StoredModelMeta> {
+    checkName(name);
+    await this.recover(name);
+    return this.read(name);
+  }
+
+  private async read(name: string): Promise<StoredModelMeta> {
     const file = path.join(this.folderOf(name), META_FILE);
     try {
       return JSON.parse(await readFile(file, 'utf8')) as StoredModelMeta;
@@ -101,11 +145,11 @@ export class ModelStore {
   /** Model and description replace the old folder in one step. */
   async save(model: tf.LayersModel, meta: StoredModelMeta): Promise<void> {
     const files = await modelFiles(model);
-    await replaceFolder(this.folderOf(meta.name), { ...files, [META_FILE]: JSON.stringify(meta, null, 1) });
+    await replaceFolder(this.folderOf(meta.name), { ...files, [META_FILE]: JSON.stringify(stamped(meta), null, 1) });
   }
 
   async updateMeta(name: string, patch: Partial<StoredModelMeta>): Promise<StoredModelMeta> {
-    const meta = { ...(await this.get(name)), ...patch, name, updatedAt: new Date().toISOString() };
+    const meta = stamped({ ...(await this.get(name)), ...patch, name, updatedAt: new Date().toISOString() });
     await writeFileAtomic(path.join(this.folderOf(name), META_FILE), JSON.stringify(meta, null, 1));
     return meta;
   }

@@ -55,6 +55,27 @@ export const TrainConfig = z.strictObject({
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 
+/**
+ * Continues a stored run from its best checkpoint with the run's own settings; only the number
+ * of epochs may change. Dataset and network, when given, must be the run's (a guard against
+ * resuming the wrong model).
+ */
+export const ResumeConfig = z.strictObject({
+  resume: z.string().min(1).max(128),
+  epochs: z.number().int().min(1).max(10_000).optional(),
+  dataset: z.string().min(1).max(4096).optional(),
+  network: z.string().min(1).max(64).optional(),
+});
+export type ResumeConfig = z.infer<typeof ResumeConfig>;
+export type ResumeConfigInput = z.input<typeof ResumeConfig>;
+
+/** What a training job is given: new settings, or a stored run to continue. */
+export type RunConfigInput = TrainConfigInput | ResumeConfigInput;
+
+export function isResume(input: RunConfigInput): input is ResumeConfigInput {
+  return typeof input === 'object' && input !== null && 'resume' in input;
+}
+
 /** Checks settings against a schema; the error lists every problem with its field. */
 export function parseSettings<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
   const parsed = schema.safeParse(input);
@@ -66,4 +87,8 @@ export function parseSettings<S extends z.ZodType>(schema: S, input: unknown, wh
 
 export function parseTrainConfig(input: unknown): TrainConfig {
   return parseSettings(TrainConfig, input, 'training');
+}
+
+export function parseRunConfig(input: RunConfigInput): TrainConfig | ResumeConfig {
+  return isResume(input) ? parseSettings(ResumeConfig, input, 'resume') : parseTrainConfig(input);
 }

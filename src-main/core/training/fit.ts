@@ -20,6 +20,12 @@ export interface FitHooks {
   checkpoint?(model: tf.LayersModel, history: EpochRecord[], epoch: number): Promise<string>;
 }
 
+/** Where a resumed run picks up: the model holds the weights of `bestEpoch`, the last epoch of `history` that counts. */
+export interface FitStart {
+  history: EpochRecord[];
+  bestEpoch: number;
+}
+
 export interface FitResult {
   history: EpochRecord[];
   bestEpoch?: number;
@@ -69,7 +75,9 @@ export async function measure(model: tf.LayersModel, set: ImageSet, preprocessin
   return { loss: count ? lossSum / count : NaN, accuracy: count ? correct / count : NaN, count };
 }
 
-export async function fit(model: tf.LayersModel, train: ImageSet, validation: ImageSet | undefined, cfg: TrainConfig, preprocessing: Preprocessing, hooks: FitHooks): Promise<FitResult> {
+export async function fit(
+  model: tf.LayersModel, train: ImageSet, validation: ImageSet | undefined, cfg: TrainConfig, preprocessing: Preprocessing, hooks: FitHooks, start?: FitStart,
+): Promise<FitResult> {
   const optimizer = makeOptimizer(cfg.optimizer);
   const lossFn = makeLoss(cfg.loss);
   const random = mulberry32(cfg.seed);
@@ -78,7 +86,7 @@ export async function fit(model: tf.LayersModel, train: ImageSet, validation: Im
   const steps = Math.ceil(train.size / cfg.batchSize);
   const monitorOf = (m: Monitor): Monitor => (validation || !m.startsWith('val_') ? m : (m.slice(4) as Monitor));
   const ckptMonitor = monitorOf(cfg.checkpointMonitor);
-  const history: EpochRecord[] = [];
+  const history: EpochRecord[] = start ? start.history.filter((r) => r.epoch <= start.bestEpoch) : [];
   let best: { value: number; epoch: number; weights: tf.Tensor[] } | undefined;
   let checkpoint: string | undefined;
   let stoppedEarly = false;
@@ -88,8 +96,24 @@ export async function fit(model: tf.LayersModel, train: ImageSet, validation: Im
   const rl = cfg.reduceLrOnPlateau;
   const plateau = rl && new Plateau(monitorOf(rl.monitor), rl.patience, rl.minDelta);
 
+  const first = start ? start.bestEpoch + 1 : 1;
   try {
-    for (let epoch = 1; epoch <= cfg.epochs && !cancelled && !stoppedEarly; epoch++) {
+    if (start) {
+      // The checkpoint is the best so far and the callbacks count from it (Keras's wait is 0 at
+      // the best epoch). The optimizer starts fresh, at the checkpoint epoch's learning rate.
+      const rec = history.find((r) => r.epoch === start.bestEpoch);
+      const value = rec && valueOf(rec, ckptMonitor);
+      if (value !== undefined && Number.isFinite(value)) best = { value, epoch: start.bestEpoch, weights: model.getWeights().map((w) => w.clone()) };
+      if (rec) {
+        if (earlyStop) earlyStop.update(valueOf(rec, earlyStop.monitor)!);
+        if (plateau) plateau.update(valueOf(rec, plateau.monitor)!);
+        setLearningRate(optimizer, rec.lr);
+      }
+      // Replays the shuffles of the epochs already run, so (without augmentation, which draws
+      // from the same generator) each epoch sees the order an unbroken run would have given it.
+      for (let e = 1; e < first; e++) shuffled(train.size, random);
+    }
+    for (let epoch = first; epoch <= cfg.epochs && !cancelled && !stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const order = shuffled(train.size, random);
       let lossSum = 0;

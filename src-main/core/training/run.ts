@@ -8,11 +8,12 @@ import { splitValidation } from '../datasets/types.ts';
 import { isNetworkId, NETWORKS } from '../models/classic.ts';
 import { summarize } from '../models/summary.ts';
 import { ModelStore, type StoredModelMeta } from '../store/model-store.ts';
-import { parseTrainConfig, type TrainConfigInput } from './config.ts';
+import { parseRunConfig, type RunConfigInput, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
 import type { TrainEvent } from './events.ts';
 import { fit } from './fit.ts';
 import { makeLoss } from './losses.ts';
+import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
 
 export interface RunEnvironment {
   cacheDir: string;
@@ -26,8 +27,12 @@ const BUILT_IN = new Set(['mnist', 'fashion-mnist', 'cifar10']);
 /** Datasets of light strokes on black: photos given to their models are inverted if light. */
 const DARK_BACKGROUND = new Set(['mnist', 'fashion-mnist']);
 
-export async function runTraining(input: TrainConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
-  const cfg = parseTrainConfig(input);
+/** A new run, or (`{ resume: name }`) a stored one continued from its best checkpoint under the same name. */
+export async function runTraining(input: RunConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
+  const parsed = parseRunConfig(input);
+  const store = new ModelStore(env.storeDir);
+  const resumed: ResumePoint | undefined = 'resume' in parsed ? await resumePoint(parsed, store) : undefined;
+  const cfg: TrainConfig = resumed ? resumed.cfg : (parsed as TrainConfig);
   if (!isNetworkId(cfg.network)) throw new Error(`Unknown network "${cfg.network}". Choose one of ${Object.keys(NETWORKS).join(', ')}.`);
   const report = await initBackend(env.backend);
   await ensureTrainable();
@@ -53,8 +58,9 @@ export async function runTraining(input: TrainConfigInput, env: RunEnvironment, 
   const classNames = train.classNames;
   if (classNames.length < 2) throw new Error(`The dataset ${cfg.dataset} has ${classNames.length} class; training needs at least 2.`);
 
+  if (resumed) checkResumeData(resumed.meta, classNames, train.imageShape);
+
   const model = network.build({ inputShape: train.imageShape, classes: classNames.length, dropout: cfg.dropout });
-  const store = new ModelStore(env.storeDir);
   const name = cfg.out ?? (await store.freeName(`${cfg.network}-${builtIn ? cfg.dataset : path.basename(path.resolve(cfg.dataset))}`));
   const now = new Date().toISOString();
   const meta: StoredModelMeta = {
@@ -70,7 +76,7 @@ export async function runTraining(input: TrainConfigInput, env: RunEnvironment, 
     history: [],
     status: 'training',
     config: cfg,
-    createdAt: now,
+    createdAt: resumed?.meta.createdAt ?? now,
     updatedAt: now,
   };
   const stepsPerEpoch = Math.ceil(train.size / cfg.batchSize);
@@ -80,6 +86,16 @@ export async function runTraining(input: TrainConfigInput, env: RunEnvironment, 
   });
 
   try {
+    if (resumed) {
+      await loadCheckpointWeights(model, store.folderOf(name), name);
+      // From here the stored model is this run's: a second resume is refused, a crash shows.
+      await store.updateMeta(name, { status: 'training' });
+      emit({
+        event: 'log',
+        message: `resuming "${name}" from its checkpoint of epoch ${resumed.bestEpoch}: epochs ${resumed.bestEpoch + 1} to ${cfg.epochs}, ` +
+          'with a fresh optimizer (checkpoints keep weights, settings and history, not the optimizer\'s state)',
+      });
+    }
     const result = await fit(model, train, validation, cfg, meta.preprocessing, {
       emit,
       signal,
@@ -87,8 +103,9 @@ export async function runTraining(input: TrainConfigInput, env: RunEnvironment, 
         await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() });
         return name;
       },
-    });
-    const saved = result.checkpoint !== undefined;
+    }, resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch });
+    // A resumed run's checkpoint was there before it; it stays the best unless an epoch beats it.
+    const saved = result.checkpoint !== undefined || !!resumed;
     let evaluation;
     if (test && saved && !result.cancelled) {
       evaluation = await evaluate(model, test, meta.preprocessing, makeLoss(cfg.loss), { signal });

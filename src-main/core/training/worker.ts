@@ -2,14 +2,14 @@
 // asked for a preview, makes the augmented samples the training form shows.
 import { parentPort, workerData } from 'node:worker_threads';
 import { augmentPreview, type AugmentPreview } from './augment-preview.ts';
-import type { TrainConfigInput } from './config.ts';
+import type { RunConfigInput, TrainConfigInput } from './config.ts';
 import { runTransfer } from '../transfer/run.ts';
 import type { TransferConfigInput } from '../transfer/config.ts';
 import { runTraining, type RunEnvironment } from './run.ts';
 
 /** What the worker is asked to do: a training run, a transfer-learning run, or an augmentation preview. */
 export type WorkerJob =
-  | { kind: 'train'; config: TrainConfigInput; env: RunEnvironment }
+  | { kind: 'train'; config: RunConfigInput; env: RunEnvironment }
   | { kind: 'transfer'; config: TransferConfigInput; env: RunEnvironment }
   | { kind: 'preview'; config: TrainConfigInput; env: RunEnvironment };
 

@@ -14,6 +14,11 @@ const CatalogFile = z.object({
 });
 export type CatalogFile = z.infer<typeof CatalogFile>;
 
+/** Every file the catalogue names must be checkable: sha256, or md5 where that is all its publisher gives. */
+const hasDigest = (f: { sha256?: string; md5?: string }) => Boolean(f.sha256 || f.md5);
+const digestMessage = { message: 'a catalogue file needs a sha256 (or the md5 its publisher gives)' };
+const CheckedFile = CatalogFile.refine(hasDigest, digestMessage);
+
 export const Preprocessing = z.enum(['tf', 'caffe', 'scale01', 'none']);
 export type Preprocessing = z.infer<typeof Preprocessing>;
 
@@ -26,7 +31,7 @@ const ModelEntry = z.object({
   architecture: z.string().optional(),
   entry: z.string(),
   baseUrl: z.string().url(),
-  files: z.array(CatalogFile).min(1),
+  files: z.array(CheckedFile).min(1),
   alternatives: z.array(z.object({ format: z.literal('tfjs-layers'), entry: z.string() })).default([]),
   inputSize: z.tuple([z.number().int(), z.number().int()]),
   channels: z.union([z.literal(1), z.literal(3)]),
@@ -52,7 +57,7 @@ const ViewEntry = z.object({
 export type ViewEntry = z.infer<typeof ViewEntry>;
 
 const Catalog = z.object({
-  labels: z.record(z.string(), CatalogFile.extend({ url: z.string().url(), license: z.string() })),
+  labels: z.record(z.string(), CatalogFile.extend({ url: z.string().url(), license: z.string() }).refine(hasDigest, digestMessage)),
   models: z.array(ModelEntry),
   views: z.array(ViewEntry).default([]),
 });
@@ -89,6 +94,25 @@ export function findModel(id: string): ModelEntry | undefined {
 
 export function findView(id: string): ViewEntry | undefined {
   return loadCatalog().views.find((v) => v.id === id);
+}
+
+export interface FileSet {
+  id: string;
+  files: CatalogFile[];
+  baseUrl?: string;
+  /** The class labels the model needs besides its own files. */
+  labels?: CatalogFile;
+}
+
+/** The files behind an id: a zoo model (a view means its model) and its labels, or a labels file ("imagenet"). */
+export function fileSetOf(id: string): FileSet {
+  const catalog = loadCatalog();
+  const entry = findModel(id) ?? findModel(findView(id)?.of ?? '');
+  if (entry) return { id: entry.id, files: entry.files, baseUrl: entry.baseUrl, labels: catalog.labels[entry.labels] };
+  const labels = catalog.labels[id];
+  if (labels) return { id, files: [labels] };
+  const known = [...catalog.models.map((m) => m.id), ...catalog.views.map((v) => v.id), ...Object.keys(catalog.labels)];
+  throw new Error(`Unknown model "${id}": choose one of ${known.join(', ')}.`);
 }
 
 /** The official URL of a catalogue file: its own, or the model's base URL plus its path. */

@@ -1,0 +1,96 @@
+// classifier-studio models download|import and datasets [import]: the zoo's and the built-in
+// datasets' files on disk, fetched resumably or imported from local copies (air-gapped machines).
+import type { Command } from 'commander';
+import { importDatasetFiles } from '../core/datasets/import.ts';
+import { loadDatasetCatalog } from '../core/datasets/catalog.ts';
+import { resolveStorage } from '../core/paths.ts';
+import { DownloadCancelledError } from '../core/zoo/download.ts';
+import { fetchModelFiles, type LocatedFiles } from '../core/zoo/files.ts';
+import { importModelFiles } from '../core/zoo/import.ts';
+import { downloadPrinter } from './progress.ts';
+
+interface Where {
+  mirror?: string;
+  modelsDir?: string;
+  json?: boolean;
+}
+
+function describe(what: string, at: LocatedFiles): string {
+  return at.source === 'mirror' ? `${what}: in the mirror ${at.root}` : `${what}: in the cache ${at.root}${at.source === 'download' ? ' (downloaded)' : ''}`;
+}
+
+/** Adds download and import to the `models` command (which lists the zoo by itself). */
+export function registerModelFiles(models: Command): void {
+  models
+    .command('download <id>')
+    .description('fetch a zoo model and its labels into the cache (from the mirror when it has them): resumable, Ctrl-C keeps what arrived')
+    .option('--mirror <dir>', 'offline mirror of model files (env CLASSIFIER_MIRROR)')
+    .option('--models-dir <dir>', 'model cache folder (env CLASSIFIER_CACHE; default: the app data folder)')
+    .option('--json', 'the outcome as one JSON line')
+    .action(async (id: string, o: Where) => {
+      const storage = resolveStorage({ mirrorDir: o.mirror, cacheDir: o.modelsDir });
+      const printer = downloadPrinter();
+      const abort = new AbortController();
+      const onSigint = () => abort.abort();
+      process.once('SIGINT', onSigint);
+      try {
+        const got = await fetchModelFiles(id, { ...storage, signal: abort.signal, onProgress: (p) => printer.progress(p) });
+        printer.end();
+        if (o.json) console.log(JSON.stringify({ id: got.id, files: got.files, labels: got.labels }));
+        else {
+          console.log(describe(got.id, got.files));
+          if (got.labels) console.log(describe('labels', got.labels));
+        }
+      } catch (err) {
+        printer.end();
+        if (!(err instanceof DownloadCancelledError)) throw err;
+        // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+        process.exitCode = 130;
+        if (o.json) console.log(JSON.stringify({ id, cancelled: true, partFile: err.partFile, received: err.received }));
+        console.error(`cancelled: ${err.message} Run the same command again to resume.`);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+
+  models
+    .command('import <id> <path>')
+    .description('put a zoo model\'s files (or a labels file, e.g. "imagenet") into the cache from a folder laid out like the mirror, a folder of the files, or the file itself; each is checked against the catalogue')
+    .option('--models-dir <dir>', 'model cache folder (env CLASSIFIER_CACHE; default: the app data folder)')
+    .option('--json', 'the outcome as one JSON line')
+    .action(async (id: string, source: string, o: Where) => {
+      const { cacheDir } = resolveStorage({ cacheDir: o.modelsDir });
+      const r = await importModelFiles(id, source, { cacheDir });
+      if (o.json) return console.log(JSON.stringify(r));
+      const bytes = r.files.reduce((s, f) => s + f.bytes, 0);
+      console.log(`imported ${r.files.length} files of ${r.id} (${(bytes / 1e6).toFixed(1)} MB, each matching the catalogue) into ${r.cacheDir}`);
+      for (const n of r.notes) console.error(`note: ${n}`);
+    });
+}
+
+export function registerDatasets(program: Command): void {
+  const datasets = program
+    .command('datasets')
+    .description('list the built-in datasets')
+    .option('--json', 'as JSON')
+    .action((o: { json?: boolean }) => {
+      const list = loadDatasetCatalog().map(({ id, name, description, imageShape, classNames, counts, license }) => ({ id, name, description, imageShape, classes: classNames.length, counts, license }));
+      if (o.json) console.log(JSON.stringify(list));
+      else for (const d of list) console.log(`${d.id.padEnd(14)} ${d.name} — ${d.description ?? ''}`);
+    });
+
+  datasets
+    .command('import <id> <path>')
+    .description('put a built-in dataset into the cache from local files: its official files (checked by digest), e.g. the folder holding MNIST\'s four .gz files or the CIFAR-10 archive')
+    .option('--cache <dir>', 'download cache (env CLASSIFIER_CACHE; default: the app data folder)')
+    .option('--allow-unofficial', 'also accept copies that are not the official bytes (re-compressed or rebuilt IDX files, extracted CIFAR batches, train/ and test/ class folders) once their contents are checked')
+    .option('--json', 'the outcome as one JSON line')
+    .action(async (id: string, source: string, o: { cache?: string; allowUnofficial?: boolean; json?: boolean }) => {
+      const { cacheDir } = resolveStorage({ cacheDir: o.cache });
+      const r = await importDatasetFiles(id, source, { cacheDir, allowUnofficial: o.allowUnofficial });
+      if (o.json) return console.log(JSON.stringify(r));
+      const how = r.checked === 'digest' ? 'official files, digests match' : 'contents checked';
+      console.log(`imported ${r.id} (${r.layout}, ${how}) into ${r.dir}`);
+      for (const n of r.notes) console.error(`note: ${n}`);
+    });
+}

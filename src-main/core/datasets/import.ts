@@ -1,0 +1,222 @@
+// Puts a built-in dataset into the cache from local files, for machines without internet: the
+// official files (checked by digest), or, when the user allows it, a copy from elsewhere (a
+// re-compressed or rebuilt IDX set, extracted CIFAR batches, class folders) checked by reading
+// it. Everything is assembled in a fresh folder and swapped in whole.
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { commitStaged, discardStaged, isDir, isFile, stageVerified, type StagedCopy } from '../zoo/copy-verified.ts';
+import { DigestMismatchError, verifyFile } from '../zoo/digest.ts';
+import { datasetPlaces, extractCifar, findDataset, findIdxFiles, loadDatasetCatalog, type DatasetEntry } from './catalog.ts';
+import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatches } from './cifar.ts';
+import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
+import { loadIdxPair } from './idx.ts';
+
+export interface DatasetImportOptions {
+  cacheDir: string;
+  /** Accept files other than the official ones (no digest to check) once their contents are checked. */
+  allowUnofficial?: boolean;
+}
+
+export type DatasetLayout = 'idx' | 'cifar-archive' | 'cifar-batches' | 'class-folders';
+
+export interface DatasetImportResult {
+  id: string;
+  /** The dataset's folder in the cache. */
+  dir: string;
+  layout: DatasetLayout;
+  /** 'digest': the official bytes; 'contents': a copy read and found complete. */
+  checked: 'digest' | 'contents';
+  /** What was taken, relative to the source. */
+  files: string[];
+  notes: string[];
+}
+
+const unofficialHint = 'If it is a faithful copy from elsewhere (re-compressed or rebuilt), import it with --allow-unofficial: its contents are then checked instead.';
+
+/** The folders a source may hold the dataset in: itself, <id>/, datasets/<id>/. */
+async function roots(source: string, id: string): Promise<string[]> {
+  const all = [source, path.join(source, id), path.join(source, 'datasets', id)];
+  const out: string[] = [];
+  for (const r of all) if (await isDir(r)) out.push(r);
+  return out;
+}
+
+/** Moves `fresh` into place as `dir`, the previous folder aside first and then deleted. */
+async function swapIn(fresh: string, dir: string): Promise<void> {
+  const old = `${dir}.old-${randomBytes(4).toString('hex')}`;
+  const had = await isDir(dir);
+  if (had) await rename(dir, old);
+  try {
+    await rename(fresh, dir);
+  } catch (err) {
+    if (had) await rename(old, dir);
+    throw err;
+  }
+  if (had) await rm(old, { recursive: true, force: true });
+}
+
+async function importIdx(entry: DatasetEntry, files: string[], fresh: string, opts: DatasetImportOptions): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
+  const staged: StagedCopy[] = [];
+  let unofficial = false;
+  try {
+    for (const from of files) {
+      const official = entry.files.find((f) => f.name === path.basename(from));
+      const dest = path.join(fresh, path.basename(from));
+      try {
+        if (!official) throw new Error(`${from} is not one of the official files of ${entry.name} (${entry.files.map((f) => f.name).join(', ')}).`);
+        staged.push(await stageVerified(from, dest, official, `${from} (as ${official.name} of ${entry.name})`));
+      } catch (err) {
+        if (!opts.allowUnofficial) throw new Error(`${(err as Error).message} ${unofficialHint}`);
+        unofficial = true;
+        staged.push(await stageVerified(from, dest, {}, from));
+      }
+    }
+    await commitStaged(staged);
+  } catch (err) {
+    await discardStaged(staged);
+    throw err;
+  }
+  const notes: string[] = [];
+  if (unofficial) notes.push(...(await checkIdxContents(entry, files.map((f) => path.join(fresh, path.basename(f))), files)));
+  return { layout: 'idx', checked: unofficial ? 'contents' : 'digest', files, notes };
+}
+
+/** Reads both splits in full (gzip CRCs, IDX headers, labels in range) and checks the counts and shape. */
+async function checkIdxContents(entry: DatasetEntry, copies: string[], originals: string[]): Promise<string[]> {
+  const [h, w] = entry.imageShape;
+  const splits = [
+    { split: 'train', x: 0, y: 1, count: entry.counts?.train },
+    { split: 'test', x: 2, y: 3, count: entry.counts?.test },
+  ];
+  for (const { split, x, y, count } of splits) {
+    let set;
+    try {
+      set = await loadIdxPair(copies[x], copies[y], { classNames: entry.classNames });
+    } catch (e) {
+      // Name the user's files, not our temporary copies.
+      let msg = (e as Error).message;
+      for (const [i, c] of copies.entries()) msg = msg.split(c).join(originals[i]);
+      throw new Error(`${msg} (importing ${entry.name})`);
+    }
+    if (set.imageShape[0] !== h || set.imageShape[1] !== w) {
+      throw new Error(`${originals[x]} holds ${set.imageShape[0]}x${set.imageShape[1]} images; ${entry.name} has ${h}x${w}.`);
+    }
+    if (count !== undefined && set.size !== count) throw new Error(`${originals[x]} holds ${set.size} ${split} images; ${entry.name} has ${count}.`);
+  }
+  return [`The files are not the official ones (no digest matched); their contents were read and are a complete ${entry.name}.`];
+}
+
+async function importCifarArchive(entry: DatasetEntry, archive: string, fresh: string, opts: DatasetImportOptions): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
+  let checked: 'digest' | 'contents' = 'digest';
+  try {
+    await verifyFile(archive, entry.files[0], `${archive} (as ${entry.files[0].name} of ${entry.name})`);
+  } catch (err) {
+    if (!(err instanceof DigestMismatchError) || !opts.allowUnofficial) throw new Error(`${(err as Error).message} ${unofficialHint}`);
+    checked = 'contents';
+  }
+  await extractCifar(archive, fresh);
+  if (checked === 'contents') await checkCifarBatches(entry, path.join(fresh, 'cifar-10-batches-bin'), archive);
+  return { layout: 'cifar-archive', checked, files: [archive], notes: [] };
+}
+
+async function checkCifarBatches(entry: DatasetEntry, dir: string, shownAs: string): Promise<void> {
+  const records = async (files: string[]) => {
+    let n = 0;
+    for (const f of files) {
+      const size = (await stat(path.join(dir, f))).size;
+      if (size % CIFAR_RECORD) throw new Error(`${path.join(shownAs, f)}: ${size} bytes is not a whole number of CIFAR records (${CIFAR_RECORD} bytes each).`);
+      n += size / CIFAR_RECORD;
+    }
+    return n;
+  };
+  const train = await records(CIFAR10_TRAIN_BATCHES);
+  const test = await records([CIFAR10_TEST_BATCH]);
+  if (entry.counts && (train !== entry.counts.train || test !== entry.counts.test)) {
+    throw new Error(`${shownAs} holds ${train} training and ${test} test images; ${entry.name} has ${entry.counts.train} and ${entry.counts.test}.`);
+  }
+}
+
+async function importCifarBatches(entry: DatasetEntry, dir: string, fresh: string): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
+  await checkCifarBatches(entry, dir, dir);
+  const names = [...CIFAR10_TRAIN_BATCHES, CIFAR10_TEST_BATCH];
+  if (await isFile(path.join(dir, 'batches.meta.txt'))) names.push('batches.meta.txt');
+  const out = path.join(fresh, 'cifar-10-batches-bin');
+  await mkdir(out, { recursive: true });
+  for (const n of names) await cp(path.join(dir, n), path.join(out, n));
+  return { layout: 'cifar-batches', checked: 'contents', files: names.map((n) => path.join(dir, n)), notes: [] };
+}
+
+async function importClassFolders(entry: DatasetEntry, root: string, splits: Record<string, string | undefined>, fresh: string): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
+  const trainDir = splits.train!;
+  const train = await listClassFolders(trainDir);
+  const names = train.folders.map(classNameFromFolder);
+  const missing = entry.classNames.filter((c) => !names.includes(c));
+  const extra = names.filter((c) => !entry.classNames.includes(c));
+  if (missing.length || extra.length) {
+    throw new Error(`${trainDir} does not hold the classes of ${entry.name}${missing.length ? `: ${missing.join(', ')} missing` : ''}${extra.length ? `; ${extra.join(', ')} unknown` : ''}.`);
+  }
+  const notes: string[] = [];
+  const counted: string[] = [];
+  for (const [split, dir] of Object.entries(splits)) {
+    if (!dir) continue;
+    const n = split === 'train' ? train.files.length : (await listClassFolders(dir, train.folders)).files.length;
+    counted.push(`${n} ${split}`);
+    await cp(dir, path.join(fresh, path.basename(dir)), { recursive: true });
+  }
+  if (entry.counts) notes.push(`Imported ${counted.join(', ')} images (the official set has ${entry.counts.train} train and ${entry.counts.test} test).`);
+  return { layout: 'class-folders', checked: 'contents', files: Object.values(splits).filter((d): d is string => !!d), notes };
+}
+
+/**
+ * Imports built-in dataset `id` from `source`: a folder (or its <id>/ or datasets/<id>/) holding
+ * the official files (IDX .gz files; the CIFAR-10 archive, which may also be given as the file
+ * itself), or with `allowUnofficial` any layout the loader reads: other IDX copies, extracted
+ * CIFAR batches, train/ and test/ class folders. The dataset's cache folder is replaced whole.
+ */
+export async function importDatasetFiles(dataset: string | DatasetEntry, source: string, opts: DatasetImportOptions): Promise<DatasetImportResult> {
+  const entry = typeof dataset === 'string' ? findDataset(dataset) : dataset;
+  if (!entry) throw new Error(`Unknown dataset "${String(dataset)}": choose one of ${loadDatasetCatalog().map((d) => d.id).join(', ')}.`);
+  const src = path.resolve(source);
+  if (!(await isFile(src)) && !(await isDir(src))) throw new Error(`${src} does not exist.`);
+  const dir = datasetPlaces(entry.id, opts.cacheDir).cache;
+  await mkdir(path.dirname(dir), { recursive: true });
+  const fresh = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
+  await mkdir(fresh);
+  try {
+    const result = await importInto(entry, src, fresh, opts);
+    await swapIn(fresh, dir);
+    return { id: entry.id, dir, ...result };
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
+  }
+}
+
+async function importInto(entry: DatasetEntry, src: string, fresh: string, opts: DatasetImportOptions): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
+  const archiveName = entry.format === 'cifar-binary' ? entry.files[0].name : undefined;
+  if (await isFile(src)) {
+    if (archiveName) return importCifarArchive(entry, src, fresh, opts);
+    throw new Error(`${src} is one file; ${entry.name} has ${entry.files.length} (${entry.files.map((f) => f.name).join(', ')}): give the folder that holds them.`);
+  }
+  const places = await roots(src, entry.id);
+  for (const root of places) {
+    if (entry.format === 'idx') {
+      const idx = await findIdxFiles(root);
+      if (idx) return importIdx(entry, idx, fresh, opts);
+      continue;
+    }
+    if (archiveName && (await isFile(path.join(root, archiveName)))) return importCifarArchive(entry, path.join(root, archiveName), fresh, opts);
+    const batches = (await hasCifarBatches(root)) ? root : (await hasCifarBatches(path.join(root, 'cifar-10-batches-bin'))) ? path.join(root, 'cifar-10-batches-bin') : undefined;
+    const splits = batches ? undefined : await splitFolders(root);
+    if (!batches && !(splits?.train && splits.test)) continue;
+    if (!opts.allowUnofficial) {
+      const what = batches ? `extracted CIFAR batches (${batches})` : `class folders (${root})`;
+      throw new Error(`${src} holds ${entry.name} as ${what}, which have no published digest to check. Import them with --allow-unofficial to accept them after their contents are checked, or import the official ${archiveName}.`);
+    }
+    return batches ? importCifarBatches(entry, batches, fresh) : importClassFolders(entry, root, splits!, fresh);
+  }
+  const expected = entry.format === 'idx' ? entry.files.map((f) => f.name).join(', ') : `${archiveName}, cifar-10-batches-bin/ or train/ and test/ class folders`;
+  const looked = places.length ? places.join(', ') : src;
+  const listing = places.length ? ` (it holds: ${(await readdir(places[0])).slice(0, 8).join(', ') || 'nothing'})` : '';
+  throw new Error(`${looked} does not hold ${entry.name}: expected ${expected}${listing}.`);
+}

@@ -1,0 +1,56 @@
+// The digests the catalogues publish (sha256, or md5 where only that is published) and the
+// checks made against them wherever a file enters the cache: download, mirror, import.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+
+export type DigestAlgorithm = 'sha256' | 'md5';
+
+export interface Digests {
+  sha256?: string;
+  md5?: string;
+}
+
+/** The strongest digest a catalogue file has; undefined when it has none. */
+export function expectedDigest(file: Digests): { algorithm: DigestAlgorithm; hex: string } | undefined {
+  if (file.sha256) return { algorithm: 'sha256', hex: file.sha256 };
+  if (file.md5) return { algorithm: 'md5', hex: file.md5 };
+  return undefined;
+}
+
+export async function digestOf(file: string, algorithm: DigestAlgorithm): Promise<string> {
+  const hash = createHash(algorithm);
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+export class DigestMismatchError extends Error {
+  constructor(
+    readonly file: string,
+    readonly algorithm: DigestAlgorithm,
+    readonly got: string,
+    readonly expected: string,
+    what: string,
+  ) {
+    super(`${what} does not match the catalogue (${algorithm} ${got}, expected ${expected}).`);
+    this.name = 'DigestMismatchError';
+  }
+}
+
+/** Throws DigestMismatchError (naming `what`) unless `local` has the catalogue's digest. */
+export async function verifyFile(local: string, file: Digests, what: string): Promise<void> {
+  const want = expectedDigest(file);
+  if (!want) return;
+  checkDigest(local, want.algorithm, await digestOf(local, want.algorithm), file, what);
+}
+
+export function checkDigest(local: string, algorithm: DigestAlgorithm, got: string, file: Digests, what: string): void {
+  const want = expectedDigest(file);
+  if (want && want.algorithm === algorithm && got !== want.hex) throw new DigestMismatchError(local, algorithm, got, want.hex, what);
+}
+
+/** A hash for the file's expected digest, to feed while copying it (one read, not two). */
+export function hashFor(file: Digests): { algorithm: DigestAlgorithm; hash: Hash } {
+  const algorithm = expectedDigest(file)?.algorithm ?? 'sha256';
+  return { algorithm, hash: createHash(algorithm) };
+}

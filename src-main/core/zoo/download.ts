@@ -1,0 +1,187 @@
+// Resumable downloads. Bytes go to `<dest>.part` (one per destination, so a later run finds it);
+// a run that finds a .part asks the server for the rest with a Range request. The file appears
+// under its final name only when whole and its digest checked; a cancelled or interrupted run
+// keeps the .part, a corrupt one (bad digest, a range the server refuses) deletes it.
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DigestMismatchError, verifyFile, type Digests } from './digest.ts';
+
+export interface DownloadProgress {
+  /** The file's catalogue path. */
+  file: string;
+  url: string;
+  /** Bytes of the file on disk so far, the resumed part included. */
+  received: number;
+  total?: number;
+  /** Where this transfer started: the size of the .part it resumed, 0 for a fresh start. */
+  resumedFrom?: number;
+}
+
+export interface DownloadOptions {
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+export interface DownloadTarget extends Digests {
+  /** The name progress and errors use (the catalogue path). */
+  path: string;
+  size?: number;
+}
+
+export class DownloadCancelledError extends Error {
+  constructor(readonly url: string, readonly partFile: string, readonly received: number) {
+    super(`Download of ${url} cancelled; the ${received} bytes so far are kept in ${partFile} and the next download resumes from there.`);
+    this.name = 'DownloadCancelledError';
+  }
+}
+
+export function partFileOf(dest: string): string {
+  return `${dest}.part`;
+}
+
+// One download per destination in this process: a second caller waits for the first, since
+// two writers appending to one .part would interleave their bytes.
+const active = new Map<string, Promise<void>>();
+
+export async function downloadFile(url: string, dest: string, target: DownloadTarget, opts: DownloadOptions = {}): Promise<void> {
+  const key = path.resolve(dest);
+  for (let running = active.get(key); running; running = active.get(key)) {
+    await untilSettledOrAborted(running, opts.signal, url, dest);
+  }
+  // No await between the check above and the set below, so that a second caller sees this job.
+  const job = (async () => {
+    if ((await sizeOf(dest)) !== undefined) return; // another caller finished it meanwhile
+    await transfer(url, dest, target, opts);
+  })();
+  active.set(key, job);
+  try {
+    await job;
+  } finally {
+    if (active.get(key) === job) active.delete(key);
+  }
+}
+
+async function untilSettledOrAborted(p: Promise<void>, signal: AbortSignal | undefined, url: string, dest: string): Promise<void> {
+  if (!signal) return p.catch(() => undefined);
+  const part = partFileOf(dest);
+  if (signal.aborted) throw new DownloadCancelledError(url, part, (await sizeOf(part)) ?? 0);
+  let onAbort = () => {};
+  const aborted = new Promise<void>((_, reject) => {
+    onAbort = () => void sizeOf(part).then((n) => reject(new DownloadCancelledError(url, part, n ?? 0)));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([p.catch(() => undefined), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+async function sizeOf(file: string): Promise<number | undefined> {
+  try {
+    const s = await stat(file);
+    return s.isFile() ? s.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `bytes 100-199/200` -> { start: 100, total: 200 }. */
+function contentRange(header: string | null): { start: number; total?: number } | undefined {
+  const m = header && /^bytes\s+(\d+)-\d+\/(\d+|\*)$/i.exec(header.trim());
+  if (!m) return undefined;
+  return { start: Number(m[1]), total: m[2] === '*' ? undefined : Number(m[2]) };
+}
+
+async function finish(part: string, dest: string, url: string, target: DownloadTarget): Promise<void> {
+  try {
+    await verifyFile(part, target, `The download of ${url}`);
+  } catch (err) {
+    await rm(part, { force: true });
+    if (err instanceof DigestMismatchError) throw new Error(`${err.message} The partial download ${part} was deleted; the next download starts from zero.`);
+    throw err;
+  }
+  await rename(part, dest);
+}
+
+async function transfer(url: string, dest: string, target: DownloadTarget, opts: DownloadOptions): Promise<void> {
+  await mkdir(path.dirname(dest), { recursive: true });
+  const part = partFileOf(dest);
+  const doFetch = opts.fetch ?? fetch;
+  const signal = opts.signal;
+  const cancelled = async () => new DownloadCancelledError(url, part, (await sizeOf(part)) ?? 0);
+  if (signal?.aborted) throw await cancelled();
+
+  let offset = (await sizeOf(part)) ?? 0;
+  if (target.size !== undefined && offset > target.size) {
+    await rm(part, { force: true });
+    offset = 0;
+  }
+  // Whole already (a run stopped between the last byte and the rename): check it, no request.
+  if (target.size !== undefined && offset === target.size && offset > 0) return finish(part, dest, url, target);
+
+  let response: Response;
+  try {
+    response = await doFetch(url, { signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
+  } catch (err) {
+    if (signal?.aborted) throw await cancelled();
+    throw new Error(`Could not download ${url}: ${(err as Error).message}. Set an offline mirror (--mirror DIR or CLASSIFIER_MIRROR) on machines without internet, or import the files (models import / datasets import).`);
+  }
+  if (response.status === 416) {
+    await response.body?.cancel().catch(() => undefined);
+    await rm(part, { force: true });
+    throw new Error(`Could not resume ${url}: the server refused the range from byte ${offset} (HTTP 416). The partial download ${part} was deleted; the next download starts from zero.`);
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`Could not download ${url}: HTTP ${response.status}`);
+  }
+  let start = 0;
+  let total: number | undefined;
+  const length = Number(response.headers.get('content-length')) || undefined;
+  if (response.status === 206) {
+    const range = contentRange(response.headers.get('content-range'));
+    if (!range || range.start !== offset) {
+      await response.body.cancel().catch(() => undefined);
+      await rm(part, { force: true });
+      throw new Error(`Could not resume ${url}: asked for the bytes from ${offset}, the server sent ${response.headers.get('content-range') ?? 'no Content-Range'}. The partial download ${part} was deleted; the next download starts from zero.`);
+    }
+    start = offset;
+    total = range.total ?? (length !== undefined ? offset + length : undefined);
+  } else {
+    // 200: the server ignored the Range (or there was none): the body is the whole file.
+    total = length;
+  }
+
+  let received = start;
+  const report = () => opts.onProgress?.({ file: target.path, url, received, total: total ?? target.size, resumedFrom: start });
+  report();
+  const out = await open(part, start > 0 ? 'a' : 'w');
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      await out.write(chunk);
+      received += chunk.length;
+      report();
+      if (signal?.aborted) break;
+    }
+  } catch (err) {
+    if (signal?.aborted) throw new DownloadCancelledError(url, part, received);
+    throw new Error(`The download of ${url} was interrupted after ${received}${total ? ` of ${total}` : ''} bytes (${(err as Error).message}); ${part} is kept and the next download resumes from there.`);
+  } finally {
+    await out.close();
+  }
+  if (signal?.aborted) {
+    await response.body.cancel().catch(() => undefined);
+    throw new DownloadCancelledError(url, part, received);
+  }
+  if (total !== undefined && received < total) {
+    throw new Error(`The download of ${url} is incomplete (${received} of ${total} bytes); ${part} is kept and the next download resumes from there.`);
+  }
+  // The server sent all it meant to: a size other than the catalogue's is another file.
+  if (target.size !== undefined && received !== target.size) {
+    await rm(part, { force: true });
+    throw new Error(`The download of ${url} does not match the catalogue (${received} bytes, expected ${target.size}). The partial download ${part} was deleted; the next download starts from zero.`);
+  }
+  await finish(part, dest, url, target);
+}
