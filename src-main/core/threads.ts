@@ -43,7 +43,6 @@ export function workerClient(start: () => Worker, opts: { onOther?: (message: un
   function ensure(): Worker {
     if (worker) return worker;
     const w = start();
-    if (opts.unref) w.unref();
     w.on('message', (m: WorkerReply | object) => {
       if (!('id' in m)) return opts.onOther?.(m);
       const p = pending.get(m.id);
@@ -58,6 +57,9 @@ export function workerClient(start: () => Worker, opts: { onOther?: (message: un
     };
     w.on('error', (err) => fail(`failed (${err.message})`));
     w.on('exit', (code) => fail(`stopped (exit code ${code})`));
+    // After the listeners: adding a 'message' listener refs the worker again (Node 20), and an
+    // unref made before it left every process that read an HDF5 file unable to exit.
+    if (opts.unref) w.unref();
     worker = w;
     return w;
   }

@@ -85,11 +85,15 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
     test: test?.size ?? 0, epochs: cfg.epochs, batchSize: cfg.batchSize, stepsPerEpoch, summary: summarize(model), classNames,
   });
 
+  // Set once the stored model is this run's: a run that fails then must not leave it 'training'
+  // while this process lives (the app's), which would hide it and refuse its resume.
+  let owned = false;
   try {
     if (resumed) {
       await loadCheckpointWeights(model, store.folderOf(name), name);
       // From here the stored model is this run's: a second resume is refused, a crash shows.
       await store.updateMeta(name, { status: 'training' });
+      owned = true;
       emit({
         event: 'log',
         message: `resuming "${name}" from its checkpoint of epoch ${resumed.bestEpoch}: epochs ${resumed.bestEpoch + 1} to ${cfg.epochs}, ` +
@@ -101,6 +105,7 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
       signal,
       checkpoint: async (m, history, epoch) => {
         await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() });
+        owned = true;
         return name;
       },
     }, resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch });
@@ -126,6 +131,9 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
     };
     emit(done);
     return done;
+  } catch (err) {
+    if (owned) await store.updateMeta(name, { status: 'cancelled' }).catch(() => undefined);
+    throw err;
   } finally {
     model.dispose();
   }
