@@ -2,12 +2,12 @@
 // One browser for the whole file; the tests run in order and build on each other (the training
 // run leaves a model that the Models screenshots show).
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listImages } from '../../src-main/service/images.ts';
 import { imagenetDevDir, repoRoot, sharedDir, tempDir } from '../helpers/shared.ts';
-import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
+import { artifactsDir, hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
 
 const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
 // The dataset catalogue is written alongside; until it exists the training test cannot run.
@@ -17,6 +17,7 @@ if (!hasChromium) console.warn('UI end-to-end tests skipped: /usr/bin/chromium i
 
 describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () => {
   let studio: Studio;
+  const latency: { first?: number; warm?: number } = {};
 
   /** Anything the page logs as an error (a CSP violation, a Vue warning, an uncaught throw). */
   const pageErrors: string[] = [];
@@ -41,9 +42,12 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
   it('opens a real photo, recognizes it with mobilenet and shows five labels on the image', async () => {
     const { page, dialogs } = studio;
     dialogs.image.push(tench);
+    // The first recognition after start loads the model too (issue #7: at most 4 s for mobilenet).
+    const clicked = performance.now();
     await page.getByTestId('open-image').click();
     const labels = page.getByTestId('overlay-label');
-    await expect.poll(() => labels.count(), { timeout: 60_000 }).toBe(5);
+    await expect.poll(() => labels.count(), { timeout: 60_000, interval: 20 }).toBe(5);
+    latency.first = performance.now() - clicked;
     expect((await labels.allTextContents())[0]).toBe('tench');
     await expect.poll(() => page.getByTestId('time').textContent()).toMatch(/\d+ ms/);
     // The overlay sits on the photo, inside its frame.
@@ -51,6 +55,21 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     const overlay = (await page.getByTestId('overlay').boundingBox())!;
     expect(overlay.width).toBeGreaterThan(100);
     expect(overlay.x).toBeGreaterThanOrEqual(photo.x - 200);
+  });
+
+  it('recognizes the next photo, model warm, and writes down how long both took', async () => {
+    const { page, dialogs } = studio;
+    dialogs.image.push(path.join(imagenetDevDir, 'n02504013_Indian_elephant.JPEG'));
+    const clicked = performance.now();
+    await page.getByTestId('open-image').click();
+    await expect.poll(async () => (await page.getByTestId('overlay-label').allTextContents())[0], { timeout: 30_000, interval: 20 }).toBe('Indian elephant');
+    latency.warm = performance.now() - clicked;
+    await mkdir(artifactsDir, { recursive: true });
+    await writeFile(path.join(artifactsDir, 'recognize-latency.json'), JSON.stringify({ model: 'mobilenet', firstMs: Math.round(latency.first!), warmMs: Math.round(latency.warm) }) + '\n');
+    console.log(`Recognize, click to drawn top-5 (mobilenet): first ${latency.first!.toFixed(0)} ms, warm ${latency.warm.toFixed(0)} ms`);
+    // Generous bounds (CI shares 2 cores); BENCHMARKS.md has the figures of a quiet machine.
+    expect(latency.first).toBeLessThan(15_000);
+    expect(latency.warm).toBeLessThan(5_000);
   });
 
   it('refuses a file the user did not choose, as the desktop app does', async () => {
