@@ -185,7 +185,9 @@ function startCli(args: string[]): { done: Promise<{ code: number | null; signal
 async function partsUnder(dir: string): Promise<{ file: string; size: number }[]> {
   const out: { file: string; size: number }[] = [];
   for (const name of await readdir(dir, { recursive: true }).catch(() => [] as string[])) {
-    if (name.endsWith('.part')) out.push({ file: name, size: (await stat(path.join(dir, name))).size });
+    // A .part listed a moment ago may have been renamed into place since.
+    const info = name.endsWith('.part') ? await stat(path.join(dir, name)).catch(() => undefined) : undefined;
+    if (info) out.push({ file: name, size: info.size });
   }
   return out;
 }
