@@ -119,6 +119,8 @@ export interface AppInfo {
   version: string;
   versions: Record<string, string | undefined>;
   backend: string;
+  /** Threads the wasm backend computes with (absent for the others). */
+  threads?: number;
   skipped: { backend: string; reason?: string }[];
   storeDir: string;
 }

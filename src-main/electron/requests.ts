@@ -58,6 +58,7 @@ export function requests(service: StudioService, host: Host, grants: Grants): Re
         version: host.version,
         versions: host.versions,
         backend: report.backend,
+        ...(report.threads ? { threads: report.threads } : {}),
         skipped: report.attempts.filter((a) => !a.ok),
         storeDir: service.storage.storeDir,
       };

@@ -1,5 +1,5 @@
 export default {
-  app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', log: 'Log', noLog: 'Nothing yet.' },
+  app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', threads: '{n} threads', log: 'Log', noLog: 'Nothing yet.' },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', training: 'Training', models: 'Models' },
   recognize: {
     title: 'What is in this picture?',

@@ -1,7 +1,7 @@
 import type en from './en';
 
 const ko: typeof en = {
-  app: { title: 'Classifier Studio', language: '언어', backend: '백엔드', backendHint: '연산 백엔드. 건너뜀: {skipped}', log: '로그', noLog: '아직 없습니다.' },
+  app: { title: 'Classifier Studio', language: '언어', backend: '백엔드', backendHint: '연산 백엔드. 건너뜀: {skipped}', threads: '스레드 {n}개', log: '로그', noLog: '아직 없습니다.' },
   nav: { recognize: '이미지 인식', folder: '폴더 인식', training: '학습', models: '모델' },
   recognize: {
     title: '이 사진에는 무엇이 있을까요?',
