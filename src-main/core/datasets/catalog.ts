@@ -2,7 +2,7 @@
 // an offline mirror, then downloaded; or a folder the user points at.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { resourcesDir, type CatalogFile } from '../zoo/catalog.ts';
@@ -12,6 +12,7 @@ import { extractTarGz, hasCifarBatches, loadCifarBinary } from './cifar.ts';
 import { loadImageFolder, splitFolders } from './folder.ts';
 import { loadIdxPair, readIdxLabels } from './idx.ts';
 import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from './types.ts';
+import { isDir, isFile } from '../fs-kinds.ts';
 
 const DatasetFile = z.object({
   name: z.string().min(1),
@@ -65,22 +66,6 @@ export interface LoadDatasetOptions {
 }
 
 const DEFAULT_SEED = 42;
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** A built-in id, or a folder (of class folders, IDX files or CIFAR batches). */
 export async function loadDataset(spec: string, opts: LoadDatasetOptions): Promise<DatasetSplits> {

@@ -1,10 +1,11 @@
 // Datasets as folders of class sub-folders, the layout of Keras image_dataset_from_directory:
 // class order is the sorted folder names, and files are decoded lazily per batch, since a
 // folder of photos rarely fits in memory as floats.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImage } from '../images/decode.ts';
 import { checkIndex, type DatasetSplits, type ImageSet } from './types.ts';
+import { isDir } from '../fs-kinds.ts';
 
 /** What sharp decodes (BMP and PSD it does not, so those files are not listed at all). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -49,14 +50,6 @@ export interface FolderOptions {
 }
 
 export const SPLIT_FOLDERS = { train: ['train'], test: ['test'], validation: ['validation', 'val'] } as const;
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 async function subfolders(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });

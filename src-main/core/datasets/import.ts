@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { commitStaged, discardStaged, isDir, isFile, stageVerified, type StagedCopy } from '../zoo/copy-verified.ts';
+import { commitStaged, discardStaged, stageVerified, type StagedCopy } from '../zoo/copy-verified.ts';
 import { DigestMismatchError, verifyFile } from '../zoo/digest.ts';
 import { datasetPlaces, extractCifar, findDataset, findIdxFiles, loadDatasetCatalog, type DatasetEntry } from './catalog.ts';
 import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatches } from './cifar.ts';
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
 import { loadIdxPair } from './idx.ts';
+import { isDir, isFile } from '../fs-kinds.ts';
 
 export interface DatasetImportOptions {
   cacheDir: string;

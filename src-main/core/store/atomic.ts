@@ -4,19 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isDir } from '../fs-kinds.ts';
 
 /** A half-written `.tmp-` folder older than this belongs to no live writer (a swap takes seconds). */
 export const STALE_TMP_MS = 10 * 60_000;
 
 const TAG = /\.(old|tmp)-[0-9a-f]{8}$/;
-
-async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** The folder a leftover `<dir>.old-x` or `<dir>.tmp-x` belongs to, or undefined for any other name. */
 export function leftoverOf(name: string): { base: string; kind: 'old' | 'tmp' } | undefined {

@@ -1,7 +1,8 @@
 // A Keras .h5 model people already have, made a stored model that Recognize and predict use.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
 import path from 'node:path';
+import { isFile } from '../fs-kinds.ts';
 import { loadKerasModel } from '../models/keras-model.ts';
 import { Preprocessing } from '../zoo/catalog.ts';
 import { checkName, ModelStore, type StoredModelMeta } from './model-store.ts';
@@ -55,7 +56,7 @@ export function kerasModelUse(model: LayersModel, file: string, labels: string[]
 export async function sidecarLabels(file: string): Promise<string[] | undefined> {
   const base = file.replace(/\.h5$/i, '');
   for (const candidate of [`${base}.labels.txt`, `${base}.labels.json`, path.join(path.dirname(file), 'labels.txt'), path.join(path.dirname(file), 'labels.json')]) {
-    if (await stat(candidate).then((s) => s.isFile(), () => false)) return readLabelsFile(candidate);
+    if (await isFile(candidate)) return readLabelsFile(candidate);
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkDigest, expectedDigest, hashFor, type DigestAlgorithm, type Digests } from './digest.ts';
+import { partFileOf } from './download.ts';
 
 export interface CopiedFile {
   /** Where it came from. */
@@ -20,22 +21,6 @@ export interface CopiedFile {
 
 export interface StagedCopy extends CopiedFile {
   tmp: string;
-}
-
-export async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-export async function isDir(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -76,7 +61,7 @@ export async function commitStaged(staged: readonly StagedCopy[]): Promise<Copie
   try {
     for (const s of staged) {
       await rename(s.tmp, s.dest);
-      await rm(`${s.dest}.part`, { force: true });
+      await rm(partFileOf(s.dest), { force: true });
     }
   } finally {
     await discardStaged(staged);

@@ -1,11 +1,11 @@
 // Finds a catalogue file in the cache, then the offline mirror, then downloads it from its
 // official URL (resumably, see download.ts), checking its digest; a download lands under its
 // final name only when whole.
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileSetOf, fileUrl, type CatalogFile } from './catalog.ts';
 import { verifyFile } from './digest.ts';
 import { downloadFile, type DownloadProgress } from './download.ts';
+import { isFile } from '../fs-kinds.ts';
 
 export { digestOf } from './digest.ts';
 export { DownloadCancelledError, type DownloadProgress } from './download.ts';
@@ -24,14 +24,6 @@ export interface FileSources {
 
 export type FileSource = 'cache' | 'mirror' | 'download';
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 export interface LocatedFiles {
   /** The folder the files' catalogue paths are relative to. */
   root: string;
@@ -39,7 +31,7 @@ export interface LocatedFiles {
 }
 
 async function allExist(root: string, files: readonly CatalogFile[]): Promise<boolean> {
-  for (const f of files) if (!(await exists(path.join(root, f.path)))) return false;
+  for (const f of files) if (!(await isFile(path.join(root, f.path)))) return false;
   return true;
 }
 
@@ -57,7 +49,7 @@ export async function locateFiles(files: readonly CatalogFile[], sources: FileSo
   }
   for (const f of files) {
     const dest = path.join(sources.cacheDir, f.path);
-    if (await exists(dest)) continue;
+    if (await isFile(dest)) continue;
     const url = fileUrl(f, baseUrl);
     if (sources.offline) {
       const where = mirror ? `${sources.cacheDir} or the mirror ${mirror}` : sources.cacheDir;

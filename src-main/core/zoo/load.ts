@@ -1,5 +1,5 @@
 // Builds a ready Classifier from a zoo id ('mobilenet', 'resnet50') or a path on disk.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { Classifier, type ClassifierSpec } from '../classifier.ts';
@@ -12,19 +12,12 @@ import { foldResNet50, resnet50 } from '../models/resnet50.ts';
 import { META_FILE, ModelStore } from '../store/model-store.ts';
 import { findModel, findView, loadCatalog, Preprocessing, type ModelEntry, type ViewEntry } from './catalog.ts';
 import { locateFile, locateFiles, type FileSources } from './files.ts';
+import { isFile } from '../fs-kinds.ts';
 
 export interface LoadedModel {
   classifier: Classifier;
   /** Where the weights came from, for logs and the UI. */
   source: string;
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 export async function imagenetLabels(sources: FileSources): Promise<ClassLabel[]> {
