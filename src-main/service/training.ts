@@ -22,25 +22,32 @@ function startJob(job: WorkerJob): Worker {
   return startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), job);
 }
 
-function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
-  const worker = startJob(job);
-  let cancelled = false;
-  const done = new Promise<DoneEvent>((resolve, reject) => {
-    let last: DoneEvent | undefined;
+/** Settles when the worker exits: with what `take` found in its messages, else with its error. */
+function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stopped: (code: number) => string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let result: T | undefined;
     let failure: string | undefined;
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'error') failure = m.message;
-      else if (m.type === 'event') {
-        if (m.event.event === 'done') last = m.event;
-        onEvent(m.event);
-      }
+      else result = take(m) ?? result;
     });
-    worker.on('error', (err) => reject(err));
-    worker.on('exit', (code) => {
-      if (last) resolve(last);
-      else reject(new Error(failure ?? (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`)));
-    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => (result !== undefined ? resolve(result) : reject(new Error(failure ?? stopped(code)))));
   });
+}
+
+function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
+  const worker = startJob(job);
+  let cancelled = false;
+  const done = outcome<DoneEvent>(
+    worker,
+    (m) => {
+      if (m.type !== 'event') return undefined;
+      onEvent(m.event);
+      return m.event.event === 'done' ? m.event : undefined;
+    },
+    (code) => (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`),
+  );
   return {
     cancel: () => {
       cancelled = true;
@@ -65,14 +72,5 @@ export function startTransfer(config: TransferConfigInput, env: RunEnvironment, 
 export function augmentPreview(config: TrainConfigInput, env: RunEnvironment): Promise<AugmentPreview> {
   parseTrainConfig(config);
   const worker = startJob({ kind: 'preview', config, env });
-  return new Promise<AugmentPreview>((resolve, reject) => {
-    let result: AugmentPreview | undefined;
-    let failure: string | undefined;
-    worker.on('message', (m: FromWorker) => {
-      if (m.type === 'preview') result = m.preview;
-      else if (m.type === 'error') failure = m.message;
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => (result ? resolve(result) : reject(new Error(failure ?? `The preview worker stopped (exit code ${code}).`))));
-  });
+  return outcome(worker, (m) => (m.type === 'preview' ? m.preview : undefined), (code) => `The preview worker stopped (exit code ${code}).`);
 }
