@@ -3,7 +3,7 @@
 // re-compressed or rebuilt IDX set, extracted CIFAR batches, class folders) checked by reading
 // it. Everything is assembled in a fresh folder and swapped in whole.
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { commitStaged, discardStaged, stageVerified, type StagedCopy } from '../zoo/copy-verified.ts';
 import { DigestMismatchError, verifyFile } from '../zoo/digest.ts';
@@ -12,6 +12,7 @@ import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatche
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
 import { loadIdxPair } from './idx.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
+import { swapFolderIn } from '../store/atomic.ts';
 
 export interface DatasetImportOptions {
   cacheDir: string;
@@ -41,20 +42,6 @@ async function roots(source: string, id: string): Promise<string[]> {
   const out: string[] = [];
   for (const r of all) if (await isDir(r)) out.push(r);
   return out;
-}
-
-/** Moves `fresh` into place as `dir`, the previous folder aside first and then deleted. */
-async function swapIn(fresh: string, dir: string): Promise<void> {
-  const old = `${dir}.old-${randomBytes(4).toString('hex')}`;
-  const had = await isDir(dir);
-  if (had) await rename(dir, old);
-  try {
-    await rename(fresh, dir);
-  } catch (err) {
-    if (had) await rename(old, dir);
-    throw err;
-  }
-  if (had) await rm(old, { recursive: true, force: true });
 }
 
 async function importIdx(entry: DatasetEntry, files: string[], fresh: string, opts: DatasetImportOptions): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
@@ -186,7 +173,7 @@ export async function importDatasetFiles(dataset: string | DatasetEntry, source:
   await mkdir(fresh);
   try {
     const result = await importInto(entry, src, fresh, opts);
-    await swapIn(fresh, dir);
+    await swapFolderIn(fresh, dir);
     return { id: entry.id, dir, ...result };
   } finally {
     await rm(fresh, { recursive: true, force: true });

@@ -17,36 +17,49 @@ export function leftoverOf(name: string): { base: string; kind: 'old' | 'tmp' } 
   return m ? { base: name.slice(0, m.index), kind: m[1] as 'old' | 'tmp' } : undefined;
 }
 
+const tag = () => randomBytes(4).toString('hex');
+
 /** Writes files into a fresh sibling folder, then swaps it in for `dir`. */
 export async function replaceFolder(dir: string, files: Record<string, string | Uint8Array>): Promise<void> {
-  const parent = path.dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const tag = () => randomBytes(4).toString('hex');
+  await mkdir(path.dirname(dir), { recursive: true });
   const fresh = `${dir}.tmp-${tag()}`;
-  const aside: string[] = [];
   try {
     await mkdir(fresh);
     for (const [name, data] of Object.entries(files)) await writeFile(path.join(fresh, name), data);
-    // Twice at most: a reader may recover the old folder between our two renames (it saw `dir`
-    // missing); the writer wins and moves it aside again.
-    for (let attempt = 0; ; attempt++) {
-      if (await isDir(dir)) {
-        const old = `${dir}.old-${tag()}`;
-        await rename(dir, old);
-        aside.push(old);
-      }
-      try {
-        await rename(fresh, dir);
-        break;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (attempt > 0 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) throw err;
-      }
-    }
-    for (const old of aside) await rm(old, { recursive: true, force: true });
+    await swapFolderIn(fresh, dir);
   } finally {
     await rm(fresh, { recursive: true, force: true });
   }
+}
+
+/**
+ * Moves the finished folder `fresh` into place as `dir`: the previous `dir` is moved aside as
+ * `<dir>.old-x` (what recoverFolder looks for), then deleted. If the new one cannot be moved in,
+ * the previous one goes back.
+ */
+export async function swapFolderIn(fresh: string, dir: string): Promise<void> {
+  const aside: string[] = [];
+  // Twice at most: a reader may recover the old folder between our two renames (it saw `dir`
+  // missing); the writer wins and moves it aside again.
+  for (let attempt = 0; ; attempt++) {
+    if (await isDir(dir)) {
+      const old = `${dir}.old-${tag()}`;
+      await rename(dir, old);
+      aside.push(old);
+    }
+    try {
+      await rename(fresh, dir);
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (attempt > 0 || (code !== 'ENOTEMPTY' && code !== 'EEXIST')) {
+        const previous = aside.pop();
+        if (previous && !(await isDir(dir))) await rename(previous, dir);
+        throw err;
+      }
+    }
+  }
+  for (const old of aside) await rm(old, { recursive: true, force: true });
 }
 
 /**
