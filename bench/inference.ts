@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src-main/core/backend.ts';
-import { foldResNet50, resnet50 } from '../src-main/core/models/resnet50.ts';
+import { foldBatchNorms } from '../src-main/core/models/fold-batch-norms.ts';
+import { resnet50 } from '../src-main/core/models/resnet50.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { resolveStorage } from '../src-main/core/paths.ts';
 import { option, runPerBackend } from './each-backend.ts';
@@ -54,7 +55,7 @@ async function child(backend: string): Promise<void> {
     weights = 'imagenet';
   } catch {
     plain = resnet50();
-    folded = foldResNet50(plain);
+    folded = await foldBatchNorms(plain);
   }
   if (plain) for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50 (plain)', weights, batch, ...rename(await time(plain, batch, budget)) });
   for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50 (BN folded, as loaded)', weights, batch, ...rename(await time(folded, batch, budget)) });

@@ -10,7 +10,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { decodeImage } from '../src-main/core/images/decode.ts';
 import { readKerasWeights } from '../src-main/core/models/h5-reader.ts';
 import { loadKerasWeights, writeKerasWeights } from '../src-main/core/models/keras-h5.ts';
-import { foldResNet50, resnet50 } from '../src-main/core/models/resnet50.ts';
+import { resnet50 } from '../src-main/core/models/resnet50.ts';
 import { mulberry32 } from '../src-main/core/training/random.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { imagenetDevDir, mirrorDir, noNetwork, tempDir } from './helpers/shared.ts';
@@ -150,27 +150,6 @@ describe('Keras HDF5 weights', () => {
     f.close();
     await expect(loadKerasWeights(other, plain)).rejects.toThrow(/not a Keras HDF5 weights file \(no layer_names attribute\)/);
   });
-
-  it('folds batch norms into the convolutions without changing the answers', async () => {
-    const plain = resnet50();
-    const random = mulberry32(99);
-    // Batch norms that do something: means, variances, scales and shifts away from 0 and 1.
-    for (const layer of plain.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
-      layer.setWeights(layer.getWeights().map((w, k) => tf.tensor(Float32Array.from({ length: w.size }, () => (k === 0 || k === 3 ? 0.5 + random() : (random() - 0.5) * 0.2)), w.shape)));
-    }
-    const folded = foldResNet50(plain);
-    expect(folded.layers.filter((l) => l.getClassName() === 'BatchNormalization')).toHaveLength(0);
-    expect(folded.layers.map((l) => l.name)).toEqual(expect.arrayContaining(['conv1_conv', 'conv5_block3_3_conv', 'avg_pool', 'predictions']));
-    const x = tf.randomUniform([2, 224, 224, 3], -100, 100, 'float32', 11);
-    const upTo = (m: tf.LayersModel) => tf.model({ inputs: m.inputs, outputs: m.getLayer('avg_pool').output as tf.SymbolicTensor });
-    const [pa, pb] = [upTo(plain).predict(x) as tf.Tensor, upTo(folded).predict(x) as tf.Tensor];
-    expect(pa.sub(pb).abs().max().div(pa.abs().max()).dataSync()[0]).toBeLessThan(1e-5);
-    const softmaxDiff = tf.sub(plain.predict(x) as tf.Tensor, folded.predict(x) as tf.Tensor).abs().max().dataSync()[0]!;
-    expect(softmaxDiff).toBeLessThan(1e-4);
-    tf.dispose([x, pa, pb]);
-    plain.dispose();
-    folded.dispose();
-  }, 120_000);
 
   it('opens a .h5 path as a ResNet50 classifier with ImageNet labels', async () => {
     const file = path.join(await tempDir(), 'my_resnet.h5');

@@ -8,7 +8,8 @@ import { withKerasWeights } from '../models/keras-h5.ts';
 import { isKerasModelFile, loadKerasModel } from '../models/keras-model.ts';
 import { kerasModelUse, sidecarLabels } from '../store/import-keras.ts';
 import { loadLayersModelFromDir } from '../models/layers-io.ts';
-import { foldResNet50, resnet50 } from '../models/resnet50.ts';
+import { foldBatchNorms } from '../models/fold-batch-norms.ts';
+import { resnet50 } from '../models/resnet50.ts';
 import { META_FILE, ModelStore } from '../store/model-store.ts';
 import { findModel, findView, loadCatalog, Preprocessing, type ModelEntry, type ViewEntry } from './catalog.ts';
 import { locateFile, locateFiles, type FileSources } from './files.ts';
@@ -50,10 +51,17 @@ async function findAlternative(entry: ModelEntry, sources: FileSources): Promise
 
 async function buildFromH5(architecture: string | undefined, file: string): Promise<tf.LayersModel> {
   if (architecture !== 'resnet50') throw new Error(`${file}: weights-only .h5 files are supported for ResNet50 only.`);
-  const plain = await withKerasWeights(resnet50(), file);
-  // Batch norms folded into the convolutions: the same answers (softmax within 1e-6), faster.
-  const folded = foldResNet50(plain);
-  plain.dispose();
+  return withKerasWeights(resnet50(), file);
+}
+
+/**
+ * For inference only: batch norms folded into the convolutions, which then run with their
+ * activation in one kernel; the same answers (softmax within 1e-6), 1.2x (ResNet50) to 4x
+ * (MobileNet) faster on wasm.
+ */
+async function forInference(plain: tf.LayersModel): Promise<tf.LayersModel> {
+  const folded = await foldBatchNorms(plain);
+  if (folded !== plain) plain.dispose();
   return folded;
 }
 
@@ -61,12 +69,13 @@ async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<Lo
   const labels = await imagenetLabels(sources);
   const alternative = await findAlternative(entry, sources);
   if (alternative) {
-    return { classifier: new Classifier(specOf(entry, labels), await loadLayersModelFromDir(alternative)), source: alternative };
+    return { classifier: new Classifier(specOf(entry, labels), await forInference(await loadLayersModelFromDir(alternative))), source: alternative };
   }
   const located = await locateFiles(entry.files, sources, entry.baseUrl);
   const entryPath = path.join(located.root, entry.entry);
-  const model =
-    entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath);
+  const model = await forInference(
+    entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath),
+  );
   return { classifier: new Classifier(specOf(entry, labels), model), source: `${located.source}: ${entryPath}` };
 }
 
@@ -114,12 +123,12 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
   if (/\.h5$/i.test(resolved) && (await isKerasModelFile(resolved))) return loadKerasModelFile(resolved);
   if (/\.h5$/i.test(resolved)) {
     const entry = findModel('resnet50')!;
-    const model = await buildFromH5('resnet50', resolved);
+    const model = await forInference(await buildFromH5('resnet50', resolved));
     const spec = { ...specOf(entry, await imagenetLabels(sources)), id: resolved, name: `ResNet50 (${path.basename(resolved)})` };
     return { classifier: new Classifier(spec, model), source: resolved };
   }
   const dir = (await isFile(resolved)) ? path.dirname(resolved) : resolved;
-  const model = await loadLayersModelFromDir(dir);
+  const model = await forInference(await loadLayersModelFromDir(dir));
   const meta = await readMetadata(dir);
   const inShape = model.inputs[0]!.shape;
   const outShape = model.outputs[0]!.shape;
@@ -148,7 +157,7 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
 
 /** A whole Keras model (model.save('x.h5')), with class names from a sidecar file or numbered. */
 async function loadKerasModelFile(file: string): Promise<LoadedModel> {
-  const model = await loadKerasModel(file);
+  const model = await forInference(await loadKerasModel(file));
   try {
     const out = model.outputs[0]!.shape;
     const names = (await sidecarLabels(file)) ?? Array.from({ length: out[out.length - 1] ?? 0 }, (_, i) => `class ${i}`);
