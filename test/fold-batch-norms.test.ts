@@ -110,6 +110,30 @@ describe('foldBatchNorms', () => {
     folded.dispose();
   });
 
+  it('adds residuals without copying the first input', async () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const conv = tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;
+    const bn = tf.layers.batchNormalization().apply(conv) as tf.SymbolicTensor;
+    const sum = tf.layers.add().apply([input, bn]) as tf.SymbolicTensor;
+    const plain = tf.model({ inputs: input, outputs: tf.layers.activation({ activation: 'relu' }).apply(sum) as tf.SymbolicTensor });
+    randomizeBatchNorms(plain, 5);
+    const folded = await foldBatchNorms(plain);
+    expect(classes(folded)).toEqual(['InputLayer', 'Conv2D', 'Add', 'Activation']);
+    const x = tf.randomUniform([2, 8, 8, 3], -1, 1, 'float32', 9);
+    // tf.profile hands back one shared object: count before profiling again.
+    const copiesIn = async (m: tf.LayersModel) => {
+      const p = await tf.profile(() => m.predict(x) as tf.Tensor);
+      return { result: p.result as tf.Tensor, copies: p.kernels.filter((k) => k.name === 'Identity').length };
+    };
+    const [f, a] = [await copiesIn(folded), await copiesIn(plain)];
+    // The stock Add copies its first input before adding.
+    expect(f.copies).toBe(a.copies - 1);
+    expect(maxDiff(a.result, f.result)).toBeLessThan(1e-5);
+    tf.dispose([x, a.result, f.result]);
+    plain.dispose();
+    folded.dispose();
+  });
+
   it('leaves a convolution whose output is also used elsewhere, and returns a model with nothing to fold as it is', async () => {
     const input = tf.input({ shape: [8, 8, 2] });
     const conv = tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(input) as tf.SymbolicTensor;

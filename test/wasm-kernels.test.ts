@@ -124,6 +124,26 @@ describe('wasm gradient kernels equal the cpu backend', () => {
     }
   });
 
+  it('MaxPoolGrad (one pass per window), ties and overlapping windows included', async () => {
+    for (let i = 0; i < 30; i++) {
+      const size: [number, number] = [int(1, 3), int(1, 3)];
+      const stride: [number, number] = [int(1, 3), int(1, 3)];
+      const pad: Pad = i % 2 ? 'same' : 'valid';
+      const shape = [int(1, 3), int(size[0], 11), int(size[1], 11), int(1, 9)];
+      const n = shape.reduce((a, b) => a * b, 1);
+      // Every third case from four levels only, so that windows hold equal maxima.
+      const input = { shape, data: i % 3 === 0 ? Float32Array.from({ length: n }, () => int(0, 3) / 2) : values(n) };
+      const info = tf.backend_util.computePool2DInfo(shape as [number, number, number, number], size, stride, 1, pad);
+      const dy = { shape: info.outShape, data: values(info.outShape.reduce((a, b) => a * b, 1)) };
+      const output = await runKernel('cpu', 'MaxPool', { x: input }, { filterSize: size, strides: stride, pad });
+      const attrs = { filterSize: size, strides: stride, pad };
+      const wasm = await runKernel('wasm', 'MaxPoolGrad', { dy, input, output }, attrs);
+      const cpu = await runKernel('cpu', 'MaxPoolGrad', { dy, input, output }, attrs);
+      expect(wasm.shape).toEqual(shape);
+      expect(relativeError(wasm.data, cpu.data), JSON.stringify({ shape, size, stride, pad })).toBeLessThan(1e-6);
+    }
+  });
+
   it('BatchMatMul with a transposed A (dense layers\' weight gradient)', async () => {
     for (const [batch, m, k, n] of [[1, 7, 5, 3], [3, 4, 9, 2], [1, 64, 300, 10]] as const) {
       for (const transposeB of [false, true]) {

@@ -4,6 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, type KernelConfig, type KernelFunc, type NamedAttrMap, type TensorInfo } from '@tensorflow/tfjs';
 
+import { WASM_MAX_POOL_GRAD } from './wasm-max-pool-grad.ts';
+
 type Backend = tf.KernelBackend;
 type Inputs = Record<string, TensorInfo> | TensorInfo[];
 type Conv2DInfo = backend_util.Conv2DInfo;
@@ -251,7 +253,7 @@ export const WASM_TRAINING_KERNELS: KernelConfig[] = [
 ];
 
 /** Kernels wasm has, replaced by faster ones made of its fast kernels. */
-export const WASM_FASTER_KERNELS: KernelConfig[] = [{ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInput }];
+export const WASM_FASTER_KERNELS: KernelConfig[] = [{ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2DBackpropInput }, WASM_MAX_POOL_GRAD];
 
 let registered = false;
 

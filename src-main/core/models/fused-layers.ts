@@ -4,7 +4,7 @@
 // than its convolutions on wasm. These subclasses take the fused kernels for every activation
 // those kernels have. They keep Keras's class names and configs, so a saved model stays plain
 // Keras; registered in place of the stock classes, every Conv2D and DepthwiseConv2D read from a
-// model file is one of them. Under a gradient tape tf.fused falls back to the separate ops, so
+// model file is one of them (so is Add, below). Under a gradient tape tf.fused falls back to the separate ops, so
 // training is unchanged.
 import * as tf from '@tensorflow/tfjs';
 
@@ -29,6 +29,7 @@ type LayerClass = new (args: never) => tf.layers.Layer;
 const classOf = (layer: tf.layers.Layer) => layer.constructor as LayerClass & { className: string };
 const StockConv2D = classOf(tf.layers.conv2d({ filters: 1, kernelSize: 1 }));
 const StockDepthwiseConv2D = classOf(tf.layers.depthwiseConv2d({ kernelSize: 1 }));
+const StockAdd = classOf(tf.layers.add());
 
 /** The fused kernel's activation when this layer can take the fused path, else undefined. */
 function fusedActivation(f: ConvFields): FusedActivation | undefined {
@@ -66,5 +67,15 @@ export class FusedDepthwiseConv2D extends StockDepthwiseConv2D {
   }
 }
 
+/** Keras Add without the copy of its first input that tfjs-layers makes first (a full pass on wasm). */
+export class CopyFreeAdd extends StockAdd {
+  static override className = StockAdd.className;
+
+  protected mergeFunction(inputs: tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => inputs.slice(1).reduce((sum, x) => tf.add(sum, x), inputs[0]!));
+  }
+}
+
+tf.serialization.registerClass(CopyFreeAdd as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 tf.serialization.registerClass(FusedConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 tf.serialization.registerClass(FusedDepthwiseConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
