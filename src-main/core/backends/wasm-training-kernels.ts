@@ -100,9 +100,9 @@ function tapWindows(s: Scratch, xPadded: TensorInfo, info: Conv2DInfo, channelsF
 
 /**
  * dW[kh,kw,ci,co] = sum over b,oh,ow of x[b, oh*s + kh*d - pad, ow*s + kw*d - pad, ci] * dy[b,oh,ow,co].
- * With x channels-first, the tap windows stacked one under another are the transposed im2col
- * matrix [taps*Ci, N], and one plain matmul with dy [N, Co] gives all of dW (wasm's matmul is
- * fast only without transposeA). tfjs's kernel has no dilations attribute; one given anyway is honoured.
+ * Two ways, each faster for its kind of layer (measured on fashion-cnn's and cifar-cnn's layers):
+ * from the tap windows (few input channels) or as one forward convolution (many).
+ * tfjs's kernel has no dilations attribute; one given anyway is honoured.
  */
 const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -110,6 +110,16 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   assertNHWC(dataFormat, 'Conv2DBackpropFilter');
   const info = backend_util.computeConv2DInfo(x.shape as never, filterShape, strides, dilations ?? 1, pad, dimRoundingMode);
   const s = new Scratch(backend as Backend);
+  const filter = info.inChannels >= 16 ? filterGradByConvolution(s, x, dy, info) : filterGradByWindows(s, x, dy, info);
+  return s.finish(filter);
+};
+
+/**
+ * With x channels-first, the tap windows stacked one under another are the transposed im2col
+ * matrix [taps*Ci, N], and one plain matmul with dy [N, Co] gives all of dW (wasm's matmul is
+ * fast only without transposeA).
+ */
+function filterGradByWindows(s: Scratch, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const n = info.batchSize * info.outHeight * info.outWidth;
   const taps = info.filterHeight * info.filterWidth;
   // [Ci, B, H, W]: a window then is [Ci, B, outH, outW], already in matmul row order.
@@ -119,8 +129,24 @@ const conv2DBackpropFilter: KernelFunc = ({ inputs, backend, attrs }) => {
   const a = s.reshape(cols, [1, taps * info.inChannels, n]);
   const b = s.reshape(dy, [1, n, info.outChannels]);
   const product = s.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
-  return s.finish(s.reshape(product, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]));
-};
+  return s.reshape(product, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
+}
+
+/**
+ * The same sum as a convolution in XNNPACK: the input as [Ci, H, W, B] (channels as the batch,
+ * the batch as channels), dy as the filter [outH, outW, B, Co], the layer's dilation as its stride
+ * and its stride as its dilation; out comes [Ci, kh, kw, Co].
+ */
+function filterGradByConvolution(s: Scratch, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
+  const xT = s.transpose(paddedInput(s, x, info), [3, 1, 2, 0]);
+  const dyT = s.transpose(dy, [1, 2, 0, 3]);
+  let out = s.run('Conv2D', { x: xT, filter: dyT }, {
+    strides: [info.dilationHeight, info.dilationWidth], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth],
+  });
+  const [ci, h, w, co] = out.shape as [number, number, number, number];
+  if (h > info.filterHeight || w > info.filterWidth) out = s.run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [ci, info.filterHeight, info.filterWidth, co] });
+  return s.transpose(out, [1, 2, 0, 3]);
+}
 
 /**
  * dx as a forward convolution, which wasm runs in XNNPACK (its own Conv2DBackpropInput is a
