@@ -145,16 +145,17 @@ describe('wasm gradient kernels equal the cpu backend', () => {
     }
   });
 
-  it('BatchMatMul with a transposed A (dense layers\' weight gradient)', async () => {
-    for (const [batch, m, k, n] of [[1, 7, 5, 3], [3, 4, 9, 2], [1, 64, 300, 10]] as const) {
-      for (const transposeB of [false, true]) {
-        const a = { shape: [batch, k, m], data: values(batch * k * m) };
+  it('BatchMatMul with transposed operands (dense layers\' gradients), either way round', async () => {
+    // [32, 64] x [300, 64]^T swaps the operands (B is the big one); [64, 300] x [10, 300]^T does not.
+    for (const [batch, m, k, n] of [[1, 7, 5, 3], [3, 4, 9, 2], [1, 64, 300, 10], [1, 32, 64, 300], [2, 3, 40, 50]] as const) {
+      for (const [transposeA, transposeB] of [[true, false], [true, true], [false, true]]) {
+        const a = { shape: transposeA ? [batch, k, m] : [batch, m, k], data: values(batch * k * m) };
         const b = { shape: transposeB ? [batch, n, k] : [batch, k, n], data: values(batch * k * n) };
-        const attrs = { transposeA: true, transposeB };
+        const attrs = { transposeA, transposeB };
         const wasm = await runKernel('wasm', 'BatchMatMul', { a, b }, attrs);
         const cpu = await runKernel('cpu', 'BatchMatMul', { a, b }, attrs);
         expect(wasm.shape).toEqual([batch, m, n]);
-        expect(relativeError(wasm.data, cpu.data)).toBeLessThan(1e-4);
+        expect(relativeError(wasm.data, cpu.data), JSON.stringify({ batch, m, k, n, transposeA, transposeB })).toBeLessThan(1e-4);
       }
     }
   });
