@@ -7,16 +7,29 @@ import { BACKENDS } from '../src-main/core/backend.ts';
 
 const runTs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bin/run-ts.js');
 
-export function runPerBackend<Row>(script: string, extraArgs: string[] = []): Row[] {
+/** A further child run: a backend under other settings, its rows labelled `label`. */
+export interface ExtraRun {
+  backend: string;
+  label: string;
+  env?: Record<string, string>;
+  args?: string[];
+}
+
+export function runPerBackend<Row>(script: string, extraArgs: string[] = [], extraRuns: ExtraRun[] = []): Row[] {
   const rows: Row[] = [];
-  for (const backend of BACKENDS) {
+  const runs: ExtraRun[] = [...BACKENDS.map((backend) => ({ backend, label: backend })), ...extraRuns];
+  for (const { backend, label, env, args } of runs) {
     try {
-      const out = execFileSync(process.execPath, [runTs, script, '--child', backend, ...extraArgs], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      const out = execFileSync(process.execPath, [runTs, script, '--child', backend, '--label', label, ...extraArgs, ...(args ?? [])], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
+      });
       rows.push(...(JSON.parse(out.trim().split('\n').at(-1)!) as Row[]));
     } catch (err) {
       const text = (err as { stderr?: string }).stderr ?? String(err);
       const reason = text.split('\n').find((l) => /^\w*Error: /.test(l)) ?? text.split('\n')[0];
-      console.error(`${backend}: skipped (${reason})`);
+      console.error(`${label}: skipped (${reason})`);
     }
   }
   return rows;

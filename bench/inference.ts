@@ -1,4 +1,5 @@
-// Inference speed of the zoo's models on every backend present.
+// Inference speed of the zoo's models on every backend present, as the app loads them, and on
+// stock TensorFlow.js (wasm as it starts in Node, one thread; the networks unchanged) in the same run.
 //   node bin/run-ts.js bench/inference.ts [--mirror DIR] [--json]
 // Each backend runs in a child process of its own, because a process keeps one backend.
 import path from 'node:path';
@@ -6,9 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src-main/core/backend.ts';
-import { foldBatchNorms } from '../src-main/core/models/fold-batch-norms.ts';
 import { resnet50 } from '../src-main/core/models/resnet50.ts';
-import { loadModel } from '../src-main/core/zoo/load.ts';
+import { loadLayersModelFromDir } from '../src-main/core/models/layers-io.ts';
 import { resolveStorage } from '../src-main/core/paths.ts';
 import { option, runPerBackend } from './each-backend.ts';
 
@@ -37,30 +37,34 @@ async function time(model: tf.LayersModel, batch: number, budgetMs: number): Pro
   return { ms: times[Math.floor(times.length / 2)]! / batch, runs: times.length };
 }
 
-async function child(backend: string): Promise<void> {
+async function child(backend: string, label: string, stock: boolean): Promise<void> {
   await initBackend(backend);
   const rows: Row[] = [];
-  const storage = resolveStorage({ mirrorDir });
   const budget = backend === 'cpu' ? 20_000 : 8_000;
-  const { classifier } = await loadModel('mobilenet', { ...storage, offline: true });
-  for (const batch of [1, 8]) rows.push({ backend, model: 'mobilenet', weights: 'imagenet', batch, ...rename(await time(classifier.model, batch, budget)) });
-  classifier.dispose();
-  // The app loads ResNet50 with its batch norms folded into the convolutions; without the weights
-  // file here, the plain network is timed too, with random weights, beside its folded form.
-  let weights = 'random (no ResNet50 .h5 here)';
-  let plain: tf.LayersModel | undefined;
-  let folded: tf.LayersModel;
-  try {
-    folded = (await loadModel('resnet50', { ...storage, offline: true })).classifier.model;
-    weights = 'imagenet';
-  } catch {
-    plain = resnet50();
-    folded = await foldBatchNorms(plain);
+  const timeAll = async (model: tf.LayersModel, name: string, weights: string) => {
+    for (const batch of [1, 8]) rows.push({ backend: label, model: name, weights, batch, ...rename(await time(model, batch, budget)) });
+    model.dispose();
+  };
+  // Without ResNet50's weights file (none here): the same network with random weights, the same arithmetic.
+  const random = 'random (no ResNet50 .h5 here)';
+  if (stock) {
+    // The networks as TensorFlow.js runs them: batch norms and activations are layers of their own.
+    await timeAll(await loadLayersModelFromDir(path.join(mirrorDir, 'mobilenet_v1_0.75_224')), 'mobilenet', 'imagenet');
+    await timeAll(resnet50(), 'resnet50', random);
+  } else {
+    // Imported here only: they register the app's layer classes, which stock must not have.
+    const { loadModel } = await import('../src-main/core/zoo/load.ts');
+    const { foldBatchNorms } = await import('../src-main/core/models/fold-batch-norms.ts');
+    const storage = { ...resolveStorage({ mirrorDir }), offline: true };
+    await timeAll((await loadModel('mobilenet', storage)).classifier.model, 'mobilenet', 'imagenet');
+    const loaded = await loadModel('resnet50', storage).catch(() => undefined);
+    if (loaded) await timeAll(loaded.classifier.model, 'resnet50', 'imagenet');
+    else {
+      const plain = resnet50();
+      await timeAll(await foldBatchNorms(plain), 'resnet50', random); // folded, as the app loads it
+      plain.dispose();
+    }
   }
-  if (plain) for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50 (plain)', weights, batch, ...rename(await time(plain, batch, budget)) });
-  for (const batch of [1, 8]) rows.push({ backend, model: 'resnet50 (BN folded, as loaded)', weights, batch, ...rename(await time(folded, batch, budget)) });
-  plain?.dispose();
-  folded.dispose();
   process.stdout.write(JSON.stringify(rows) + '\n');
 }
 
@@ -69,7 +73,9 @@ function rename(t: { ms: number; runs: number }) {
 }
 
 function parent(): void {
-  const rows = runPerBackend<Row>(here, ['--mirror', mirrorDir]);
+  // Stock TensorFlow.js in the same run: its wasm backend as it starts in Node (one thread), plain models.
+  const stock = { backend: 'wasm', label: 'stock wasm', env: { CLASSIFIER_WASM_THREADS: '1' }, args: ['--stock'] };
+  const rows = runPerBackend<Row>(here, ['--mirror', mirrorDir], [stock]);
   if (args.includes('--json')) {
     console.log(JSON.stringify(rows));
     return;
@@ -79,5 +85,5 @@ function parent(): void {
 }
 
 const childBackend = opt('--child');
-if (childBackend) await child(childBackend);
+if (childBackend) await child(childBackend, opt('--label') ?? childBackend, args.includes('--stock'));
 else parent();

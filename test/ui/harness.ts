@@ -64,6 +64,8 @@ export interface Studio {
   service: StudioService;
   dialogs: Dialogs;
   storeDir: string;
+  /** The model cache, where a user may put converted models (zoo alternatives). */
+  cacheDir: string;
   /** Every event main sent to the page, for assertions. */
   events: StudioEvent[];
   close(): Promise<void>;
@@ -100,9 +102,10 @@ export async function startStudio(opts: { locale?: string } = {}): Promise<Studi
   const server = await serve(dir);
   const tmp = await tempDir('cs-ui-');
   const storeDir = path.join(tmp, 'store');
+  const cacheDir = path.join(tmp, 'cache');
   await mkdir(storeDir, { recursive: true });
   const service = new StudioService({
-    cacheDir: path.join(tmp, 'cache'),
+    cacheDir,
     mirrorDir,
     datasetMirrorDir: path.join(sharedDir, 'datasets'),
     storeDir,
@@ -149,6 +152,7 @@ export async function startStudio(opts: { locale?: string } = {}): Promise<Studi
     service,
     dialogs,
     storeDir,
+    cacheDir,
     events,
     async close() {
       unsubscribe();

@@ -1,4 +1,4 @@
-// Reading TensorFlow.js layers models (model.json + weight shards) from disk. tfjs-node has
+// TensorFlow.js layers models (model.json + weight shards) read from disk, and their files. tfjs-node has
 // its own file:// handler, but the wasm and cpu backends need this one.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -85,4 +85,24 @@ export async function loadLayersModelFromDir(dir: string): Promise<tf.LayersMode
     if (msg.startsWith(path.resolve(dir)) || msg.startsWith('No TensorFlow.js model')) throw err;
     throw new Error(`${path.resolve(dir)}: cannot build the model (${msg})`);
   }
+}
+
+/** The files of a TensorFlow.js layers model, as tfjs would write them, in memory. */
+export async function layersModelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
+  let files: { 'model.json': string; 'weights.bin': Uint8Array } | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      const weights = new Uint8Array(a.weightData ? tf.io.CompositeArrayBuffer.join(a.weightData) : new ArrayBuffer(0));
+      const json = {
+        modelTopology: a.modelTopology,
+        format: 'layers-model',
+        generatedBy: a.generatedBy,
+        convertedBy: a.convertedBy ?? null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
+      };
+      files = { 'model.json': JSON.stringify(json), 'weights.bin': weights };
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+  );
+  return files!;
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../zoo/catalog.ts';
 import type { EpochRecord, Evaluation } from '../training/events.ts';
 import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
+import { layersModelFiles } from '../models/layers-io.ts';
 
 export const META_FILE = 'classifier-studio.json';
 
@@ -64,26 +65,6 @@ export function checkName(name: string): string {
     throw new Error(`"${name}" cannot be a model name: use letters, digits, spaces, dots, dashes or underscores (at most 128).`);
   }
   return name;
-}
-
-/** The files of a TensorFlow.js layers model, as tfjs would write them, in memory. */
-async function modelFiles(model: tf.LayersModel): Promise<{ 'model.json': string; 'weights.bin': Uint8Array }> {
-  let files: { 'model.json': string; 'weights.bin': Uint8Array } | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      const weights = new Uint8Array(a.weightData ? tf.io.CompositeArrayBuffer.join(a.weightData) : new ArrayBuffer(0));
-      const json = {
-        modelTopology: a.modelTopology,
-        format: 'layers-model',
-        generatedBy: a.generatedBy,
-        convertedBy: a.convertedBy ?? null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs ?? [] }],
-      };
-      files = { 'model.json': JSON.stringify(json), 'weights.bin': weights };
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }),
-  );
-  return files!;
 }
 
 export class ModelStore {
@@ -144,7 +125,7 @@ export class ModelStore {
 
   /** Model and description replace the old folder in one step. */
   async save(model: tf.LayersModel, meta: StoredModelMeta): Promise<void> {
-    const files = await modelFiles(model);
+    const files = await layersModelFiles(model);
     await replaceFolder(this.folderOf(meta.name), { ...files, [META_FILE]: JSON.stringify(stamped(meta), null, 1) });
   }
 
