@@ -41,16 +41,21 @@ function fusedActivation(f: ConvFields): FusedActivation | undefined {
 
 const single = (inputs: tf.Tensor | tf.Tensor[]) => (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
 
+type FusedOp = (args: { x: tf.Tensor4D; filter: tf.Tensor4D; strides: [number, number]; pad: 'valid' | 'same'; bias?: tf.Tensor; activation: FusedActivation }) => tf.Tensor;
+
+/** The layer's output through `op`, or undefined where the fused kernel cannot compute it. */
+function fusedCall(layer: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], op: FusedOp, filter: 'kernel' | 'depthwiseKernel'): tf.Tensor | undefined {
+  const f = layer as unknown as ConvFields;
+  const activation = fusedActivation(f);
+  if (!activation) return undefined;
+  return tf.tidy(() => op({ x: single(inputs), filter: f[filter]!.read() as tf.Tensor4D, strides: f.strides, pad: f.padding, bias: f.bias?.read(), activation }));
+}
+
 export class FusedConv2D extends StockConv2D {
   static override className = StockConv2D.className;
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    const f = this as unknown as ConvFields;
-    const activation = fusedActivation(f);
-    if (!activation) return super.call(inputs, kwargs);
-    return tf.tidy(() =>
-      tf.fused.conv2d({ x: single(inputs), filter: f.kernel!.read() as tf.Tensor4D, strides: f.strides, pad: f.padding, bias: f.bias?.read(), activation }),
-    );
+    return fusedCall(this, inputs, tf.fused.conv2d, 'kernel') ?? super.call(inputs, kwargs);
   }
 }
 
@@ -58,12 +63,7 @@ export class FusedDepthwiseConv2D extends StockDepthwiseConv2D {
   static override className = StockDepthwiseConv2D.className;
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
-    const f = this as unknown as ConvFields;
-    const activation = fusedActivation(f);
-    if (!activation) return super.call(inputs, kwargs);
-    return tf.tidy(() =>
-      tf.fused.depthwiseConv2d({ x: single(inputs), filter: f.depthwiseKernel!.read() as tf.Tensor4D, strides: f.strides, pad: f.padding, bias: f.bias?.read(), activation }),
-    );
+    return fusedCall(this, inputs, tf.fused.depthwiseConv2d, 'depthwiseKernel') ?? super.call(inputs, kwargs);
   }
 }
 
