@@ -75,6 +75,7 @@ export const channels = {
   cancelFolder: 'folder:cancel',
   saveCsv: 'folder:save-csv',
   startTraining: 'training:start',
+  resumeTraining: 'training:resume',
   augmentPreview: 'training:augment-preview',
   cancelTraining: 'training:cancel',
   storedModels: 'store:list',
@@ -234,6 +235,8 @@ export interface Api {
   /** Asks where to save, then writes; resolves with the file, or null if the user cancelled. */
   saveCsv(req: { name: string; csv: string }): Promise<string | null>;
   startTraining(req: TrainRequest): Promise<void>;
+  /** Continues a stopped or interrupted run from its best checkpoint; progress comes as that runId's events. */
+  resumeTraining(req: ResumeRequest): Promise<void>;
   /** Some training images beside augmented versions of each, for the form's settings. */
   augmentPreview(req: TrainRequest): Promise<AugmentPreviewView>;
   cancelTraining(runId: string): Promise<void>;

@@ -20,6 +20,7 @@ const api: Api = {
   cancelFolder: (id) => call(channels.cancelFolder, id),
   saveCsv: (req) => call(channels.saveCsv, req),
   startTraining: (req) => call(channels.startTraining, req),
+  resumeTraining: (req) => call(channels.resumeTraining, req),
   augmentPreview: (req) => call(channels.augmentPreview, req),
   cancelTraining: (id) => call(channels.cancelTraining, id),
   storedModels: () => call(channels.storedModels),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   BUILT_IN_DATASETS, EvaluationRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
-  SaveCsvRequest, TrainRequest, type Api, type AppInfo,
+  ResumeRequest, SaveCsvRequest, TrainRequest, type Api, type AppInfo,
 } from '../contract.ts';
 import type { RecentFiles } from '../service/recents.ts';
 import type { StudioService } from '../service/studio.ts';
@@ -103,6 +103,8 @@ export function requests(service: StudioService, host: Host, grants: Grants): Re
       checkDataset(r.dataset, grants);
       service.startTraining(r);
     }),
+    // The dataset is the one stored with the run, not something the renderer names.
+    resumeTraining: req(ResumeRequest, (r) => service.resumeTraining(r)),
     augmentPreview: req(TrainRequest, (r) => {
       checkDataset(r.dataset, grants);
       return service.augmentPreview(r);

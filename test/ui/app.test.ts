@@ -196,6 +196,36 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await page.getByTestId('cell-clear').click();
     await expect.poll(() => page.getByTestId('cell-title').count()).toBe(0);
   });
+  it.skipIf(!trainingReady)('stops a run, then resumes it from the Models panel to the end', async () => {
+    const { page } = studio;
+    await page.getByTestId('tab-training').click();
+    await page.getByTestId('dataset').selectOption('mnist');
+    await page.getByTestId('network').selectOption('lenet5');
+    await page.getByTestId('epochs').fill('12');
+    await page.getByTestId('limit').fill('2000');
+    await page.getByTestId('test-limit').fill('100');
+    await page.getByTestId('out').fill('ui-resume');
+    await page.getByTestId('start').click();
+    // Stop once the first epoch has been validated (and so checkpointed).
+    await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-val-points')), { timeout: 120_000, interval: 50 }).toBeGreaterThan(0);
+    await page.getByTestId('stop').click();
+    await expect.poll(() => page.getByTestId('training-status').textContent(), { timeout: 60_000 }).toMatch(/stopped/i);
+    await page.getByTestId('tab-models').click();
+    const row = page.getByTestId('models-table').locator('tbody tr', { hasText: 'ui-resume' });
+    await expect.poll(() => row.getByTestId('model-status').textContent()).toBe('stopped');
+    const stoppedAt = Number((await row.locator('td.num').nth(1).textContent())!.trim().split(/\s/)[0]);
+    expect(stoppedAt).toBeLessThan(12);
+    // The completed run of the test before offers no Resume.
+    expect(await page.getByTestId('models-table').locator('tbody tr', { hasText: 'ui-lenet' }).getByTestId('resume').count()).toBe(0);
+    await screenshot(page, 'models-stopped-run-en');
+    await row.getByTestId('resume').click();
+    await page.getByTestId('panel-training').waitFor();
+    await expect.poll(() => page.getByTestId('training-status').textContent(), { timeout: 170_000 }).toContain('ui-resume');
+    await page.getByTestId('tab-models').click();
+    await expect.poll(() => row.getByTestId('model-status').textContent()).toBe('complete');
+    expect(await row.locator('td.num').nth(1).textContent()).toMatch(/^12\b/);
+    expect(await row.getByTestId('resume').count()).toBe(0);
+  }, 300_000);
   if (!trainingReady) it.skip('training e2e: src-main/core/datasets/catalog.ts is not there yet', () => undefined);
 
   it('trains a transfer-learning head on a folder of photos chosen in the dialog', async () => {

@@ -126,7 +126,9 @@ export default {
     details: 'Details',
     confirmDelete: 'Delete “{name}”? This cannot be undone.',
     newName: 'New name for “{name}”',
-    statuses: { complete: 'complete', cancelled: 'stopped', training: 'training' },
+    statuses: { complete: 'complete', cancelled: 'stopped', training: 'training', interrupted: 'interrupted' },
+    resume: 'Resume',
+    resumeHint: 'Continue from its best epoch',
     history: 'History',
   },
 };

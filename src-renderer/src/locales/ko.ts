@@ -128,7 +128,9 @@ const ko: typeof en = {
     details: '자세히',
     confirmDelete: '“{name}”을(를) 삭제할까요? 되돌릴 수 없습니다.',
     newName: '“{name}”의 새 이름',
-    statuses: { complete: '완료', cancelled: '중지됨', training: '학습 중' },
+    statuses: { complete: '완료', cancelled: '중지됨', training: '학습 중', interrupted: '중단됨' },
+    resume: '이어서 학습',
+    resumeHint: '가장 좋았던 에포크부터 계속합니다',
     history: '기록',
   },
 };

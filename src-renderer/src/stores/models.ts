@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import type { EvaluationView, StoredModelView } from '../../../src-main/contract';
 import { useAppStore } from './app';
 import { useRecognizeStore } from './recognize';
+import { useTrainingStore } from './training';
 
 export const useModelsStore = defineStore('models', {
   state: () => ({
@@ -37,6 +38,11 @@ export const useModelsStore = defineStore('models', {
     use(name: string) {
       useRecognizeStore().model = name;
       useAppStore().panel = 'recognize';
+    },
+    /** Continues a stopped or interrupted run on the Training panel, where its progress shows. */
+    resume(name: string) {
+      useAppStore().panel = 'training';
+      void useTrainingStore().resume(name);
     },
     async rename(from: string, to: string) {
       await this.guard(() => window.api.renameModel({ from, to }));

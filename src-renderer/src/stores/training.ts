@@ -130,6 +130,19 @@ export const useTrainingStore = defineStore('training', {
         this.run.error = (err as Error).message;
       }
     },
+    /** A stopped or interrupted run of the Models panel, continued here from its best checkpoint. */
+    async resume(model: string) {
+      if (this.running) return;
+      this.runId = newId('run');
+      this.run = emptyRun();
+      this.running = true;
+      try {
+        await window.api.resumeTraining({ runId: this.runId, model });
+      } catch (err) {
+        this.running = false;
+        this.run.error = (err as Error).message;
+      }
+    },
     async previewAugment() {
       if (this.previewing || !this.valid) return;
       this.previewing = true;
