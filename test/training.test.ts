@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
-import { ModelStore } from '../src-main/core/store/model-store.ts';
+import { ModelStore, runState } from '../src-main/core/store/model-store.ts';
 import type { TrainEvent } from '../src-main/core/training/events.ts';
 import { runTraining } from '../src-main/core/training/run.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
@@ -92,6 +92,27 @@ describe('training on real MNIST', () => {
     const { classifier } = await loadModel('to-cancel', { cacheDir: e.cacheDir, storeDir: e.storeDir, offline: true });
     expect(classifier.model.countParams()).toBe(61_706);
     classifier.dispose();
+  });
+
+  it('a training thread that dies leaves its run interrupted at once (the process lives on), and resumable', async () => {
+    const e = await env();
+    const store = new ModelStore(e.storeDir);
+    let killing: Promise<void> | undefined;
+    const run = startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 50, batchSize: 32, limit: 1000, testLimit: 100, out: 'to-die' }, e, (ev) => {
+      // Killed mid-epoch 2, after epoch 1's checkpoint: nothing of the thread gets to tidy up.
+      if (ev.event === 'batch' && ev.epoch === 2 && !killing) killing = run.kill();
+    });
+    await expect(run.done).rejects.toThrow(/training worker stopped/);
+    await killing;
+    const meta = await store.get('to-die');
+    expect(meta).toMatchObject({ status: 'cancelled', interrupted: true, bestEpoch: 1 });
+    expect(runState(meta)).toBe('interrupted');
+    // Resumed, it is a run like any other: no longer marked interrupted once it goes on.
+    const resumed = startTraining({ resume: 'to-die', epochs: 2 }, e, () => undefined);
+    expect(await resumed.done).toMatchObject({ cancelled: false, model: 'to-die' });
+    const after = await store.get('to-die');
+    expect(runState(after)).toBe('complete');
+    expect(after.interrupted).toBeUndefined();
   });
 
   it('refuses bad settings before starting', async () => {

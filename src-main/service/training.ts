@@ -6,6 +6,7 @@ import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
+import { ModelStore } from '../core/store/model-store.ts';
 import type { FromWorker, WorkerJob } from '../core/training/worker.ts';
 import { parseTransferConfig, type TransferConfigInput } from '../core/transfer/config.ts';
 
@@ -14,6 +15,8 @@ export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
 export interface TrainingRun {
   /** Stops at the next batch; the best checkpoint so far stays in the store. */
   cancel(): void;
+  /** Ends the thread at once, as a crash would: the stored run reads as interrupted, its best checkpoint kept. */
+  kill(): Promise<void>;
   /** Resolves with the last event, rejects with the reason the run failed. */
   done: Promise<DoneEvent>;
 }
@@ -39,19 +42,30 @@ function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stop
 function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
   const worker = startJob(job);
   let cancelled = false;
+  // The stored model this run may leave 'training': a resumed one at once, a new one from its first checkpoint.
+  let stored = job.kind === 'train' && 'resume' in job.config ? job.config.resume : undefined;
   const done = outcome<DoneEvent>(
     worker,
     (m) => {
       if (m.type !== 'event') return undefined;
+      if (m.event.event === 'checkpoint') stored = m.event.model;
       onEvent(m.event);
       return m.event.event === 'done' ? m.event : undefined;
     },
     (code) => (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`),
-  );
+  ).catch(async (err: unknown) => {
+    // A thread that died mid-run left its model 'training' under this (living) process.
+    if (stored) await new ModelStore(job.env.storeDir).markInterrupted(stored).catch(() => undefined);
+    throw err;
+  });
   return {
     cancel: () => {
       cancelled = true;
       worker.postMessage({ type: 'cancel' });
+    },
+    kill: async () => {
+      await worker.terminate();
+      await done.catch(() => undefined);
     },
     done,
   };

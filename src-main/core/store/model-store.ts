@@ -28,6 +28,8 @@ export interface StoredModelMeta {
   config?: unknown;
   /** The process that wrote status 'training': once it is gone, the run was interrupted. */
   writer?: { pid: number; host: string };
+  /** A stopped run whose training thread died while its process (the app) lived on. */
+  interrupted?: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -45,6 +47,7 @@ function alive(pid: number): boolean {
 }
 
 export function runState(meta: StoredModelMeta): RunState {
+  if (meta.status === 'cancelled' && meta.interrupted) return 'interrupted';
   if (meta.status !== 'training') return meta.status;
   const w = meta.writer;
   // Another machine's process cannot be checked (a store on a shared drive): trust the status.
@@ -54,7 +57,9 @@ export function runState(meta: StoredModelMeta): RunState {
 
 /** Marks a meta written by a running training with this process, so a crash can be told later. */
 function stamped(meta: StoredModelMeta): StoredModelMeta {
-  return meta.status === 'training' ? { ...meta, writer: { pid: process.pid, host: os.hostname() } } : meta;
+  if (meta.status !== 'training') return meta;
+  const { interrupted: _, ...rest } = meta; // a run going again is no longer interrupted
+  return { ...rest, writer: { pid: process.pid, host: os.hostname() } };
 }
 
 const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u;
@@ -133,6 +138,16 @@ export class ModelStore {
     const meta = stamped({ ...(await this.get(name)), ...patch, name, updatedAt: new Date().toISOString() });
     await writeFileAtomic(path.join(this.folderOf(name), META_FILE), JSON.stringify(meta, null, 1));
     return meta;
+  }
+
+  /**
+   * A run of this process whose training thread died without ending it (out of memory, killed):
+   * it reads as interrupted at once, rather than as training until the app restarts.
+   */
+  async markInterrupted(name: string): Promise<void> {
+    const meta = await this.get(name).catch(() => undefined);
+    if (meta?.status !== 'training' || meta.writer?.pid !== process.pid || meta.writer.host !== os.hostname()) return;
+    await this.updateMeta(name, { status: 'cancelled', interrupted: true });
   }
 
   /** A name not yet used: base, base-2, base-3, ... */
