@@ -17,6 +17,18 @@ const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
 // The dataset catalogue is written alongside; until it exists the training test cannot run.
 const trainingReady = ['src-main/core/datasets/catalog.ts', 'src-main/core/backends/wasm-training-kernels.ts'].every((f) => existsSync(path.join(repoRoot, f)));
 
+/** Fills the Training form for lenet5 on MNIST and starts the run. */
+async function startLenet5(page: Studio['page'], o: { epochs: number; limit: number; testLimit: number; out: string }): Promise<void> {
+  await page.getByTestId('tab-training').click();
+  await page.getByTestId('dataset').selectOption('mnist');
+  await page.getByTestId('network').selectOption('lenet5');
+  await page.getByTestId('epochs').fill(String(o.epochs));
+  await page.getByTestId('limit').fill(String(o.limit));
+  await page.getByTestId('test-limit').fill(String(o.testLimit));
+  await page.getByTestId('out').fill(o.out);
+  await page.getByTestId('start').click();
+}
+
 if (!hasChromium) console.warn('UI end-to-end tests skipped: /usr/bin/chromium is not installed (apt-get install chromium).');
 
 describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () => {
@@ -157,14 +169,7 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
 
   it.skipIf(!trainingReady)('trains lenet5 on 600 real MNIST images: curves get points, progress reaches the end', async () => {
     const { page } = studio;
-    await page.getByTestId('tab-training').click();
-    await page.getByTestId('dataset').selectOption('mnist');
-    await page.getByTestId('network').selectOption('lenet5');
-    await page.getByTestId('epochs').fill('2');
-    await page.getByTestId('limit').fill('600');
-    await page.getByTestId('test-limit').fill('200');
-    await page.getByTestId('out').fill('ui-lenet');
-    await page.getByTestId('start').click();
+    await startLenet5(page, { epochs: 2, limit: 600, testLimit: 200, out: 'ui-lenet' });
     await page.getByTestId('stop').waitFor({ timeout: 10_000 });
     const status = page.getByTestId('training-status');
     await status.waitFor({ timeout: 170_000 });
@@ -198,14 +203,7 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
   });
   it.skipIf(!trainingReady)('stops a run, then resumes it from the Models panel to the end', async () => {
     const { page } = studio;
-    await page.getByTestId('tab-training').click();
-    await page.getByTestId('dataset').selectOption('mnist');
-    await page.getByTestId('network').selectOption('lenet5');
-    await page.getByTestId('epochs').fill('12');
-    await page.getByTestId('limit').fill('2000');
-    await page.getByTestId('test-limit').fill('100');
-    await page.getByTestId('out').fill('ui-resume');
-    await page.getByTestId('start').click();
+    await startLenet5(page, { epochs: 12, limit: 2000, testLimit: 100, out: 'ui-resume' });
     // Stop once the first epoch has been validated (and so checkpointed).
     await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-val-points')), { timeout: 120_000, interval: 50 }).toBeGreaterThan(0);
     await page.getByTestId('stop').click();
