@@ -4,8 +4,8 @@
 // than its convolutions on wasm. These subclasses take the fused kernels for every activation
 // those kernels have. They keep Keras's class names and configs, so a saved model stays plain
 // Keras; registered in place of the stock classes, every Conv2D and DepthwiseConv2D read from a
-// model file is one of them (so is Add, below). Under a gradient tape tf.fused falls back to the separate ops, so
-// training is unchanged.
+// model file is one of them (so is Add, below). Under a gradient tape tf.fused falls back to the
+// separate ops, so training is unchanged.
 import * as tf from '@tensorflow/tfjs';
 
 /** Activations tf.fused computes inside the kernel, on every backend. */
