@@ -120,24 +120,20 @@ export const useTrainingStore = defineStore('training', {
     },
     async start() {
       if (this.running || !this.valid) return;
-      this.runId = newId('run');
-      this.run = emptyRun();
-      this.running = true;
-      try {
-        await window.api.startTraining({ ...this.request, runId: this.runId });
-      } catch (err) {
-        this.running = false;
-        this.run.error = (err as Error).message;
-      }
+      await this.launch((runId) => window.api.startTraining({ ...this.request, runId }));
     },
     /** A stopped or interrupted run of the Models panel, continued here from its best checkpoint. */
     async resume(model: string) {
       if (this.running) return;
+      await this.launch((runId) => window.api.resumeTraining({ runId, model }));
+    },
+    /** A new run on this panel: its events come under the new runId; a refusal shows as its error. */
+    async launch(request: (runId: string) => Promise<void>) {
       this.runId = newId('run');
       this.run = emptyRun();
       this.running = true;
       try {
-        await window.api.resumeTraining({ runId: this.runId, model });
+        await request(this.runId);
       } catch (err) {
         this.running = false;
         this.run.error = (err as Error).message;
