@@ -2,6 +2,7 @@
 // request and reply types, and the schemas that main checks every request against.
 // Self-contained on purpose: the renderer type-checks it without Node or TensorFlow types.
 import { z } from 'zod';
+import { isModelName } from './shared/model-names.ts';
 
 const Path = z.string().min(1).max(4096);
 export const ModelName = z.string().min(1).max(128);
@@ -47,7 +48,9 @@ export const TrainRequest = z.strictObject({
   dropout: z.number().min(0).lt(1).optional(),
   augment: z.boolean().optional(),
   earlyStoppingPatience: z.number().int().min(0).max(1000).optional(),
-  out: z.string().regex(/^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u, 'letters, digits, spaces, dots, dashes, underscores').optional(),
+  out: z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores').optional(),
+  /** Replace a stored model called `out` (the user confirmed); without it, an existing name is refused. */
+  overwrite: z.boolean().optional(),
 });
 export type TrainRequest = z.input<typeof TrainRequest>;
 

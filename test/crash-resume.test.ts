@@ -86,7 +86,9 @@ describe('a training run killed with SIGKILL, then resumed', async () => {
     expect(meta).toMatchObject({ status: 'training', bestEpoch: checkpointEpoch, network: 'lenet5' });
     expect(runState(meta)).toBe('interrupted');
     expect(meta.history.map((h) => h.epoch)).toEqual(Array.from({ length: checkpointEpoch }, (_, i) => i + 1));
-    expect((await readdir(storeDir)).sort()).toEqual([NAME]);
+    expect((await readdir(storeDir)).filter((n) => !n.startsWith('.'))).toEqual([NAME]);
+    // The killed run's reservation stays behind, stale: its process is gone, so the next run takes it over.
+    expect(await readdir(path.join(storeDir, '.reserved'))).toEqual([NAME]);
 
     // The stored weights are the checkpoint epoch's: they give its validation loss again.
     const { classifier } = await loadModel(NAME, { cacheDir, storeDir, offline: true });
@@ -155,7 +157,8 @@ describe('a training run killed with SIGKILL, then resumed', async () => {
     expect(meta).toMatchObject({ status: 'complete', bestEpoch: done.bestEpoch });
     expect(meta.history).toHaveLength(4);
     expect(meta.evaluation?.accuracy).toBe(done.test_accuracy);
-    expect((await readdir(storeDir)).sort()).toEqual([NAME]);
+    expect((await readdir(storeDir)).filter((n) => !n.startsWith('.'))).toEqual([NAME]);
+    expect(await readdir(path.join(storeDir, '.reserved'))).toEqual([]);
 
     // Complete now: resuming again needs more epochs than it ran.
     const env = { cacheDir, mirrorDir: datasets, storeDir, offline: true };

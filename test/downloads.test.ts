@@ -154,6 +154,19 @@ describe('resumable downloads', () => {
     expect(sha256(await readFile(dest))).toBe(shard.sha256);
   });
 
+  it('stops a server that sends more than it should: past the catalogue size, or past the bound for a file of unknown size', async () => {
+    const endless = (chunk: number, headers: Record<string, string> = {}): typeof fetch => async () =>
+      new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(chunk)) }), { status: 200, headers });
+    const dest = await destIn();
+    const sizeless = { ...shard, size: undefined };
+    await expect(downloadFile('http://endless.invalid/x', dest, sizeless, { fetch: endless(64 * 1024), unsizedLimit: 1024 * 1024 }))
+      .rejects.toThrow(/went on past 1048576 bytes \(the bound for a file of unknown size\); it was stopped and .*\.part deleted/);
+    await expect(downloadFile('http://endless.invalid/x', dest, shard, { fetch: endless(64 * 1024) })).rejects.toThrow(new RegExp(`went on past ${SIZE} bytes \\(the catalogue's size\\)`));
+    await expect(downloadFile('http://endless.invalid/x', dest, shard, { fetch: endless(1, { 'content-length': String(SIZE + 1) }) }))
+      .rejects.toThrow(/would be \d+ bytes, more than the catalogue gives; nothing was written/);
+    expect(await readdir(path.dirname(dest))).toEqual([]);
+  });
+
   it('resumes through the catalogue lookup too (the labels file, cache first)', async () => {
     const cacheDir = await tempDir('cs-dl-');
     const labels = loadCatalog().labels.imagenet!;
@@ -222,5 +235,22 @@ describe('classifier-studio models download', () => {
     expect(resumed).toMatchObject({ range: `bytes=${keptSize}-`, status: 206 });
     expect(await partsUnder(cacheDir)).toEqual([]);
     for (const f of mobilenet.files) expect(sha256(await readFile(path.join(cacheDir, f.path))), f.path).toBe(f.sha256);
+  });
+
+  it('two processes downloading one model into one cache: the second waits for the first, each file comes once', { timeout: 90_000 }, async () => {
+    const cacheDir = await tempDir('cs-dl-cli-');
+    server.throttle = 32 * 1024;
+    const first = startCli(['models', 'download', 'mobilenet', '--models-dir', cacheDir]);
+    for (let t = 0; t < 600 && !(await partsUnder(cacheDir)).length; t++) await new Promise((r) => setTimeout(r, 25));
+    expect(await partsUnder(cacheDir), 'the first under way').not.toEqual([]);
+    const second = startCli(['models', 'download', 'mobilenet', '--models-dir', cacheDir]);
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect([a.code, b.code, a.stderr + b.stderr]).toEqual([0, 0, expect.not.stringMatching(/error/)]);
+    const perFile = new Map<string, number>();
+    for (const r of server.requests) perFile.set(r.path, (perFile.get(r.path) ?? 0) + 1);
+    expect([...perFile.values()].every((n) => n === 1), JSON.stringify([...perFile])).toBe(true);
+    for (const f of mobilenet.files) expect(sha256(await readFile(path.join(cacheDir, f.path))), f.path).toBe(f.sha256);
+    const leftovers = (await readdir(cacheDir, { recursive: true })).filter((n) => /\.(part|lock)$/.test(n));
+    expect(leftovers).toEqual([]);
   });
 });

@@ -167,7 +167,7 @@ describe('Keras full-model .h5 import', () => {
 
     const meta = await importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' });
     expect(meta).toMatchObject({ inputSize: [28, 28], channels: 1, preprocessing: 'none', resize: 'area', invertLightBackground: true, labels: names });
-    await expect(importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' })).rejects.toThrow(/already stored/);
+    await expect(importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' })).rejects.toThrow(/A model called "course-fashion" already exists: choose another name, or ask to overwrite it/);
 
     const { classifier } = await loadModel('course-fashion', { cacheDir: dir, storeDir, offline: true });
     const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#f0f0f0' } }).png().toBuffer();

@@ -44,7 +44,7 @@ describe('recognition while a training runs', () => {
       if (e.type === 'training-ended') ended = e;
     });
     try {
-      studio.startTraining({
+      await studio.startTraining({
         runId: 'soak', dataset: 'mnist', network: 'lenet5', epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.001,
         validationSplit: 0.2, limit: 2000, testLimit: 200, out: 'while-recognizing',
       });

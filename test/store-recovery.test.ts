@@ -43,6 +43,12 @@ function metaOf(name: string, extra: Partial<StoredModelMeta> = {}): StoredModel
   };
 }
 
+/** Saves as a run would: holding the name. */
+const save = (store: ModelStore, model: tf.LayersModel, meta: StoredModelMeta) =>
+  store.withReservation(meta.name, 'saved', 'replace', (held) => store.save(model, meta, held));
+/** The store folder's entries but its own (reservations are kept under a dot-name). */
+const models = async (dir: string) => (await readdir(dir)).filter((n) => !n.startsWith('.'));
+
 let crashes = 0;
 
 /** What a SIGKILL between the two renames of a save leaves: the old version aside, a half-written new one. */
@@ -62,35 +68,35 @@ describe('the model store after a crash mid-save', () => {
   it('get and loading by name bring back the model moved aside; a fresh half-written copy is left alone, a stale one removed', async () => {
     const store = new ModelStore(await tempDir('cs-recover-'));
     const model = tinyModel();
-    await store.save(model, metaOf('m1', { bestEpoch: 3 }));
+    await save(store, model, metaOf('m1', { bestEpoch: 3 }));
     const before = (model.predict(tf.ones([1, 4])) as tf.Tensor).arraySync();
     await killBetweenRenames(store, 'm1');
-    expect(await readdir(store.dir)).not.toContain('m1');
+    expect(await models(store.dir)).not.toContain('m1');
 
     expect(await store.get('m1')).toMatchObject({ name: 'm1', bestEpoch: 3 });
     // A writer may still be filling a recent .tmp- folder: only stale ones go.
-    const fresh = (await readdir(store.dir)).filter((n) => n !== 'm1');
+    const fresh = (await models(store.dir)).filter((n) => n !== 'm1');
     expect(fresh).toEqual([expect.stringMatching(/^m1\.tmp-/)]);
     await utimes(path.join(store.dir, fresh[0]!), new Date(0), new Date(0));
     await killBetweenRenames(store, 'm1', true);
     const { classifier } = await loadModel('m1', { cacheDir: await tempDir(), storeDir: store.dir, offline: true });
     expect((classifier.model.predict(tf.ones([1, 4])) as tf.Tensor).arraySync()).toEqual(before);
     classifier.dispose();
-    expect(await readdir(store.dir)).toEqual(['m1']);
+    expect(await models(store.dir)).toEqual(['m1']);
     model.dispose();
   });
 
   it('has() and list() recover too, and drop the aside copy of a save that had finished its renames', async () => {
     const store = new ModelStore(await tempDir('cs-recover-'));
     const model = tinyModel();
-    for (const name of ['a', 'b', 'c']) await store.save(model, metaOf(name));
+    for (const name of ['a', 'b', 'c']) await save(store, model, metaOf(name));
     await killBetweenRenames(store, 'a', true);
     await killBetweenRenames(store, 'b', true);
     // c: killed after the second rename, before the old copy was removed.
     await mkdir(path.join(store.dir, 'c.old-12345678'));
     expect(await store.has('a')).toBe(true);
     expect((await store.list()).map((m) => m.name).sort()).toEqual(['a', 'b', 'c']);
-    expect((await readdir(store.dir)).sort()).toEqual(['a', 'b', 'c']);
+    expect((await models(store.dir)).sort()).toEqual(['a', 'b', 'c']);
     model.dispose();
   });
 
@@ -99,17 +105,17 @@ describe('the model store after a crash mid-save', () => {
     // folder missing between a save's two renames and put the old one back; the save must win.
     const store = new ModelStore(await tempDir('cs-recover-'));
     const model = tinyModel();
-    await store.save(model, metaOf('busy'));
+    await save(store, model, metaOf('busy'));
     let saving = true;
     const readers = Array.from({ length: 4 }, async () => {
       let seen = 0;
       while (saving) seen += (await store.list()).length + Number(await store.has('busy'));
       return seen;
     });
-    for (let epoch = 1; epoch <= 60; epoch++) await store.save(model, metaOf('busy', { bestEpoch: epoch }));
+    for (let epoch = 1; epoch <= 60; epoch++) await save(store, model, metaOf('busy', { bestEpoch: epoch }));
     saving = false;
     await Promise.all(readers);
-    expect(await readdir(store.dir)).toEqual(['busy']);
+    expect(await models(store.dir)).toEqual(['busy']);
     expect((await store.get('busy')).bestEpoch).toBe(60);
     model.dispose();
   });
@@ -117,12 +123,12 @@ describe('the model store after a crash mid-save', () => {
   it('a save whose old folder a reader put back between its renames still wins', async () => {
     const store = new ModelStore(await tempDir('cs-recover-'));
     const model = tinyModel();
-    await store.save(model, metaOf('m', { bestEpoch: 1 }));
+    await save(store, model, metaOf('m', { bestEpoch: 1 }));
     interleave.readerBetweenRenames = true;
-    await store.save(model, metaOf('m', { bestEpoch: 2 }));
+    await save(store, model, metaOf('m', { bestEpoch: 2 }));
     expect(interleave.readerBetweenRenames).toBe(false); // the reader did run
     expect((await store.get('m')).bestEpoch).toBe(2);
-    expect(await readdir(store.dir)).toEqual(['m']);
+    expect(await models(store.dir)).toEqual(['m']);
     model.dispose();
   });
 
@@ -137,12 +143,12 @@ describe('the model store after a crash mid-save', () => {
   it('tells a live run from an interrupted one by the process that wrote it', async () => {
     const store = new ModelStore(await tempDir('cs-recover-'));
     const model = tinyModel();
-    await store.save(model, metaOf('live', { status: 'training' }));
+    await save(store, model, metaOf('live', { status: 'training' }));
     expect((await store.get('live')).writer?.pid).toBe(process.pid);
     expect(runState(await store.get('live'))).toBe('training');
     // A process that has ended: this one's child, already gone.
     const dead = Number(execFileSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' }).trim());
-    await store.updateMeta('live', {});
+    await store.withReservation('live', 'saved', 'replace', (held) => store.updateMeta(held, {}));
     const meta = await store.get('live');
     expect(runState({ ...meta, writer: { pid: dead, host: meta.writer!.host } })).toBe('interrupted');
     expect(runState({ ...meta, writer: undefined })).toBe('interrupted');

@@ -8,7 +8,7 @@ import { ModelStore, runState } from '../src-main/core/store/model-store.ts';
 import type { TrainEvent } from '../src-main/core/training/events.ts';
 import { runTraining } from '../src-main/core/training/run.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
-import { startTraining } from '../src-main/service/training.ts';
+import { startTraining, type TrainingRun } from '../src-main/service/training.ts';
 import { sharedDir, tempDir } from './helpers/shared.ts';
 
 const datasetsMirror = path.join(sharedDir, 'datasets');
@@ -70,7 +70,8 @@ describe('training on real MNIST', () => {
     const e = await env();
     const events: TrainEvent[] = [];
     let cancelledAt = 0;
-    const run = startTraining(
+    // The handler runs only once events come, after the await has set `run`.
+    const run: TrainingRun = await startTraining(
       { dataset: 'mnist', network: 'lenet5', epochs: 50, batchSize: 32, limit: 1000, testLimit: 200, out: 'to-cancel' },
       e,
       (ev) => {
@@ -88,7 +89,8 @@ describe('training on real MNIST', () => {
     expect(events.filter((x) => x.event === 'epoch')).toHaveLength(1);
     const store = new ModelStore(e.storeDir);
     expect(await store.get('to-cancel')).toMatchObject({ status: 'cancelled', bestEpoch: 1 });
-    expect((await readdir(e.storeDir)).sort()).toEqual(['to-cancel']);
+    expect((await readdir(e.storeDir)).filter((n) => !n.startsWith('.'))).toEqual(['to-cancel']);
+    expect(await readdir(path.join(e.storeDir, '.reserved'))).toEqual([]); // released when the run ended
     const { classifier } = await loadModel('to-cancel', { cacheDir: e.cacheDir, storeDir: e.storeDir, offline: true });
     expect(classifier.model.countParams()).toBe(61_706);
     classifier.dispose();
@@ -98,7 +100,8 @@ describe('training on real MNIST', () => {
     const e = await env();
     const store = new ModelStore(e.storeDir);
     let killing: Promise<void> | undefined;
-    const run = startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 50, batchSize: 32, limit: 1000, testLimit: 100, out: 'to-die' }, e, (ev) => {
+    // The handler runs only once events come, after the await has set `run`.
+    const run: TrainingRun = await startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 50, batchSize: 32, limit: 1000, testLimit: 100, out: 'to-die' }, e, (ev) => {
       // Killed mid-epoch 2, after epoch 1's checkpoint: nothing of the thread gets to tidy up.
       if (ev.event === 'batch' && ev.epoch === 2 && !killing) killing = run.kill();
     });
@@ -108,7 +111,7 @@ describe('training on real MNIST', () => {
     expect(meta).toMatchObject({ status: 'cancelled', interrupted: true, bestEpoch: 1 });
     expect(runState(meta)).toBe('interrupted');
     // Resumed, it is a run like any other: no longer marked interrupted once it goes on.
-    const resumed = startTraining({ resume: 'to-die', epochs: 2 }, e, () => undefined);
+    const resumed = await startTraining({ resume: 'to-die', epochs: 2 }, e, () => undefined);
     expect(await resumed.done).toMatchObject({ cancelled: false, model: 'to-die' });
     const after = await store.get('to-die');
     expect(runState(after)).toBe('complete');
@@ -117,7 +120,7 @@ describe('training on real MNIST', () => {
 
   it('refuses bad settings before starting', async () => {
     const e = await env();
-    expect(() => startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 0 }, e, () => undefined)).toThrow(/epochs/);
+    await expect(startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 0 }, e, () => undefined)).rejects.toThrow(/epochs/);
     await expect(runTraining({ dataset: 'mnist', network: 'alexnet' }, e, () => undefined)).rejects.toThrow(/Unknown network "alexnet"/);
   });
 });

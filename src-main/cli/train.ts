@@ -38,7 +38,7 @@ function withStorage(cmd: Command): Command {
 interface TrainOptions extends Storage {
   dataset?: string; model?: string; epochs?: number; resume?: string; batchSize: number; optimizer: string; lr?: number; momentum?: number; nesterov?: boolean;
   loss: string; gamma?: number; validationSplit: number; earlyStoppingPatience?: number; monitor: string; reduceLr?: boolean; augment?: boolean;
-  dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; json?: boolean;
+  dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; overwrite?: boolean; json?: boolean;
 }
 
 const DEFAULT_EPOCHS = 20;
@@ -56,7 +56,7 @@ export function trainConfigFrom(o: TrainOptions & { dataset: string; model: stri
     reduceLrOnPlateau: o.reduceLr ? { monitor: o.monitor as 'val_loss', patience: 2 } : undefined,
     checkpointMonitor: o.monitor as 'val_loss',
     augment: o.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: !/mnist/.test(o.dataset) } : undefined,
-    dropout: o.dropout, limit: o.limit, testLimit: o.testLimit, seed: o.seed, out: o.out,
+    dropout: o.dropout, limit: o.limit, testLimit: o.testLimit, seed: o.seed, out: o.out, overwrite: !!o.overwrite,
   };
 }
 
@@ -105,10 +105,11 @@ export function registerTraining(program: Command): void {
       .option('--test-limit <n>', 'use the first n test images', num)
       .option('--seed <n>', 'random seed', num, 1337)
       .option('--out <name>', 'name in the model store')
+      .option('--overwrite', 'replace a stored model called --out (refused without it)')
       .option('--json', 'one JSON object per line'),
   ).action(async (o: TrainOptions, cmd: Command) => {
     const s = storageOf(o);
-    const run = startTraining(runConfigFrom(o, cmd), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
+    const run = await startTraining(runConfigFrom(o, cmd), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
     process.once('SIGINT', () => run.cancel());
     const done = await run.done;
     if (!done.model) process.exitCode = 1;
@@ -149,10 +150,11 @@ export function registerTraining(program: Command): void {
     .description('import a Keras model saved with model.save(\'x.h5\'), with its class names')
     .requiredOption('--labels <file>', 'class names: a JSON list, or one per line')
     .option('--name <name>', 'name in the store (default: the file name)')
+    .option('--overwrite', 'replace a stored model of that name (refused without it)')
     .option('--preprocessing <how>', 'scale01 (x/255), tf (x/127.5-1), caffe or none (default: none after a Rescaling layer, else scale01)')
     .option('--store <dir>')
-    .action(async (file: string, o: Storage & { labels: string; name?: string; preprocessing?: string }) => {
-      const meta = await importKerasModel(file, { storeDir: storageOf(o).storeDir, labels: o.labels, name: o.name, preprocessing: o.preprocessing });
+    .action(async (file: string, o: Storage & { labels: string; name?: string; preprocessing?: string; overwrite?: boolean }) => {
+      const meta = await importKerasModel(file, { storeDir: storageOf(o).storeDir, labels: o.labels, name: o.name, preprocessing: o.preprocessing, overwrite: o.overwrite });
       console.log(`imported ${file} as "${meta.name}": ${meta.inputSize.join('x')}x${meta.channels} input, ${meta.labels.length} classes, preprocessing ${meta.preprocessing}`);
     });
   trained.command('delete <name>').option('--store <dir>').action(async (name: string, o: Storage) => {

@@ -8,7 +8,7 @@ import { num, printerFor } from './progress.ts';
 interface TransferOptions {
   backbone: string; dataset: string; epochs: number; batchSize: number; lr?: number; validationSplit: number; limitPerClass?: number;
   testLimitPerClass?: number; units: number; dropout: number; earlyStoppingPatience?: number; fineTune?: boolean; fineTuneEpochs: number;
-  fineTuneLr: number; seed: number; out?: string; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
+  fineTuneLr: number; seed: number; out?: string; overwrite?: boolean; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
 }
 
 
@@ -19,7 +19,7 @@ export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
     validationSplit: o.validationSplit, limitPerClass: o.limitPerClass, testLimitPerClass: o.testLimitPerClass, units: o.units, dropout: o.dropout,
     earlyStopping: o.earlyStoppingPatience !== undefined ? { patience: o.earlyStoppingPatience } : undefined,
     fineTune: o.fineTune ? { epochs: o.fineTuneEpochs, learningRate: o.fineTuneLr } : undefined,
-    seed: o.seed, out: o.out,
+    seed: o.seed, out: o.out, overwrite: !!o.overwrite,
   };
 }
 
@@ -43,6 +43,7 @@ export function registerTransfer(program: Command): void {
     .option('--fine-tune-lr <rate>', 'learning rate of fine-tuning', num, 1e-6)
     .option('--seed <n>', 'random seed', num, 1337)
     .option('--out <name>', 'name in the model store (e.g. dog-breeds)')
+    .option('--overwrite', 'replace a stored model called --out (refused without it)')
     .option('--json', 'one JSON object per line')
     .option('--backend <name>', 'compute backend (env CLASSIFIER_BACKEND)')
     .option('--mirror <dir>', 'offline mirror of the backbone\'s files (env CLASSIFIER_MIRROR)')
@@ -51,7 +52,7 @@ export function registerTransfer(program: Command): void {
     .option('--offline', 'never download')
     .action(async (o: TransferOptions) => {
       const s = resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
-        const run = startTransfer(transferConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
+      const run = await startTransfer(transferConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
       process.once('SIGINT', () => run.cancel());
       const done = await run.done;
       if (!done.model) process.exitCode = 1;

@@ -101,7 +101,7 @@ export function requests(service: StudioService, host: Host, grants: Grants): Re
     }),
     startTraining: req(TrainRequest, (r) => {
       checkDataset(r.dataset, grants);
-      service.startTraining(r);
+      return service.startTraining(r); // a refusal (a name in use) is this request's error
     }),
     // The dataset is the one stored with the run, not something the renderer names.
     resumeTraining: req(ResumeRequest, (r) => service.resumeTraining(r)),

@@ -56,6 +56,8 @@ export class StudioService {
   private readonly listeners = new Set<Listener>();
   private readonly runs = new Map<string, TrainingRun>();
   private readonly folderJobs = new Map<string, { cancelled: boolean }>();
+  /** A run between its request and its thread (the name being reserved). */
+  private starting = false;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage(options);
@@ -175,30 +177,36 @@ export class StudioService {
 
   /**
    * Starts a run in a worker thread; its events arrive through on(). One run at a time: two
-   * would only halve each other's speed.
+   * would only halve each other's speed. A model name in use is refused here, before the run
+   * starts (`overwrite` replaces a stored model of that name).
    */
-  startTraining(input: TrainRequest): void {
+  async startTraining(input: TrainRequest): Promise<void> {
     const req = TrainRequest.parse(input);
-    this.checkIdle();
     const onEvent = this.forward(req.runId);
-    const run = isTransferNetwork(req.network)
-      ? // The backbone comes from the models mirror; the photos are the user's folder.
-        startTransfer(toTransferConfig(req), { ...this.trainingEnv(), mirrorDir: this.storage.mirrorDir }, onEvent)
-      : startTraining(toTrainConfig(req), this.trainingEnv(), onEvent);
-    this.track(req.runId, run, `training ${req.network} on ${req.dataset}`);
+    await this.launch(req.runId, `training ${req.network} on ${req.dataset}`, () =>
+      isTransferNetwork(req.network)
+        ? // The backbone comes from the models mirror; the photos are the user's folder.
+          startTransfer(toTransferConfig(req), { ...this.trainingEnv(), mirrorDir: this.storage.mirrorDir }, onEvent)
+        : startTraining(toTrainConfig(req), this.trainingEnv(), onEvent));
   }
 
   /** Continues a stored run (interrupted, stopped, or complete with more epochs) from its best checkpoint, under its name. */
-  resumeTraining(input: ResumeRequest): void {
+  async resumeTraining(input: ResumeRequest): Promise<void> {
     const req = ResumeRequest.parse(input);
-    this.checkIdle();
-    this.recognizer.forget?.(req.model); // its weights are about to change
-    const run = startTraining({ resume: req.model, epochs: req.epochs }, this.trainingEnv(), this.forward(req.runId));
-    this.track(req.runId, run, `resuming ${req.model}`);
+    await this.launch(req.runId, `resuming ${req.model}`, () => {
+      this.recognizer.forget?.(req.model); // its weights are about to change
+      return startTraining({ resume: req.model, epochs: req.epochs }, this.trainingEnv(), this.forward(req.runId));
+    });
   }
 
-  private checkIdle(): void {
-    if (this.runs.size) throw new Error('A training run is already going; stop it first.');
+  private async launch(runId: string, what: string, start: () => Promise<TrainingRun>): Promise<void> {
+    if (this.runs.size || this.starting) throw new Error('A training run is already going; stop it first.');
+    this.starting = true;
+    try {
+      this.track(runId, await start(), what);
+    } finally {
+      this.starting = false;
+    }
   }
 
   private forward(runId: string): (event: TrainEvent) => void {
@@ -213,6 +221,8 @@ export class StudioService {
     this.log(`${what} started`);
     run.done.then(
       (done) => {
+        // A replaced or resumed model may be loaded from before: the next recognition reads it anew.
+        if (done.model) this.recognizer.forget?.(done.model);
         this.log(done.cancelled ? 'training stopped' : `training finished${done.model ? `: ${done.model}` : ''}`);
         this.emit({ type: 'training-ended', runId });
       },
@@ -348,6 +358,7 @@ export function toTrainConfig(req: ReturnType<typeof TrainRequest.parse>): Train
     augment: req.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: photos } : undefined,
     earlyStopping: req.earlyStoppingPatience !== undefined ? { monitor, patience: req.earlyStoppingPatience, restoreBestWeights: true } : undefined,
     out: req.out,
+    overwrite: !!req.overwrite,
   };
 }
 
@@ -369,5 +380,6 @@ export function toTransferConfig(req: ReturnType<typeof TrainRequest.parse>): Tr
     ...(req.dropout !== undefined ? { dropout: req.dropout } : {}),
     earlyStopping: req.earlyStoppingPatience !== undefined ? { patience: req.earlyStoppingPatience } : undefined,
     out: req.out,
+    overwrite: !!req.overwrite,
   };
 }

@@ -6,7 +6,8 @@ import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../core/training/events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
-import { ModelStore } from '../core/store/model-store.ts';
+import { reserveTrainingName, reserveTransferName } from '../core/store/run-names.ts';
+import { ModelStore, type Reservation } from '../core/store/model-store.ts';
 import type { FromWorker, WorkerJob } from '../core/training/worker.ts';
 import { parseTransferConfig, type TransferConfigInput } from '../core/transfer/config.ts';
 
@@ -39,25 +40,23 @@ function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stop
   });
 }
 
-function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
-  const worker = startJob(job);
+function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void): TrainingRun {
+  const store = new ModelStore(job.env.storeDir);
+  const worker = startJob({ ...job, env: { ...job.env, reservation: held } } as WorkerJob);
   let cancelled = false;
-  // The stored model this run may leave 'training': a resumed one at once, a new one from its first checkpoint.
-  let stored = job.kind === 'train' && 'resume' in job.config ? job.config.resume : undefined;
   const done = outcome<DoneEvent>(
     worker,
     (m) => {
       if (m.type !== 'event') return undefined;
-      if (m.event.event === 'checkpoint') stored = m.event.model;
       onEvent(m.event);
       return m.event.event === 'done' ? m.event : undefined;
     },
     (code) => (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`),
   ).catch(async (err: unknown) => {
-    // A thread that died mid-run left its model 'training' under this (living) process.
-    if (stored) await new ModelStore(job.env.storeDir).markInterrupted(stored).catch(() => undefined);
+    // A thread that died mid-run may have left its model 'training' under this (living) process.
+    await store.markInterrupted(held).catch(() => undefined);
     throw err;
-  });
+  }).finally(() => store.release(held));
   return {
     cancel: () => {
       cancelled = true;
@@ -71,15 +70,19 @@ function run(job: WorkerJob, onEvent: (e: TrainEvent) => void): TrainingRun {
   };
 }
 
-/** A new run, or `{ resume: name, epochs? }`: a stored run continued from its best checkpoint. */
-export function startTraining(config: RunConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
-  parseRunConfig(config); // bad settings fail here, in the caller, before a thread starts
-  return run({ kind: 'train', config, env }, onEvent);
+/**
+ * A new run, or `{ resume: name, epochs? }`: a stored run continued from its best checkpoint.
+ * Settings are checked and the model's name reserved here, before a thread starts: a name in
+ * use (stored, or held by a run of any process) is refused at once.
+ */
+export async function startTraining(config: RunConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): Promise<TrainingRun> {
+  const held = await reserveTrainingName(parseRunConfig(config), new ModelStore(env.storeDir));
+  return run({ kind: 'train', config, env }, held, onEvent);
 }
 
-export function startTransfer(config: TransferConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): TrainingRun {
-  parseTransferConfig(config);
-  return run({ kind: 'transfer', config, env }, onEvent);
+export async function startTransfer(config: TransferConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): Promise<TrainingRun> {
+  const held = await reserveTransferName(parseTransferConfig(config), new ModelStore(env.storeDir));
+  return run({ kind: 'transfer', config, env }, held, onEvent);
 }
 
 /** Augmented samples for the training form, made in a worker like training itself. */

@@ -201,6 +201,24 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await page.getByTestId('cell-clear').click();
     await expect.poll(() => page.getByTestId('cell-title').count()).toBe(0);
   });
+  it.skipIf(!trainingReady)('a model name already in the store is replaced only once the user ticks "Replace it"', async () => {
+    const { page } = studio;
+    await page.getByTestId('tab-training').click();
+    await page.getByTestId('out').fill('ui-lenet');
+    await page.getByTestId('out-taken').waitFor();
+    expect(await page.getByTestId('start').isDisabled()).toBe(true);
+    await screenshot(page, 'training-name-taken-en');
+    await page.getByTestId('overwrite').check();
+    expect(await page.getByTestId('start').isDisabled()).toBe(false);
+    // Another name: no warning, and the tick does not carry over to the next name that exists.
+    await page.getByTestId('out').fill('ui-fresh-name');
+    await expect.poll(() => page.getByTestId('out-taken').count()).toBe(0);
+    await page.getByTestId('out').fill('ui-lenet');
+    await page.getByTestId('out-taken').waitFor();
+    expect(await page.getByTestId('overwrite').isChecked()).toBe(false);
+    await page.getByTestId('out').fill('');
+  });
+
   it.skipIf(!trainingReady)('stops a run, then resumes it from the Models panel to the end', async () => {
     const { page } = studio;
     await startLenet5(page, { epochs: 12, limit: 2000, testLimit: 100, out: 'ui-resume' });

@@ -5,15 +5,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDir } from '../fs-kinds.ts';
+import { LEFTOVER_TAG } from '../../shared/model-names.ts';
 
 /** A half-written `.tmp-` folder older than this belongs to no live writer (a swap takes seconds). */
 export const STALE_TMP_MS = 10 * 60_000;
 
-const TAG = /\.(old|tmp)-[0-9a-f]{8}$/;
-
 /** The folder a leftover `<dir>.old-x` or `<dir>.tmp-x` belongs to, or undefined for any other name. */
 export function leftoverOf(name: string): { base: string; kind: 'old' | 'tmp' } | undefined {
-  const m = TAG.exec(name);
+  const m = LEFTOVER_TAG.exec(name);
   return m ? { base: name.slice(0, m.index), kind: m[1] as 'old' | 'tmp' } : undefined;
 }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isFile } from '../fs-kinds.ts';
 import { loadKerasModel } from '../models/keras-model.ts';
 import { Preprocessing } from '../zoo/catalog.ts';
-import { checkName, ModelStore, type StoredModelMeta } from './model-store.ts';
+import { ModelStore, type StoredModelMeta } from './model-store.ts';
 
 /** Class names from a sidecar: a JSON list, or plain text with one name per line. */
 export async function readLabelsFile(file: string): Promise<string[]> {
@@ -27,6 +27,8 @@ export async function readLabelsFile(file: string): Promise<string[]> {
 
 export interface ImportOptions {
   storeDir: string;
+  /** Replace a stored model of that name; without it, an existing name is refused. */
+  overwrite?: boolean;
   labels: string;
   name?: string;
   /** How the model wants its pixels: 'scale01' (x/255) unless it starts with a Rescaling layer ('none'). */
@@ -73,8 +75,8 @@ export async function importKerasModel(file: string, opts: ImportOptions): Promi
       }
     })();
     const store = new ModelStore(opts.storeDir);
-    const name = opts.name ? checkName(opts.name) : await store.freeName(path.basename(file).replace(/\.h5$/i, ''));
-    if (await store.has(name)) throw new Error(`A model named "${name}" is already stored; choose another name.`);
+    const held = await store.reserveNew(opts.name, path.basename(file).replace(/\.h5$/i, ''), !!opts.overwrite, 'imported');
+    const name = held.name;
     const now = new Date().toISOString();
     const meta: StoredModelMeta = {
       name,
@@ -86,7 +88,11 @@ export async function importKerasModel(file: string, opts: ImportOptions): Promi
       createdAt: now,
       updatedAt: now,
     };
-    await store.save(model, meta);
+    try {
+      await store.save(model, meta, held);
+    } finally {
+      await store.release(held);
+    }
     return meta;
   } finally {
     model.dispose();

@@ -7,7 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../zoo/catalog.ts';
 import type { EpochRecord, Evaluation } from '../training/events.ts';
 import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
+import { describeOwner, isLock, lockOwner, processAlive, tryLock } from './lock-file.ts';
 import { layersModelFiles } from '../models/layers-io.ts';
+import { CodedError } from '../../shared/errors.ts';
+import { modelNameProblem } from '../../shared/model-names.ts';
 
 export const META_FILE = 'classifier-studio.json';
 
@@ -37,22 +40,13 @@ export interface StoredModelMeta {
 /** What a stored model is now: 'interrupted' is a run whose process died (crash, SIGKILL) before it ended. */
 export type RunState = StoredModelMeta['status'] | 'interrupted';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export function runState(meta: StoredModelMeta): RunState {
   if (meta.status === 'cancelled' && meta.interrupted) return 'interrupted';
   if (meta.status !== 'training') return meta.status;
   const w = meta.writer;
   // Another machine's process cannot be checked (a store on a shared drive): trust the status.
   if (w && w.host !== os.hostname()) return 'training';
-  return w && alive(w.pid) ? 'training' : 'interrupted';
+  return w && processAlive(w.pid) ? 'training' : 'interrupted';
 }
 
 /** Marks a meta written by a running training with this process, so a crash can be told later. */
@@ -62,15 +56,23 @@ function stamped(meta: StoredModelMeta): StoredModelMeta {
   return { ...rest, writer: { pid: process.pid, host: os.hostname() } };
 }
 
-const NAME = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u;
-
 export function checkName(name: string): string {
-  // A name like "x.old-0a1b2c3d" would be taken for a crash's leftover (atomic.ts).
-  if (!NAME.test(name) || name.includes('..') || leftoverOf(name)) {
-    throw new Error(`"${name}" cannot be a model name: use letters, digits, spaces, dots, dashes or underscores (at most 128).`);
-  }
+  const problem = modelNameProblem(name);
+  if (problem) throw new Error(`"${name}" cannot be a model name: ${problem}.`);
   return name;
 }
+
+/** A name held by one writer (a run, a rename, a delete, an import) across processes. Plain data, so a worker thread can carry it. */
+export interface Reservation {
+  readonly name: string;
+  readonly token: string;
+}
+
+/** What `reserve` does about a model already stored under the name. */
+export type IfStored = 'refuse' | 'replace' | 'require';
+
+/** Reservations live beside the models, under a name no model can have (it starts with a dot). */
+const RESERVED = '.reserved';
 
 export class ModelStore {
   constructor(readonly dir: string) {}
@@ -90,7 +92,7 @@ export class ModelStore {
     for (const base of interrupted) await recoverFolder(path.join(this.dir, base), names);
     const metas: StoredModelMeta[] = [];
     for (const n of interrupted.size ? await readdir(this.dir) : names) {
-      if (leftoverOf(n)) continue;
+      if (leftoverOf(n) || n.startsWith('.')) continue;
       const meta = await this.read(n).catch(() => undefined);
       if (meta) metas.push(meta);
     }
@@ -105,7 +107,7 @@ export class ModelStore {
 
   async has(name: string): Promise<boolean> {
     try {
-      if (!NAME.test(name)) return false;
+      if (modelNameProblem(name)) return false;
       await this.recover(name);
       return (await stat(path.join(this.folderOf(name), META_FILE))).isFile();
     } catch {
@@ -124,17 +126,101 @@ export class ModelStore {
     try {
       return JSON.parse(await readFile(file, 'utf8')) as StoredModelMeta;
     } catch (err) {
-      throw new Error(`No stored model "${name}" (${(err as Error).message})`);
+      throw new CodedError('model-missing', `No stored model "${name}" (${(err as Error).message})`, { name });
     }
   }
 
-  /** Model and description replace the old folder in one step. */
-  async save(model: tf.LayersModel, meta: StoredModelMeta): Promise<void> {
+  /**
+   * Holds `name` until released: no other run, rename, delete or import (in any process) can
+   * write it meanwhile. `ifStored` says what to do about a model already stored under it.
+   */
+  async reserve(name: string, purpose: string, ifStored: IfStored): Promise<Reservation> {
+    const got = await tryLock(this.reservationFile(name), purpose);
+    if (!isLock(got)) {
+      throw new CodedError('model-busy', `The model "${name}" is being ${got.purpose} by ${describeOwner(got)}; wait until that ends, or stop it first.`, { name, purpose: got.purpose });
+    }
+    const held = { name, token: got.owner.token };
+    const stored = await this.has(name);
+    if (ifStored === 'refuse' && stored) {
+      await got.release();
+      throw new CodedError('model-exists', `A model called "${name}" already exists: choose another name, or ask to overwrite it (--overwrite).`, { name });
+    }
+    if (ifStored === 'require' && !stored) {
+      await got.release();
+      throw new CodedError('model-missing', `No stored model "${name}".`, { name });
+    }
+    return held;
+  }
+
+  /** Reserves the first free name of base, base-2, base-3, ...: two runs started together get two names. */
+  async reserveFree(base: string, purpose: string): Promise<Reservation> {
+    const clean = base.replace(/[^\p{L}\p{N} ._-]/gu, '-').replace(/^[^\p{L}\p{N}]+|[. ]+$/gu, '').slice(0, 100) || 'model';
+    for (let i = 1; ; i++) {
+      const name = i === 1 ? clean : `${clean}-${i}`;
+      if (modelNameProblem(name) || (await this.has(name)) || (await this.folderExists(name))) continue;
+      try {
+        return await this.reserve(name, purpose, 'refuse');
+      } catch (err) {
+        if (!(err instanceof CodedError)) throw err; // busy or just made by another process: the next name
+      }
+    }
+  }
+
+  /** The name a new model goes under: the one asked for (refused if stored, unless `overwrite`), else a free one made from `base`. */
+  reserveNew(name: string | undefined, base: string, overwrite: boolean, purpose: string): Promise<Reservation> {
+    return name === undefined ? this.reserveFree(base, purpose) : this.reserve(checkName(name), purpose, overwrite ? 'replace' : 'refuse');
+  }
+
+  async release(r: Reservation): Promise<void> {
+    const file = this.reservationFile(r.name);
+    if ((await lockOwner(file))?.token === r.token) await rm(file, { force: true });
+  }
+
+  /** Who holds the name now, if anyone (a live process). */
+  async holder(name: string): Promise<{ purpose: string; pid: number } | undefined> {
+    const o = await lockOwner(this.reservationFile(name));
+    return o && { purpose: o.purpose, pid: o.pid };
+  }
+
+  /** Runs `job` holding the name; released however it ends. */
+  async withReservation<T>(name: string, purpose: string, ifStored: IfStored, job: (r: Reservation) => Promise<T>): Promise<T> {
+    const r = await this.reserve(name, purpose, ifStored);
+    try {
+      return await job(r);
+    } finally {
+      await this.release(r);
+    }
+  }
+
+  private reservationFile(name: string): string {
+    return path.join(this.dir, RESERVED, checkName(name));
+  }
+
+  private async folderExists(name: string): Promise<boolean> {
+    return stat(this.folderOf(name)).then(() => true, () => false);
+  }
+
+  /** A write by a holder that lost its reservation (it cannot while it lives) must not land. */
+  private async checkHeld(r: Reservation): Promise<void> {
+    if ((await lockOwner(this.reservationFile(r.name)))?.token !== r.token) {
+      throw new Error(`The model "${r.name}" is no longer reserved for this run; nothing was written.`);
+    }
+  }
+
+  /** Model and description replace the old folder in one step, by the holder of the name. */
+  async save(model: tf.LayersModel, meta: StoredModelMeta, held: Reservation): Promise<void> {
+    if (held.name !== meta.name) throw new Error(`Saving "${meta.name}" under the reservation of "${held.name}".`);
+    await this.checkHeld(held);
     const files = await layersModelFiles(model);
     await replaceFolder(this.folderOf(meta.name), { ...files, [META_FILE]: JSON.stringify(stamped(meta), null, 1) });
   }
 
-  async updateMeta(name: string, patch: Partial<StoredModelMeta>): Promise<StoredModelMeta> {
+  async updateMeta(held: Reservation, patch: Partial<StoredModelMeta>): Promise<StoredModelMeta> {
+    await this.checkHeld(held);
+    return this.writeMeta(held.name, patch);
+  }
+
+  private async writeMeta(name: string, patch: Partial<StoredModelMeta>): Promise<StoredModelMeta> {
     const meta = stamped({ ...(await this.get(name)), ...patch, name, updatedAt: new Date().toISOString() });
     await writeFileAtomic(path.join(this.folderOf(name), META_FILE), JSON.stringify(meta, null, 1));
     return meta;
@@ -144,37 +230,26 @@ export class ModelStore {
    * A run of this process whose training thread died without ending it (out of memory, killed):
    * it reads as interrupted at once, rather than as training until the app restarts.
    */
-  async markInterrupted(name: string): Promise<void> {
-    const meta = await this.get(name).catch(() => undefined);
+  async markInterrupted(held: Reservation): Promise<void> {
+    const meta = await this.get(held.name).catch(() => undefined);
     if (meta?.status !== 'training' || meta.writer?.pid !== process.pid || meta.writer.host !== os.hostname()) return;
-    await this.updateMeta(name, { status: 'cancelled', interrupted: true });
+    await this.updateMeta(held, { status: 'cancelled', interrupted: true });
   }
 
-  /** A name not yet used: base, base-2, base-3, ... */
-  async freeName(base: string): Promise<string> {
-    const clean = base.replace(/[^\p{L}\p{N} ._-]/gu, '-').slice(0, 100) || 'model';
-    for (let i = 1; ; i++) {
-      const name = i === 1 ? clean : `${clean}-${i}`;
-      if (!(await this.has(name))) {
-        try {
-          await stat(this.folderOf(name));
-        } catch {
-          return name;
-        }
-      }
-    }
-  }
-
+  /** Refused while anything (a training run) holds either name, and if `to` is taken. */
   async rename(from: string, to: string): Promise<void> {
     checkName(to);
-    if (await this.has(to)) throw new Error(`A model called "${to}" already exists.`);
-    await this.get(from);
-    await rename(this.folderOf(from), this.folderOf(to));
-    await this.updateMeta(to, { name: to });
+    await this.withReservation(from, 'renamed', 'require', () =>
+      this.withReservation(to, 'renamed', 'refuse', async () => {
+        await rename(this.folderOf(from), this.folderOf(to));
+        await this.writeMeta(to, { name: to });
+      }));
   }
 
+  /** Refused while the model is training (or being renamed). */
   async delete(name: string): Promise<void> {
-    await this.get(name);
-    await rm(this.folderOf(name), { recursive: true, force: true });
+    await this.withReservation(name, 'deleted', 'require', async () => {
+      await rm(this.folderOf(name), { recursive: true, force: true });
+    });
   }
 }

@@ -51,6 +51,8 @@ export const TrainConfig = z.strictObject({
   seed: z.number().int().default(1337),
   /** Name in the model store; a free one is made from the network and dataset when absent. */
   out: z.string().min(1).max(128).optional(),
+  /** Replace a stored model called `out`; without it, an existing name is refused. */
+  overwrite: z.boolean().default(false),
 });
 export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;

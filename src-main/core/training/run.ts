@@ -1,14 +1,15 @@
 // One training run from settings to a stored, evaluated model: the code the training worker
 // runs, and that tests may run directly.
-import path from 'node:path';
+import { BUILT_IN_DATASETS } from '../../contract.ts';
 import { initBackend } from '../backend.ts';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 import { loadDataset } from '../datasets/catalog.ts';
 import { splitValidation } from '../datasets/types.ts';
 import { isNetworkId, NETWORKS } from '../models/classic.ts';
 import { summarize } from '../models/summary.ts';
-import { ModelStore, type StoredModelMeta } from '../store/model-store.ts';
-import { parseRunConfig, type RunConfigInput, type TrainConfig } from './config.ts';
+import { ModelStore, type Reservation, type StoredModelMeta } from '../store/model-store.ts';
+import { reserveTrainingName } from '../store/run-names.ts';
+import { parseRunConfig, type ResumeConfig, type RunConfigInput, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
 import type { TrainEvent } from './events.ts';
 import { fit } from './fit.ts';
@@ -21,9 +22,11 @@ export interface RunEnvironment {
   storeDir: string;
   backend?: string;
   offline?: boolean;
+  /** The model's name, reserved by the caller (the service, before the thread starts); else the run reserves it. */
+  reservation?: Reservation;
 }
 
-const BUILT_IN = new Set(['mnist', 'fashion-mnist', 'cifar10']);
+const BUILT_IN: ReadonlySet<string> = new Set(BUILT_IN_DATASETS);
 /** Datasets of light strokes on black: photos given to their models are inverted if light. */
 const DARK_BACKGROUND = new Set(['mnist', 'fashion-mnist']);
 
@@ -31,6 +34,17 @@ const DARK_BACKGROUND = new Set(['mnist', 'fashion-mnist']);
 export async function runTraining(input: RunConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const parsed = parseRunConfig(input);
   const store = new ModelStore(env.storeDir);
+  const held = env.reservation ?? (await reserveTrainingName(parsed, store));
+  try {
+    return await train(parsed, held, store, env, emit, signal);
+  } finally {
+    if (!env.reservation) await store.release(held);
+  }
+}
+
+async function train(
+  parsed: TrainConfig | ResumeConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal,
+): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const resumed: ResumePoint | undefined = 'resume' in parsed ? await resumePoint(parsed, store) : undefined;
   const cfg: TrainConfig = resumed ? resumed.cfg : (parsed as TrainConfig);
   if (!isNetworkId(cfg.network)) throw new Error(`Unknown network "${cfg.network}". Choose one of ${Object.keys(NETWORKS).join(', ')}.`);
@@ -61,7 +75,7 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
   if (resumed) checkResumeData(resumed.meta, classNames, train.imageShape);
 
   const model = network.build({ inputShape: train.imageShape, classes: classNames.length, dropout: cfg.dropout });
-  const name = cfg.out ?? (await store.freeName(`${cfg.network}-${builtIn ? cfg.dataset : path.basename(path.resolve(cfg.dataset))}`));
+  const name = held.name;
   const now = new Date().toISOString();
   const meta: StoredModelMeta = {
     name,
@@ -92,7 +106,7 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
     if (resumed) {
       await loadCheckpointWeights(model, store.folderOf(name), name);
       // From here the stored model is this run's: a second resume is refused, a crash shows.
-      await store.updateMeta(name, { status: 'training' });
+      await store.updateMeta(held, { status: 'training' });
       owned = true;
       emit({
         event: 'log',
@@ -104,7 +118,7 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
       emit,
       signal,
       checkpoint: async (m, history, epoch) => {
-        await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() });
+        await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
         owned = true;
         return name;
       },
@@ -117,7 +131,7 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
       emit({ event: 'evaluation', evaluation });
     }
     if (saved) {
-      await store.updateMeta(name, { history: result.history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
+      await store.updateMeta(held, { history: result.history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
     }
     const done: Extract<TrainEvent, { event: 'done' }> = {
       event: 'done',
@@ -132,7 +146,7 @@ export async function runTraining(input: RunConfigInput, env: RunEnvironment, em
     emit(done);
     return done;
   } catch (err) {
-    if (owned) await store.updateMeta(name, { status: 'cancelled' }).catch(() => undefined);
+    if (owned) await store.updateMeta(held, { status: 'cancelled' }).catch(() => undefined);
     throw err;
   } finally {
     model.dispose();

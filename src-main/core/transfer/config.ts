@@ -22,6 +22,8 @@ export const TransferConfig = z.strictObject({
   fineTune: z.strictObject({ epochs: z.number().int().min(1).default(2), learningRate: z.number().positive().default(1e-6), layers: z.number().int().min(1).default(12) }).optional(),
   seed: z.number().int().default(1337),
   out: z.string().min(1).max(128).optional(),
+  /** Replace a stored model called `out`; without it, an existing name is refused. */
+  overwrite: z.boolean().default(false),
 });
 export type TransferConfig = z.infer<typeof TransferConfig>;
 export type TransferConfigInput = z.input<typeof TransferConfig>;

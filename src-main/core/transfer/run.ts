@@ -7,7 +7,8 @@ import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 import { classNameFromFolder, listClassFolders, splitFolders, type ClassFolderListing } from '../datasets/folder.ts';
 import { splitValidation, type ImageSet } from '../datasets/types.ts';
 import { summarize } from '../models/summary.ts';
-import { ModelStore, type StoredModelMeta } from '../store/model-store.ts';
+import { ModelStore, type Reservation, type StoredModelMeta } from '../store/model-store.ts';
+import { reserveTransferName } from '../store/run-names.ts';
 import { parseTrainConfig } from '../training/config.ts';
 import { evaluate } from '../training/evaluate.ts';
 import type { TrainEvent } from '../training/events.ts';
@@ -16,7 +17,7 @@ import { makeLoss } from '../training/losses.ts';
 import { mulberry32, shuffled } from '../training/random.ts';
 import type { RunEnvironment } from '../training/run.ts';
 import { loadBackbone } from './backbone.ts';
-import { parseTransferConfig, type TransferConfigInput } from './config.ts';
+import { parseTransferConfig, type TransferConfig, type TransferConfigInput } from './config.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
 import { fineTune, imageSetOf } from './fine-tune.ts';
@@ -45,6 +46,16 @@ export function perClass(listing: ClassFolderListing, limit: number | undefined,
 
 export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
   const cfg = parseTransferConfig(input);
+  const store = new ModelStore(env.storeDir);
+  const held = env.reservation ?? (await reserveTransferName(cfg, store));
+  try {
+    return await transfer(cfg, held, store, env, emit, signal);
+  } finally {
+    if (!env.reservation) await store.release(held);
+  }
+}
+
+async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
   const report = await initBackend(env.backend);
   const refusal = cfg.fineTune && fineTuneRefusal(report.backend);
   if (refusal) throw new Error(refusal);
@@ -86,8 +97,7 @@ export async function runTransfer(input: TransferConfigInput, env: RunEnvironmen
     if (!validation && cfg.validationSplit > 0) ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
     const test = sets.test;
 
-    const store = new ModelStore(env.storeDir);
-    const name = cfg.out ?? (await store.freeName(`${backbone.id}-${name0}`));
+    const name = held.name;
     const monitor = validation ? 'val_loss' : 'loss';
     const trainCfg = parseTrainConfig({
       dataset: cfg.dataset, network: `transfer-${backbone.id}`, epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer,
@@ -108,7 +118,7 @@ export async function runTransfer(input: TransferConfigInput, env: RunEnvironmen
     const hooks = {
       emit, signal,
       checkpoint: async (_head: unknown, history: StoredModelMeta['history'], epoch: number) => {
-        await store.save(combined, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() });
+        await store.save(combined, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
         return name;
       },
     };
@@ -127,7 +137,7 @@ export async function runTransfer(input: TransferConfigInput, env: RunEnvironmen
       evaluation = await evaluate(model, set, backbone.preprocessing, makeLoss(trainCfg.loss), { signal, files: (i) => set.file?.(i) });
       emit({ event: 'evaluation', evaluation });
     }
-    if (saved) await store.updateMeta(name, { history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
+    if (saved) await store.updateMeta(held, { history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
     const done: Done = {
       event: 'done', model: saved ? name : undefined, cancelled: result.cancelled, stoppedEarly: result.stoppedEarly, bestEpoch: result.bestEpoch,
       test_accuracy: evaluation?.accuracy, test_loss: evaluation?.loss, history,

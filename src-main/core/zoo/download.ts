@@ -5,6 +5,10 @@
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DigestMismatchError, verifyFile, type Digests } from './digest.ts';
+import { waitForLock } from '../store/lock-file.ts';
+
+/** A download whose size the catalogue does not give stops here: a server that never ends must not fill the disk. */
+export const UNSIZED_DOWNLOAD_LIMIT = 2 * 1024 ** 3;
 
 export interface DownloadProgress {
   /** The file's catalogue path. */
@@ -19,6 +23,8 @@ export interface DownloadProgress {
 
 export interface DownloadOptions {
   fetch?: typeof fetch;
+  /** Where a download of unknown size stops (UNSIZED_DOWNLOAD_LIMIT). */
+  unsizedLimit?: number;
   signal?: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
 }
@@ -52,7 +58,17 @@ export async function downloadFile(url: string, dest: string, target: DownloadTa
   // No await between the check above and the set below, so that a second caller sees this job.
   const job = (async () => {
     if ((await sizeOf(dest)) !== undefined) return; // another caller finished it meanwhile
-    await transfer(url, dest, target, opts);
+    // The same across processes (the app and the CLI share the cache): the second waits.
+    const lock = await waitForLock(`${dest}.lock`, 'downloading', opts.signal).catch(async (err: unknown) => {
+      if (opts.signal?.aborted) throw new DownloadCancelledError(url, partFileOf(dest), (await sizeOf(partFileOf(dest))) ?? 0);
+      throw err;
+    });
+    try {
+      if ((await sizeOf(dest)) !== undefined) return; // the other process finished it
+      await transfer(url, dest, target, opts);
+    } finally {
+      await lock.release();
+    }
   })();
   active.set(key, job);
   try {
@@ -154,14 +170,24 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     total = length;
   }
 
+  const limit = target.size ?? opts.unsizedLimit ?? UNSIZED_DOWNLOAD_LIMIT;
+  if (total !== undefined && total > limit) {
+    await response.body.cancel().catch(() => undefined);
+    throw new Error(`The download of ${url} would be ${total} bytes, more than ${target.size !== undefined ? 'the catalogue gives' : `the ${limit} bytes allowed for a file of unknown size`}; nothing was written.`);
+  }
   let received = start;
   const report = () => opts.onProgress?.({ file: target.path, url, received, total: total ?? target.size, resumedFrom: start });
   report();
   const out = await open(part, start > 0 ? 'a' : 'w');
+  let overrun = false;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      await out.write(chunk);
       received += chunk.length;
+      if (received > limit) {
+        overrun = true;
+        break;
+      }
+      await out.write(chunk);
       report();
       if (signal?.aborted) break;
     }
@@ -170,6 +196,11 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     throw new Error(`The download of ${url} was interrupted after ${received}${total ? ` of ${total}` : ''} bytes (${(err as Error).message}); ${part} is kept and the next download resumes from there.`);
   } finally {
     await out.close();
+  }
+  if (overrun) {
+    await response.body.cancel().catch(() => undefined);
+    await rm(part, { force: true });
+    throw new Error(`The download of ${url} went on past ${limit} bytes (${target.size !== undefined ? 'the catalogue\'s size' : 'the bound for a file of unknown size'}); it was stopped and ${part} deleted.`);
   }
   if (signal?.aborted) {
     await response.body.cancel().catch(() => undefined);

@@ -64,6 +64,8 @@ export default {
     augment: 'Augment images',
     patience: 'Early stopping patience',
     out: 'Model name',
+    outTaken: 'A model with this name exists.',
+    overwrite: 'Replace it',
     optional: 'optional',
     all: 'all',
     start: 'Start training',

@@ -18,6 +18,8 @@ export interface TrainForm {
   augment: boolean;
   earlyStoppingPatience: number | null;
   out: string;
+  /** The user confirmed that the run replaces the stored model called `out`. */
+  overwrite: boolean;
 }
 
 /** Keras's default learning rate of each optimizer. */
@@ -50,7 +52,7 @@ export const useTrainingStore = defineStore('training', {
   state: () => ({
     form: {
       dataset: 'mnist', network: 'lenet5', epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1,
-      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '',
+      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
     running: false,
@@ -70,6 +72,7 @@ export const useTrainingStore = defineStore('training', {
         learningRate: f.learningRate, validationSplit: f.validationSplit, limit: opt(f.limit), testLimit: opt(f.testLimit), dropout: opt(f.dropout),
         // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
         augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
+        ...(f.overwrite && f.out.trim() ? { overwrite: true } : {}),
       };
     },
     /** Field name → first problem, from the same schema main checks against. */
@@ -121,6 +124,7 @@ export const useTrainingStore = defineStore('training', {
     async start() {
       if (this.running || !this.valid) return;
       await this.launch((runId) => window.api.startTraining({ ...this.request, runId }));
+      this.form.overwrite = false; // confirmed for this run only
     },
     /** A stopped or interrupted run of the Models panel, continued here from its best checkpoint. */
     async resume(model: string) {

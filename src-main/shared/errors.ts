@@ -1,0 +1,18 @@
+// Errors that the app shows in the user's language: a code from this list and the values the
+// message needs travel with the English message (which the CLI prints as it is). Dependency-free,
+// so the renderer can import the codes too.
+
+export const ERROR_CODES = ['model-exists', 'model-busy', 'model-missing'] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export type ErrorParams = Record<string, string | number>;
+
+export class CodedError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly params: ErrorParams = {}) {
+    super(message);
+    this.name = 'CodedError';
+  }
+}
+
+export function errorCodeOf(err: unknown): { code: ErrorCode; params: ErrorParams } | undefined {
+  return err instanceof CodedError ? { code: err.code, params: err.params } : undefined;
+}
