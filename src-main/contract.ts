@@ -12,7 +12,7 @@ export const JobId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 export const RecognizeRequest = z.strictObject({
   /** A path the user chose in a dialog, or the bytes of a dropped or pasted image. */
   image: z.union([Path, z.strictObject({ name: z.string().min(1).max(256), data: z.instanceof(Uint8Array) })]),
-  /** A zoo id or a stored model's name; a path only if chosen in a dialog. */
+  /** A zoo id or a stored model's name: main refuses anything else (electron/requests.ts checkModel). */
   model: Path,
   topK: z.number().int().min(1).max(1000).optional(),
 });

@@ -9,6 +9,8 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { extractAll, getRawHeader, listPackage } from '@electron/asar';
+// What electron-builder flips fuses with (it comes with electron-builder), to read them back.
+import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 // The very functions electron-builder runs on its configuration before packing (app-builder-lib
 // and builder-util come with electron-builder, at its exact version).
 import { getConfig, validateConfiguration } from 'app-builder-lib/out/util/config/config.js';
@@ -52,6 +54,22 @@ describe('electron-builder.yml', () => {
     expect(config.npmRebuild).toBe(false);
   });
 
+  it('sets the Electron fuses that keep the packed app from running as a general Node', async () => {
+    const config = await loadConfig();
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableCookieEncryption: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // The names are the schema's: a misspelt fuse would be refused, not silently left on.
+    const misspelt = { ...config, electronFuses: { ...config.electronFuses, runAsNod: false } } as Configuration;
+    await expect(validate(misspelt)).rejects.toThrow(/electronFuses/);
+  });
+
   it('has a square icon of at least 512 px in resources/, with its SVG source', async () => {
     const meta = await sharp(path.join(repoRoot, 'resources/icon.png')).metadata();
     expect(meta.format).toBe('png');
@@ -85,10 +103,19 @@ function ensureBundles(): void {
   if (run.status !== 0) throw new Error(`electron-vite build failed:\n${run.stderr || run.stdout}`);
 }
 
-/** An Electron distribution with nothing in it but a launcher: electron-builder copies and renames it. */
+/**
+ * Electron's fuse wire as a real binary holds it (after @electron/fuses' sentinel: version 1,
+ * 8 fuses), with Electron's defaults: RunAsNode, NODE_OPTIONS, --inspect and file:// privileges on.
+ */
+const DEFAULT_FUSE_WIRE = Buffer.concat([Buffer.from('dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX'), Buffer.from([1, 8]), Buffer.from('10110001')]);
+
+/**
+ * An Electron distribution with nothing in it but a launcher, which electron-builder copies and
+ * renames; behind the script, where the shell never reads, the fuse wire for it to flip.
+ */
 async function fakeElectron(dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'electron'), '#!/bin/sh\necho "stand-in for the Electron binary"\n');
+  await writeFile(path.join(dir, 'electron'), Buffer.concat([Buffer.from('#!/bin/sh\necho "stand-in for the Electron binary"\nexit 0\n'), DEFAULT_FUSE_WIRE]));
   await chmod(path.join(dir, 'electron'), 0o755);
   return dir;
 }
@@ -96,6 +123,7 @@ async function fakeElectron(dir: string): Promise<string> {
 describe('the app as electron-builder packs it (--dir, Linux, stand-in Electron)', () => {
   let resourcesDir: string;
   let asarFile: string;
+  let executable: string;
   let files: string[];
 
   beforeAll(async () => {
@@ -111,9 +139,24 @@ describe('the app as electron-builder packs it (--dir, Linux, stand-in Electron)
     const unpacked = readdirSync(path.join(work, 'dist')).find((d) => d.endsWith('-unpacked'));
     expect(unpacked, 'electron-builder made no *-unpacked folder').toBeDefined();
     resourcesDir = path.join(work, 'dist', unpacked!, 'resources');
+    executable = path.join(work, 'dist', unpacked!, 'classifier-studio');
     asarFile = path.join(resourcesDir, 'app.asar');
     files = listPackage(asarFile, { isPack: false }).map((f) => f.replaceAll('\\', '/'));
   }, 180_000);
+
+  it('flipped the fuses in the packed binary', async () => {
+    const wire = await getCurrentFuseWire(executable);
+    const [off, on] = ['0', '1'].map((c) => c.charCodeAt(0)); // @electron/fuses' FuseState
+    expect({
+      runAsNode: wire[FuseV1Options.RunAsNode],
+      nodeOptions: wire[FuseV1Options.EnableNodeOptionsEnvironmentVariable],
+      inspect: wire[FuseV1Options.EnableNodeCliInspectArguments],
+      cookieEncryption: wire[FuseV1Options.EnableCookieEncryption],
+      asarIntegrity: wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation],
+      onlyAsar: wire[FuseV1Options.OnlyLoadAppFromAsar],
+      fileProtocolPrivileges: wire[FuseV1Options.GrantFileProtocolExtraPrivileges],
+    }).toEqual({ runAsNode: off, nodeOptions: off, inspect: off, cookieEncryption: on, asarIntegrity: on, onlyAsar: on, fileProtocolPrivileges: off });
+  });
 
   it('holds the bundles, the catalogues and package.json, and none of the sources, tests or data', () => {
     for (const f of ['/package.json', '/out/main/index.js', '/out/main/recognition-worker.js', '/out/main/training-worker.js', '/out/main/h5-worker.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/models.json', '/resources/datasets.json']) {

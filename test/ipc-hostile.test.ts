@@ -1,6 +1,7 @@
 // Every request the window can make, sent malformed and hostile payloads through the same table
 // Electron's IPC uses: each is refused with a message (or harmlessly answered), nothing throws,
 // and no path the user did not choose is read, revealed or trained on.
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { answer, Grants, requests, type Host, type Method } from '../src-main/electron/requests.ts';
@@ -19,7 +20,8 @@ const host: Host = {
   versions: {},
 };
 const service = new StudioService({ cacheDir: path.join(tmp, 'cache'), mirrorDir, storeDir: path.join(tmp, 'store'), stateDir: tmp, offline: true, fetch: noNetwork });
-const table = requests(service, host, new Grants(new RecentFiles(path.join(tmp, 'recent.json'))));
+const grants = new Grants(new RecentFiles(path.join(tmp, 'recent.json')));
+const table = requests(service, host, grants);
 afterAll(() => service.dispose());
 
 const deep: Record<string, unknown> = {};
@@ -57,5 +59,47 @@ describe('IPC requests under hostile payloads', () => {
     expect(await answer(table.revealModel, '../../etc')).toMatchObject({ ok: false });
     expect(revealed).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('models the window may ask for', () => {
+  const tench = path.join(sharedDir, 'images/imagenet-dev/n01440764_tench.JPEG');
+  grants.files.add(tench);
+  /** No reply may tell the window where main runs or keeps things. */
+  const privateRoots = [process.cwd(), tmp, sharedDir];
+  const expectNoPrivatePath = (error: string) => {
+    for (const root of privateRoots) expect(error).not.toContain(root);
+  };
+
+  // Each of these was loaded relative to main's working folder, its error naming the absolute path.
+  it.each(['..', '.', 'model.json', 'x.h5', 'package.json', 'test', 'mobilenet.json', 'node_modules', ' mobilenet', '~', 'a..b'])(
+    'refuses %j: neither a zoo id nor a stored model', async (model) => {
+      const reply = await answer(table.recognize, { image: tench, model });
+      expect(reply).toMatchObject({ ok: false, error: /Models are chosen by name, not by path|There is no model/ });
+      expectNoPrivatePath((reply as { error: string }).error);
+      const folder = await answer(table.recognizeFolder, { jobId: 'j2', folder: sharedDir, model });
+      expect(folder).toMatchObject({ ok: false, error: /Models are chosen by name, not by path|There is no model/ });
+    });
+
+  it('takes a stored model by name, and a failed load names no file of main\'s', async () => {
+    // A run whose folder has its description but lost its weights: past the name check, the load fails.
+    const folder = path.join(service.storage.storeDir, 'lost weights');
+    await mkdir(folder, { recursive: true });
+    await writeFile(path.join(folder, 'classifier-studio.json'), JSON.stringify({ name: 'lost weights', status: 'complete', labels: ['a', 'b'] }));
+    const reply = await answer(table.recognize, { image: tench, model: 'lost weights' });
+    expect(reply.ok).toBe(false);
+    const error = (reply as { error: string }).error;
+    expect(error).not.toMatch(/chosen by name|There is no model/);
+    expectNoPrivatePath(error);
+    expect(error).toMatch(/…\//); // the path was there, cut to its last part
+  });
+
+  it('keeps the paths the user chose in error text', async () => {
+    // Chosen, then gone: the error names the folder, which the user needs to see whole.
+    const chosen = path.join(tmp, 'chosen folder', 'gone');
+    grants.folders.add(chosen);
+    const reply = await answer(table.recognizeFolder, { jobId: 'j3', folder: chosen, model: 'mobilenet' });
+    expect(reply).toMatchObject({ ok: false });
+    expect((reply as { error: string }).error).toContain(chosen);
   });
 });

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { BACKENDS } from '../core/backend.ts';
 import { RecognitionService } from '../service/recognition.ts';
+import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { formatBackend, formatPrediction } from './format.ts';
 import { downloadPrinter } from './progress.ts';
@@ -39,6 +40,8 @@ function withCommon(cmd: Command): Command {
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+endQuietlyOnClosedPipe();
 
 const program = new Command()
   .name('classifier-studio')

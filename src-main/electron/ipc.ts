@@ -8,11 +8,11 @@ import { answer, requests, type Grants, type Host, type Method } from './request
 
 export { Grants } from './requests.ts';
 
-export function registerIpc(service: StudioService, getWindow: () => BrowserWindow | undefined, grants: Grants, rendererUrl: () => string): void {
+export function registerIpc(service: StudioService, getWindow: () => BrowserWindow | undefined, grants: Grants, isRenderer: (url: string) => boolean): void {
   const fromOurWindow = (event: IpcMainInvokeEvent) => {
     const w = getWindow();
     const frame = event.senderFrame;
-    return !!w && !!frame && event.sender === w.webContents && frame === w.webContents.mainFrame && frame.url.startsWith(rendererUrl());
+    return !!w && !!frame && event.sender === w.webContents && frame === w.webContents.mainFrame && isRenderer(frame.url);
   };
   const host: Host = {
     openImage: async () => {

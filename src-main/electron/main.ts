@@ -1,8 +1,8 @@
 // The Electron shell: one secure window, a menu, and IPC handlers that validate every request
 // and hand it to the same service the e2e tests drive.
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, Menu, session } from 'electron';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, Menu, protocol, session } from 'electron';
 import { channels, type MenuCommand, type StudioEvent } from '../contract.ts';
 import { RecentFiles } from '../service/recents.ts';
 import { StudioService } from '../service/studio.ts';
@@ -11,13 +11,16 @@ import { resolveStorage } from '../core/paths.ts';
 import { IMAGE_EXTENSIONS } from '../service/images.ts';
 import { Grants, registerIpc } from './ipc.ts';
 import { buildMenu } from './menu.ts';
+import { rendererResponse } from './renderer-files.ts';
+import { devServerUrl, isRendererUrl, RENDERER_INDEX, RENDERER_SCHEME } from './renderer-origin.ts';
 import { loadWindowState, trackWindowState } from './window-state.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const devUrl = process.env.ELECTRON_RENDERER_URL;
-const rendererIndex = path.join(here, '../renderer/index.html');
+/** electron-vite's dev server in development; a packaged app shows only its own files. */
+const devUrl = devServerUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
+const rendererDir = path.join(here, '../renderer');
 /** Where our pages come from; anything else is refused navigation and IPC. */
-const rendererOrigin = () => (devUrl ? new URL(devUrl).origin : pathToFileURL(path.dirname(rendererIndex)).href);
+const isRenderer = (url: string) => isRendererUrl(url, devUrl);
 
 let window: BrowserWindow | undefined;
 
@@ -46,8 +49,7 @@ function createWindow(): BrowserWindow {
   if (state.maximized) w.maximize();
   trackWindowState(w);
   w.once('ready-to-show', () => w.show());
-  if (devUrl) void w.loadURL(devUrl);
-  else void w.loadFile(rendererIndex);
+  void w.loadURL(devUrl ?? RENDERER_INDEX);
   return w;
 }
 
@@ -56,7 +58,7 @@ function lockDown(): void {
   app.on('web-contents-created', (_, contents) => {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     contents.on('will-navigate', (event, url) => {
-      if (!url.startsWith(rendererOrigin())) event.preventDefault();
+      if (!isRenderer(url)) event.preventDefault();
     });
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -66,7 +68,10 @@ function lockDown(): void {
 }
 
 async function main(): Promise<void> {
+  // A standard, secure scheme (origin, ES modules, storage) must be declared before ready.
+  protocol.registerSchemesAsPrivileged([{ scheme: RENDERER_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
   await app.whenReady();
+  protocol.handle(RENDERER_SCHEME, (request) => rendererResponse(request, rendererDir));
   lockDown();
   const userData = app.getPath('userData');
   const storage = { cacheDir: process.env.CLASSIFIER_CACHE ?? path.join(userData, 'models'), mirrorDir: process.env.CLASSIFIER_MIRROR };
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
   const service = new StudioService({ ...storage, stateDir: userData, recognizer });
   const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')));
   service.on(send);
-  registerIpc(service, () => window, grants, rendererOrigin);
+  registerIpc(service, () => window, grants, isRenderer);
   window = createWindow();
 
   const command = (c: MenuCommand) => send({ type: 'menu', ...c });

@@ -8,8 +8,11 @@ import {
   BUILT_IN_DATASETS, EvaluationRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
   ResumeRequest, SaveCsvRequest, TrainRequest, type Api, type AppInfo,
 } from '../contract.ts';
+import { checkName } from '../core/store/model-store.ts';
+import { findModel, findView } from '../core/zoo/catalog.ts';
 import type { RecentFiles } from '../service/recents.ts';
 import type { StudioService } from '../service/studio.ts';
+import { redactPaths } from './redact-paths.ts';
 
 /** Paths the user chose this session; recent images count too (they were chosen before). */
 export class Grants {
@@ -19,6 +22,11 @@ export class Grants {
 
   async file(p: string): Promise<boolean> {
     return this.files.has(p) || (await this.recents.has(p));
+  }
+
+  /** Every path the user chose: error text may show these whole. */
+  async all(): Promise<string[]> {
+    return [...this.files, ...this.folders, ...(await this.recents.all())];
   }
 }
 
@@ -39,10 +47,19 @@ export interface Request<S extends z.ZodType = z.ZodType> {
   run(payload: z.infer<S>): Promise<unknown> | unknown;
 }
 
-const isPath = (s: string) => s.includes('/') || s.includes('\\');
-const checkModel = (model: string) => {
-  if (isPath(model)) throw new Error('Models are chosen by name, not by path.');
-};
+/**
+ * The window names a zoo model or a stored one, never a path: the loader takes anything else as
+ * a path, relative to main's working folder. A stored name obeys the store's rules (checkName).
+ */
+async function checkModel(model: string, service: StudioService): Promise<void> {
+  if (findModel(model) || findView(model)) return;
+  try {
+    checkName(model);
+  } catch {
+    throw new Error('Models are chosen by name, not by path.');
+  }
+  if (!(await service.store.has(model))) throw new Error(`There is no model "${model}".`);
+}
 const checkDataset = (dataset: string, grants: Grants) => {
   const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(dataset);
   if (!builtIn && !grants.folders.has(dataset)) throw new Error('That dataset folder was not chosen by the user.');
@@ -51,6 +68,26 @@ const none = z.undefined();
 const req = <S extends z.ZodType>(schema: S, run: (payload: z.infer<S>) => unknown): Request => ({ schema, run: run as Request['run'] });
 
 export function requests(service: StudioService, host: Host, grants: Grants): Record<Method, Request> {
+  return Object.fromEntries(
+    Object.entries(table(service, host, grants)).map(([method, request]) => [method, shownToWindow(request, grants)]),
+  ) as Record<Method, Request>;
+}
+
+/** A request whose error text holds no absolute path of main's, only the ones the user chose. */
+function shownToWindow(request: Request, grants: Grants): Request {
+  return {
+    schema: request.schema,
+    run: async (payload) => {
+      try {
+        return await request.run(payload);
+      } catch (err) {
+        throw new Error(redactPaths(err instanceof Error ? err.message : String(err), await grants.all()));
+      }
+    },
+  };
+}
+
+function table(service: StudioService, host: Host, grants: Grants): Record<Method, Request> {
   return {
     appInfo: req(none, async (): Promise<AppInfo> => {
       const report = await service.backend();
@@ -65,7 +102,7 @@ export function requests(service: StudioService, host: Host, grants: Grants): Re
     }),
     listModels: req(none, () => service.listModels()),
     recognize: req(RecognizeRequest, async (r) => {
-      checkModel(r.model);
+      await checkModel(r.model, service);
       if (typeof r.image === 'string') {
         if (!(await grants.file(r.image))) throw new Error('That file was not chosen by the user.');
         await grants.recents.add(r.image);
@@ -87,10 +124,13 @@ export function requests(service: StudioService, host: Host, grants: Grants): Re
       if (folder) grants.folders.add(folder);
       return folder;
     }),
-    recognizeFolder: req(FolderRequest, (r) => {
-      checkModel(r.model);
+    recognizeFolder: req(FolderRequest, async (r) => {
+      await checkModel(r.model, service);
       if (!grants.folders.has(r.folder)) throw new Error('That folder was not chosen by the user.');
-      return service.recognizeFolder(r);
+      const reply = await service.recognizeFolder(r);
+      // An image's error is error text too (a model that failed to load names its files).
+      const keep = await grants.all();
+      return { ...reply, items: reply.items.map((i) => (i.error ? { ...i, error: redactPaths(i.error, keep) } : i)) };
     }),
     cancelFolder: req(JobId, (id) => service.cancelFolder(id)),
     saveCsv: req(SaveCsvRequest, async ({ name, csv }) => {

@@ -1,6 +1,6 @@
-import Papa from 'papaparse';
 import { defineStore } from 'pinia';
 import type { FolderItem } from '../../../src-main/contract';
+import { predictionsCsv } from '../lib/csv';
 import { basename, newId } from '../lib/format';
 import { onStudioEvent } from './app';
 
@@ -68,13 +68,7 @@ export const useFolderStore = defineStore('folder', {
       if (this.running) await window.api.cancelFolder(this.jobId);
     },
     csv(): string {
-      return Papa.unparse({
-        fields: ['file', 'label', 'probability', 'label_2', 'probability_2', 'label_3', 'probability_3', 'error'],
-        data: this.sorted.map((i) => {
-          const t = i.top ?? [];
-          return [i.file, t[0]?.label ?? '', t[0]?.probability ?? '', t[1]?.label ?? '', t[1]?.probability ?? '', t[2]?.label ?? '', t[2]?.probability ?? '', i.error ?? ''];
-        }),
-      });
+      return predictionsCsv(this.sorted);
     },
     async saveCsv() {
       const file = await window.api.saveCsv({ name: `${basename(this.folder) || 'predictions'}.csv`, csv: this.csv() });

@@ -1,0 +1,36 @@
+// Error text that goes back to the window: main's own absolute paths (its working folder, the
+// model cache, the store, the app's install folder) tell a hostile page where things are and
+// whether they exist, so they are cut to their last part. Paths the user chose stay whole:
+// the page knows them already, and the user needs them to act on the error.
+
+/** An absolute path starts with `/` and a name (a lone slash is a fraction), `C:\` or `C:/`, or `\\server`, maybe behind `file://`. */
+const START = String.raw`(?:file:\/\/\/?)?(?:\/(?=[^\s/'"\x60])|[A-Za-z]:[\\/]|\\\\)`;
+/** Node quotes the paths in its fs errors, and a quoted path may hold spaces. */
+const QUOTED = new RegExp(String.raw`(['"\x60])(${START}[^'"\x60\n]*)\1`, 'g');
+/**
+ * Unquoted, a path ends at a space. Nothing a word, a dot, a colon or a slash comes right before
+ * starts one: that is a URL's path or a relative path (or a path this already cut).
+ */
+const BARE = new RegExp(String.raw`(?<![\w.:/\\~@…-])${START}[^\s'"\x60<>|,;()[\]{}]*`, 'g');
+
+const lastPart = (p: string) => p.split(/[\\/]+/).filter(Boolean).pop() ?? '';
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * `message` with every absolute path outside `keep` (files or folders the user chose) cut to
+ * `…/name`. Kept paths are matched as written first, so one with spaces survives unquoted too.
+ */
+export function redactPaths(message: string, keep: Iterable<string> = []): string {
+  const kept = [...new Set(keep)].filter((k) => k.length > 1).sort((a, b) => b.length - a.length);
+  const held: string[] = [];
+  const hold = (m: string) => `\u0000${held.push(m) - 1}\u0000`;
+  let text = message;
+  for (const k of kept) {
+    // Inside a kept folder is kept too (up to the next space or quote); "/a/b" keeps no "/a/bc".
+    text = text.replace(new RegExp(escape(k) + String.raw`(?:[\\/][^\s'"\x60]*|(?=$|[\s'"\x60,;:)\]}>]|\.(?:\s|$)))`, 'g'), hold);
+  }
+  text = text
+    .replace(QUOTED, (_m, quote: string, p: string) => `${quote}…/${lastPart(p)}${quote}`)
+    .replace(BARE, (p) => `…/${lastPart(p)}`);
+  return text.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => held[Number(i)]!);
+}
