@@ -1,16 +1,44 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  // Component tests mount .vue files.
-  plugins: [vue()],
-  test: {
-    include: ['test/**/*.test.ts'],
-    // Real models and real data: give each test room, and run files one after another so
-    // two heavy tests never fight for the 2 cores.
-    testTimeout: 180_000,
-    hookTimeout: 180_000,
-    fileParallelism: false,
-    pool: 'forks',
-  },
+/**
+ * Tests that need neither ../shared (real models, data, photos) nor Chromium: `npm run test:unit`,
+ * and all that `npm test` runs where ../shared is missing. A new test file needs ../shared until
+ * it is listed here.
+ */
+const UNIT = [
+  'test/components/**/*.test.ts',
+  'test/csv-export.test.ts',
+  'test/keras-import.test.ts',
+  'test/networks.test.ts',
+  'test/plateau.test.ts',
+  'test/redact-paths.test.ts',
+  'test/store-recovery.test.ts',
+  'test/wasm-kernels.test.ts',
+  'test/window-security.test.ts',
+];
+
+const shared = process.env.CLASSIFIER_SHARED ?? path.resolve(import.meta.dirname, '../shared');
+
+export default defineConfig(({ mode }) => {
+  const hasShared = existsSync(path.join(shared, 'models'));
+  if (mode !== 'unit' && !hasShared) {
+    console.warn(`\n${shared} is missing: only the tests that need no real models or data run (npm run test:unit). ` +
+      'README "Test" says how to make ../shared from the official files.\n');
+  }
+  return {
+    // Component tests mount .vue files.
+    plugins: [vue()],
+    test: {
+      include: mode === 'unit' || !hasShared ? UNIT : ['test/**/*.test.ts'],
+      // Real models and real data: give each test room, and run files one after another so
+      // two heavy tests never fight for the 2 cores.
+      testTimeout: 180_000,
+      hookTimeout: 180_000,
+      fileParallelism: false,
+      pool: 'forks',
+    },
+  };
 });

@@ -10,9 +10,8 @@ export const sharedDir = process.env.CLASSIFIER_SHARED ?? path.resolve(repoRoot,
 export const mirrorDir = path.join(sharedDir, 'models');
 export const imagenetDevDir = path.join(sharedDir, 'images/imagenet-dev');
 
-if (!existsSync(mirrorDir)) {
-  throw new Error(`The tests need the real models and photos in ${sharedDir} (see README); set CLASSIFIER_SHARED to point elsewhere.`);
-}
+/** False where ../shared is missing: vitest.config.ts then leaves out the tests that need it, saying so. */
+export const hasShared = existsSync(mirrorDir);
 
 export function tempDir(prefix = 'cs-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
