@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src-main/core/backend.ts';
-import type { TrainEvent } from '../src-main/core/training/events.ts';
+import type { TrainEvent } from '../src-main/shared/train-events.ts';
 import { runTransfer } from '../src-main/core/transfer/run.ts';
 import { option } from './each-backend.ts';
 

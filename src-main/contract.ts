@@ -3,6 +3,9 @@
 // Self-contained on purpose: the renderer type-checks it without Node or TensorFlow types.
 import { z } from 'zod';
 import { isModelName } from './shared/model-names.ts';
+import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
+
+export type { EpochRecord, Evaluation, TrainEvent };
 
 const Path = z.string().min(1).max(4096);
 export const ModelName = z.string().min(1).max(128);
@@ -26,11 +29,9 @@ export const FolderRequest = z.strictObject({
 });
 export type FolderRequest = z.input<typeof FolderRequest>;
 
-export const NETWORKS = ['lenet5', 'fashion-cnn', 'cifar-cnn', 'mnist-cnn', 'transfer-mobilenet', 'transfer-resnet50'] as const;
-/** Transfer learning: a head on a frozen zoo backbone; limits then count per class. */
-export const isTransferNetwork = (n: string): n is `transfer-${'mobilenet' | 'resnet50'}` => n.startsWith('transfer-');
-export const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
+import { NETWORKS, OPTIMIZERS } from './shared/vocabulary.ts';
+
+export { BUILT_IN_DATASETS, isTransferNetwork, NETWORKS, OPTIMIZERS } from './shared/vocabulary.ts';
 
 /** The training form: a friendly subset of the core settings, which check again. */
 export const TrainRequest = z.strictObject({
@@ -141,26 +142,8 @@ export interface ModelView {
   accuracy?: number;
 }
 
-export interface EpochView {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  val_loss?: number;
-  val_accuracy?: number;
-  lr: number;
-  seconds: number;
-}
-
-export interface EvaluationView {
-  loss: number;
-  accuracy: number;
-  count: number;
-  classNames: string[];
-  /** confusion[true][predicted] */
-  confusion: number[][];
-  perClass: { className: string; precision: number; recall: number; support: number }[];
-  misclassified: { index: number; file?: string; trueLabel: number; predicted: number; confidence: number; thumbnail?: string }[];
-}
+/** A stored evaluation as the window shows it: each mistake may carry its picture's thumbnail. */
+export type EvaluationView = Evaluation;
 
 export interface StoredModelView {
   name: string;
@@ -173,23 +156,10 @@ export interface StoredModelView {
   accuracy?: number;
   epochs: number;
   bestEpoch?: number;
-  history: EpochView[];
+  history: EpochRecord[];
   createdAt: string;
   updatedAt: string;
 }
-
-/** Mirrors core's TrainEvent (the service assigns one to the other, so tsc checks they agree). */
-export type TrainEventView =
-  | { event: 'start'; network: string; dataset: string; backend: string; train: number; validation: number; test: number; epochs: number; batchSize: number; stepsPerEpoch: number; summary: { name: string; totalParams: number; trainableParams: number; layers: { name: string; type: string; outputShape: string; params: number }[] }; classNames: string[] }
-  | { event: 'dataset'; stage: string; done: number; total: number }
-  | { event: 'batch'; epoch: number; step: number; steps: number; loss: number; accuracy: number; samplesPerSec: number; etaEpoch: number; etaRun: number }
-  | ({ event: 'epoch' } & EpochView)
-  | { event: 'checkpoint'; epoch: number; monitor: string; value: number; model: string }
-  | { event: 'lr'; epoch: number; lr: number }
-  | { event: 'early-stop'; epoch: number; bestEpoch: number }
-  | { event: 'evaluation'; evaluation: Omit<EvaluationView, 'misclassified'> & { misclassified: EvaluationView['misclassified'] } }
-  | { event: 'log'; message: string }
-  | { event: 'done'; model?: string; cancelled: boolean; stoppedEarly: boolean; bestEpoch?: number; test_accuracy?: number; test_loss?: number; history: EpochView[] };
 
 export interface FolderItem {
   file: string;
@@ -216,7 +186,7 @@ export type MenuCommand =
 export type PanelId = 'recognize' | 'folder' | 'training' | 'models';
 
 export type StudioEvent =
-  | { type: 'training'; runId: string; event: TrainEventView }
+  | { type: 'training'; runId: string; event: TrainEvent }
   /** The run is over: after its 'done' event, or with the reason it failed. */
   | { type: 'training-ended'; runId: string; error?: string }
   | { type: 'download'; file: string; received: number; total?: number }

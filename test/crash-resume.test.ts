@@ -14,7 +14,7 @@ import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels
 import { loadDataset } from '../src-main/core/datasets/catalog.ts';
 import { splitValidation } from '../src-main/core/datasets/types.ts';
 import { ModelStore, runState } from '../src-main/core/store/model-store.ts';
-import type { EpochRecord } from '../src-main/core/training/events.ts';
+import type { EpochRecord } from '../src-main/shared/train-events.ts';
 import { measure } from '../src-main/core/training/fit.ts';
 import { makeLoss } from '../src-main/core/training/losses.ts';
 import { runTraining } from '../src-main/core/training/run.ts';

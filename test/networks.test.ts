@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { NETWORKS } from '../src-main/core/models/classic.ts';
 import { summarize, summaryText } from '../src-main/core/models/summary.ts';
+import { CLASSIC_NETWORKS } from '../src-main/shared/vocabulary.ts';
 
 beforeAll(() => initBackend());
 
@@ -17,6 +18,7 @@ describe('the classic CNNs', () => {
     it(`${id} has exactly ${params.toLocaleString('en-US')} parameters and a 10-way softmax`, () => {
       const model = NETWORKS[id as keyof typeof NETWORKS].build();
       expect(model.countParams()).toBe(params);
+      expect(CLASSIC_NETWORKS[id as keyof typeof CLASSIC_NETWORKS].params, 'the count the app shows').toBe(params);
       expect(model.outputs[0]!.shape).toEqual([null, 10]);
       model.dispose();
     });

@@ -2,7 +2,7 @@
 // tensor count exactly flat after warm-up; and recognition through the service keeps answering
 // correctly while a training run goes on in its worker thread.
 import { describe, expect, it } from 'vitest';
-import type { TrainEvent } from '../src-main/core/training/events.ts';
+import type { TrainEvent } from '../src-main/shared/train-events.ts';
 import type { StudioEvent } from '../src-main/contract.ts';
 import { labelledPhotos, recognitionSoak, threadedStudio, trainingSoak } from './helpers/soak.ts';
 

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { ModelStore, runState } from '../src-main/core/store/model-store.ts';
-import type { TrainEvent } from '../src-main/core/training/events.ts';
+import type { TrainEvent } from '../src-main/shared/train-events.ts';
 import { runTraining } from '../src-main/core/training/run.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { startTraining, type TrainingRun } from '../src-main/service/training.ts';

@@ -8,7 +8,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { listClassFolders } from '../src-main/core/datasets/folder.ts';
 import { ModelStore } from '../src-main/core/store/model-store.ts';
-import type { TrainEvent } from '../src-main/core/training/events.ts';
+import type { TrainEvent } from '../src-main/shared/train-events.ts';
 import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
 import { FeatureCache } from '../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../src-main/core/transfer/features.ts';

@@ -1,5 +1,5 @@
 // Terminal rendering of training events (a one-line progress bar with ETA, an epoch table) and of downloads.
-import type { TrainEvent } from '../core/training/events.ts';
+import type { TrainEvent } from '../shared/train-events.ts';
 import type { DownloadProgress } from '../core/zoo/download.ts';
 
 function duration(seconds: number): string {

@@ -12,6 +12,7 @@ import { makeLoss } from '../core/training/losses.ts';
 import { loadModel } from '../core/zoo/load.ts';
 import { startTraining } from '../service/training.ts';
 import { num, printerFor } from './progress.ts';
+import { augmentPreset } from '../shared/vocabulary.ts';
 
 interface Storage {
   backend?: string;
@@ -55,7 +56,7 @@ export function trainConfigFrom(o: TrainOptions & { dataset: string; model: stri
     earlyStopping: o.earlyStoppingPatience !== undefined ? { monitor: o.monitor as 'val_loss', patience: o.earlyStoppingPatience, restoreBestWeights: true } : undefined,
     reduceLrOnPlateau: o.reduceLr ? { monitor: o.monitor as 'val_loss', patience: 2 } : undefined,
     checkpointMonitor: o.monitor as 'val_loss',
-    augment: o.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: !/mnist/.test(o.dataset) } : undefined,
+    augment: o.augment ? augmentPreset(o.dataset) : undefined,
     dropout: o.dropout, limit: o.limit, testLimit: o.testLimit, seed: o.seed, out: o.out, overwrite: !!o.overwrite,
   };
 }

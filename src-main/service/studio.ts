@@ -3,14 +3,15 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type {
-  AugmentPreviewView, EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainEventView,
+  AugmentPreviewView, EvaluationView, FolderItem, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent,
 } from '../contract.ts';
-import { FolderRequest, isTransferNetwork, RecognizeRequest, ResumeRequest, TrainRequest, BUILT_IN_DATASETS } from '../contract.ts';
+import { FolderRequest, RecognizeRequest, ResumeRequest, TrainRequest } from '../contract.ts';
+import { augmentPreset, isBuiltInDataset, isTransferNetwork, TRANSFER_NETWORKS } from '../shared/vocabulary.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { TrainConfigInput } from '../core/training/config.ts';
-import type { TrainEvent } from '../core/training/events.ts';
+import type { TrainEvent } from '../shared/train-events.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
 import { listImages, pixelsToDataUrl, previewImage, thumbnail } from './images.ts';
 import { RecognitionService, type ServiceOptions } from './recognition.ts';
@@ -211,8 +212,7 @@ export class StudioService {
 
   private forward(runId: string): (event: TrainEvent) => void {
     return (event) => {
-      const view: TrainEventView = event;
-      this.emit({ type: 'training', runId, event: view });
+      this.emit({ type: 'training', runId, event });
     };
   }
 
@@ -343,7 +343,6 @@ function datasetName(m: StoredModelMeta): string {
 export function toTrainConfig(req: ReturnType<typeof TrainRequest.parse>): TrainConfigInput {
   // Without a validation set, callbacks can only watch the training loss.
   const monitor = req.validationSplit > 0 ? 'val_loss' : 'loss';
-  const photos = !/mnist/.test(req.dataset);
   return {
     dataset: req.dataset,
     network: req.network,
@@ -355,7 +354,7 @@ export function toTrainConfig(req: ReturnType<typeof TrainRequest.parse>): Train
     limit: req.limit,
     testLimit: req.testLimit,
     dropout: req.dropout,
-    augment: req.augment ? { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: photos } : undefined,
+    augment: req.augment ? augmentPreset(req.dataset) : undefined,
     earlyStopping: req.earlyStoppingPatience !== undefined ? { monitor, patience: req.earlyStoppingPatience, restoreBestWeights: true } : undefined,
     out: req.out,
     overwrite: !!req.overwrite,
@@ -364,13 +363,14 @@ export function toTrainConfig(req: ReturnType<typeof TrainRequest.parse>): Train
 
 /** The form's fields as transfer settings: limits count per class, dropout is the head's. */
 export function toTransferConfig(req: ReturnType<typeof TrainRequest.parse>): TransferConfigInput {
-  if ((BUILT_IN_DATASETS as readonly string[]).includes(req.dataset)) {
+  if (isBuiltInDataset(req.dataset)) {
     throw new Error('Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".');
   }
   if (req.augment) throw new Error('Transfer learning trains on features of unaugmented photos: turn augmentation off.');
+  if (!isTransferNetwork(req.network)) throw new Error(`${req.network} is not a transfer-learning network.`);
   return {
     dataset: req.dataset,
-    backbone: req.network === 'transfer-resnet50' ? 'resnet50' : 'mobilenet',
+    backbone: TRANSFER_NETWORKS[req.network].backbone,
     epochs: req.epochs,
     batchSize: req.batchSize,
     optimizer: { name: req.optimizer, learningRate: req.learningRate } as TransferConfigInput['optimizer'],

@@ -4,7 +4,7 @@ import type { Worker } from 'node:worker_threads';
 import { startWorker, workerEntry } from '../core/threads.ts';
 import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
-import type { TrainEvent } from '../core/training/events.ts';
+import type { TrainEvent } from '../shared/train-events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import { reserveTrainingName, reserveTransferName } from '../core/store/run-names.ts';
 import { ModelStore, type Reservation } from '../core/store/model-store.ts';

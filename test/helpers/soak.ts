@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfigInput } from '../../src-main/core/training/config.ts';
-import type { TrainEvent } from '../../src-main/core/training/events.ts';
+import type { TrainEvent } from '../../src-main/shared/train-events.ts';
 import { runTraining } from '../../src-main/core/training/run.ts';
 import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
 import { StudioService } from '../../src-main/service/studio.ts';

@@ -1,5 +1,6 @@
 // The classic CNNs of the Keras course programs, layer for layer.
 import * as tf from '@tensorflow/tfjs';
+import { CLASSIC_NETWORKS, type ClassicNetworkId } from '../../shared/vocabulary.ts';
 
 export interface ClassicOptions {
   inputShape?: [number, number, number];
@@ -82,14 +83,13 @@ export function mnistCnn(opts: ClassicOptions = {}): tf.Sequential {
   ]);
 }
 
-export const NETWORKS = {
-  lenet5: { build: lenet5, inputShape: [28, 28, 1] },
-  'fashion-cnn': { build: fashionCnn, inputShape: [28, 28, 1] },
-  'cifar-cnn': { build: cifarCnn, inputShape: [32, 32, 3] },
-  'mnist-cnn': { build: mnistCnn, inputShape: [28, 28, 1] },
-} as const satisfies Record<string, { build: (o?: ClassicOptions) => tf.Sequential; inputShape: [number, number, number] }>;
+const BUILDERS: Record<ClassicNetworkId, (o?: ClassicOptions) => tf.Sequential> = { lenet5, 'fashion-cnn': fashionCnn, 'cifar-cnn': cifarCnn, 'mnist-cnn': mnistCnn };
 
-export type NetworkId = keyof typeof NETWORKS;
+export const NETWORKS = Object.fromEntries(
+  Object.entries(CLASSIC_NETWORKS).map(([id, n]) => [id, { build: BUILDERS[id as ClassicNetworkId], inputShape: n.inputShape }]),
+) as Record<ClassicNetworkId, { build: (o?: ClassicOptions) => tf.Sequential; inputShape: readonly [number, number, number] }>;
+
+export type NetworkId = ClassicNetworkId;
 
 export function isNetworkId(id: string): id is NetworkId {
   return Object.hasOwn(NETWORKS, id);

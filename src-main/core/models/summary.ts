@@ -1,19 +1,8 @@
 // model.summary() as Keras prints it, as data for the UI and as text for the terminal.
 import type * as tf from '@tensorflow/tfjs';
+import type { LayerSummary, ModelSummary } from '../../shared/train-events.ts';
 
-export interface LayerSummary {
-  name: string;
-  type: string;
-  outputShape: string;
-  params: number;
-}
-
-export interface ModelSummary {
-  name: string;
-  layers: LayerSummary[];
-  totalParams: number;
-  trainableParams: number;
-}
+export type { LayerSummary, ModelSummary };
 
 function shapeText(shape: unknown): string {
   const one = (s: unknown) => `(${(s as (number | null)[]).map((d) => (d === null ? 'None' : d)).join(', ')})`;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../zoo/catalog.ts';
-import type { EpochRecord, Evaluation } from '../training/events.ts';
+import type { EpochRecord, Evaluation } from '../../shared/train-events.ts';
 import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
 import { describeOwner, isLock, lockOwner, processAlive, tryLock } from './lock-file.ts';
 import { layersModelFiles } from '../models/layers-io.ts';

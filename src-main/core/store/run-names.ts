@@ -1,7 +1,7 @@
 // The name a training run stores its model under, reserved before any work starts (the service
 // does it before the thread starts, so a name in use is refused at once).
 import path from 'node:path';
-import { BUILT_IN_DATASETS } from '../../contract.ts';
+import { isBuiltInDataset } from '../../shared/vocabulary.ts';
 import type { ResumeConfig, TrainConfig } from '../training/config.ts';
 import type { TransferConfig } from '../transfer/config.ts';
 import type { ModelStore, Reservation } from './model-store.ts';
@@ -12,8 +12,7 @@ const folderName = (dataset: string) => path.basename(path.resolve(dataset));
 export function reserveTrainingName(parsed: TrainConfig | ResumeConfig, store: ModelStore): Promise<Reservation> {
   // Whether the model is there is resumePoint's to say, with what would work instead.
   if ('resume' in parsed) return store.reserve(parsed.resume, 'trained', 'replace');
-  const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(parsed.dataset);
-  return store.reserveNew(parsed.out, `${parsed.network}-${builtIn ? parsed.dataset : folderName(parsed.dataset)}`, parsed.overwrite, 'trained');
+  return store.reserveNew(parsed.out, `${parsed.network}-${isBuiltInDataset(parsed.dataset) ? parsed.dataset : folderName(parsed.dataset)}`, parsed.overwrite, 'trained');
 }
 
 /** `out`, or a free one from the backbone and the folder. */

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
 import type { Preprocessing } from '../zoo/catalog.ts';
-import type { Evaluation } from './events.ts';
+import type { Evaluation } from '../../shared/train-events.ts';
 import { batchTensor } from './fit.ts';
 import type { LossFn } from './losses.ts';
 

@@ -7,7 +7,7 @@ import type { Preprocessing } from '../zoo/catalog.ts';
 import { preprocessBatch } from '../models/preprocess.ts';
 import { augmentBatch, isIdentity } from './augment.ts';
 import type { Monitor, TrainConfig } from './config.ts';
-import type { EpochRecord, TrainEvent } from './events.ts';
+import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
 import { accuracy, makeLoss, type LossFn } from './losses.ts';
 import { getLearningRate, makeOptimizer, setLearningRate } from './optimizers.ts';
 import { improves, Plateau } from './plateau.ts';

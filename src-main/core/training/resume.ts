@@ -11,7 +11,7 @@ import { isNetworkId } from '../models/classic.ts';
 import { loadLayersModelFromDir } from '../models/layers-io.ts';
 import { runState, type ModelStore, type StoredModelMeta } from '../store/model-store.ts';
 import { TrainConfig, type ResumeConfig } from './config.ts';
-import type { EpochRecord } from './events.ts';
+import type { EpochRecord } from '../../shared/train-events.ts';
 
 export interface ResumePoint {
   /** The run's own settings; epochs as asked, the model's name as `out`. */

@@ -1,6 +1,6 @@
 // One training run from settings to a stored, evaluated model: the code the training worker
 // runs, and that tests may run directly.
-import { BUILT_IN_DATASETS } from '../../contract.ts';
+import { DARK_BACKGROUND_DATASETS, isBuiltInDataset } from '../../shared/vocabulary.ts';
 import { initBackend } from '../backend.ts';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 import { loadDataset } from '../datasets/catalog.ts';
@@ -11,7 +11,7 @@ import { ModelStore, type Reservation, type StoredModelMeta } from '../store/mod
 import { reserveTrainingName } from '../store/run-names.ts';
 import { parseRunConfig, type ResumeConfig, type RunConfigInput, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
-import type { TrainEvent } from './events.ts';
+import type { TrainEvent } from '../../shared/train-events.ts';
 import { fit } from './fit.ts';
 import { makeLoss } from './losses.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
@@ -26,9 +26,6 @@ export interface RunEnvironment {
   reservation?: Reservation;
 }
 
-const BUILT_IN: ReadonlySet<string> = new Set(BUILT_IN_DATASETS);
-/** Datasets of light strokes on black: photos given to their models are inverted if light. */
-const DARK_BACKGROUND = new Set(['mnist', 'fashion-mnist']);
 
 /** A new run, or (`{ resume: name }`) a stored one continued from its best checkpoint under the same name. */
 export async function runTraining(input: RunConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
@@ -51,7 +48,7 @@ async function train(
   const report = await initBackend(env.backend);
   await ensureTrainable();
   const network = NETWORKS[cfg.network];
-  const builtIn = BUILT_IN.has(cfg.dataset);
+  const builtIn = isBuiltInDataset(cfg.dataset);
   const [h, w, c] = network.inputShape;
   const splits = await loadDataset(cfg.dataset, {
     cacheDir: env.cacheDir,
@@ -85,7 +82,7 @@ async function train(
     channels: train.imageShape[2] as 1 | 3,
     preprocessing: 'scale01',
     resize: train.imageShape[0] <= 64 ? 'area' : 'bilinear',
-    invertLightBackground: DARK_BACKGROUND.has(cfg.dataset),
+    invertLightBackground: (DARK_BACKGROUND_DATASETS as readonly string[]).includes(cfg.dataset),
     dataset: { ...train.description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
     history: [],
     status: 'training',

@@ -15,7 +15,7 @@ export type WorkerJob =
 
 export type ToWorker = { type: 'cancel' };
 export type FromWorker =
-  | { type: 'event'; event: import('./events.ts').TrainEvent }
+  | { type: 'event'; event: import('../../shared/train-events.ts').TrainEvent }
   | { type: 'preview'; preview: AugmentPreview }
   | { type: 'error'; message: string };
 
@@ -28,7 +28,7 @@ port.on('message', (m: ToWorker) => {
 const post = (m: FromWorker) => port.postMessage(m);
 
 try {
-  const emit = (event: import('./events.ts').TrainEvent) => post({ type: 'event', event });
+  const emit = (event: import('../../shared/train-events.ts').TrainEvent) => post({ type: 'event', event });
   if (job.kind === 'preview') post({ type: 'preview', preview: await augmentPreview(job.config, job.env) });
   else if (job.kind === 'transfer') await runTransfer(job.config, job.env, emit, controller.signal);
   else await runTraining(job.config, job.env, emit, controller.signal);

@@ -5,7 +5,7 @@ import { fileImageSet } from '../datasets/folder.ts';
 import { splitValidation, type ImageSet } from '../datasets/types.ts';
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { TrainConfig } from '../training/config.ts';
-import type { EpochRecord } from '../training/events.ts';
+import type { EpochRecord } from '../../shared/train-events.ts';
 import { fit, type FitHooks } from '../training/fit.ts';
 import type { Backbone } from './backbone.ts';
 import type { TransferConfig } from './config.ts';

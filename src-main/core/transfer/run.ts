@@ -11,7 +11,7 @@ import { ModelStore, type Reservation, type StoredModelMeta } from '../store/mod
 import { reserveTransferName } from '../store/run-names.ts';
 import { parseTrainConfig } from '../training/config.ts';
 import { evaluate } from '../training/evaluate.ts';
-import type { TrainEvent } from '../training/events.ts';
+import type { TrainEvent } from '../../shared/train-events.ts';
 import { fit } from '../training/fit.ts';
 import { makeLoss } from '../training/losses.ts';
 import { mulberry32, shuffled } from '../training/random.ts';

@@ -64,6 +64,8 @@ export default {
     augment: 'Augment images',
     patience: 'Early stopping patience',
     out: 'Model name',
+    classicNetworkHint: '{shape} · {params} parameters',
+    transferNetworkHint: '{size}×{size} photos · {features} features',
     outTaken: 'A model with this name exists.',
     overwrite: 'Replace it',
     optional: 'optional',

@@ -66,6 +66,8 @@ const ko: typeof en = {
     augment: '이미지 증강',
     patience: '조기 종료 인내 에포크',
     out: '모델 이름',
+    classicNetworkHint: '{shape} · 파라미터 {params}개',
+    transferNetworkHint: '{size}×{size} 사진 · 특징 {features}개',
     outTaken: '이 이름의 모델이 이미 있습니다.',
     overwrite: '덮어쓰기',
     optional: '선택 사항',

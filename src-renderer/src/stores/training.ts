@@ -1,7 +1,8 @@
 // The training panel's state: the form, the run's progress and curves, and its evaluation.
 import { defineStore } from 'pinia';
-import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEventView } from '../../../src-main/contract';
+import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
 import { newId } from '../lib/format';
+import { isBuiltInDataset, NETWORK_FOR_DATASET } from '../../../src-main/shared/vocabulary';
 import { onStudioEvent, useAppStore } from './app';
 
 export interface TrainForm {
@@ -24,11 +25,10 @@ export interface TrainForm {
 
 /** Keras's default learning rate of each optimizer. */
 export const DEFAULT_LR: Record<TrainForm['optimizer'], number> = { adam: 0.001, sgd: 0.01, rmsprop: 0.001, adagrad: 0.001 };
-export const NETWORK_FOR: Record<string, TrainForm['network']> = { mnist: 'lenet5', 'fashion-mnist': 'fashion-cnn', cifar10: 'cifar-cnn' };
 
-type Start = Extract<TrainEventView, { event: 'start' }>;
-type Batch = Extract<TrainEventView, { event: 'batch' }>;
-type Done = Extract<TrainEventView, { event: 'done' }>;
+type Start = Extract<TrainEvent, { event: 'start' }>;
+type Batch = Extract<TrainEvent, { event: 'batch' }>;
+type Done = Extract<TrainEvent, { event: 'done' }>;
 export interface Point {
   x: number;
   y: number;
@@ -114,7 +114,7 @@ export const useTrainingStore = defineStore('training', {
     setDataset(dataset: string) {
       this.form.dataset = dataset;
       // A folder of photos suits transfer learning best; the built-in sets have their course CNN.
-      this.form.network = NETWORK_FOR[dataset] ?? 'transfer-mobilenet';
+      this.form.network = isBuiltInDataset(dataset) ? NETWORK_FOR_DATASET[dataset] : 'transfer-mobilenet';
       if (isTransferNetwork(this.form.network)) this.form.augment = false;
     },
     async chooseFolder() {
@@ -161,7 +161,7 @@ export const useTrainingStore = defineStore('training', {
       this.stopping = true;
       await window.api.cancelTraining(this.runId);
     },
-    apply(e: TrainEventView) {
+    apply(e: TrainEvent) {
       const r = this.run;
       switch (e.event) {
         case 'start':

@@ -1,5 +1,29 @@
-// What a training run tells its caller, as it happens. Plain data: it crosses threads and IPC.
-import type { ModelSummary } from '../models/summary.ts';
+// What a training run tells its caller, as it happens: plain data that crosses threads and IPC,
+// typed once here for the core, the service and the renderer (dependency-free on purpose).
+
+export interface LayerSummary {
+  name: string;
+  type: string;
+  outputShape: string;
+  params: number;
+}
+
+export interface ModelSummary {
+  name: string;
+  layers: LayerSummary[];
+  totalParams: number;
+  trainableParams: number;
+}
+
+/** A test picture the model got wrong; the app adds a thumbnail of it. */
+export interface Misclassified {
+  index: number;
+  file?: string;
+  trueLabel: number;
+  predicted: number;
+  confidence: number;
+  thumbnail?: string;
+}
 
 export interface EpochRecord {
   epoch: number;
@@ -20,7 +44,7 @@ export interface Evaluation {
   confusion: number[][];
   perClass: { className: string; precision: number; recall: number; support: number }[];
   /** The most confident mistakes first. */
-  misclassified: { index: number; file?: string; trueLabel: number; predicted: number; confidence: number }[];
+  misclassified: Misclassified[];
 }
 
 export type TrainEvent =

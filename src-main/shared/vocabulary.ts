@@ -1,0 +1,43 @@
+// The app's one list of each thing it names: built-in datasets, networks, optimizers, and what
+// follows from them (a network's input and size, a dataset's course network, the augmentation
+// the app and the CLI turn on). Dependency-free, so the renderer derives its options from it too.
+
+export const BUILT_IN_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+export type BuiltInDataset = (typeof BUILT_IN_DATASETS)[number];
+export const isBuiltInDataset = (d: string): d is BuiltInDataset => (BUILT_IN_DATASETS as readonly string[]).includes(d);
+
+/** Light strokes on black: photos given to their models are inverted if light, and never mirrored in training. */
+export const DARK_BACKGROUND_DATASETS: readonly BuiltInDataset[] = ['mnist', 'fashion-mnist'];
+
+/** The classic CNNs of the course, with their input and parameter count as Keras's summary gives them. */
+export const CLASSIC_NETWORKS = {
+  lenet5: { inputShape: [28, 28, 1], params: 61_706 },
+  'fashion-cnn': { inputShape: [28, 28, 1], params: 333_526 },
+  'cifar-cnn': { inputShape: [32, 32, 3], params: 890_410 },
+  'mnist-cnn': { inputShape: [28, 28, 1], params: 1_199_882 },
+} as const satisfies Record<string, { inputShape: readonly [number, number, number]; params: number }>;
+export type ClassicNetworkId = keyof typeof CLASSIC_NETWORKS;
+
+/** Transfer learning: a head on a frozen zoo backbone, over its pooled features. */
+export const TRANSFER_NETWORKS = {
+  'transfer-mobilenet': { backbone: 'mobilenet', inputSize: 224, features: 768 },
+  'transfer-resnet50': { backbone: 'resnet50', inputSize: 224, features: 2048 },
+} as const;
+export type TransferNetworkId = keyof typeof TRANSFER_NETWORKS;
+
+export const NETWORKS = [...(Object.keys(CLASSIC_NETWORKS) as ClassicNetworkId[]), ...(Object.keys(TRANSFER_NETWORKS) as TransferNetworkId[])] as [
+  ClassicNetworkId | TransferNetworkId,
+  ...(ClassicNetworkId | TransferNetworkId)[],
+];
+export const isTransferNetwork = (n: string): n is TransferNetworkId => Object.hasOwn(TRANSFER_NETWORKS, n);
+
+/** The course's network for each built-in dataset. */
+export const NETWORK_FOR_DATASET: Record<BuiltInDataset, ClassicNetworkId> = { mnist: 'lenet5', 'fashion-mnist': 'fashion-cnn', cifar10: 'cifar-cnn' };
+
+export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
+
+/** What "augment" turns on, in the app and the CLI alike: small shifts, turns and zooms; mirror images for photos only. */
+export function augmentPreset(dataset: string) {
+  const mirror = !(DARK_BACKGROUND_DATASETS as readonly string[]).includes(dataset);
+  return { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: mirror };
+}
