@@ -42,10 +42,14 @@ export interface Host {
 }
 
 export type Method = keyof Omit<Api, 'onEvent'>;
-export interface Request<S extends z.ZodType = z.ZodType> {
+/** What the window gets back from a method, as the contract's Api says. */
+type ReplyOf<M extends Method> = Awaited<ReturnType<Api[M]>>;
+export interface Request<S extends z.ZodType = z.ZodType, R = unknown> {
   schema: S;
-  run(payload: z.infer<S>): Promise<unknown> | unknown;
+  run(payload: z.infer<S>): Promise<R> | R;
 }
+/** Each handler's reply is checked by tsc against the contract. */
+type Table = { [M in Method]: Request<z.ZodType, ReplyOf<M>> };
 
 /**
  * The window names a zoo model or a stored one, never a path: the loader takes anything else as
@@ -65,7 +69,7 @@ const checkDataset = (dataset: string, grants: Grants) => {
   if (!builtIn && !grants.folders.has(dataset)) throw new Error('That dataset folder was not chosen by the user.');
 };
 const none = z.undefined();
-const req = <S extends z.ZodType>(schema: S, run: (payload: z.infer<S>) => unknown): Request => ({ schema, run: run as Request['run'] });
+const req = <S extends z.ZodType, R>(schema: S, run: (payload: z.infer<S>) => Promise<R> | R): Request<S, R> => ({ schema, run });
 
 export function requests(service: StudioService, host: Host, grants: Grants): Record<Method, Request> {
   return Object.fromEntries(
@@ -87,7 +91,7 @@ function shownToWindow(request: Request, grants: Grants): Request {
   };
 }
 
-function table(service: StudioService, host: Host, grants: Grants): Record<Method, Request> {
+function table(service: StudioService, host: Host, grants: Grants): Table {
   return {
     appInfo: req(none, async (): Promise<AppInfo> => {
       const report = await service.backend();
