@@ -11,7 +11,7 @@ describe('a CLI whose stdout is closed', () => {
   it('ends at once with exit code 0 and nothing on stderr, after a real reader took one line', async () => {
     const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
     // Many images: the command is still writing when the reader goes away.
-    const args = ['predict', ...Array<string>(40).fill(tench), '--json', '--mirror', mirrorDir, '--models-dir', await tempDir('cs-pipe-')];
+    const args = ['predict', ...Array<string>(40).fill(tench), '--json', '--mirror', mirrorDir, '--cache', await tempDir('cs-pipe-')];
     const env = { ...process.env };
     for (const k of ['CLASSIFIER_BACKEND', 'CLASSIFIER_MIRROR', 'CLASSIFIER_CACHE']) delete env[k];
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/classifier-studio.js'), ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });

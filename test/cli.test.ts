@@ -13,7 +13,7 @@ describe('classifier-studio predict', () => {
     await writeFile(notImage, 'this is not a picture');
     const elephant = path.join(imagenetDevDir, 'n02504013_Indian_elephant.JPEG');
     const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
-    const run = await runCli(['predict', elephant, notImage, tench, '--model', 'mobilenet', '--mirror', mirrorDir, '--models-dir', dir, '--json']);
+    const run = await runCli(['predict', elephant, notImage, tench, '--model', 'mobilenet', '--mirror', mirrorDir, '--cache', dir, '--json']);
     expect(run.code).toBe(1);
     const lines = jsonLines(run.stdout);
     expect(lines).toHaveLength(3);
@@ -31,7 +31,7 @@ describe('classifier-studio predict', () => {
 
   it('prints a readable table with the backend and why others were skipped', async () => {
     const dir = await tempDir();
-    const run = await runCli(['predict', path.join(imagenetDevDir, 'n01440764_tench.JPEG'), '--top', '3', '--mirror', mirrorDir, '--models-dir', dir]);
+    const run = await runCli(['predict', path.join(imagenetDevDir, 'n01440764_tench.JPEG'), '--top', '3', '--mirror', mirrorDir, '--cache', dir]);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/Backend: wasm/);
     expect(run.stderr).toMatch(/skipped tfjs-node-gpu: /);
@@ -54,10 +54,10 @@ describe('classifier-studio predict', () => {
   it('names an unknown model and an unusable model path', async () => {
     const dir = await tempDir();
     const img = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
-    const unknown = await runCli(['predict', img, '--model', 'alexnet', '--json', '--mirror', mirrorDir, '--models-dir', dir]);
+    const unknown = await runCli(['predict', img, '--model', 'alexnet', '--json', '--mirror', mirrorDir, '--cache', dir]);
     expect(unknown.code).toBe(1);
     expect(jsonLines(unknown.stdout)[0]!.error).toMatch(/Unknown model "alexnet"/);
-    const noFolder = await runCli(['predict', img, '--model', path.join(dir, 'nothing-here'), '--json', '--mirror', mirrorDir, '--models-dir', dir]);
+    const noFolder = await runCli(['predict', img, '--model', path.join(dir, 'nothing-here'), '--json', '--mirror', mirrorDir, '--cache', dir]);
     expect(jsonLines(noFolder.stdout)[0]!.error).toMatch(/nothing-here/);
   });
 
@@ -69,7 +69,7 @@ describe('classifier-studio predict', () => {
     }));
     expect(truth.size).toBe(200);
     const dir = await tempDir();
-    const run = await runCli(['predict', ...truth.keys(), '--model', 'mobilenet', '--mirror', mirrorDir, '--models-dir', dir, '--json']);
+    const run = await runCli(['predict', ...truth.keys(), '--model', 'mobilenet', '--mirror', mirrorDir, '--cache', dir, '--json']);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = jsonLines(run.stdout);

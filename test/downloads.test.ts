@@ -209,7 +209,7 @@ describe('classifier-studio models download', () => {
   it('stops on Ctrl-C keeping the .part, and the next run resumes it', { timeout: 60_000 }, async () => {
     const cacheDir = await tempDir('cs-dl-cli-');
     server.throttle = 32 * 1024;
-    const run = startCli(['models', 'download', 'mobilenet', '--models-dir', cacheDir]);
+    const run = startCli(['models', 'download', 'mobilenet', '--cache', cacheDir]);
     let part: { file: string; size: number } | undefined;
     for (let t = 0; t < 600 && !part; t++) {
       await new Promise((r) => setTimeout(r, 25));
@@ -227,7 +227,7 @@ describe('classifier-studio models download', () => {
     const keptSize = kept.find((p) => p.file === part!.file)!.size;
 
     server.throttle = undefined;
-    const again = await startCli(['models', 'download', 'mobilenet', '--models-dir', cacheDir, '--json']).done;
+    const again = await startCli(['models', 'download', 'mobilenet', '--cache', cacheDir, '--json']).done;
     expect(again.stderr).not.toMatch(/error/);
     expect(again.code).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ id: 'mobilenet', files: { source: 'download', root: cacheDir }, labels: { source: 'download' } });
@@ -240,10 +240,10 @@ describe('classifier-studio models download', () => {
   it('two processes downloading one model into one cache: the second waits for the first, each file comes once', { timeout: 90_000 }, async () => {
     const cacheDir = await tempDir('cs-dl-cli-');
     server.throttle = 32 * 1024;
-    const first = startCli(['models', 'download', 'mobilenet', '--models-dir', cacheDir]);
+    const first = startCli(['models', 'download', 'mobilenet', '--cache', cacheDir]);
     for (let t = 0; t < 600 && !(await partsUnder(cacheDir)).length; t++) await new Promise((r) => setTimeout(r, 25));
     expect(await partsUnder(cacheDir), 'the first under way').not.toEqual([]);
-    const second = startCli(['models', 'download', 'mobilenet', '--models-dir', cacheDir]);
+    const second = startCli(['models', 'download', 'mobilenet', '--cache', cacheDir]);
     const [a, b] = await Promise.all([first.done, second.done]);
     expect([a.code, b.code, a.stderr + b.stderr]).toEqual([0, 0, expect.not.stringMatching(/error/)]);
     const perFile = new Map<string, number>();

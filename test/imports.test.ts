@@ -230,7 +230,7 @@ describe('datasets import', () => {
 describe('the import commands', () => {
   it('models import and datasets import, with --json', { timeout: 60_000 }, async () => {
     const cacheDir = await tempDir();
-    const model = await runCli(['models', 'import', 'imagenet', path.join(mirrorDir, labels.path), '--models-dir', cacheDir, '--json']);
+    const model = await runCli(['models', 'import', 'imagenet', path.join(mirrorDir, labels.path), '--cache', cacheDir, '--json']);
     expect(model.code).toBe(0);
     expect(jsonLines(model.stdout)[0]).toMatchObject({ id: 'imagenet', files: [{ dest: path.join(cacheDir, labels.path), digest: labels.sha256 }] });
 

@@ -10,7 +10,7 @@ interface Top { index: number; probability: number }
 const photos = ['n02504013_Indian_elephant.JPEG', 'n01440764_tench.JPEG'].map((f) => path.join(imagenetDevDir, f));
 
 async function predict(threads: number, modelsDir: string): Promise<Top[][]> {
-  const run = await runCli(['predict', ...photos, '--mirror', mirrorDir, '--models-dir', modelsDir, '--top', '5', '--json'], {
+  const run = await runCli(['predict', ...photos, '--mirror', mirrorDir, '--cache', modelsDir, '--top', '5', '--json'], {
     CLASSIFIER_WASM_THREADS: String(threads),
   });
   expect(run.code, run.stderr).toBe(0);

@@ -3,15 +3,13 @@
 import type { Command } from 'commander';
 import { importDatasetFiles } from '../core/datasets/import.ts';
 import { loadDatasetCatalog } from '../core/datasets/catalog.ts';
-import { resolveStorage } from '../core/paths.ts';
 import { DownloadCancelledError } from '../core/zoo/download.ts';
 import { fetchModelFiles, type LocatedFiles } from '../core/zoo/files.ts';
 import { importModelFiles } from '../core/zoo/import.ts';
+import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
 
-interface Where {
-  mirror?: string;
-  modelsDir?: string;
+interface Where extends StorageOptions {
   json?: boolean;
 }
 
@@ -21,14 +19,11 @@ function describe(what: string, at: LocatedFiles): string {
 
 /** Adds download and import to the `models` command (which lists the zoo by itself). */
 export function registerModelFiles(models: Command): void {
-  models
-    .command('download <id>')
+  withStorage(models.command('download <id>'), ['mirror', 'cache'])
     .description('fetch a zoo model and its labels into the cache (from the mirror when it has them): resumable, Ctrl-C keeps what arrived')
-    .option('--mirror <dir>', 'offline mirror of model files (env CLASSIFIER_MIRROR)')
-    .option('--models-dir <dir>', 'model cache folder (env CLASSIFIER_CACHE; default: the app data folder)')
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, o: Where) => {
-      const storage = resolveStorage({ mirrorDir: o.mirror, cacheDir: o.modelsDir });
+      const storage = storageOf(o);
       const printer = downloadPrinter();
       const abort = new AbortController();
       const onSigint = () => abort.abort();
@@ -53,13 +48,11 @@ export function registerModelFiles(models: Command): void {
       }
     });
 
-  models
-    .command('import <id> <path>')
+  withStorage(models.command('import <id> <path>'), ['cache'])
     .description('put a zoo model\'s files (or a labels file, e.g. "imagenet") into the cache from a folder laid out like the mirror, a folder of the files, or the file itself; each is checked against the catalogue')
-    .option('--models-dir <dir>', 'model cache folder (env CLASSIFIER_CACHE; default: the app data folder)')
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, source: string, o: Where) => {
-      const { cacheDir } = resolveStorage({ cacheDir: o.modelsDir });
+      const { cacheDir } = storageOf(o);
       const r = await importModelFiles(id, source, { cacheDir });
       if (o.json) return console.log(JSON.stringify(r));
       const bytes = r.files.reduce((s, f) => s + f.bytes, 0);
@@ -79,14 +72,12 @@ export function registerDatasets(program: Command): void {
       else for (const d of list) console.log(`${d.id.padEnd(14)} ${d.name} — ${d.description ?? ''}`);
     });
 
-  datasets
-    .command('import <id> <path>')
+  withStorage(datasets.command('import <id> <path>'), ['cache'])
     .description('put a built-in dataset into the cache from local files: its official files (checked by digest), e.g. the folder holding MNIST\'s four .gz files or the CIFAR-10 archive')
-    .option('--cache <dir>', 'download cache (env CLASSIFIER_CACHE; default: the app data folder)')
     .option('--allow-unofficial', 'also accept copies that are not the official bytes (re-compressed or rebuilt IDX files, extracted CIFAR batches, train/ and test/ class folders) once their contents are checked')
     .option('--json', 'the outcome as one JSON line')
-    .action(async (id: string, source: string, o: { cache?: string; allowUnofficial?: boolean; json?: boolean }) => {
-      const { cacheDir } = resolveStorage({ cacheDir: o.cache });
+    .action(async (id: string, source: string, o: Where & { allowUnofficial?: boolean }) => {
+      const { cacheDir } = storageOf(o);
       const r = await importDatasetFiles(id, source, { cacheDir, allowUnofficial: o.allowUnofficial });
       if (o.json) return console.log(JSON.stringify(r));
       const how = r.checked === 'digest' ? 'official files, digests match' : 'contents checked';

@@ -1,41 +1,21 @@
 // classifier-studio: the command-line face of the same service the desktop app uses.
-import { Command, Option } from 'commander';
-import { BACKENDS } from '../core/backend.ts';
+import { Command } from 'commander';
 import { RecognitionService } from '../service/recognition.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { formatBackend, formatPrediction } from './format.ts';
+import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
 import { registerTraining } from './train.ts';
 import { registerTransfer } from './transfer.ts';
 
-interface CommonOptions {
-  backend?: string;
-  mirror?: string;
-  modelsDir?: string;
-  store?: string;
-  offline?: boolean;
-}
+type CommonOptions = StorageOptions;
 
 function service(opts: CommonOptions): RecognitionService {
-  return new RecognitionService({
-    backend: opts.backend,
-    mirrorDir: opts.mirror,
-    cacheDir: opts.modelsDir,
-    storeDir: opts.store,
-    offline: opts.offline,
-    onDownload: downloadPrinter().progress,
-  });
+  return new RecognitionService({ ...storageOf(opts), backend: opts.backend, offline: opts.offline, onDownload: downloadPrinter().progress });
 }
 
-function withCommon(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--backend <name>', 'compute backend (default: best present; env CLASSIFIER_BACKEND)').choices([...BACKENDS, 'auto']))
-    .option('--mirror <dir>', 'offline mirror of model files (env CLASSIFIER_MIRROR)')
-    .option('--models-dir <dir>', 'model cache folder (env CLASSIFIER_CACHE; default: the app data folder)')
-    .option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE)')
-    .option('--offline', 'never download; use the cache and the mirror only');
-}
+const withCommon = (cmd: Command) => withStorage(cmd);
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { initBackend } from '../core/backend.ts';
 import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
 import { loadDataset } from '../core/datasets/catalog.ts';
-import { resolveStorage } from '../core/paths.ts';
 import { importKerasModel } from '../core/store/import-keras.ts';
 import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
@@ -11,30 +10,11 @@ import { evaluate } from '../core/training/evaluate.ts';
 import { makeLoss } from '../core/training/losses.ts';
 import { loadModel } from '../core/zoo/load.ts';
 import { startTraining } from '../service/training.ts';
+import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { num, printerFor } from './progress.ts';
 import { augmentPreset } from '../shared/vocabulary.ts';
 
-interface Storage {
-  backend?: string;
-  mirror?: string;
-  cache?: string;
-  store?: string;
-  offline?: boolean;
-}
-
-
-function storageOf(o: Storage) {
-  return resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
-}
-
-function withStorage(cmd: Command): Command {
-  return cmd
-    .option('--backend <name>', 'compute backend (env CLASSIFIER_BACKEND)')
-    .option('--mirror <dir>', 'offline mirror of datasets and models (env CLASSIFIER_MIRROR)')
-    .option('--cache <dir>', 'download cache (env CLASSIFIER_CACHE)')
-    .option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE)')
-    .option('--offline', 'never download');
-}
+type Storage = StorageOptions;
 
 interface TrainOptions extends Storage {
   dataset?: string; model?: string; epochs?: number; resume?: string; batchSize: number; optimizer: string; lr?: number; momentum?: number; nesterov?: boolean;
@@ -138,27 +118,25 @@ export function registerTraining(program: Command): void {
   });
 
   const trained = program.command('trained').description('the model store: list, rename, delete');
-  trained.command('list').option('--store <dir>').option('--json').action(async (o: Storage & { json?: boolean }) => {
+  withStorage(trained.command('list'), ['store']).option('--json').action(async (o: Storage & { json?: boolean }) => {
     const list = await new ModelStore(storageOf(o).storeDir).list();
     if (o.json) console.log(JSON.stringify(list.map(({ history, evaluation, ...m }) => ({ ...m, state: runState({ ...m, history }), epochs: history.length, test_accuracy: evaluation?.accuracy }))));
     else for (const m of list) console.log(`${m.name.padEnd(28)} ${m.network.padEnd(12)} ${runState(m).padEnd(11)} ${epochsOf(m).padEnd(14)} ${m.evaluation ? `test acc ${m.evaluation.accuracy.toFixed(4)}` : ''}`);
   });
-  trained.command('rename <from> <to>').option('--store <dir>').action(async (from: string, to: string, o: Storage) => {
+  withStorage(trained.command('rename <from> <to>'), ['store']).action(async (from: string, to: string, o: Storage) => {
     await new ModelStore(storageOf(o).storeDir).rename(from, to);
   });
-  trained
-    .command('import <file>')
+  withStorage(trained.command('import <file>'), ['store'])
     .description('import a Keras model saved with model.save(\'x.h5\'), with its class names')
     .requiredOption('--labels <file>', 'class names: a JSON list, or one per line')
     .option('--name <name>', 'name in the store (default: the file name)')
     .option('--overwrite', 'replace a stored model of that name (refused without it)')
     .option('--preprocessing <how>', 'scale01 (x/255), tf (x/127.5-1), caffe or none (default: none after a Rescaling layer, else scale01)')
-    .option('--store <dir>')
     .action(async (file: string, o: Storage & { labels: string; name?: string; preprocessing?: string; overwrite?: boolean }) => {
       const meta = await importKerasModel(file, { storeDir: storageOf(o).storeDir, labels: o.labels, name: o.name, preprocessing: o.preprocessing, overwrite: o.overwrite });
       console.log(`imported ${file} as "${meta.name}": ${meta.inputSize.join('x')}x${meta.channels} input, ${meta.labels.length} classes, preprocessing ${meta.preprocessing}`);
     });
-  trained.command('delete <name>').option('--store <dir>').action(async (name: string, o: Storage) => {
+  withStorage(trained.command('delete <name>'), ['store']).action(async (name: string, o: Storage) => {
     await new ModelStore(storageOf(o).storeDir).delete(name);
   });
 }

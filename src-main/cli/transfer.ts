@@ -1,8 +1,8 @@
 // classifier-studio transfer: a head on a frozen zoo backbone, over features cached on disk.
 import type { Command } from 'commander';
-import { resolveStorage } from '../core/paths.ts';
 import type { TransferConfigInput } from '../core/transfer/config.ts';
 import { startTransfer } from '../service/training.ts';
+import { storageOf, withStorage } from './options.ts';
 import { num, printerFor } from './progress.ts';
 
 interface TransferOptions {
@@ -24,7 +24,7 @@ export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
 }
 
 export function registerTransfer(program: Command): void {
-  program
+  const cmd = program
     .command('transfer')
     .description('transfer learning: train a head on a frozen mobilenet or resnet50 (features are cached, so a second run skips the backbone)')
     .requiredOption('--dataset <folder>', 'a folder of class sub-folders (or train/ and test/ holding them), e.g. Stanford Dogs Images/')
@@ -44,14 +44,9 @@ export function registerTransfer(program: Command): void {
     .option('--seed <n>', 'random seed', num, 1337)
     .option('--out <name>', 'name in the model store (e.g. dog-breeds)')
     .option('--overwrite', 'replace a stored model called --out (refused without it)')
-    .option('--json', 'one JSON object per line')
-    .option('--backend <name>', 'compute backend (env CLASSIFIER_BACKEND)')
-    .option('--mirror <dir>', 'offline mirror of the backbone\'s files (env CLASSIFIER_MIRROR)')
-    .option('--cache <dir>', 'model and feature cache (env CLASSIFIER_CACHE)')
-    .option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE)')
-    .option('--offline', 'never download')
-    .action(async (o: TransferOptions) => {
-      const s = resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
+    .option('--json', 'one JSON object per line');
+  withStorage(cmd).action(async (o: TransferOptions) => {
+      const s = storageOf(o);
       const run = await startTransfer(transferConfigFrom(o), { ...s, backend: o.backend, offline: o.offline }, printerFor(o.json));
       process.once('SIGINT', () => run.cancel());
       const done = await run.done;

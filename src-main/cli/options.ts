@@ -1,0 +1,31 @@
+// The options that say where files are and what computes, with one name and one meaning in
+// every command that takes them (the app's settings have the same four folders and backend).
+import { Option, type Command } from 'commander';
+import { BACKENDS } from '../core/backend.ts';
+import { resolveStorage, type StorageSettings } from '../core/paths.ts';
+
+export interface StorageOptions {
+  backend?: string;
+  mirror?: string;
+  cache?: string;
+  store?: string;
+  offline?: boolean;
+}
+
+const OPTIONS = {
+  backend: () => new Option('--backend <name>', 'compute backend (default: the best present; env CLASSIFIER_BACKEND)').choices([...BACKENDS, 'auto']),
+  mirror: () => new Option('--mirror <dir>', 'offline mirror of models and datasets (env CLASSIFIER_MIRROR)'),
+  cache: () => new Option('--cache <dir>', 'where downloaded models and datasets are kept (env CLASSIFIER_CACHE; default: the app data folder)'),
+  store: () => new Option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE; default: the app data folder)'),
+  offline: () => new Option('--offline', 'never download; use the cache and the mirror only'),
+} satisfies Record<keyof StorageOptions, () => Option>;
+
+/** Adds the named options (all of them by default) to a command. */
+export function withStorage(cmd: Command, names: (keyof StorageOptions)[] = ['backend', 'mirror', 'cache', 'store', 'offline']): Command {
+  for (const n of names) cmd.addOption(OPTIONS[n]());
+  return cmd;
+}
+
+export function storageOf(o: StorageOptions): StorageSettings {
+  return resolveStorage({ mirrorDir: o.mirror, cacheDir: o.cache, storeDir: o.store });
+}
