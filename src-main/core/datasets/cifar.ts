@@ -1,14 +1,9 @@
 // The CIFAR-10 binary version (Krizhevsky): each batch is a run of 3073-byte records, one label
-// byte then a 32x32 image as three 1024-byte planes R, G, B. Also a small reader for the
-// .tar.gz it ships in, since no tar library is installed.
-import { createReadStream } from 'node:fs';
-import { access, mkdir, open } from 'node:fs/promises';
+// byte then a 32x32 image as three 1024-byte planes R, G, B. The .tar.gz it ships in is read by tar.ts.
+import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { FileRefusedError, readRegularFile } from '../bounded-read.ts';
 import { isFile } from '../fs-kinds.ts';
-import { ChunkReader } from './chunk-reader.ts';
 import { memoryImageSet, type DatasetSplits } from './types.ts';
 
 export const CIFAR_SIDE = 32;
@@ -101,90 +96,4 @@ export async function loadCifarBinary(dir: string, name = 'CIFAR-10'): Promise<D
     return memoryImageSet({ x, labels, imageShape: [CIFAR_SIDE, CIFAR_SIDE, 3], classNames, description: { name, source: dir, format: 'cifar-binary', split } });
   };
   return { train: await make(CIFAR10_TRAIN_BATCHES, 'train'), test: await make([CIFAR10_TEST_BATCH], 'test') };
-}
-
-function cString(b: Buffer): string {
-  const end = b.indexOf(0);
-  return b.subarray(0, end < 0 ? b.length : end).toString('utf8');
-}
-
-function tarNumber(b: Buffer): number {
-  // GNU base-256 for sizes over 8 GiB: high bit set, big-endian after the first byte.
-  if (b[0] & 0x80) return b.subarray(1).reduce((v, byte) => v * 256 + byte, b[0] & 0x7f);
-  const s = cString(b).trim();
-  return s ? parseInt(s, 8) : 0;
-}
-
-function paxPath(data: Buffer): string | undefined {
-  // Records are "<len> key=value\n".
-  for (const line of data.toString('utf8').split('\n')) {
-    const m = /^\d+ path=(.*)$/.exec(line);
-    if (m) return m[1];
-  }
-  return undefined;
-}
-
-/**
- * Extracts the regular files of a .tar.gz (ustar, GNU long names, pax paths) under destDir,
- * refusing paths that would leave it. Returns the extracted paths, relative to destDir.
- */
-export async function extractTarGz(archive: string, destDir: string, accept: (name: string) => boolean = () => true): Promise<string[]> {
-  // pipeline, not pipe: a read error (a missing file) must reach the loop below.
-  const stream = pipeline(createReadStream(archive), createGunzip(), () => {});
-  const reader = new ChunkReader(stream);
-  const extracted: string[] = [];
-  let longName: string | undefined;
-  try {
-    for (;;) {
-      const header = await reader.read(512);
-      if (header.length === 0) break;
-      if (header.length < 512) throw new CifarError(archive, 'the tar archive is truncated (partial header)');
-      if (header.every((b) => b === 0)) break;
-      const stored = tarNumber(header.subarray(148, 156));
-      let sum = 0;
-      for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 32 : header[i];
-      if (sum !== stored) throw new CifarError(archive, 'not a tar archive, or a corrupt one (header checksum mismatch)');
-      const size = tarNumber(header.subarray(124, 136));
-      const type = String.fromCharCode(header[156] || 48);
-      const ustar = header.subarray(257, 262).toString('latin1') === 'ustar';
-      const prefix = ustar ? cString(header.subarray(345, 500)) : '';
-      const name = longName ?? (prefix ? `${prefix}/${cString(header.subarray(0, 100))}` : cString(header.subarray(0, 100)));
-      longName = undefined;
-      const padded = Math.ceil(size / 512) * 512;
-      if (type === 'L' || type === 'x') {
-        const data = await reader.read(padded);
-        if (data.length < padded) throw new CifarError(archive, 'the tar archive is truncated');
-        longName = type === 'L' ? cString(data.subarray(0, size)) : paxPath(data.subarray(0, size));
-        continue;
-      }
-      const rel = path.normalize(name);
-      const wanted = (type === '0' || type === '7') && accept(name);
-      if (wanted && (path.isAbsolute(rel) || rel.split(path.sep).includes('..'))) {
-        throw new CifarError(archive, `the tar archive holds a path outside its folder: ${name}`);
-      }
-      const out = wanted ? await (async () => {
-        await mkdir(path.dirname(path.join(destDir, rel)), { recursive: true });
-        return open(path.join(destDir, rel), 'w');
-      })() : undefined;
-      try {
-        for (let left = padded; left > 0;) {
-          const piece = await reader.read(Math.min(left, 1 << 20));
-          if (piece.length === 0) throw new CifarError(archive, `the tar archive is truncated (in ${name})`);
-          const keep = Math.max(0, Math.min(piece.length, size - (padded - left)));
-          if (out && keep > 0) await out.write(piece.subarray(0, keep));
-          left -= piece.length;
-        }
-      } finally {
-        await out?.close();
-      }
-      if (wanted) extracted.push(rel);
-    }
-  } catch (e) {
-    if (e instanceof CifarError) throw e;
-    const msg = (e as Error).message;
-    throw new CifarError(archive, /unexpected end/i.test(msg) ? 'the archive is truncated' : `cannot extract (${msg})`);
-  } finally {
-    stream.destroy();
-  }
-  return extracted;
 }

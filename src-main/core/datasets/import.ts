@@ -12,7 +12,7 @@ import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatche
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
 import { loadIdxPair } from './idx.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
-import { swapFolderIn } from '../store/atomic.ts';
+import { recoverFolder, swapFolderIn } from '../store/atomic.ts';
 
 export interface DatasetImportOptions {
   cacheDir: string;
@@ -175,6 +175,9 @@ export async function importDatasetFiles(dataset: string | DatasetEntry, source:
   if (!(await isFile(src)) && !(await isDir(src))) throw new Error(`${src} does not exist.`);
   const dir = datasetPlaces(entry.id, opts.cacheDir).cache;
   await mkdir(path.dirname(dir), { recursive: true });
+  // An import that was killed (or ran out of memory) left its half-made folder behind; one of a
+  // live import is younger than STALE_TMP_MS and stays.
+  await recoverFolder(dir, await readdir(path.dirname(dir)));
   const fresh = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   await mkdir(fresh);
   try {
