@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
+import { architectureParams, type LayerConfig } from '../src-main/core/models/config-size.ts';
 import { writeKerasModel, writeKerasWeights } from '../src-main/core/models/keras-h5.ts';
 import { loadKerasModel } from '../src-main/core/models/keras-model.ts';
 import { importKerasModel, readLabelsFile } from '../src-main/core/store/import-keras.ts';
@@ -108,6 +109,8 @@ describe('Keras full-model .h5 import', () => {
     const kinds = (m: tf.LayersModel) => m.layers.map((l) => l.getClassName()).filter((k) => k !== 'InputLayer');
     expect(kinds(imported)).toEqual(kinds(direct));
     expect(imported.countParams()).toBe(direct.countParams());
+    // The size checked before building (config-size.ts) is the size built.
+    expect(architectureParams(kerasSequentialConfig as LayerConfig, file)).toBe(direct.countParams());
     expect(maxDiff(direct, imported, [4, 28, 28, 1], 'dense')).toBeLessThan(1e-5);
     expect(maxDiff(direct, imported, [4, 28, 28, 1], 'dense_1')).toBeLessThan(1e-5);
     direct.dispose();
@@ -121,6 +124,7 @@ describe('Keras full-model .h5 import', () => {
     await writeKerasModel(direct, file);
     const imported = await loadKerasModel(file);
     expect(imported.getLayer('backbone').getClassName()).toMatch(/Functional|Model/);
+    expect(architectureParams(direct.toJSON(null, false) as unknown as LayerConfig, file)).toBe(direct.countParams());
     expect(maxDiff(direct, imported, [3, 32, 32, 3], 'pool', 1)).toBeLessThan(1e-5);
     expect(maxDiff(direct, imported, [3, 32, 32, 3], 'predictions', 1)).toBeLessThan(1e-5);
     // Swapping two same-shaped weights of the backbone must show: the mapping is by name, not luck.

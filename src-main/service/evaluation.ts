@@ -1,21 +1,54 @@
 // Pictures of a trained model's worst test-set mistakes. The evaluation stored with the model
 // names them by test-set index; the set is loaded again (same limit, same order) to show them.
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import type { EvaluationView } from '../contract.ts';
-import { loadDataset } from '../core/datasets/catalog.ts';
+import { datasetPlaces, findDataset, loadDataset } from '../core/datasets/catalog.ts';
+import { isImageFile } from '../core/datasets/folder.ts';
+import { isWithin } from '../core/folder-entries.ts';
 import type { StoredModelMeta } from '../core/store/model-store.ts';
 import { pixelsToDataUrl, thumbnail } from './images.ts';
 
 type Mistake = EvaluationView['misclassified'][number];
+type Env = { cacheDir: string; mirrorDir?: string; offline?: boolean };
+
+/** Where the model's training photos may be: its dataset folder, or the places of a built-in dataset. */
+function datasetRoots(meta: StoredModelMeta, env: Env): string[] {
+  const dataset = (meta.config as { dataset?: unknown } | undefined)?.dataset;
+  if (typeof dataset !== 'string' || !dataset) return [];
+  if (findDataset(dataset)) {
+    const places = datasetPlaces(dataset, env.cacheDir, env.mirrorDir);
+    return [places.cache, ...places.mirrors];
+  }
+  // The folder as resolved when the model was trained (the config may hold a relative path).
+  const source = meta.dataset?.format === 'folder' && typeof meta.dataset.source === 'string' ? [meta.dataset.source] : [];
+  return [...new Set([path.resolve(dataset), ...source])];
+}
+
+/**
+ * Refuses a photo the metadata names unless it is an image inside the dataset the model was
+ * trained on: metadata can be edited, and a thumbnail must not open any file it names.
+ */
+async function checkTrainingPhoto(file: string, roots: string[], model: string): Promise<void> {
+  const real = await realpath(file).catch(() => undefined);
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => undefined)));
+  if (!isImageFile(path.basename(file)) || !real || !realRoots.some((r) => r !== undefined && isWithin(r, real))) {
+    const where = roots.length ? `the dataset folder ${roots[0]}` : 'a dataset folder';
+    throw new Error(`the evaluation of ${model} names ${file}, which is not an image in ${where} the model was trained on; no thumbnails are made.`);
+  }
+}
 
 export async function misclassifiedThumbnails(
   meta: StoredModelMeta,
   mistakes: Mistake[],
   max: number,
-  env: { cacheDir: string; mirrorDir?: string; offline?: boolean },
+  env: Env,
 ): Promise<Mistake[]> {
   const shown = mistakes.slice(0, max);
   const rest = mistakes.slice(max);
   if (shown.every((m) => m.file)) {
+    const roots = datasetRoots(meta, env);
+    for (const m of shown) await checkTrainingPhoto(m.file!, roots, meta.name);
     return [...(await Promise.all(shown.map(async (m) => ({ ...m, thumbnail: await thumbnail(m.file!, 96) })))), ...rest];
   }
   const config = (meta.config ?? {}) as { dataset?: string; testLimit?: number };

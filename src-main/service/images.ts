@@ -1,8 +1,10 @@
 // Pictures for the window: previews and thumbnails as data URLs, so the renderer's strict CSP
 // (no file: URLs) holds and formats Chromium cannot show (TIFF, AVIF) still appear.
-import { readdir } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../core/bounded-read.ts';
+import { folderEntry } from '../core/folder-entries.ts';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'];
 const PIXEL_LIMIT = 100_000_000;
@@ -16,7 +18,8 @@ export interface Preview {
 
 /** The image turned upright (EXIF), at most `max` px on a side, as a JPEG (PNG if it has alpha). */
 export async function previewImage(input: string | Uint8Array, max = 1600, name?: string): Promise<Preview> {
-  const source = typeof input === 'string' ? input : Buffer.from(input);
+  // Read here, not by sharp: only a regular file of a sane size (not a pipe, not /dev/zero).
+  const source = typeof input === 'string' ? await readRegularFile(input, MAX_IMAGE_FILE_BYTES, 'image file') : Buffer.from(input);
   const img = sharp(source, { limitInputPixels: PIXEL_LIMIT, failOn: 'error', pages: 1 }).rotate();
   const meta = await img.metadata();
   const resized = img.resize({ width: max, height: max, fit: 'inside', withoutEnlargement: true });
@@ -39,12 +42,33 @@ export async function pixelsToDataUrl(pixels: Uint8Array, width: number, height:
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
-/** The images directly inside a folder, sorted by name (not recursive: a folder is what the user picked). */
-export async function listImages(folder: string): Promise<string[]> {
+export interface FolderImages {
+  files: string[];
+  /** Image-named entries left out, with why (a link leaving the folder, a device, a pipe). */
+  skipped: { file: string; error: string }[];
+}
+
+/**
+ * The images directly inside a folder, sorted by name (not recursive: a folder is what the user
+ * picked). Symbolic links count only when they point inside the folder.
+ */
+export async function scanImageFolder(folder: string): Promise<FolderImages> {
   const entries = await readdir(folder, { withFileTypes: true });
+  const realFolder = await realpath(folder);
   const wanted = new Set(IMAGE_EXTENSIONS);
-  return entries
-    .filter((e) => e.isFile() && wanted.has(path.extname(e.name).slice(1).toLowerCase()))
-    .map((e) => path.join(folder, e.name))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  const out: FolderImages = { files: [], skipped: [] };
+  for (const e of entries) {
+    if (!wanted.has(path.extname(e.name).slice(1).toLowerCase())) continue;
+    const entry = await folderEntry(folder, e, realFolder);
+    if (entry.kind === 'file') out.files.push(entry.path);
+    else if (entry.kind === 'skipped') out.skipped.push({ file: entry.path, error: `${entry.path}: ${entry.reason}` });
+  }
+  const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+  out.files.sort(byName);
+  out.skipped.sort((a, b) => byName(a.file, b.file));
+  return out;
+}
+
+export async function listImages(folder: string): Promise<string[]> {
+  return (await scanImageFolder(folder)).files;
 }

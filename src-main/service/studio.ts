@@ -13,7 +13,7 @@ import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-
 import type { TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
-import { listImages, pixelsToDataUrl, previewImage, thumbnail } from './images.ts';
+import { pixelsToDataUrl, previewImage, scanImageFolder, thumbnail } from './images.ts';
 import { RecognitionService, type ServiceOptions } from './recognition.ts';
 import type { RecognizerStats } from './recognition.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
@@ -129,9 +129,12 @@ export class StudioService {
     const job = { cancelled: false };
     this.folderJobs.set(req.jobId, job);
     try {
-      const files = await listImages(req.folder);
-      const items: FolderItem[] = [];
-      this.emit({ type: 'folder', jobId: req.jobId, done: 0, total: files.length });
+      const { files, skipped } = await scanImageFolder(req.folder);
+      // Refused entries are answered first, each with its reason, like a photo that fails to decode.
+      const items: FolderItem[] = skipped.map((s) => ({ file: s.file, name: path.basename(s.file), error: s.error }));
+      const total = items.length + files.length;
+      this.emit({ type: 'folder', jobId: req.jobId, done: 0, total });
+      items.forEach((item, k) => this.emit({ type: 'folder', jobId: req.jobId, done: k + 1, total, item }));
       for (const file of files) {
         if (job.cancelled) break;
         const item: FolderItem = { file, name: path.basename(file) };
@@ -142,7 +145,7 @@ export class StudioService {
           item.error = (err as Error).message;
         }
         items.push(item);
-        this.emit({ type: 'folder', jobId: req.jobId, done: items.length, total: files.length, item });
+        this.emit({ type: 'folder', jobId: req.jobId, done: items.length, total, item });
       }
       return { jobId: req.jobId, folder: req.folder, model: req.model, items, cancelled: job.cancelled };
     } finally {

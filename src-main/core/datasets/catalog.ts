@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { resourcesDir, type CatalogFile } from '../zoo/catalog.ts';
 import { verifyFile } from '../zoo/digest.ts';
 import { locateFiles } from '../zoo/files.ts';
-import { extractTarGz, hasCifarBatches, loadCifarBinary } from './cifar.ts';
+import { hasCifarBatches, loadCifarBinary, MAX_CIFAR_BATCH_BYTES } from './cifar.ts';
+import { extractTarGz } from './tar.ts';
 import { loadImageFolder, splitFolders } from './folder.ts';
 import { loadIdxPair, readIdxLabels } from './idx.ts';
 import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from './types.ts';
@@ -225,7 +226,9 @@ export async function extractCifar(archive: string, cacheDir: string): Promise<v
   const tmp = path.join(cacheDir, `.extract-${randomBytes(4).toString('hex')}`);
   const final = path.join(cacheDir, 'cifar-10-batches-bin');
   try {
-    await extractTarGz(archive, tmp, (n) => /^cifar-10-batches-bin\/(?:[^/]+\.bin|batches\.meta\.txt)$/.test(n.replace(/^\.\//, '')));
+    // The official archive unpacks to 185 MB: a gigabyte is a generous bound for any copy of it.
+    const limits = { maxEntryBytes: MAX_CIFAR_BATCH_BYTES, maxTotalBytes: 1024 ** 3 };
+    await extractTarGz(archive, tmp, (n) => /^cifar-10-batches-bin\/(?:[^/]+\.bin|batches\.meta\.txt)$/.test(n.replace(/^\.\//, '')), limits);
     const got = path.join(tmp, 'cifar-10-batches-bin');
     if (!(await hasCifarBatches(got))) throw new Error(`${archive} does not hold the CIFAR-10 batches (cifar-10-batches-bin/data_batch_1.bin ... test_batch.bin).`);
     await rm(final, { recursive: true, force: true });

@@ -1,11 +1,12 @@
 // Datasets as folders of class sub-folders, the layout of Keras image_dataset_from_directory:
 // class order is the sorted folder names, and files are decoded lazily per batch, since a
 // folder of photos rarely fits in memory as floats.
-import { readdir } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeImage } from '../images/decode.ts';
 import { checkIndex, type DatasetSplits, type ImageSet } from './types.ts';
 import { isDir } from '../fs-kinds.ts';
+import { folderEntry } from '../folder-entries.ts';
 
 /** What sharp decodes (BMP and PSD it does not, so those files are not listed at all). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -51,27 +52,39 @@ export interface FolderOptions {
 
 export const SPLIT_FOLDERS = { train: ['train'], test: ['test'], validation: ['validation', 'val'] } as const;
 
-async function subfolders(dir: string): Promise<string[]> {
+type Skipped = ImageSet['skipped'];
+
+// Symlinked class folders count too (Keras follows links; datasets are often assembled that way),
+// but only those whose target is inside the dataset: `b -> /usr` would train on system files.
+async function subfolders(dir: string, realRoot: string, skipped: Skipped = []): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const out: string[] = [];
   for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    // Symlinked class folders count too (Keras follows links when asked; datasets are often assembled that way).
-    if (e.isDirectory() || (e.isSymbolicLink() && (await isDir(path.join(dir, e.name))))) out.push(e.name);
+    if (e.name.startsWith('.') || e.isFile()) continue;
+    const entry = await folderEntry(dir, e, realRoot);
+    if (entry.kind === 'dir') out.push(e.name);
+    else if (entry.kind === 'skipped' && entry.was === 'dir') skipped.push({ file: entry.path, error: entry.reason });
   }
   return out.sort();
 }
 
-// Nested folders inside a class folder belong to that class, as in Keras.
-async function imagesUnder(dir: string): Promise<string[]> {
+// Nested folders inside a class folder belong to that class, as in Keras (real folders only: a
+// linked one could lead back to its own parent).
+async function imagesUnder(dir: string, realRoot: string, skipped: Skipped): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const out: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await imagesUnder(full)));
-    else if (isImageFile(e.name) && (e.isFile() || (e.isSymbolicLink() && !(await isDir(full))))) out.push(full);
+    if (e.isDirectory()) out.push(...(await imagesUnder(full, realRoot, skipped)));
+    else if (!isImageFile(e.name)) continue;
+    else if (e.isFile()) out.push(full);
+    else {
+      const entry = await folderEntry(dir, e, realRoot);
+      if (entry.kind === 'file') out.push(full);
+      else if (entry.kind === 'skipped') skipped.push({ file: full, error: entry.reason });
+    }
   }
   return out;
 }
@@ -80,12 +93,20 @@ export interface ClassFolderListing {
   folders: string[];
   files: string[];
   labels: Int32Array;
+  /** Entries left out, with why: links that leave the dataset, devices, pipes. */
+  skipped: Skipped;
 }
 
-/** Lists the images of a folder of class folders; `folders` fixes the class order when given. */
-export async function listClassFolders(root: string, folders?: string[], onProgress?: FolderOptions['onProgress']): Promise<ClassFolderListing> {
+/**
+ * Lists the images of a folder of class folders; `folders` fixes the class order when given.
+ * Symbolic links are followed only to places inside `datasetRoot` (the dataset's top folder,
+ * by default `root` itself).
+ */
+export async function listClassFolders(root: string, folders?: string[], onProgress?: FolderOptions['onProgress'], datasetRoot: string = root): Promise<ClassFolderListing> {
   if (!(await isDir(root))) throw new Error(`The dataset folder ${root} does not exist (or is not a folder).`);
-  const own = await subfolders(root);
+  const realRoot = await realpath(datasetRoot);
+  const skipped: Skipped = [];
+  const own = await subfolders(root, realRoot, skipped);
   const classes = folders ?? own;
   const files: string[] = [];
   const labels: number[] = [];
@@ -93,7 +114,7 @@ export async function listClassFolders(root: string, folders?: string[], onProgr
   for (const [k, name] of classes.entries()) {
     onProgress?.('read', k, classes.length);
     if (!own.includes(name)) continue;
-    const found = await imagesUnder(path.join(root, name));
+    const found = await imagesUnder(path.join(root, name), realRoot, skipped);
     if (found.length) withImages++;
     for (const f of found) {
       files.push(f);
@@ -104,7 +125,7 @@ export async function listClassFolders(root: string, folders?: string[], onProgr
   if (files.length === 0 || withImages === 0) {
     throw new Error(`The dataset folder ${root} has no class sub-folders with images (expected one sub-folder per class, e.g. ${path.join(root, 'cats', 'photo1.jpg')}).`);
   }
-  return { folders: classes, files, labels: Int32Array.from(labels) };
+  return { folders: classes, files, labels: Int32Array.from(labels), skipped };
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, k: number) => Promise<R>): Promise<R[]> {
@@ -125,6 +146,8 @@ export interface FileImageSetInit extends FolderOptions {
   labels: Int32Array;
   classNames: string[];
   description: ImageSet['description'];
+  /** Files already left out while listing, reported with those that fail to decode. */
+  skipped?: Skipped;
 }
 
 /** A set read from image files on demand; files that do not decode are skipped, never fatal. */
@@ -138,7 +161,7 @@ export function fileImageSet(init: FileImageSetInit): ImageSet {
   const cache = init.cache ?? new PixelCache();
   const decoded = new Map<number, Uint8Array>();
   const failed = new Set<number>();
-  const skipped: ImageSet['skipped'] = [];
+  const skipped: Skipped = [...(init.skipped ?? [])];
   const decodeOpts = { width: w, height: h, channels: c, resize: init.resize ?? (h <= 64 ? 'area' : 'bilinear'), invertLightBackground: init.invertLightBackground } as const;
 
   const one = async (i: number): Promise<Uint8Array | undefined> => {
@@ -185,7 +208,7 @@ export function fileImageSet(init: FileImageSetInit): ImageSet {
 /** Which split folders a dataset root holds, if it is laid out as train/ and test/ (and maybe validation/). */
 export async function splitFolders(root: string): Promise<Partial<Record<keyof typeof SPLIT_FOLDERS, string>> | undefined> {
   if (!(await isDir(root))) return undefined;
-  const own = await subfolders(root);
+  const own = await subfolders(root, await realpath(root));
   const found: Partial<Record<keyof typeof SPLIT_FOLDERS, string>> = {};
   for (const [split, names] of Object.entries(SPLIT_FOLDERS) as [keyof typeof SPLIT_FOLDERS, readonly string[]][]) {
     const name = names.find((n) => own.includes(n));
@@ -207,7 +230,7 @@ export async function loadImageFolder(root: string, opts: FolderOptions): Promis
   const name = opts.name ?? path.basename(root);
   const splits = (await splitFolders(root)) ?? { train: root };
   const trainDir = splits.train!;
-  const train = await listClassFolders(trainDir, undefined, opts.onProgress);
+  const train = await listClassFolders(trainDir, undefined, opts.onProgress, root);
   const classNames = train.folders.map(classNameFromFolder);
   const present = new Set(train.labels);
   if (present.size < 2) {
@@ -220,6 +243,7 @@ export async function loadImageFolder(root: string, opts: FolderOptions): Promis
       cache,
       files: listing.files,
       labels: listing.labels,
+      skipped: listing.skipped,
       classNames,
       description: { name, source: root, format: 'folder', split, folder: dir, files: listing.files.length, classFolders: train.folders },
     });
@@ -227,11 +251,11 @@ export async function loadImageFolder(root: string, opts: FolderOptions): Promis
   for (const split of ['test', 'validation'] as const) {
     const dir = splits[split];
     if (!dir) continue;
-    const extra = (await subfolders(dir)).filter((f) => !train.folders.includes(f));
+    const extra = (await subfolders(dir, await realpath(root))).filter((f) => !train.folders.includes(f));
     if (extra.length) {
       throw new Error(`${dir} has class folders that ${trainDir} lacks (${extra.join(', ')}); every class must have training images.`);
     }
-    out[split] = make(await listClassFolders(dir, train.folders), split, dir);
+    out[split] = make(await listClassFolders(dir, train.folders, undefined, root), split, dir);
   }
   return out;
 }

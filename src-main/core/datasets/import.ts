@@ -3,7 +3,7 @@
 // re-compressed or rebuilt IDX set, extracted CIFAR batches, class folders) checked by reading
 // it. Everything is assembled in a fresh folder and swapped in whole.
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { commitStaged, discardStaged, stageVerified, type StagedCopy } from '../zoo/copy-verified.ts';
 import { DigestMismatchError, verifyFile } from '../zoo/digest.ts';
@@ -12,7 +12,7 @@ import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatche
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
 import { loadIdxPair } from './idx.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
-import { swapFolderIn } from '../store/atomic.ts';
+import { recoverFolder, swapFolderIn } from '../store/atomic.ts';
 
 export interface DatasetImportOptions {
   cacheDir: string;
@@ -137,7 +137,7 @@ async function importCifarBatches(entry: DatasetEntry, dir: string, fresh: strin
 
 async function importClassFolders(entry: DatasetEntry, root: string, splits: Record<string, string | undefined>, fresh: string): Promise<Omit<DatasetImportResult, 'id' | 'dir'>> {
   const trainDir = splits.train!;
-  const train = await listClassFolders(trainDir);
+  const train = await listClassFolders(trainDir, undefined, undefined, root);
   const names = train.folders.map(classNameFromFolder);
   const missing = entry.classNames.filter((c) => !names.includes(c));
   const extra = names.filter((c) => !entry.classNames.includes(c));
@@ -148,9 +148,15 @@ async function importClassFolders(entry: DatasetEntry, root: string, splits: Rec
   const counted: string[] = [];
   for (const [split, dir] of Object.entries(splits)) {
     if (!dir) continue;
-    const n = split === 'train' ? train.files.length : (await listClassFolders(dir, train.folders)).files.length;
-    counted.push(`${n} ${split}`);
-    await cp(dir, path.join(fresh, path.basename(dir)), { recursive: true });
+    const listing = split === 'train' ? train : await listClassFolders(dir, train.folders, undefined, root);
+    counted.push(`${listing.files.length} ${split}`);
+    // The listed images only, as files: a copied link would point back at the source (or outside it).
+    for (const file of listing.files) {
+      const dest = path.join(fresh, path.basename(dir), path.relative(dir, file));
+      await mkdir(path.dirname(dest), { recursive: true });
+      await copyFile(file, dest);
+    }
+    for (const s of listing.skipped) notes.push(`Skipped ${s.file}: ${s.error}`);
   }
   if (entry.counts) notes.push(`Imported ${counted.join(', ')} images (the official set has ${entry.counts.train} train and ${entry.counts.test} test).`);
   return { layout: 'class-folders', checked: 'contents', files: Object.values(splits).filter((d): d is string => !!d), notes };
@@ -169,6 +175,9 @@ export async function importDatasetFiles(dataset: string | DatasetEntry, source:
   if (!(await isFile(src)) && !(await isDir(src))) throw new Error(`${src} does not exist.`);
   const dir = datasetPlaces(entry.id, opts.cacheDir).cache;
   await mkdir(path.dirname(dir), { recursive: true });
+  // An import that was killed (or ran out of memory) left its half-made folder behind; one of a
+  // live import is younger than STALE_TMP_MS and stays.
+  await recoverFolder(dir, await readdir(path.dirname(dir)));
   const fresh = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   await mkdir(fresh);
   try {

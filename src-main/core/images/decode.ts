@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { FileRefusedError, MAX_IMAGE_FILE_BYTES, readRegularFile } from '../bounded-read.ts';
 
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 
@@ -26,6 +26,8 @@ export interface DecodeOptions {
   /** 'center-crop': the shorter side to the target, then the centre cut out (the usual ImageNet evaluation). */
   resize?: 'bilinear' | 'area' | 'center-crop';
   pixelLimit?: number;
+  /** Files above this are refused unread (default MAX_IMAGE_FILE_BYTES). */
+  maxFileBytes?: number;
   invertLightBackground?: boolean;
 }
 
@@ -89,9 +91,11 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
 
   let buf: Buffer;
   try {
-    // Reading the bytes ourselves gives clear errno-based messages instead of sharp's "Input file is missing".
-    buf = typeof input === 'string' ? await readFile(input) : input;
+    // Reading the bytes ourselves gives clear errno-based messages instead of sharp's "Input file is
+    // missing", and refuses devices, pipes and huge files before anything is read.
+    buf = typeof input === 'string' ? await readRegularFile(input, opts.maxFileBytes ?? MAX_IMAGE_FILE_BYTES, 'image file') : input;
   } catch (e) {
+    if (e instanceof FileRefusedError) throw fail(e.reason === 'too-large' ? 'too-large' : 'unreadable', e.detail);
     throw fail('unreadable', explainFsError(e as NodeJS.ErrnoException));
   }
   if (buf.length === 0) throw fail('not-an-image', 'the file is empty');

@@ -4,13 +4,25 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
-import { readKerasWeights } from './h5-reader.ts';
+import { MAX_MODEL_PARAMS } from './config-size.ts';
+import { readKerasWeightShapes, readWantedWeights } from './h5-reader.ts';
 
-export interface H5Weight {
+export interface H5WeightInfo {
   /** As stored, e.g. `conv1_conv/kernel:0`. */
   name: string;
   shape: number[];
+}
+
+export interface H5Weight extends H5WeightInfo {
   values: Float32Array;
+}
+
+/** A weight to read and the shape the model wants it in, checked again before its data is read. */
+export interface WantedWeight {
+  /** The layer group in the file. */
+  layer: string;
+  name: string;
+  shape: number[];
 }
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
@@ -65,14 +77,11 @@ function inFile(file: string, err: unknown): Error {
   return msg.includes(file) ? (err as Error) : new Error(`${file} is damaged or not a Keras HDF5 file (${msg})`);
 }
 
-/**
- * Every layer's weights, in the file's layer order, read on this thread. Use readKerasWeights
- * (h5-reader.ts), which reads in a worker: a damaged file can send HDF5 into an endless loop.
- */
-export async function readKerasWeightsInThread(file: string): Promise<Map<string, H5Weight[]>> {
+/** Runs `read` on the open file; errors name it. */
+async function withFile<T>(file: string, read: (h5: InstanceType<typeof h5wasm.File>) => T): Promise<T> {
   const h5 = await openFile(file);
   try {
-    return readLayers(h5, file);
+    return read(h5);
   } catch (err) {
     throw inFile(file, err);
   } finally {
@@ -80,24 +89,74 @@ export async function readKerasWeightsInThread(file: string): Promise<Map<string
   }
 }
 
-function readLayers(h5: InstanceType<typeof h5wasm.File>, file: string): Map<string, H5Weight[]> {
-  // A whole saved model keeps its weights under model_weights; a weights file at the root.
+/**
+ * Every layer's weights, in the file's layer order, read on this thread. Use readKerasWeights
+ * (h5-reader.ts), which reads in a worker: a damaged file can send HDF5 into an endless loop.
+ */
+export function readKerasWeightsInThread(file: string): Promise<Map<string, H5Weight[]>> {
+  return withFile(file, (h5) => readLayers(h5, file));
+}
+
+/** The names and shapes of every layer's weights, without reading any data (in the worker: readKerasWeightShapes). */
+export function readKerasWeightShapesInThread(file: string): Promise<Map<string, H5WeightInfo[]>> {
+  return withFile(file, (h5) => readShapes(h5, file));
+}
+
+/** The data of the weights a model asked for, in its order (in the worker: readWantedWeights). */
+export function readWantedWeightsInThread(file: string, wanted: WantedWeight[]): Promise<Float32Array[]> {
+  return withFile(file, (h5) => {
+    const root = weightsRoot(h5, file).root;
+    return wanted.map((w) => {
+      const ds = dataset(root, w.layer, w.name, file);
+      const shape = shapeOf(ds);
+      if (!sameShape(shape, w.shape)) throw new Error(`${file}: weight ${w.layer}/${w.name} has shape [${shape}] but the model expects [${w.shape}]`);
+      return Float32Array.from(ds.value as ArrayLike<number>);
+    });
+  });
+}
+
+// A whole saved model keeps its weights under model_weights; a weights file at the root.
+function weightsRoot(h5: InstanceType<typeof h5wasm.File>, file: string): { root: H5Group; layerNames: string[] } {
   const mw = h5.get('model_weights');
   const root = mw instanceof h5wasm.Group ? mw : (h5 as H5Group);
   const layerNames = attrStrings(root, 'layer_names');
   if (!layerNames) throw new Error(`${file} is not a Keras HDF5 weights file (no layer_names attribute)`);
-  const out = new Map<string, H5Weight[]>();
+  return { root, layerNames };
+}
+
+function dataset(root: H5Group, layer: string, name: string, file: string): H5Dataset {
+  const group = root.get(layer);
+  if (!(group instanceof h5wasm.Group)) throw new Error(`${file}: layer ${layer} is listed but has no group`);
+  const ds = group.get(name);
+  if (!(ds instanceof h5wasm.Dataset)) throw new Error(`${file}: weight ${layer}/${name} is listed but missing`);
+  return ds;
+}
+
+const shapeOf = (ds: H5Dataset) => [...(ds.shape ?? [])].map(Number);
+
+function readShapes(h5: InstanceType<typeof h5wasm.File>, file: string): Map<string, H5WeightInfo[]> {
+  const { root, layerNames } = weightsRoot(h5, file);
+  const out = new Map<string, H5WeightInfo[]>();
   for (const layer of layerNames) {
     const group = root.get(layer);
     if (!(group instanceof h5wasm.Group)) throw new Error(`${file}: layer ${layer} is listed but has no group`);
-    const weights = (attrStrings(group, 'weight_names') ?? []).map((name) => {
-      const ds = group.get(name);
-      if (!(ds instanceof h5wasm.Dataset)) throw new Error(`${file}: weight ${layer}/${name} is listed but missing`);
-      return { name, shape: [...(ds as H5Dataset).shape!], values: Float32Array.from((ds as H5Dataset).value as ArrayLike<number>) };
-    });
-    out.set(layer, weights);
+    out.set(layer, (attrStrings(group, 'weight_names') ?? []).map((name) => ({ name, shape: shapeOf(dataset(root, layer, name, file)) })));
   }
   return out;
+}
+
+// Every weight, for tools that read a file without a model: the shapes first, so that a file
+// declaring billions of values (a sparse file takes no disk for them) is refused unread.
+function readLayers(h5: InstanceType<typeof h5wasm.File>, file: string): Map<string, H5Weight[]> {
+  const shapes = readShapes(h5, file);
+  const total = [...shapes.values()].flat().reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  if (total > MAX_MODEL_PARAMS) {
+    throw new Error(`${file} declares ${total.toLocaleString('en')} weight values, over the limit of ${MAX_MODEL_PARAMS.toLocaleString('en')}; nothing was read.`);
+  }
+  const root = weightsRoot(h5, file).root;
+  return new Map(
+    [...shapes].map(([layer, infos]) => [layer, infos.map((w) => ({ ...w, values: Float32Array.from(dataset(root, layer, w.name, file).value as ArrayLike<number>) }))]),
+  );
 }
 
 /** `conv1_bn/moving_mean:0` → `moving_mean`; tfjs names its variables the same way. */
@@ -113,7 +172,7 @@ function innerName(name: string): string {
   return `${parts.at(-2) ?? ''}/${parts.at(-1)!.replace(/_\d+$/, '')}`;
 }
 
-function orderFor(layer: tf.layers.Layer, stored: H5Weight[], file: string): H5Weight[] {
+function orderFor(layer: tf.layers.Layer, stored: H5WeightInfo[], file: string): H5WeightInfo[] {
   const wanted = layer.weights;
   if (stored.length !== wanted.length) {
     throw new Error(`${file}: layer ${layer.name} has ${stored.length} weights in the file but ${wanted.length} in the model`);
@@ -122,7 +181,7 @@ function orderFor(layer: tf.layers.Layer, stored: H5Weight[], file: string): H5W
   const byName = new Map(stored.map((w) => [key(w.name), w]));
   const named = wanted.map((v) => byName.get(key(v.originalName)));
   // Files written by other tools may name weights differently; their order is then the contract.
-  const chosen = named.every((w) => w !== undefined) ? (named as H5Weight[]) : stored;
+  const chosen = named.every((w) => w !== undefined) ? (named as H5WeightInfo[]) : stored;
   chosen.forEach((w, i) => {
     const expected = wanted[i]!.shape as number[];
     if (!sameShape(w.shape, expected)) {
@@ -135,9 +194,11 @@ function orderFor(layer: tf.layers.Layer, stored: H5Weight[], file: string): H5W
 /**
  * Loads weights by layer name (as Keras `load_weights(by_name=True)`), or by layer order when the
  * file's names do not match the model's at all. Every model layer with weights must be filled.
+ * The file's shapes are matched against the model before any weight data is read, and only the
+ * weights the model takes are read.
  */
 export async function loadKerasWeights(model: tf.LayersModel, file: string): Promise<void> {
-  const stored = await readKerasWeights(file);
+  const stored = await readKerasWeightShapes(file);
   const layers = model.layers.filter((l) => l.weights.length > 0);
   const storedWithWeights = [...stored.entries()].filter(([, w]) => w.length > 0);
   const byName = layers.every((l) => stored.has(l.name));
@@ -148,12 +209,15 @@ export async function loadKerasWeights(model: tf.LayersModel, file: string): Pro
         `(the file has ${storedWithWeights.length} layers with weights, the model ${layers.length})`,
     );
   }
+  const plan: { variable: tf.LayerVariable; wanted: WantedWeight }[] = [];
+  layers.forEach((layer, i) => {
+    const [fileLayer, weights] = byName ? [layer.name, stored.get(layer.name)!] : storedWithWeights[i]!;
+    orderFor(layer, weights, file).forEach((w, k) => plan.push({ variable: layer.weights[k]!, wanted: { layer: fileLayer, name: w.name, shape: w.shape } }));
+  });
+  const values = await readWantedWeights(file, plan.map((p) => p.wanted));
   const assignments: [tf.LayerVariable, tf.Tensor][] = [];
   try {
-    layers.forEach((layer, i) => {
-      const weights = byName ? stored.get(layer.name)! : storedWithWeights[i]![1];
-      orderFor(layer, weights, file).forEach((w, k) => assignments.push([layer.weights[k]!, tf.tensor(w.values, w.shape, 'float32')]));
-    });
+    plan.forEach((p, k) => assignments.push([p.variable, tf.tensor(values[k]!, p.wanted.shape, 'float32')]));
     // Only write once everything matched, so a bad file leaves the model as it was.
     for (const [variable, value] of assignments) variable.write(value);
   } finally {
@@ -173,15 +237,8 @@ export async function withKerasWeights<M extends tf.LayersModel>(model: M, file:
 }
 
 /** The model_config attribute of a whole saved model (on this thread; see readKerasWeightsInThread). */
-export async function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean }> {
-  const h5 = await openFile(file);
-  try {
-    return { config: attrStrings(h5 as H5Group, 'model_config')?.[0], weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names') };
-  } catch (err) {
-    throw inFile(file, err);
-  } finally {
-    h5.close();
-  }
+export function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean }> {
+  return withFile(file, (h5) => ({ config: attrStrings(h5 as H5Group, 'model_config')?.[0], weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names') }));
 }
 
 export interface WriteOptions {

@@ -1,6 +1,7 @@
 // Whole Keras models saved with `model.save('x.h5')`: the architecture from the model_config
 // attribute, rebuilt by TensorFlow.js, then the weights of model_weights, layer by layer.
 import * as tf from '@tensorflow/tfjs';
+import { checkArchitectureSize, type LayerConfig } from './config-size.ts';
 import { readModelConfig } from './h5-reader.ts';
 import { withKerasWeights } from './keras-h5.ts';
 
@@ -10,11 +11,6 @@ export const SUPPORTED_LAYERS = [
   'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'Add', 'Concatenate', 'DepthwiseConv2D', 'ReLU', 'Reshape',
 ] as const;
 const CONTAINERS = new Set(['Sequential', 'Functional', 'Model']);
-
-interface LayerConfig {
-  class_name: string;
-  config: { name?: string; layers?: LayerConfig[] } & Record<string, unknown>;
-}
 
 /**
  * Refuses layers we cannot import, and smooths what Keras writes that TensorFlow.js reads
@@ -53,6 +49,7 @@ export async function loadKerasModel(file: string): Promise<tf.LayersModel> {
   const config = await readKerasModelConfig(file);
   if (!CONTAINERS.has(config.class_name)) throw new Error(`${file}: the saved object is a ${config.class_name}, not a model.`);
   checkLayers(config, file);
+  checkArchitectureSize(config, file);
   let model: tf.LayersModel;
   try {
     model = await tf.models.modelFromJSON({ modelTopology: config as unknown as tf.io.ModelJSON['modelTopology'] });

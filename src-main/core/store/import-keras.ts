@@ -5,6 +5,7 @@ import path from 'node:path';
 import { isFile } from '../fs-kinds.ts';
 import { loadKerasModel } from '../models/keras-model.ts';
 import { Preprocessing } from '../zoo/catalog.ts';
+import { MAX_INPUT_SIDE } from './meta-check.ts';
 import { ModelStore, type StoredModelMeta } from './model-store.ts';
 
 /** Class names from a sidecar: a JSON list, or plain text with one name per line. */
@@ -41,6 +42,7 @@ export function kerasModelUse(model: LayersModel, file: string, labels: string[]
   const out = model.outputs[0]!.shape;
   const classes = out[out.length - 1];
   if (!h || !w || (c !== 1 && c !== 3)) throw new Error(`${file}: the model takes input of shape [${model.inputs[0]!.shape.map((d) => d ?? 'None')}]; an image model takes [None, height, width, 1 or 3].`);
+  if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE) throw new Error(`${file}: the model takes ${h}x${w} images, over the limit of ${MAX_INPUT_SIDE} pixels a side.`);
   if (classes !== labels.length) throw new Error(`${file} has ${classes} outputs but ${labels.length} class names were given.`);
   const first = model.layers.find((l) => l.getClassName() !== 'InputLayer');
   return {

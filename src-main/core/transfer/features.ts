@@ -1,9 +1,9 @@
 // Backbone features of every image of a list, from the feature cache where they are already
 // there and from the backbone otherwise, as a set the training engine reads like images.
-import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
 import { pickRows } from '../datasets/types.ts';
+import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../bounded-read.ts';
 import { decodeImage, type DecodedImage } from '../images/decode.ts';
 import { preprocessBatch } from '../models/preprocess.ts';
 import type { Backbone } from './backbone.ts';
@@ -35,7 +35,8 @@ interface Prepared {
 
 async function prepare(file: string, label: number, backbone: Backbone, cache: FeatureCache): Promise<Prepared> {
   try {
-    const bytes = await readFile(file);
+    // Bounded and regular files only: a link to /dev/zero would otherwise be hashed forever.
+    const bytes = await readRegularFile(file, MAX_IMAGE_FILE_BYTES, 'image file');
     const hash = contentHash(bytes);
     const cached = await cache.get(hash);
     if (cached) return { file, label, hash, cached };

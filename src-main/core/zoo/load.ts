@@ -1,5 +1,4 @@
 // Builds a ready Classifier from a zoo id ('mobilenet', 'resnet50') or a path on disk.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { Classifier, type ClassifierSpec } from '../classifier.ts';
@@ -11,6 +10,8 @@ import { loadLayersModelFromDir } from '../models/layers-io.ts';
 import { foldBatchNorms } from '../models/fold-batch-norms.ts';
 import { resnet50 } from '../models/resnet50.ts';
 import { META_FILE, ModelStore } from '../store/model-store.ts';
+import { checkMetadata, MAX_META_BYTES, type FolderMetadata } from '../store/meta-check.ts';
+import { readRegularFile } from '../bounded-read.ts';
 import { findModel, findView, loadCatalog, Preprocessing, type ModelEntry, type ViewEntry } from './catalog.ts';
 import { locateFile, locateFiles, type FileSources } from './files.ts';
 import { isFile } from '../fs-kinds.ts';
@@ -89,25 +90,18 @@ async function loadView(view: ViewEntry, sources: FileSources): Promise<LoadedMo
   return { classifier: new Classifier(spec, classifier.model), source };
 }
 
-interface FolderMetadata {
-  name?: string;
-  labels?: string[] | 'imagenet';
-  preprocessing?: Preprocessing;
-  inputSize?: [number, number];
-  channels?: 1 | 3;
-  resize?: 'bilinear' | 'area';
-  invertLightBackground?: boolean;
-}
-
-async function readMetadata(dir: string): Promise<FolderMetadata> {
+/** The folder's metadata file, checked against the model it describes (meta-check.ts); {} when there is none. */
+async function readMetadata(dir: string, model: tf.LayersModel): Promise<FolderMetadata> {
   for (const name of [META_FILE, 'metadata.json']) {
     const file = path.join(dir, name);
     if (await isFile(file)) {
+      let raw: unknown;
       try {
-        return JSON.parse(await readFile(file, 'utf8')) as FolderMetadata;
+        raw = JSON.parse((await readRegularFile(file, MAX_META_BYTES, 'metadata file')).toString('utf8'));
       } catch (err) {
-        throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+        throw new Error(err instanceof SyntaxError ? `${file}: not valid JSON (${err.message})` : (err as Error).message);
       }
+      return checkMetadata(raw, file, model);
     }
   }
   return {};
@@ -129,7 +123,13 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
   }
   const dir = (await isFile(resolved)) ? path.dirname(resolved) : resolved;
   const model = await forInference(await loadLayersModelFromDir(dir));
-  const meta = await readMetadata(dir);
+  let meta: FolderMetadata;
+  try {
+    meta = await readMetadata(dir, model);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   const inShape = model.inputs[0]!.shape;
   const outShape = model.outputs[0]!.shape;
   const classes = outShape[outShape.length - 1] ?? 0;

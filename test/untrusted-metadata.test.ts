@@ -1,0 +1,92 @@
+// Model metadata that cannot be trusted (issue 17): a stored model's classifier-studio.json may
+// be edited to ask for 16000x16000 inputs or to point evaluation thumbnails at any file. The
+// metadata is checked against the model when it is loaded, and thumbnails open only the
+// photos of the dataset the model was trained on.
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src-main/core/backend.ts';
+import { META_FILE, ModelStore, type StoredModelMeta } from '../src-main/core/store/model-store.ts';
+import { loadModel } from '../src-main/core/zoo/load.ts';
+import { misclassifiedThumbnails } from '../src-main/service/evaluation.ts';
+import { tempDir } from './helpers/shared.ts';
+
+beforeAll(() => initBackend());
+
+const labels = ['a', 'b', 'c'];
+
+function metaOf(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
+  const now = new Date().toISOString();
+  return {
+    name, network: 'tiny', labels, inputSize: [28, 28], channels: 1, preprocessing: 'scale01', resize: 'area', invertLightBackground: false,
+    dataset: { name: 'x', source: '/nowhere', format: 'folder' }, history: [], status: 'complete', createdAt: now, updatedAt: now, ...extra,
+  };
+}
+
+async function storedTiny(): Promise<{ storeDir: string; metaFile: string }> {
+  const storeDir = await tempDir('cs-meta-');
+  const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 3, activation: 'softmax' })] });
+  const store = new ModelStore(storeDir);
+  await store.withReservation('tiny', 'saved', 'refuse', (held) => store.save(model, metaOf('tiny'), held));
+  model.dispose();
+  return { storeDir, metaFile: path.join(storeDir, 'tiny', META_FILE) };
+}
+
+async function patchMeta(file: string, patch: Record<string, unknown>): Promise<void> {
+  await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), ...patch }));
+}
+
+describe('a stored model\'s metadata', () => {
+  it('is checked against the model when it is loaded', async () => {
+    const { storeDir, metaFile } = await storedTiny();
+    const load = () => loadModel('tiny', { storeDir, cacheDir: storeDir, offline: true });
+    const ok = await load();
+    expect(ok.classifier.spec).toMatchObject({ inputSize: [28, 28], channels: 1 });
+    ok.classifier.dispose();
+
+    const refusals: [Record<string, unknown>, string][] = [
+      [{ inputSize: [16000, 16000] }, 'not valid model metadata (inputSize.0: Too big: expected number to be <=4096)'],
+      [{ inputSize: [32, 32] }, 'inputSize 32x32 does not match the model\'s input of 28x28.'],
+      [{ channels: 3 }, 'channels 3 does not match the model\'s input of 1 channel.'],
+      [{ labels: ['a', 'b'] }, 'names 2 classes but the model has 3 outputs.'],
+      [{ labels: 'imagenet' }, 'names 1000 classes (imagenet) but the model has 3 outputs.'],
+      [{ preprocessing: 'magic' }, 'not valid model metadata (preprocessing: Invalid option: expected one of "tf"|"caffe"|"scale01"|"none")'],
+    ];
+    const tensors = tf.memory().numTensors;
+    for (const [patch, message] of refusals) {
+      await patchMeta(metaFile, { inputSize: [28, 28], channels: 1, labels, preprocessing: 'scale01', ...patch });
+      await expect(load(), JSON.stringify(patch)).rejects.toThrow(`${metaFile}: ${message}`);
+    }
+    // A refused model is disposed, not left in memory.
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+});
+
+describe('evaluation thumbnails', () => {
+  it('open only images inside the dataset the model was trained on', async () => {
+    const base = await tempDir('cs-meta-');
+    const dataset = path.join(base, 'photos');
+    await mkdir(path.join(dataset, 'test', 'a'), { recursive: true });
+    const photo = path.join(dataset, 'test', 'a', 'one.png');
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).png().toFile(photo);
+    const outside = path.join(base, 'secret.png');
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000000' } }).png().toFile(outside);
+    const link = path.join(dataset, 'test', 'a', 'link.png');
+    await symlink(outside, link);
+    const meta = metaOf('tiny', { config: { dataset }, dataset: { name: 'photos', source: dataset, format: 'folder' } });
+    const env = { cacheDir: base, offline: true };
+    const mistake = (file: string) => ({ index: 0, file, trueLabel: 0, predicted: 1, confidence: 0.9 });
+
+    const [shown] = await misclassifiedThumbnails(meta, [mistake(photo)], 4, env);
+    expect(shown!.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+    for (const file of [outside, link, '/etc/passwd', path.join(dataset, '..', 'secret.png')]) {
+      await expect(misclassifiedThumbnails(meta, [mistake(photo), mistake(file)], 4, env)).rejects.toThrow(
+        `the evaluation of tiny names ${file}, which is not an image in the dataset folder ${dataset} the model was trained on; no thumbnails are made.`,
+      );
+    }
+    // A model that names no dataset gets no thumbnails of files at all.
+    await expect(misclassifiedThumbnails(metaOf('tiny'), [mistake(photo)], 4, env)).rejects.toThrow(/not an image in a dataset folder/);
+  });
+});
