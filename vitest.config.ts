@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/components/**/*.test.ts',
+  'test/coded-errors.test.ts',
   'test/csv-export.test.ts',
   'test/keras-import.test.ts',
   'test/networks.test.ts',

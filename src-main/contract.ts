@@ -3,6 +3,7 @@
 // Self-contained on purpose: the renderer type-checks it without Node or TensorFlow types.
 import { z } from 'zod';
 import { isModelName } from './shared/model-names.ts';
+import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
 
 export type { EpochRecord, Evaluation, TrainEvent };
@@ -224,5 +225,28 @@ export interface Api {
 
 export const SaveCsvRequest = z.strictObject({ name: z.string().min(1).max(256), csv: z.string().max(64 * 1024 * 1024) });
 
-/** Replies carry either a value or an error message: Electron mangles thrown errors. */
-export type Reply<T> = { ok: true; value: T } | { ok: false; error: string };
+/** Replies carry either a value or an error: Electron mangles thrown errors. A coded error (shared/errors.ts) brings its code and values. */
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: string; code?: ErrorCode; params?: ErrorParams };
+
+/**
+ * An error crosses contextBridge as its message alone, so a code travels inside the message,
+ * between invisible separators, for `readError` in the renderer to take out again.
+ */
+const MARK = '\u2063';
+
+export function errorMessageOf(reply: Extract<Reply<unknown>, { ok: false }>): string {
+  return reply.code ? `${MARK}${JSON.stringify({ code: reply.code, params: reply.params ?? {} })}${MARK}${reply.error}` : reply.error;
+}
+
+/** The English message of an error from main, with its code and values when it has them. */
+export function readError(err: unknown): { message: string; code?: ErrorCode; params: ErrorParams } {
+  const text = err instanceof Error ? err.message : String(err);
+  const m = text.startsWith(MARK) ? /^\u2063(\{.*?\})\u2063([\s\S]*)$/.exec(text) : null;
+  if (!m) return { message: text, params: {} };
+  try {
+    const { code, params } = JSON.parse(m[1]!) as { code: ErrorCode; params: ErrorParams };
+    return { message: m[2]!, code, params };
+  } catch {
+    return { message: m[2]!, params: {} };
+  }
+}

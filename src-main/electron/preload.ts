@@ -1,10 +1,10 @@
 // The renderer's only door to the app: a typed window.api over ipcRenderer, and main's events.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { channels, type Api, type Reply, type StudioEvent } from '../contract.ts';
+import { channels, errorMessageOf, type Api, type Reply, type StudioEvent } from '../contract.ts';
 
 async function call<T>(channel: string, payload?: unknown): Promise<T> {
   const reply = (await ipcRenderer.invoke(channel, payload)) as Reply<T>;
-  if (!reply.ok) throw new Error(reply.error);
+  if (!reply.ok) throw new Error(errorMessageOf(reply));
   return reply.value;
 }
 

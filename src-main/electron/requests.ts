@@ -6,13 +6,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   BUILT_IN_DATASETS, EvaluationRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
-  ResumeRequest, SaveCsvRequest, TrainRequest, type Api, type AppInfo,
+  ResumeRequest, SaveCsvRequest, TrainRequest, type Api, type AppInfo, type Reply,
 } from '../contract.ts';
 import { checkName } from '../core/store/model-store.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
 import type { RecentFiles } from '../service/recents.ts';
 import type { StudioService } from '../service/studio.ts';
 import { redactPaths } from './redact-paths.ts';
+import { CodedError, errorCodeOf } from '../shared/errors.ts';
 
 /** Paths the user chose this session; recent images count too (they were chosen before). */
 export class Grants {
@@ -85,7 +86,9 @@ function shownToWindow(request: Request, grants: Grants): Request {
       try {
         return await request.run(payload);
       } catch (err) {
-        throw new Error(redactPaths(err instanceof Error ? err.message : String(err), await grants.all()));
+        const message = redactPaths(err instanceof Error ? err.message : String(err), await grants.all());
+        const coded = errorCodeOf(err);
+        throw coded ? new CodedError(coded.code, message, coded.params) : new Error(message);
       }
     },
   };
@@ -166,12 +169,12 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
 }
 
 /** Checks a payload and runs the request; the reply never throws, since Electron mangles errors. */
-export async function answer(request: Request, payload: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: string }> {
+export async function answer(request: Request, payload: unknown): Promise<Reply<unknown>> {
   const parsed = request.schema.safeParse(payload);
   if (!parsed.success) return { ok: false, error: `bad request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
   try {
     return { ok: true, value: await request.run(parsed.data) };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, error: err instanceof Error ? err.message : String(err), ...errorCodeOf(err) };
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { build, type InlineConfig } from 'vite';
 import electronViteConfig from '../../electron.vite.config.ts';
-import type { StudioEvent } from '../../src-main/contract.ts';
+import { errorMessageOf, type StudioEvent } from '../../src-main/contract.ts';
 import { answer, Grants, requests, type Host, type Method } from '../../src-main/electron/requests.ts';
 import { RecentFiles } from '../../src-main/service/recents.ts';
 import { StudioService } from '../../src-main/service/studio.ts';
@@ -133,7 +133,7 @@ export async function startStudio(opts: { locale?: string } = {}): Promise<Studi
     // Playwright sends JSON, where Electron sends structured clones: an absent payload arrives as null.
     const reply = await answer(request, payload ?? undefined);
     if (reply.ok && method === 'saveCsv' && typeof reply.value === 'string') dialogs.savedCsv.push({ file: reply.value, csv: await readFile(reply.value, 'utf8') });
-    return reply.ok ? { ok: true, value: reply.value ?? null } : reply;
+    return reply.ok ? { ok: true, value: reply.value ?? null } : { ok: false, error: errorMessageOf(reply) };
   });
   await page.addInitScript(preloadStandIn, Object.keys(table));
   const events: StudioEvent[] = [];

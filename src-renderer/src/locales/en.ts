@@ -1,4 +1,9 @@
 export default {
+  errors: {
+    'model-exists': 'A model called "{name}" already exists. Choose another name, or tick "Replace it".',
+    'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
+    'model-missing': 'There is no model called "{name}".',
+  },
   app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', threads: '{n} threads', log: 'Log', noLog: 'Nothing yet.' },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', training: 'Training', models: 'Models' },
   recognize: {
