@@ -192,7 +192,7 @@ function walk(model: LayerConfig, input?: Shape): { params: number; outputs: Sha
     nodes.forEach((node, k) => {
       const ins = nodeInputs(node).map(([from, n, t]) => {
         const s = outputsOf.get(from)?.[n]?.[t];
-        if (!s) throw new SizeError(`layer "${name}" takes its input from "${from}", which comes later or not at all`);
+        if (!s) throw new SizeError(`layer "${name}" takes its input from the layer "${from}", which comes later or not at all`);
         return s;
       });
       const r = step(layer, ins);
