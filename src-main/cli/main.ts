@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { BACKENDS } from '../core/backend.ts';
 import { RecognitionService } from '../service/recognition.ts';
+import { registerDataset } from './dataset.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { formatBackend, formatPrediction } from './format.ts';
 import { downloadPrinter } from './progress.ts';
@@ -101,6 +102,7 @@ withCommon(program.command('backend').description('show which compute backend is
 
 registerModelFiles(models);
 registerDatasets(program);
+registerDataset(program);
 registerTraining(program);
 registerTransfer(program);
 
