@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { RecognitionService } from '../service/recognition.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
+import { registerDataset } from './dataset.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { formatBackend, formatPrediction } from './format.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
@@ -84,6 +85,7 @@ withCommon(program.command('backend').description('show which compute backend is
 
 registerModelFiles(models);
 registerDatasets(program);
+registerDataset(program);
 registerTraining(program);
 registerTransfer(program);
 

@@ -6,7 +6,7 @@ import { storageOf, withStorage } from './options.ts';
 import { num, printerFor } from './progress.ts';
 
 interface TransferOptions {
-  backbone: string; dataset: string; epochs: number; batchSize: number; lr?: number; validationSplit: number; limitPerClass?: number;
+  backbone: string; dataset: string; epochs?: number; batchSize?: number; lr?: number; validationSplit: number; limitPerClass?: number;
   testLimitPerClass?: number; units: number; dropout: number; earlyStoppingPatience?: number; fineTune?: boolean; fineTuneEpochs: number;
   fineTuneLr: number; seed: number; out?: string; overwrite?: boolean; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
 }
@@ -27,10 +27,10 @@ export function registerTransfer(program: Command): void {
   const cmd = program
     .command('transfer')
     .description('transfer learning: train a head on a frozen mobilenet or resnet50 (features are cached, so a second run skips the backbone)')
-    .requiredOption('--dataset <folder>', 'a folder of class sub-folders (or train/ and test/ holding them), e.g. Stanford Dogs Images/')
+    .requiredOption('--dataset <folder>', 'a folder of class sub-folders (or train/ and test/ holding them), e.g. Stanford Dogs Images/; without test/, 20% of each class is held out for testing')
     .option('--backbone <id>', 'mobilenet or resnet50', 'mobilenet')
-    .option('--epochs <n>', 'epochs', num, 10)
-    .option('--batch-size <n>', 'batch size', num, 32)
+    .option('--epochs <n>', 'epochs (default: from the training set\'s size, at least 10)', num)
+    .option('--batch-size <n>', 'batch size (default: from the training set\'s size, at most 32)', num)
     .option('--lr <rate>', 'Adam learning rate', num)
     .option('--validation-split <f>', 'fraction of the training images held out (when there is no validation/ folder)', num, 0.2)
     .option('--limit-per-class <n>', 'training images per class', num)

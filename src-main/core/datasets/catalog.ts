@@ -11,6 +11,7 @@ import { locateFiles } from '../zoo/files.ts';
 import { hasCifarBatches, loadCifarBinary, MAX_CIFAR_BATCH_BYTES } from './cifar.ts';
 import { extractTarGz } from './tar.ts';
 import { loadImageFolder, splitFolders } from './folder.ts';
+import { holdOutTestSet } from './held-out.ts';
 import { loadIdxPair, readIdxLabels } from './idx.ts';
 import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from './types.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
@@ -79,7 +80,7 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions): Promi
   }
   const splits = await loadFromDir(dir, opts, undefined);
   if (!splits) throw new Error(`The dataset folder ${dir} has no class sub-folders with images.`);
-  return finish(splits, opts);
+  return finish(withTestSet(splits), opts);
 }
 
 /** The places a built-in dataset may already be, in the order they are searched. */
@@ -128,6 +129,13 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
 /** A dataset's files as the zoo's file lookup and downloader see them. */
 export function catalogFiles(entry: DatasetEntry): CatalogFile[] {
   return entry.files.map((f) => ({ path: f.name, url: f.url, sha256: f.sha256, md5: f.md5, size: f.size }));
+}
+
+/** A folder of class folders alone gets a held-out test set, so its models are evaluated too. */
+function withTestSet(splits: DatasetSplits): DatasetSplits {
+  if (splits.test || splits.train.description.format !== 'folder') return splits;
+  const held = holdOutTestSet(splits.train);
+  return held ? { ...splits, ...held } : splits;
 }
 
 function finish(splits: DatasetSplits, opts: LoadDatasetOptions): DatasetSplits {

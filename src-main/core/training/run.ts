@@ -4,6 +4,7 @@ import { DARK_BACKGROUND_DATASETS, isBuiltInDataset } from '../../shared/vocabul
 import { initBackend } from '../backend.ts';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 import { loadDataset } from '../datasets/catalog.ts';
+import { heldOutNote } from '../datasets/held-out.ts';
 import { splitValidation } from '../datasets/types.ts';
 import { isNetworkId, NETWORKS } from '../models/classic.ts';
 import { summarize } from '../models/summary.ts';
@@ -66,6 +67,7 @@ async function train(
     ({ train, validation } = splitValidation(train, cfg.validationSplit, builtIn ? undefined : cfg.seed));
   }
   const test = splits.test;
+  if (test?.description.subset === 'held-out') emit({ event: 'log', message: heldOutNote(test.size, cfg.dataset) });
   const classNames = train.classNames;
   if (classNames.length < 2) throw new Error(`The dataset ${cfg.dataset} has ${classNames.length} class; training needs at least 2.`);
 

@@ -7,8 +7,9 @@ export const TransferConfig = z.strictObject({
   /** A folder of class sub-folders, or of train/ and test/ (and validation/) each holding them. */
   dataset: z.string().min(1).max(4096),
   backbone: z.enum(BACKBONES).default('mobilenet'),
-  epochs: z.number().int().min(1).max(10_000).default(10),
-  batchSize: z.number().int().min(1).max(4096).default(32),
+  /** Absent: chosen from the training set's size (defaults.ts). */
+  epochs: z.number().int().min(1).max(10_000).optional(),
+  batchSize: z.number().int().min(1).max(4096).optional(),
   optimizer: OptimizerConfig.default({ name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
   validationSplit: z.number().min(0).lt(1).default(0.2),
   /** Training images per class (seeded choice); all when absent. */

@@ -4,7 +4,8 @@
 import path from 'node:path';
 import { initBackend, type BackendId } from '../backend.ts';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
-import { classNameFromFolder, listClassFolders, splitFolders, type ClassFolderListing } from '../datasets/folder.ts';
+import { classNameFromFolder, listClassFolders, splitFolders } from '../datasets/folder.ts';
+import { heldOutNote, holdOutFiles } from '../datasets/held-out.ts';
 import { splitValidation, type ImageSet } from '../datasets/types.ts';
 import { summarize } from '../models/summary.ts';
 import { ModelStore, type Reservation, type StoredModelMeta } from '../store/model-store.ts';
@@ -18,6 +19,7 @@ import { mulberry32, shuffled } from '../training/random.ts';
 import type { RunEnvironment } from '../training/run.ts';
 import { loadBackbone } from './backbone.ts';
 import { parseTransferConfig, type TransferConfig, type TransferConfigInput } from './config.ts';
+import { chosenNote, sizeAwareSettings } from './defaults.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
 import { fineTune, imageSetOf } from './fine-tune.ts';
@@ -35,7 +37,7 @@ export function fineTuneRefusal(backend: BackendId): string | undefined {
 }
 
 /** At most `limit` files of each class, a seeded choice, in listing order. */
-export function perClass(listing: ClassFolderListing, limit: number | undefined, seed: number): LabelledFiles {
+export function perClass(listing: LabelledFiles, limit: number | undefined, seed: number): LabelledFiles {
   if (!limit) return listing;
   const byClass = new Map<number, number[]>();
   listing.labels.forEach((label, i) => byClass.set(label, [...(byClass.get(label) ?? []), i]));
@@ -63,14 +65,21 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
 
   const root = path.resolve(cfg.dataset);
   const splits = (await splitFolders(root)) ?? { train: root };
-  const trainListing = await listClassFolders(splits.train!);
+  // Links are followed only inside the dataset (root), whichever split folder holds them.
+  const trainListing = await listClassFolders(splits.train!, undefined, undefined, root);
   const classNames = trainListing.folders.map(classNameFromFolder);
   if (new Set(trainListing.labels).size < 2) throw new Error(`The dataset folder ${splits.train} has fewer than 2 classes with images; training needs at least 2.`);
+  // Without a test/ folder, some of each class is held out, so the model is still evaluated.
+  const heldOut = splits.test ? undefined : holdOutFiles(trainListing);
+  const testFolder = splits.test ? await listClassFolders(splits.test, trainListing.folders, undefined, root) : undefined;
+  const testListing = testFolder ?? heldOut?.test;
   const lists: Record<'train' | 'validation' | 'test', LabelledFiles | undefined> = {
-    train: perClass(trainListing, cfg.limitPerClass, cfg.seed),
-    validation: splits.validation ? await listClassFolders(splits.validation, trainListing.folders) : undefined,
-    test: splits.test ? perClass(await listClassFolders(splits.test, trainListing.folders), cfg.testLimitPerClass, cfg.seed) : undefined,
+    train: perClass(heldOut?.train ?? trainListing, cfg.limitPerClass, cfg.seed),
+    validation: splits.validation ? await listClassFolders(splits.validation, trainListing.folders, undefined, root) : undefined,
+    test: testListing && perClass(testListing, cfg.testLimitPerClass, cfg.seed),
   };
+  if (heldOut) emit({ event: 'log', message: heldOutNote(lists.test!.files.length, root) });
+  for (const s of [...trainListing.skipped, ...(testFolder?.skipped ?? [])]) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
 
   const sources = { cacheDir: env.cacheDir, mirrorDir: env.mirrorDir, offline: env.offline };
   const backbone = await loadBackbone(cfg.backbone, sources);
@@ -96,11 +105,15 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     let validation = sets.validation;
     if (!validation && cfg.validationSplit > 0) ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
     const test = sets.test;
+    const chosen = sizeAwareSettings(train.size, cfg);
+    const note = chosenNote(chosen, train.size);
+    if (note) emit({ event: 'log', message: note });
+    const run: TransferConfig = { ...cfg, epochs: chosen.epochs, batchSize: chosen.batchSize };
 
     const name = held.name;
     const monitor = validation ? 'val_loss' : 'loss';
     const trainCfg = parseTrainConfig({
-      dataset: cfg.dataset, network: `transfer-${backbone.id}`, epochs: cfg.epochs, batchSize: cfg.batchSize, optimizer: cfg.optimizer,
+      dataset: cfg.dataset, network: `transfer-${backbone.id}`, epochs: run.epochs, batchSize: run.batchSize, optimizer: cfg.optimizer,
       validationSplit: 0, checkpointMonitor: monitor, seed: cfg.seed, out: name,
       earlyStopping: cfg.earlyStopping ? { monitor, patience: cfg.earlyStopping.patience, restoreBestWeights: true } : undefined,
     });
@@ -109,11 +122,11 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       name, network: `transfer-${backbone.id}`, labels: classNames, inputSize: backbone.inputSize, channels: 3, preprocessing: backbone.preprocessing,
       resize: 'bilinear', invertLightBackground: false,
       dataset: { ...description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
-      history: [], status: 'training', config: cfg, createdAt: now, updatedAt: now,
+      history: [], status: 'training', config: run, createdAt: now, updatedAt: now,
     };
     emit({
       event: 'start', network: `${backbone.id} + head`, dataset: cfg.dataset, backend: report.backend, train: train.size, validation: validation?.size ?? 0,
-      test: test?.size ?? 0, epochs: cfg.epochs, batchSize: cfg.batchSize, stepsPerEpoch: Math.ceil(train.size / cfg.batchSize), summary: summarize(head.model), classNames,
+      test: test?.size ?? 0, epochs: chosen.epochs, batchSize: chosen.batchSize, stepsPerEpoch: Math.ceil(train.size / chosen.batchSize), summary: summarize(head.model), classNames,
     });
     const hooks = {
       emit, signal,
