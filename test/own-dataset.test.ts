@@ -132,7 +132,7 @@ describe('transfer on one\'s own photos, with no settings', () => {
     expect(evaluation.count).toBe(5);
     expect(evaluation.confusion.flat().reduce((s, n) => s + n, 0)).toBe(5);
 
-    const predict = await runCli(['predict', '--model', 'pets', '--top', '1', '--json', '--mirror', mirrorDir, '--models-dir', cacheDir, '--store', storeDir, '--offline', ...unseen]);
+    const predict = await runCli(['predict', '--model', 'pets', '--top', '1', '--json', '--mirror', mirrorDir, '--cache', cacheDir, '--store', storeDir, '--offline', ...unseen]);
     expect(predict.code, predict.stderr).toBe(0);
     const answers = jsonLines(predict.stdout);
     expect(answers).toHaveLength(unseen.length);

@@ -183,8 +183,14 @@ export class ModelStore {
   }
 
   /** Runs `job` holding the name; released however it ends. */
-  async withReservation<T>(name: string, purpose: string, ifStored: IfStored, job: (r: Reservation) => Promise<T>): Promise<T> {
-    const r = await this.reserve(name, purpose, ifStored);
+  withReservation<T>(name: string, purpose: string, ifStored: IfStored, job: (r: Reservation) => Promise<T>): Promise<T> {
+    return this.underReservation(undefined, () => this.reserve(name, purpose, ifStored), job);
+  }
+
+  /** Runs `job` under the caller's reservation when it made one (the service, before a thread), else under one `reserve` makes for it. */
+  async underReservation<T>(given: Reservation | undefined, reserve: () => Promise<Reservation>, job: (r: Reservation) => Promise<T>): Promise<T> {
+    if (given) return job(given);
+    const r = await reserve();
     try {
       return await job(r);
     } finally {

@@ -32,12 +32,7 @@ export interface RunEnvironment {
 export async function runTraining(input: RunConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const parsed = parseRunConfig(input);
   const store = new ModelStore(env.storeDir);
-  const held = env.reservation ?? (await reserveTrainingName(parsed, store));
-  try {
-    return await train(parsed, held, store, env, emit, signal);
-  } finally {
-    if (!env.reservation) await store.release(held);
-  }
+  return store.underReservation(env.reservation, () => reserveTrainingName(parsed, store), (held) => train(parsed, held, store, env, emit, signal));
 }
 
 async function train(

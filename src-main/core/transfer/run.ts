@@ -49,12 +49,7 @@ export function perClass(listing: LabelledFiles, limit: number | undefined, seed
 export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
   const cfg = parseTransferConfig(input);
   const store = new ModelStore(env.storeDir);
-  const held = env.reservation ?? (await reserveTransferName(cfg, store));
-  try {
-    return await transfer(cfg, held, store, env, emit, signal);
-  } finally {
-    if (!env.reservation) await store.release(held);
-  }
+  return store.underReservation(env.reservation, () => reserveTransferName(cfg, store), (held) => transfer(cfg, held, store, env, emit, signal));
 }
 
 async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
