@@ -11,7 +11,6 @@ import { decodeImage } from '../src-main/core/images/decode.ts';
 import { readKerasWeights } from '../src-main/core/models/h5-reader.ts';
 import { loadKerasWeights, writeKerasWeights } from '../src-main/core/models/keras-h5.ts';
 import { resnet50 } from '../src-main/core/models/resnet50.ts';
-import { mulberry32 } from '../src-main/core/training/random.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { imagenetDevDir, mirrorDir, noNetwork, tempDir } from './helpers/shared.ts';
 

@@ -1,12 +1,10 @@
 // classifier-studio models download|import and datasets [import]: the zoo's and the built-in
 // datasets' files on disk, fetched resumably or imported from local copies (air-gapped machines).
 import type { Command } from 'commander';
-import { importDatasetFiles } from '../core/datasets/import.ts';
 import { loadDatasetCatalog } from '../core/datasets/catalog.ts';
 import { DownloadCancelledError } from '../core/zoo/download.ts';
-import { fetchModelFiles, type LocatedFiles } from '../core/zoo/files.ts';
-import { importModelFiles } from '../core/zoo/import.ts';
-import { storageOf, withStorage, type StorageOptions } from './options.ts';
+import type { LocatedFiles } from '../core/zoo/files.ts';
+import { studioOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
 
 interface Where extends StorageOptions {
@@ -23,13 +21,12 @@ export function registerModelFiles(models: Command): void {
     .description('fetch a zoo model and its labels into the cache (from the mirror when it has them): resumable, Ctrl-C keeps what arrived')
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, o: Where) => {
-      const storage = storageOf(o);
       const printer = downloadPrinter();
       const abort = new AbortController();
       const onSigint = () => abort.abort();
       process.once('SIGINT', onSigint);
       try {
-        const got = await fetchModelFiles(id, { ...storage, signal: abort.signal, onProgress: (p) => printer.progress(p) });
+        const got = await studioOf(o).downloadModel(id, abort.signal, (p) => printer.progress(p));
         printer.end();
         if (o.json) console.log(JSON.stringify({ id: got.id, files: got.files, labels: got.labels }));
         else {
@@ -52,8 +49,7 @@ export function registerModelFiles(models: Command): void {
     .description('put a zoo model\'s files (or a labels file, e.g. "imagenet") into the cache from a folder laid out like the mirror, a folder of the files, or the file itself; each is checked against the catalogue')
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, source: string, o: Where) => {
-      const { cacheDir } = storageOf(o);
-      const r = await importModelFiles(id, source, { cacheDir });
+      const r = await studioOf(o).importModel(id, source);
       if (o.json) return console.log(JSON.stringify(r));
       const bytes = r.files.reduce((s, f) => s + f.bytes, 0);
       console.log(`imported ${r.files.length} files of ${r.id} (${(bytes / 1e6).toFixed(1)} MB, each matching the catalogue) into ${r.cacheDir}`);
@@ -77,8 +73,7 @@ export function registerDatasets(program: Command): void {
     .option('--allow-unofficial', 'also accept copies that are not the official bytes (re-compressed or rebuilt IDX files, extracted CIFAR batches, train/ and test/ class folders) once their contents are checked')
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, source: string, o: Where & { allowUnofficial?: boolean }) => {
-      const { cacheDir } = storageOf(o);
-      const r = await importDatasetFiles(id, source, { cacheDir, allowUnofficial: o.allowUnofficial });
+      const r = await studioOf(o).importDataset(id, source, { allowUnofficial: o.allowUnofficial });
       if (o.json) return console.log(JSON.stringify(r));
       const how = r.checked === 'digest' ? 'official files, digests match' : 'contents checked';
       console.log(`imported ${r.id} (${r.layout}, ${how}) into ${r.dir}`);

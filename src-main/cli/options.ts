@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { BACKENDS } from '../core/backend.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
+import { StudioService } from '../service/studio.ts';
 
 export interface StorageOptions {
   backend?: string;
@@ -24,6 +25,11 @@ const OPTIONS = {
 export function withStorage(cmd: Command, names: (keyof StorageOptions)[] = ['backend', 'mirror', 'cache', 'store', 'offline']): Command {
   for (const n of names) cmd.addOption(OPTIONS[n]());
   return cmd;
+}
+
+/** The service, with the command's folders and backend: every command works through it. */
+export function studioOf(o: StorageOptions): StudioService {
+  return new StudioService({ ...storageOf(o), backend: o.backend, offline: o.offline });
 }
 
 export function storageOf(o: StorageOptions): StorageSettings {

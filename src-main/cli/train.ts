@@ -1,16 +1,9 @@
 // classifier-studio train / eval / trained: the training half of the command line.
 import type { Command } from 'commander';
-import { initBackend } from '../core/backend.ts';
-import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
-import { loadDataset } from '../core/datasets/catalog.ts';
-import { importKerasModel } from '../core/store/import-keras.ts';
-import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-store.ts';
+import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
-import { evaluate } from '../core/training/evaluate.ts';
-import { makeLoss } from '../core/training/losses.ts';
-import { loadModel } from '../core/zoo/load.ts';
 import { startTraining } from '../service/training.ts';
-import { storageOf, withStorage, type StorageOptions } from './options.ts';
+import { storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
 import { num, printerFor } from './progress.ts';
 import { augmentPreset } from '../shared/vocabulary.ts';
 
@@ -105,26 +98,19 @@ export function registerTraining(program: Command): void {
       .option('--test-limit <n>', 'use the first n test images', num)
       .option('--json', 'as JSON'),
   ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; json?: boolean }) => {
-    const s = storageOf(o);
-    await initBackend(o.backend);
-    await ensureTrainable();
-    const { classifier } = await loadModel(o.model, { ...s, offline: o.offline });
-    const spec = classifier.spec;
-    const splits = await loadDataset(o.dataset, { ...s, offline: o.offline, testLimit: o.testLimit, imageSize: spec.inputSize, channels: spec.channels });
-    const set = splits.test ?? splits.train;
-    const ev = await evaluate(classifier.model, set, spec.preprocessing, makeLoss({ name: 'sparse-categorical-crossentropy' }));
+    const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit);
     if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count }));
     else console.log(`accuracy ${ev.accuracy.toFixed(4)}, loss ${ev.loss.toFixed(4)} on ${ev.count} images`);
   });
 
   const trained = program.command('trained').description('the model store: list, rename, delete');
   withStorage(trained.command('list'), ['store']).option('--json').action(async (o: Storage & { json?: boolean }) => {
-    const list = await new ModelStore(storageOf(o).storeDir).list();
+    const list = await studioOf(o).store.list();
     if (o.json) console.log(JSON.stringify(list.map(({ history, evaluation, ...m }) => ({ ...m, state: runState({ ...m, history }), epochs: history.length, test_accuracy: evaluation?.accuracy }))));
     else for (const m of list) console.log(`${m.name.padEnd(28)} ${m.network.padEnd(12)} ${runState(m).padEnd(11)} ${epochsOf(m).padEnd(14)} ${m.evaluation ? `test acc ${m.evaluation.accuracy.toFixed(4)}` : ''}`);
   });
   withStorage(trained.command('rename <from> <to>'), ['store']).action(async (from: string, to: string, o: Storage) => {
-    await new ModelStore(storageOf(o).storeDir).rename(from, to);
+    await studioOf(o).renameModel(from, to);
   });
   withStorage(trained.command('import <file>'), ['store'])
     .description('import a Keras model saved with model.save(\'x.h5\'), with its class names')
@@ -133,10 +119,10 @@ export function registerTraining(program: Command): void {
     .option('--overwrite', 'replace a stored model of that name (refused without it)')
     .option('--preprocessing <how>', 'scale01 (x/255), tf (x/127.5-1), caffe or none (default: none after a Rescaling layer, else scale01)')
     .action(async (file: string, o: Storage & { labels: string; name?: string; preprocessing?: string; overwrite?: boolean }) => {
-      const meta = await importKerasModel(file, { storeDir: storageOf(o).storeDir, labels: o.labels, name: o.name, preprocessing: o.preprocessing, overwrite: o.overwrite });
+      const meta = await studioOf(o).importKerasModel(file, { labels: o.labels, name: o.name, preprocessing: o.preprocessing, overwrite: o.overwrite });
       console.log(`imported ${file} as "${meta.name}": ${meta.inputSize.join('x')}x${meta.channels} input, ${meta.labels.length} classes, preprocessing ${meta.preprocessing}`);
     });
   withStorage(trained.command('delete <name>'), ['store']).action(async (name: string, o: Storage) => {
-    await new ModelStore(storageOf(o).storeDir).delete(name);
+    await studioOf(o).deleteModel(name);
   });
 }

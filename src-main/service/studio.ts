@@ -9,7 +9,10 @@ import { importDatasetFiles, type DatasetImportResult } from '../core/datasets/i
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore } from '../core/store/model-store.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
-import { fetchModelFiles, type FetchedModel } from '../core/zoo/files.ts';
+import { fetchModelFiles, type DownloadProgress, type FetchedModel } from '../core/zoo/files.ts';
+import { importKerasModel, type ImportOptions } from '../core/store/import-keras.ts';
+import type { StoredModelMeta } from '../core/store/model-store.ts';
+import { evaluateModel, type ModelScore } from './model-eval.ts';
 import { importModelFiles, type ImportResult } from '../core/zoo/import.ts';
 import { EventBus } from './events.ts';
 import { FolderJobs } from './folder-jobs.ts';
@@ -159,13 +162,16 @@ export class StudioService {
    * A zoo model's files (and labels) from the cache or mirror, else downloaded resumably with
    * 'download' events; aborting keeps the partial download for the next call to resume.
    */
-  downloadModel(id: string, signal?: AbortSignal): Promise<FetchedModel> {
+  downloadModel(id: string, signal?: AbortSignal, onProgress?: (p: DownloadProgress) => void): Promise<FetchedModel> {
     return fetchModelFiles(id, {
       ...this.storage,
       offline: this.options.offline,
       fetch: this.options.fetch,
       signal,
-      onProgress: (p) => this.bus.emit({ type: 'download', file: p.file, received: p.received, total: p.total }),
+      onProgress: (p) => {
+        onProgress?.(p);
+        this.bus.emit({ type: 'download', file: p.file, received: p.received, total: p.total });
+      },
     });
   }
 
@@ -177,6 +183,16 @@ export class StudioService {
   /** A built-in dataset from local files: the official ones, or (allowUnofficial) any copy whose contents check out. */
   importDataset(id: string, source: string, opts: { allowUnofficial?: boolean } = {}): Promise<DatasetImportResult> {
     return importDatasetFiles(id, source, { cacheDir: this.storage.cacheDir, allowUnofficial: opts.allowUnofficial });
+  }
+
+  /** A model evaluated on a dataset's test images (`eval`). */
+  evaluateModel(model: string, dataset: string, testLimit?: number): Promise<ModelScore> {
+    return evaluateModel(model, dataset, this.runEnv, testLimit);
+  }
+
+  /** A whole Keras model (model.save('x.h5')) into the store, under a name it reserves. */
+  importKerasModel(file: string, opts: Omit<ImportOptions, 'storeDir'>): Promise<StoredModelMeta> {
+    return importKerasModel(file, { ...opts, storeDir: this.storage.storeDir });
   }
 
   async ensureDirs(): Promise<void> {

@@ -1,0 +1,29 @@
+// A model (stored, zoo or a path) evaluated on a dataset's test images (or, without a test split,
+// its training images), as `eval` in the CLI: accuracy and loss.
+import { initBackend } from '../core/backend.ts';
+import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
+import { loadDataset } from '../core/datasets/catalog.ts';
+import type { RunEnvironment } from '../core/training/run.ts';
+import { evaluate } from '../core/training/evaluate.ts';
+import { makeLoss } from '../core/training/losses.ts';
+import { loadModel } from '../core/zoo/load.ts';
+
+export interface ModelScore {
+  accuracy: number;
+  loss: number;
+  count: number;
+}
+
+export async function evaluateModel(model: string, dataset: string, env: RunEnvironment, testLimit?: number): Promise<ModelScore> {
+  await initBackend(env.backend);
+  await ensureTrainable();
+  const { classifier } = await loadModel(model, env);
+  try {
+    const spec = classifier.spec;
+    const splits = await loadDataset(dataset, { ...env, testLimit, imageSize: spec.inputSize, channels: spec.channels });
+    const ev = await evaluate(classifier.model, splits.test ?? splits.train, spec.preprocessing, makeLoss({ name: 'sparse-categorical-crossentropy' }));
+    return { accuracy: ev.accuracy, loss: ev.loss, count: ev.count };
+  } finally {
+    classifier.dispose();
+  }
+}
