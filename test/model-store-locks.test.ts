@@ -171,6 +171,15 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
     expect(((await store.get('dup')).config as { seed: number }).seed).toBe(99);
   });
 
+  it('eval scores a stored model through the service, with the model\'s own preprocessing', async () => {
+    const run = await runCli(['eval', '--model', 'dup', '--dataset', 'mnist', '--test-limit', '100', ...storage, '--json']);
+    expect(run.stderr).toBe('');
+    const score = JSON.parse(run.stdout) as { accuracy: number; loss: number; count: number };
+    expect(score.count).toBe(100);
+    expect(score.accuracy).toBeGreaterThan(0.2); // one epoch on 540 digits: far above chance (0.1)
+    expect(Number.isFinite(score.loss)).toBe(true);
+  });
+
   it('two runs without --out get two names', async () => {
     const [a, b] = await Promise.all([runCli(['train', ...quick]), runCli(['train', ...quick])]);
     expect([a.code, b.code]).toEqual([0, 0]);
