@@ -12,6 +12,7 @@ import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore, runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
+import { DatasetService } from './datasets.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
 import { pixelsToDataUrl, previewImage, scanImageFolder, thumbnail } from './images.ts';
 import { RecognitionService, type ServiceOptions } from './recognition.ts';
@@ -29,6 +30,8 @@ export interface StudioOptions {
   /** Offline mirror of the built-in datasets; the model mirror when absent. */
   datasetMirrorDir?: string;
   storeDir?: string;
+  /** The datasets the app manages; `<stateDir>/datasets` when absent (the user-data folder in the app). */
+  datasetsDir?: string;
   backend?: string;
   offline?: boolean;
   fetch?: typeof fetch;
@@ -53,6 +56,7 @@ type Listener = (e: StudioEvent) => void;
 export class StudioService {
   readonly storage: StorageSettings;
   readonly store: ModelStore;
+  readonly datasets: DatasetService;
   private readonly recognizer: Recognizer;
   private readonly listeners = new Set<Listener>();
   private readonly runs = new Map<string, TrainingRun>();
@@ -61,8 +65,9 @@ export class StudioService {
   private starting = false;
 
   constructor(private readonly options: StudioOptions = {}) {
-    this.storage = resolveStorage(options);
+    this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
     this.store = new ModelStore(this.storage.storeDir);
+    this.datasets = new DatasetService(this.storage.datasetsDir, this.storage.cacheDir);
     const recognitionOptions: ServiceOptions = {
       ...this.storage,
       backend: options.backend,
