@@ -15,6 +15,7 @@ const inRange = (i: number, ranges: [number, number][]) => ranges.some(([a, b]) 
 const photos = (ranges: [number, number][]) => labels.filter(([, i]) => inRange(Number(i), ranges)).map(([f]) => path.join(imagenetDevDir, f!));
 const dogs = photos([[151, 268]]);
 const birds = photos([[7, 24], [80, 100], [127, 146]]);
+const cats = photos([[281, 285]]);
 
 /** A .y4m of real photos, 224x224 I420 at 5 frames a second, for Chromium's fake camera. */
 async function y4m(files: string[], file: string): Promise<void> {
@@ -178,9 +179,35 @@ describe.skipIf(!hasChromium)('the Dataset panel in Chromium, over the real serv
     const accuracy = Number((await page.getByTestId('test-accuracy').textContent())!.replace('%', ''));
     expect(accuracy).toBeGreaterThanOrEqual(80);
     await shot('trained');
+  }, 400_000);
+
+  it('tests the model on new photos, files a wrong answer under its class, and trains again', async () => {
+    const { page } = studio;
+    await drop(page, 'dataset-test', await jpegs([...dogs.slice(15, 17), cats[0]!]));
+    const answers = page.getByTestId('tried-label');
+    await expect.poll(() => answers.count(), { timeout: 60_000 }).toBe(3);
+    // Newest first: the cat, then the two dogs.
+    expect((await answers.allTextContents()).map((a) => a.split(' ')[0])).toEqual([expect.stringMatching(/dog|bird/), 'dog', 'dog']);
+    const tried = page.getByTestId('tried');
+    await tried.nth(1).getByTestId('mark-right').click();
+    await tried.nth(2).getByTestId('mark-right').click();
+    // The model knows no cats: the user adds the class the photo belongs to, and files it there.
+    await page.getByTestId('new-class').fill('cat');
+    await page.getByTestId('add-class').click();
+    await page.getByTestId('class-cat').waitFor();
+    await tried.nth(0).getByTestId('mark-wrong').click();
+    await tried.nth(0).getByTestId('file-to').selectOption('cat');
+    await shot('test-mode');
+    await tried.nth(0).getByTestId('file-under').click();
+    await expect.poll(() => count(page, 'cat')).toBe(1);
+    expect(await page.getByTestId('tried-filed').textContent()).toContain('cat');
+    expect(await page.getByTestId('test-score').textContent()).toBe('2 of 3 right');
+    await page.getByTestId('train-dataset').click();
+    await expect.poll(() => page.getByTestId('train-status').textContent(), { timeout: 300_000, interval: 500 }).toMatch(/saved as “pets 2”/);
+    await page.getByTestId('evaluation').waitFor({ timeout: 30_000 });
     await page.getByTestId('use-in-recognize').click();
     await page.getByTestId('panel-recognize').waitFor();
-    expect(await page.getByTestId('model-picker').inputValue()).toBe('pets');
+    expect(await page.getByTestId('model-picker').inputValue()).toBe('pets 2');
     await expect.poll(async () => (await page.getByTestId('overlay-label').allTextContents())[0], { timeout: 60_000 }).toBe('dog');
   }, 400_000);
 

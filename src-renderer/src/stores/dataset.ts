@@ -30,8 +30,9 @@ export const useDatasetStore = defineStore('dataset', {
     /** Settings for the one-button run; null: the plan's size-aware ones. */
     advanced: { open: false, epochs: null as number | null, batchSize: null as number | null },
     model: '',
-    /** The training run this panel started (the Training store runs it). */
+    /** The training run this panel started (the Training store runs it), and on which dataset. */
     runId: '',
+    runDataset: '',
   }),
   actions: {
     async init() {
@@ -64,7 +65,6 @@ export const useDatasetStore = defineStore('dataset', {
       this.current = shown;
       this.thumbs = {};
       this.refused = [];
-      this.model = '';
       await this.selectClass(shown.classes.find((c) => c.name === this.cls)?.name ?? shown.classes[0]?.name ?? '');
     },
     async refresh() {
@@ -191,6 +191,7 @@ export const useDatasetStore = defineStore('dataset', {
       const dataset = this.current.dir;
       await training.launch((runId) => {
         this.runId = runId;
+        this.runDataset = dataset;
         return window.api.startTraining({
         runId, dataset, network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2, out,
         ...(this.advanced.open && epochs ? { epochs } : {}), ...(this.advanced.open && batchSize ? { batchSize } : {}),
