@@ -40,8 +40,9 @@ export const TrainRequest = z.strictObject({
   /** A built-in dataset, or a folder of class sub-folders chosen in a dialog. */
   dataset: Path,
   network: z.enum(NETWORKS),
-  epochs: z.number().int().min(1).max(1000),
-  batchSize: z.number().int().min(1).max(4096),
+  /** Absent: transfer learning chooses them from the training set's size (core/transfer/defaults.ts). */
+  epochs: z.number().int().min(1).max(1000).optional(),
+  batchSize: z.number().int().min(1).max(4096).optional(),
   optimizer: z.enum(OPTIMIZERS),
   learningRate: z.number().gt(0).max(10),
   validationSplit: z.number().min(0).max(0.9),
@@ -88,6 +89,19 @@ export const channels = {
   deleteModel: 'store:delete',
   revealModel: 'store:reveal',
   evaluation: 'store:evaluation',
+  listDatasets: 'dataset:list',
+  createDataset: 'dataset:create',
+  showDataset: 'dataset:show',
+  datasetImages: 'dataset:images',
+  datasetThumbnails: 'dataset:thumbnails',
+  datasetImage: 'dataset:image',
+  addFilesToDataset: 'dataset:add-files',
+  addBytesToDataset: 'dataset:add-bytes',
+  removeFromDataset: 'dataset:remove',
+  moveInDataset: 'dataset:move',
+  createClass: 'dataset:create-class',
+  renameClass: 'dataset:rename-class',
+  deleteClass: 'dataset:delete-class',
   /** main to renderer */
   event: 'studio:event',
 } as const;
@@ -184,7 +198,7 @@ export type MenuCommand =
   | { command: 'panel'; panel: PanelId }
   | { command: 'about' };
 
-export type PanelId = 'recognize' | 'folder' | 'training' | 'models';
+export type PanelId = 'recognize' | 'folder' | 'dataset' | 'training' | 'models';
 
 export type StudioEvent =
   | { type: 'training'; runId: string; event: TrainEvent }
@@ -219,6 +233,26 @@ export interface Api {
   deleteModel(name: string): Promise<void>;
   revealModel(name: string): Promise<void>;
   evaluation(req: z.input<typeof EvaluationRequest>): Promise<EvaluationView | null>;
+  /** The datasets the app manages under its user-data folder. */
+  listDatasets(): Promise<DatasetView[]>;
+  createDataset(name: string): Promise<DatasetView>;
+  /** A managed dataset's folder, or one the user chose with openFolderDialog('dataset'). */
+  showDataset(dataset: string): Promise<DatasetSummaryView>;
+  datasetImages(req: z.input<typeof DatasetImagesRequest>): Promise<DatasetImagesView>;
+  datasetThumbnails(req: z.input<typeof DatasetThumbnailsRequest>): Promise<ThumbnailView[]>;
+  /** A picture's bytes (to open it in Recognize). */
+  datasetImage(req: z.input<typeof DatasetFileRequest>): Promise<NamedBytes>;
+  /** Asks for pictures in the open dialog and copies them into the class; null if the user cancelled. */
+  addFilesToDataset(req: z.input<typeof DatasetClassRequest>): Promise<AddedView[] | null>;
+  /** Dropped, pasted or captured pictures. */
+  addBytesToDataset(req: z.input<typeof DatasetBytesRequest>): Promise<AddedView[]>;
+  removeFromDataset(req: z.input<typeof DatasetRemoveRequest>): Promise<AddedView[]>;
+  /** Returns where the picture is now, `<class>/<file>`. */
+  moveInDataset(req: z.input<typeof DatasetMoveRequest>): Promise<string>;
+  createClass(req: z.input<typeof DatasetClassRequest>): Promise<void>;
+  renameClass(req: z.input<typeof DatasetRenameClassRequest>): Promise<void>;
+  /** Deletes the class and its pictures (the window confirms first); returns how many went. */
+  deleteClass(req: z.input<typeof DatasetClassRequest>): Promise<number>;
   /** Subscribes to main's events; returns the unsubscribe. */
   onEvent(listener: (e: StudioEvent) => void): () => void;
 }
@@ -249,4 +283,58 @@ export function readError(err: unknown): { message: string; code?: ErrorCode; pa
   } catch {
     return { message: m[2]!, params: {} };
   }
+}
+
+// One's own datasets (service/datasets.ts). Names are checked again where they are used; these
+// keep the shape: a class and a picture are plain names, never paths.
+const PlainName = z.string().min(1).max(255).refine((n) => !/[/\\\0]/.test(n) && !n.startsWith('.'), 'a plain file name');
+const ClassName = z.string().min(1).max(128).refine((n) => !/[/\\\0]/.test(n) && !n.startsWith('.'), 'a plain class name');
+export const NamedBytes = z.strictObject({ name: z.string().min(1).max(256), data: z.instanceof(Uint8Array) });
+export type NamedBytes = z.infer<typeof NamedBytes>;
+export const DatasetClassRequest = z.strictObject({ dataset: Path, cls: ClassName });
+export const DatasetImagesRequest = DatasetClassRequest.extend({ offset: z.number().int().min(0).max(10_000_000), limit: z.number().int().min(1).max(1000) });
+export const DatasetThumbnailsRequest = DatasetClassRequest.extend({ names: z.array(PlainName).max(100) });
+export const DatasetFileRequest = DatasetClassRequest.extend({ name: PlainName });
+/** At most 64 pictures and 256 MB a request: a burst or a drop is sent in parts. */
+export const DatasetBytesRequest = DatasetClassRequest.extend({ images: z.array(NamedBytes).min(1).max(64) })
+  .refine((r) => r.images.reduce((n, i) => n + i.data.byteLength, 0) <= 256 * 1024 ** 2, 'at most 256 MB a request');
+export const DatasetRemoveRequest = z.strictObject({ dataset: Path, files: z.array(z.strictObject({ cls: ClassName, name: PlainName })).min(1).max(1000) });
+export const DatasetMoveRequest = DatasetFileRequest.extend({ to: ClassName });
+export const DatasetRenameClassRequest = DatasetClassRequest.extend({ to: ClassName });
+export const DatasetName = z.string().min(1).max(128);
+
+export interface DatasetView {
+  /** The folder: what every dataset request names it by. */
+  dir: string;
+  name: string;
+  /** Made by the app under its user-data folder (else a folder the user chose). */
+  managed: boolean;
+}
+
+export interface DatasetSummaryView extends DatasetView {
+  classes: { name: string; count: number }[];
+  images: number;
+  /** What the one-button run trains with: the held-out test split and size-aware settings. */
+  plan: { train: number; validation: number; test: number; epochs: number; batchSize: number };
+}
+
+export interface DatasetImagesView {
+  total: number;
+  offset: number;
+  files: string[];
+}
+
+export interface ThumbnailView {
+  name: string;
+  url?: string;
+  error?: string;
+}
+
+/** One picture's outcome; `error` names it by the name the window gave it. */
+export interface AddedView {
+  name: string;
+  status: 'added' | 'present' | 'removed' | 'refused';
+  stored?: string;
+  reason?: string;
+  error?: string;
 }

@@ -24,13 +24,19 @@ export interface StorageSettings {
   mirrorDir?: string;
   /** Trained models. */
   storeDir: string;
+  /** Datasets the app makes and manages, one folder each (`<datasetsDir>/<name>/<class>/<file>`). */
+  datasetsDir: string;
 }
 
-/** Explicit options win over CLASSIFIER_CACHE / CLASSIFIER_MIRROR / CLASSIFIER_STORE, which win over defaults. */
-export function resolveStorage(opts: { cacheDir?: string; mirrorDir?: string; storeDir?: string; userData?: string } = {}): StorageSettings {
+/** Explicit options win over CLASSIFIER_CACHE / CLASSIFIER_MIRROR / CLASSIFIER_STORE / CLASSIFIER_DATASETS, which win over defaults. */
+export function resolveStorage(opts: { cacheDir?: string; mirrorDir?: string; storeDir?: string; datasetsDir?: string; userData?: string } = {}): StorageSettings {
   const userData = opts.userData ?? userDataDir();
   const cacheDir = opts.cacheDir ?? process.env.CLASSIFIER_CACHE ?? path.join(userData, 'models');
   const mirrorDir = opts.mirrorDir ?? (process.env.CLASSIFIER_MIRROR || undefined);
   const storeDir = opts.storeDir ?? process.env.CLASSIFIER_STORE ?? path.join(userData, 'trained');
-  return { cacheDir: path.resolve(cacheDir), mirrorDir: mirrorDir ? path.resolve(mirrorDir) : undefined, storeDir: path.resolve(storeDir) };
+  const datasetsDir = opts.datasetsDir ?? process.env.CLASSIFIER_DATASETS ?? path.join(userData, 'datasets');
+  return {
+    cacheDir: path.resolve(cacheDir), mirrorDir: mirrorDir ? path.resolve(mirrorDir) : undefined, storeDir: path.resolve(storeDir),
+    datasetsDir: path.resolve(datasetsDir),
+  };
 }

@@ -19,6 +19,10 @@ export function registerIpc(service: StudioService, getWindow: () => BrowserWind
       const r = await dialog.showOpenDialog(getWindow()!, { properties: ['openFile'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] });
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
+    openImages: async () => {
+      const r = await dialog.showOpenDialog(getWindow()!, { properties: ['openFile', 'multiSelections'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] });
+      return r.canceled ? [] : r.filePaths;
+    },
     openFolder: async (purpose) => {
       const r = await dialog.showOpenDialog(getWindow()!, {
         title: purpose === 'dataset' ? 'Dataset folder (one sub-folder per class)' : 'Folder of images',

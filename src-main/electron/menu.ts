@@ -34,6 +34,7 @@ export function buildMenu(window: BrowserWindow, actions: MenuActions, dev: bool
         panel('folder', 'Recognize a Folder', '2'),
         panel('training', 'Training', '3'),
         panel('models', 'Models', '4'),
+        panel('dataset', 'Dataset', '5'),
         { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },

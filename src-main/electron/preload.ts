@@ -28,6 +28,19 @@ const api: Api = {
   deleteModel: (name) => call(channels.deleteModel, name),
   revealModel: (name) => call(channels.revealModel, name),
   evaluation: (req) => call(channels.evaluation, req),
+  listDatasets: () => call(channels.listDatasets),
+  createDataset: (name) => call(channels.createDataset, name),
+  showDataset: (dir) => call(channels.showDataset, dir),
+  datasetImages: (req) => call(channels.datasetImages, req),
+  datasetThumbnails: (req) => call(channels.datasetThumbnails, req),
+  datasetImage: (req) => call(channels.datasetImage, req),
+  addFilesToDataset: (req) => call(channels.addFilesToDataset, req),
+  addBytesToDataset: (req) => call(channels.addBytesToDataset, req),
+  removeFromDataset: (req) => call(channels.removeFromDataset, req),
+  moveInDataset: (req) => call(channels.moveInDataset, req),
+  createClass: (req) => call(channels.createClass, req),
+  renameClass: (req) => call(channels.renameClass, req),
+  deleteClass: (req) => call(channels.deleteClass, req),
   onEvent: (listener) => {
     const wrapped = (_: IpcRendererEvent, e: StudioEvent) => listener(e);
     ipcRenderer.on(channels.event, wrapped);

@@ -12,6 +12,7 @@ import { checkName } from '../core/store/model-store.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
 import type { RecentFiles } from '../service/recents.ts';
 import type { StudioService } from '../service/studio.ts';
+import { checkOwnDataset, datasetRequests } from './dataset-requests.ts';
 import { redactPaths } from './redact-paths.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
 
@@ -34,6 +35,8 @@ export class Grants {
 /** What only the host can do: native dialogs, the file manager, version numbers. */
 export interface Host {
   openImage(): Promise<string | null>;
+  /** Several images at once (adding to a dataset); without it, one from openImage. */
+  openImages?(): Promise<string[]>;
   openFolder(purpose: z.infer<typeof FolderPurpose>): Promise<string | null>;
   /** Asks where to save a file suggested as `name`; null if the user cancelled. */
   saveAs(name: string): Promise<string | null>;
@@ -44,7 +47,7 @@ export interface Host {
 
 export type Method = keyof Omit<Api, 'onEvent'>;
 /** What the window gets back from a method, as the contract's Api says. */
-type ReplyOf<M extends Method> = Awaited<ReturnType<Api[M]>>;
+export type ReplyOf<M extends Method> = Awaited<ReturnType<Api[M]>>;
 export interface Request<S extends z.ZodType = z.ZodType, R = unknown> {
   schema: S;
   run(payload: z.infer<S>): Promise<R> | R;
@@ -65,9 +68,9 @@ async function checkModel(model: string, service: StudioService): Promise<void> 
   }
   if (!(await service.store.has(model))) throw new Error(`There is no model "${model}".`);
 }
-const checkDataset = (dataset: string, grants: Grants) => {
+const checkDataset = (dataset: string, grants: Grants, service: StudioService) => {
   const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(dataset);
-  if (!builtIn && !grants.folders.has(dataset)) throw new Error('That dataset folder was not chosen by the user.');
+  if (!builtIn) checkOwnDataset(dataset, service.datasets, grants);
 };
 const none = z.undefined();
 const req = <S extends z.ZodType, R>(schema: S, run: (payload: z.infer<S>) => Promise<R> | R): Request<S, R> => ({ schema, run });
@@ -147,13 +150,13 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       return file;
     }),
     startTraining: req(TrainRequest, (r) => {
-      checkDataset(r.dataset, grants);
+      checkDataset(r.dataset, grants, service);
       return service.startTraining(r); // a refusal (a name in use) is this request's error
     }),
     // The dataset is the one stored with the run, not something the renderer names.
     resumeTraining: req(ResumeRequest, (r) => service.resumeTraining(r)),
     augmentPreview: req(TrainRequest, (r) => {
-      checkDataset(r.dataset, grants);
+      checkDataset(r.dataset, grants, service);
       return service.augmentPreview(r);
     }),
     cancelTraining: req(JobId, (id) => service.cancelTraining(id)),
@@ -165,6 +168,7 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       host.reveal(path.join(service.modelFolder(name), 'model.json'));
     }),
     evaluation: req(EvaluationRequest, (r) => service.evaluation(r.model, r.thumbnails)),
+    ...datasetRequests(service.datasets, host, grants),
   };
 }
 

@@ -2,6 +2,7 @@
 // e2e harness exposes to the page (so that only the transport differs), and what the CLI calls.
 // A facade: training runs, folder jobs, store views and model files each live in their module.
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { AugmentPreviewView, EvaluationView, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
 import { FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
@@ -14,6 +15,7 @@ import { importKerasModel, type ImportOptions } from '../core/store/import-keras
 import type { StoredModelMeta } from '../core/store/model-store.ts';
 import { evaluateModel, type ModelScore } from './model-eval.ts';
 import { importModelFiles, type ImportResult } from '../core/zoo/import.ts';
+import { DatasetService } from './datasets.ts';
 import { EventBus } from './events.ts';
 import { FolderJobs } from './folder-jobs.ts';
 import { previewImage } from './images.ts';
@@ -28,6 +30,8 @@ export interface StudioOptions {
   /** Offline mirror of the built-in datasets; the model mirror when absent. */
   datasetMirrorDir?: string;
   storeDir?: string;
+  /** The datasets the app manages; `<stateDir>/datasets` when absent (the user-data folder in the app). */
+  datasetsDir?: string;
   backend?: string;
   offline?: boolean;
   fetch?: typeof fetch;
@@ -51,15 +55,17 @@ export class StudioService {
   readonly storage: StorageSettings;
   readonly store: ModelStore;
   /** Where training runs find built-in datasets (their own mirror when given) and store models. */
-  readonly runEnv: RunEnvironment;
+  readonly runEnv: RunEnvironment & StorageSettings;
+  readonly datasets: DatasetService;
   private readonly bus = new EventBus();
   private readonly recognizer: Recognizer;
   private readonly training: TrainingJobs;
   private readonly folders: FolderJobs;
 
   constructor(private readonly options: StudioOptions = {}) {
-    this.storage = resolveStorage(options);
+    this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
     this.store = new ModelStore(this.storage.storeDir);
+    this.datasets = new DatasetService(this.storage.datasetsDir, this.storage.cacheDir);
     this.runEnv = { ...this.storage, mirrorDir: options.datasetMirrorDir ?? this.storage.mirrorDir, backend: options.backend, offline: options.offline };
     this.recognizer = options.recognizer ?? inProcess(new RecognitionService({
       ...this.storage,

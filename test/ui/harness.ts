@@ -55,6 +55,8 @@ function serve(dir: string): Promise<http.Server> {
 /** What the native dialogs answer: the test decides instead of a person. */
 export interface Dialogs {
   image: (string | null)[];
+  /** Answers of the several-files dialog (adding to a dataset). */
+  images: string[][];
   folder: (string | null)[];
   savedCsv: { file: string; csv: string }[];
 }
@@ -97,7 +99,7 @@ function preloadStandIn(methods: string[]): void {
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** One browser, one page at 1280x800, one service on temporary folders and the offline mirrors. */
-export async function startStudio(opts: { locale?: string } = {}): Promise<Studio> {
+export async function startStudio(opts: { locale?: string; /** Added to chromiumArgs (a fake webcam, say). */ extraArgs?: string[] } = {}): Promise<Studio> {
   const dir = await buildRenderer();
   const server = await serve(dir);
   const tmp = await tempDir('cs-ui-');
@@ -113,13 +115,14 @@ export async function startStudio(opts: { locale?: string } = {}): Promise<Studi
     offline: true,
     fetch: noNetwork,
   });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs, headless: true });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...chromiumArgs, ...(opts.extraArgs ?? [])], headless: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US', deviceScaleFactor: 1 });
   const page = await context.newPage();
-  const dialogs: Dialogs = { image: [], folder: [], savedCsv: [] };
+  const dialogs: Dialogs = { image: [], images: [], folder: [], savedCsv: [] };
   // The native dialogs answer what the test queued; everything else is the app's own code.
   const host: Host = {
     openImage: async () => dialogs.image.shift() ?? null,
+    openImages: async () => dialogs.images.shift() ?? [],
     openFolder: async () => dialogs.folder.shift() ?? null,
     saveAs: async (name) => path.join(tmp, name),
     reveal: () => undefined,
