@@ -8,7 +8,7 @@ import {
 } from '../contract.ts';
 import type { DatasetService } from '../service/datasets.ts';
 import { redactPaths } from './redact-paths.ts';
-import type { Grants, Host, ReplyOf, Request } from './requests.ts';
+import type { Grants, Host, ReplyOf, Request } from './grants.ts';
 
 export type DatasetMethod =
   | 'listDatasets' | 'createDataset' | 'showDataset' | 'datasetImages' | 'datasetThumbnails' | 'datasetImage' | 'addFilesToDataset'

@@ -6,52 +6,18 @@ import path from 'node:path';
 import { z } from 'zod';
 import {
   BUILT_IN_DATASETS, EvaluationRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
-  ResumeRequest, SaveCsvRequest, TrainRequest, type Api, type AppInfo, type Reply,
+  ResumeRequest, SaveCsvRequest, TrainRequest, type AppInfo, type Reply,
 } from '../contract.ts';
 import { checkName } from '../core/store/model-store.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
-import type { RecentFiles } from '../service/recents.ts';
 import type { StudioService } from '../service/studio.ts';
 import { checkOwnDataset, datasetRequests } from './dataset-requests.ts';
+import { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 import { redactPaths } from './redact-paths.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
 
-/** Paths the user chose this session; recent images count too (they were chosen before). */
-export class Grants {
-  readonly files = new Set<string>();
-  readonly folders = new Set<string>();
-  constructor(readonly recents: RecentFiles) {}
+export { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 
-  async file(p: string): Promise<boolean> {
-    return this.files.has(p) || (await this.recents.has(p));
-  }
-
-  /** Every path the user chose: error text may show these whole. */
-  async all(): Promise<string[]> {
-    return [...this.files, ...this.folders, ...(await this.recents.all())];
-  }
-}
-
-/** What only the host can do: native dialogs, the file manager, version numbers. */
-export interface Host {
-  openImage(): Promise<string | null>;
-  /** Several images at once (adding to a dataset); without it, one from openImage. */
-  openImages?(): Promise<string[]>;
-  openFolder(purpose: z.infer<typeof FolderPurpose>): Promise<string | null>;
-  /** Asks where to save a file suggested as `name`; null if the user cancelled. */
-  saveAs(name: string): Promise<string | null>;
-  reveal(file: string): void;
-  version: string;
-  versions: Record<string, string | undefined>;
-}
-
-export type Method = keyof Omit<Api, 'onEvent'>;
-/** What the window gets back from a method, as the contract's Api says. */
-export type ReplyOf<M extends Method> = Awaited<ReturnType<Api[M]>>;
-export interface Request<S extends z.ZodType = z.ZodType, R = unknown> {
-  schema: S;
-  run(payload: z.infer<S>): Promise<R> | R;
-}
 /** Each handler's reply is checked by tsc against the contract. */
 type Table = { [M in Method]: Request<z.ZodType, ReplyOf<M>> };
 

@@ -78,7 +78,7 @@ function preloadStandIn(methods: string[]): void {
   // Runs in the page: `globalThis` is its window (this file is type-checked without DOM types).
   const w = globalThis as unknown as Record<string, unknown>;
   const listeners = new Set<(e: unknown) => void>();
-  const call = w.__studioCall as (m: string, p: unknown) => Promise<{ ok: boolean; value?: unknown; error?: string }>;
+  type Call = (m: string, p: unknown) => Promise<{ ok: boolean; value?: unknown; error?: string }>;
   const api: Record<string, unknown> = {
     onEvent: (l: (e: unknown) => void) => {
       listeners.add(l);
@@ -87,7 +87,7 @@ function preloadStandIn(methods: string[]): void {
   };
   for (const m of methods) {
     api[m] = async (payload?: unknown) => {
-      const reply = await (w.__studioCall as typeof call)(m, payload);
+      const reply = await (w.__studioCall as Call)(m, payload);
       if (!reply.ok) throw new Error(reply.error);
       return reply.value;
     };

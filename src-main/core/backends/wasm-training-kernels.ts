@@ -267,7 +267,8 @@ function plainBatchMatMul(original: KernelFunc): KernelFunc {
     const s = new Scratch(backend as Backend);
     const swapLast = (t: TensorInfo) => s.transpose(t, [...Array(t.shape.length - 2).keys(), t.shape.length - 1, t.shape.length - 2]);
     const product = (a: TensorInfo, b: TensorInfo) => s.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
-    let { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    const { b } = inputs as { a: TensorInfo; b: TensorInfo };
+    let { a } = inputs as { a: TensorInfo; b: TensorInfo };
     if (transposeA) a = swapLast(a);
     if (!transposeB) return s.finish(product(a, b));
     const [m, k] = a.shape.slice(-2) as [number, number];

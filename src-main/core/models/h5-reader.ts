@@ -2,7 +2,7 @@
 // it into a loop that would freeze whatever thread called it, or abort the thread. A worker that
 // takes too long is ended, and either way the read fails with an error that names the file.
 import { startWorker, workerClient, workerEntry } from '../threads.ts';
-import type { H5Weight, H5WeightInfo, WantedWeight } from './keras-h5.ts';
+import type { H5Weight, H5WeightInfo, WantedWeight } from './h5-types.ts';
 
 export type H5Request = { id: number; op: 'weights' | 'config' | 'shapes'; file: string } | { id: number; op: 'wanted'; file: string; wanted: WantedWeight[] };
 

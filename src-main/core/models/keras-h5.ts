@@ -6,24 +6,9 @@ import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm/node';
 import { MAX_MODEL_PARAMS } from './config-size.ts';
 import { readKerasWeightShapes, readWantedWeights } from './h5-reader.ts';
+import type { H5Weight, H5WeightInfo, WantedWeight } from './h5-types.ts';
 
-export interface H5WeightInfo {
-  /** As stored, e.g. `conv1_conv/kernel:0`. */
-  name: string;
-  shape: number[];
-}
-
-export interface H5Weight extends H5WeightInfo {
-  values: Float32Array;
-}
-
-/** A weight to read and the shape the model wants it in, checked again before its data is read. */
-export interface WantedWeight {
-  /** The layer group in the file. */
-  layer: string;
-  name: string;
-  shape: number[];
-}
+export type { H5Weight, H5WeightInfo, WantedWeight };
 
 type H5Group = InstanceType<typeof h5wasm.Group>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;

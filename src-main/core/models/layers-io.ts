@@ -11,7 +11,7 @@ interface ModelJson {
   generatedBy?: string;
   convertedBy?: string | null;
   trainingConfig?: tf.io.TrainingConfig;
-  userDefinedMetadata?: Record<string, {}>;
+  userDefinedMetadata?: Record<string, object>;
 }
 
 async function readModelJson(file: string): Promise<ModelJson> {

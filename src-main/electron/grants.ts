@@ -1,0 +1,42 @@
+// What the window's requests are checked against and answered with: the paths the user chose
+// (grants), what only the host can do (dialogs), and the shape of one request's handler.
+import type { z } from 'zod';
+import type { Api, FolderPurpose } from '../contract.ts';
+import type { RecentFiles } from '../service/recents.ts';
+
+/** Paths the user chose this session; recent images count too (they were chosen before). */
+export class Grants {
+  readonly files = new Set<string>();
+  readonly folders = new Set<string>();
+  constructor(readonly recents: RecentFiles) {}
+
+  async file(p: string): Promise<boolean> {
+    return this.files.has(p) || (await this.recents.has(p));
+  }
+
+  /** Every path the user chose: error text may show these whole. */
+  async all(): Promise<string[]> {
+    return [...this.files, ...this.folders, ...(await this.recents.all())];
+  }
+}
+
+/** What only the host can do: native dialogs, the file manager, version numbers. */
+export interface Host {
+  openImage(): Promise<string | null>;
+  /** Several images at once (adding to a dataset); without it, one from openImage. */
+  openImages?(): Promise<string[]>;
+  openFolder(purpose: z.infer<typeof FolderPurpose>): Promise<string | null>;
+  /** Asks where to save a file suggested as `name`; null if the user cancelled. */
+  saveAs(name: string): Promise<string | null>;
+  reveal(file: string): void;
+  version: string;
+  versions: Record<string, string | undefined>;
+}
+
+export type Method = keyof Omit<Api, 'onEvent'>;
+/** What the window gets back from a method, as the contract's Api says. */
+export type ReplyOf<M extends Method> = Awaited<ReturnType<Api[M]>>;
+export interface Request<S extends z.ZodType = z.ZodType, R = unknown> {
+  schema: S;
+  run(payload: z.infer<S>): Promise<R> | R;
+}
