@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeImage, type DecodedImage } from './images/decode.ts';
 import { topK, type ClassLabel, type Prediction } from './labels.ts';
 import { preprocessBatch } from './models/preprocess.ts';
-import type { Preprocessing } from './zoo/catalog.ts';
+import type { Preprocessing } from './models/preprocessing.ts';
 
 export interface ClassifierSpec {
   id: string;

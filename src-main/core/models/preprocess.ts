@@ -1,6 +1,6 @@
 // Turns decoded 8-bit pixels into the float input a model was trained on.
 import * as tf from '@tensorflow/tfjs';
-import type { Preprocessing } from '../zoo/catalog.ts';
+import type { Preprocessing } from './preprocessing.ts';
 
 const CAFFE_MEAN_BGR = [103.939, 116.779, 123.68];
 

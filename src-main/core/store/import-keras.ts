@@ -4,7 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import path from 'node:path';
 import { isFile } from '../fs-kinds.ts';
 import { loadKerasModel } from '../models/keras-model.ts';
-import { Preprocessing } from '../zoo/catalog.ts';
+import { Preprocessing } from '../models/preprocessing.ts';
 import { MAX_INPUT_SIDE } from './meta-check.ts';
 import { ModelStore, type StoredModelMeta } from './model-store.ts';
 

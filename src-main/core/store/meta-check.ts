@@ -4,7 +4,7 @@
 // labels that do not match the outputs would name the wrong classes.
 import type { LayersModel } from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { Preprocessing } from '../zoo/catalog.ts';
+import { Preprocessing } from '../models/preprocessing.ts';
 
 /** Larger than any image classifier's input (EfficientNet-B7 takes 600); a side beyond it is refused. */
 export const MAX_INPUT_SIDE = 4096;

@@ -4,7 +4,7 @@ import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { Preprocessing } from '../zoo/catalog.ts';
+import type { Preprocessing } from '../models/preprocessing.ts';
 import type { EpochRecord, Evaluation } from '../../shared/train-events.ts';
 import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
 import { describeOwner, isLock, lockOwner, processAlive, tryLock } from './lock-file.ts';

@@ -2,7 +2,7 @@
 // the misclassified examples, most confident first.
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
-import type { Preprocessing } from '../zoo/catalog.ts';
+import type { Preprocessing } from '../models/preprocessing.ts';
 import type { Evaluation } from '../../shared/train-events.ts';
 import { batchTensor } from './fit.ts';
 import type { LossFn } from './losses.ts';

@@ -3,7 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
-import type { Preprocessing } from '../zoo/catalog.ts';
+import type { Preprocessing } from '../models/preprocessing.ts';
 import { preprocessBatch } from '../models/preprocess.ts';
 import { augmentBatch, isIdentity } from './augment.ts';
 import type { Monitor, TrainConfig } from './config.ts';

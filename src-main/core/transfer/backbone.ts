@@ -1,7 +1,8 @@
 // A zoo classifier without its top: the frozen feature extractor of transfer learning.
 import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from '../classifier.ts';
-import { findModel, type Preprocessing } from '../zoo/catalog.ts';
+import { findModel } from '../zoo/catalog.ts';
+import type { Preprocessing } from '../models/preprocessing.ts';
 import type { FileSources } from '../zoo/files.ts';
 import { loadModel } from '../zoo/load.ts';
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { Preprocessing } from '../models/preprocessing.ts';
 
 const CatalogFile = z.object({
   path: z.string().min(1),
@@ -19,8 +20,6 @@ const hasDigest = (f: { sha256?: string; md5?: string }) => Boolean(f.sha256 || 
 const digestMessage = { message: 'a catalogue file needs a sha256 (or the md5 its publisher gives)' };
 const CheckedFile = CatalogFile.refine(hasDigest, digestMessage);
 
-export const Preprocessing = z.enum(['tf', 'caffe', 'scale01', 'none']);
-export type Preprocessing = z.infer<typeof Preprocessing>;
 
 const ModelEntry = z.object({
   id: z.string(),

@@ -12,7 +12,8 @@ import { resnet50 } from '../models/resnet50.ts';
 import { META_FILE, ModelStore } from '../store/model-store.ts';
 import { checkMetadata, MAX_META_BYTES, type FolderMetadata } from '../store/meta-check.ts';
 import { readRegularFile } from '../bounded-read.ts';
-import { findModel, findView, loadCatalog, Preprocessing, type ModelEntry, type ViewEntry } from './catalog.ts';
+import { findModel, findView, loadCatalog, type ModelEntry, type ViewEntry } from './catalog.ts';
+import { Preprocessing } from '../models/preprocessing.ts';
 import { locateFile, locateFiles, type FileSources } from './files.ts';
 import { isFile } from '../fs-kinds.ts';
 
