@@ -8,7 +8,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findModel, loadCatalog } from '../src-main/core/zoo/catalog.ts';
-import { DownloadCancelledError, downloadFile, partFileOf, type DownloadProgress } from '../src-main/core/zoo/download.ts';
+import { DownloadCancelledError, downloadFile, partFileOf, type DownloadProgress } from '../src-main/core/downloads/download.ts';
 import { locateFile } from '../src-main/core/zoo/files.ts';
 import { startFileServer, type FileServer } from './helpers/file-server.ts';
 import { mirrorDir, repoRoot, tempDir as makeTempDir } from './helpers/shared.ts';

@@ -2,7 +2,7 @@
 // datasets' files on disk, fetched resumably or imported from local copies (air-gapped machines).
 import type { Command } from 'commander';
 import { loadDatasetCatalog } from '../core/datasets/catalog.ts';
-import { DownloadCancelledError } from '../core/zoo/download.ts';
+import { DownloadCancelledError } from '../core/downloads/download.ts';
 import type { LocatedFiles } from '../core/zoo/files.ts';
 import { studioOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';

@@ -1,6 +1,6 @@
 // Terminal rendering of training events (a one-line progress bar with ETA, an epoch table) and of downloads.
 import type { TrainEvent } from '../shared/train-events.ts';
-import type { DownloadProgress } from '../core/zoo/download.ts';
+import type { DownloadProgress } from '../core/downloads/download.ts';
 
 function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';

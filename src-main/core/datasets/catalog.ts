@@ -6,7 +6,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { resourcesDir, type CatalogFile } from '../zoo/catalog.ts';
-import { verifyFile } from '../zoo/digest.ts';
+import { verifyFile } from '../downloads/digest.ts';
 import { locateFiles } from '../zoo/files.ts';
 import { hasCifarBatches, loadCifarBinary, MAX_CIFAR_BATCH_BYTES } from './cifar.ts';
 import { extractTarGz } from './tar.ts';

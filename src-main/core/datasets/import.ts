@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { copyFile, cp, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { commitStaged, discardStaged, stageVerified, type StagedCopy } from '../zoo/copy-verified.ts';
-import { DigestMismatchError, verifyFile } from '../zoo/digest.ts';
+import { commitStaged, discardStaged, stageVerified, type StagedCopy } from '../downloads/copy-verified.ts';
+import { DigestMismatchError, verifyFile } from '../downloads/digest.ts';
 import { datasetPlaces, extractCifar, findDataset, findIdxFiles, loadDatasetCatalog, type DatasetEntry } from './catalog.ts';
 import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatches } from './cifar.ts';
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';

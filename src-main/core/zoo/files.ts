@@ -3,12 +3,12 @@
 // final name only when whole.
 import path from 'node:path';
 import { fileSetOf, fileUrl, type CatalogFile } from './catalog.ts';
-import { verifyFile } from './digest.ts';
-import { downloadFile, type DownloadProgress } from './download.ts';
+import { verifyFile } from '../downloads/digest.ts';
+import { downloadFile, type DownloadProgress } from '../downloads/download.ts';
 import { isFile } from '../fs-kinds.ts';
 
-export { digestOf } from './digest.ts';
-export { DownloadCancelledError, type DownloadProgress } from './download.ts';
+export { digestOf } from '../downloads/digest.ts';
+export { DownloadCancelledError, type DownloadProgress } from '../downloads/download.ts';
 
 export interface FileSources {
   /** Where downloads are kept; searched first. */

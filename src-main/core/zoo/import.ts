@@ -2,7 +2,7 @@
 // internet: each file must be the catalogue's (size and digest), and the set goes in whole or not at all.
 import path from 'node:path';
 import { fileSetOf, loadCatalog, type CatalogFile } from './catalog.ts';
-import { commitStaged, discardStaged, stageVerified, type CopiedFile, type StagedCopy } from './copy-verified.ts';
+import { commitStaged, discardStaged, stageVerified, type CopiedFile, type StagedCopy } from '../downloads/copy-verified.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
 
 export interface ImportResult {
