@@ -1,6 +1,10 @@
-import { resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
+
+// Every file under src-main named *.worker.ts, relative to src-main (Node 20 has no fs.glob).
+const workers = () => readdirSync(resolve(__dirname, 'src-main'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.worker.ts'));
 
 export default defineConfig({
   main: {
@@ -8,11 +12,9 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
-          // Compute runs in worker threads; each needs its own file beside index.js (see service/worker-entry.ts).
-          'training-worker': resolve(__dirname, 'src-main/core/training/worker.ts'),
-          'recognition-worker': resolve(__dirname, 'src-main/service/recognition-worker.ts'),
-          // HDF5 files are read in their own thread (core/models/h5-reader.ts).
-          'h5-worker': resolve(__dirname, 'src-main/core/models/h5-worker.ts'),
+          // Compute runs in worker threads: every *.worker.ts under src-main becomes its own file beside
+          // index.js, where workerEntry (core/threads.ts) finds it.
+          ...Object.fromEntries(workers().map((f) => [basename(f, '.ts'), resolve(__dirname, 'src-main', f)])),
         },
       },
     },

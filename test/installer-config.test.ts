@@ -159,7 +159,7 @@ describe('the app as electron-builder packs it (--dir, Linux, stand-in Electron)
   });
 
   it('holds the bundles, the catalogues and package.json, and none of the sources, tests or data', () => {
-    for (const f of ['/package.json', '/out/main/index.js', '/out/main/recognition-worker.js', '/out/main/training-worker.js', '/out/main/h5-worker.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/models.json', '/resources/datasets.json']) {
+    for (const f of ['/package.json', '/out/main/index.js', '/out/main/recognition.worker.js', '/out/main/training.worker.js', '/out/main/h5.worker.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/models.json', '/resources/datasets.json']) {
       expect(files).toContain(f);
     }
     expect(files).toContain(`/${path.posix.normalize(pkg.main)}`);
@@ -221,7 +221,7 @@ describe('the app as electron-builder packs it (--dir, Linux, stand-in Electron)
     const app = path.join(await tempDir('cs-packed-app-'), 'app');
     extractAll(asarFile, app);
     const cache = await tempDir('cs-packed-cache-');
-    const worker = new Worker(path.join(app, 'out/main/recognition-worker.js'), {
+    const worker = new Worker(path.join(app, 'out/main/recognition.worker.js'), {
       workerData: { data: { cacheDir: cache, mirrorDir, offline: true, backend: 'wasm' } },
     });
     try {

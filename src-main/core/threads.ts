@@ -8,10 +8,13 @@ import { Worker } from 'node:worker_threads';
  * `base`); built, its own file `builtName.js` beside the main bundle (electron.vite.config.ts
  * names them), while the calling code may sit in a shared chunk one folder down.
  */
-export function workerEntry(builtName: string, source: string, base: string): URL {
+export function workerEntry(source: `${string}.worker.ts`, base: string): URL {
   if (base.endsWith('.ts')) return new URL(source, base);
+  // Built, every *.worker.ts is out/main/<name>.worker.js (electron.vite.config.ts finds them all);
+  // the caller's code may sit in out/main/chunks/.
   const here = new URL('.', base);
-  return new URL(`${builtName}.js`, here.pathname.endsWith('/chunks/') ? new URL('../', here) : here);
+  const builtName = source.slice(source.lastIndexOf('/') + 1).replace(/\.ts$/, '.js');
+  return new URL(builtName, here.pathname.endsWith('/chunks/') ? new URL('../', here) : here);
 }
 
 export function startWorker(entry: URL, data: unknown): Worker {

@@ -1,9 +1,9 @@
-// A Recognizer that runs in a worker thread (recognition-worker.ts): what the desktop app uses,
+// A Recognizer that runs in a worker thread (recognition.worker.ts): what the desktop app uses,
 // so compute stays off the Electron main thread. The CLI and tests use RecognitionService directly.
 import type { RecognizeReply } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
-import type { FromRecognizer, ToRecognizer } from './recognition-worker.ts';
+import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
 import type { RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 
@@ -14,7 +14,7 @@ export function threadRecognizer(
   events: { onDownload?: ServiceOptions['onDownload']; log?: (line: string) => void } = {},
 ): Recognizer {
   // Started on first use, and again after a crash: one bad image must not end recognition.
-  const client = workerClient(() => startWorker(workerEntry('recognition-worker', './recognition-worker.ts', import.meta.url), options), {
+  const client = workerClient(() => startWorker(workerEntry('./recognition.worker.ts', import.meta.url), options), {
     onOther: (message) => {
       const m = message as Exclude<FromRecognizer, { id: number }>;
       if (m.type === 'download') events.onDownload?.({ file: m.file, url: '', received: m.received, total: m.total });

@@ -8,7 +8,7 @@ import type { TrainEvent } from '../shared/train-events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import { reserveTrainingName, reserveTransferName } from '../core/store/run-names.ts';
 import { ModelStore, type Reservation } from '../core/store/model-store.ts';
-import type { FromWorker, WorkerJob } from '../core/training/worker.ts';
+import type { FromWorker, WorkerJob } from '../core/training/training.worker.ts';
 import { parseTransferConfig, type TransferConfigInput } from '../core/transfer/config.ts';
 
 export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
@@ -23,7 +23,7 @@ export interface TrainingRun {
 }
 
 function startJob(job: WorkerJob): Worker {
-  return startWorker(workerEntry('training-worker', '../core/training/worker.ts', import.meta.url), job);
+  return startWorker(workerEntry('../core/training/training.worker.ts', import.meta.url), job);
 }
 
 /** Settles when the worker exits: with what `take` found in its messages, else with its error. */

@@ -8,7 +8,7 @@ export type H5Request = { id: number; op: 'weights' | 'config' | 'shapes'; file:
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 // unref: an idle reader must not keep the CLI alive.
-const reader = workerClient(() => startWorker(workerEntry('h5-worker', './h5-worker.ts', import.meta.url), {}), { unref: true });
+const reader = workerClient(() => startWorker(workerEntry('./h5.worker.ts', import.meta.url), {}), { unref: true });
 
 function ask<T>(op: H5Request['op'], file: string, timeoutMs = DEFAULT_TIMEOUT_MS, extra: object = {}): Promise<T> {
   return reader.ask<T>({ op, file, ...extra }, { timeoutMs, failure: (why) => new Error(`${file}: the HDF5 reader ${why}; the file is probably damaged.`) });
