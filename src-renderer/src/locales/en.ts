@@ -27,6 +27,11 @@ export default {
     fit: 'Fit',
     busy: 'Recognizing…',
     pasted: 'pasted image',
+    notSure: 'Not sure',
+    bestGuess: 'best guess: {label}, {p}',
+    sure: '{label}, {p} sure',
+    threshold: 'Confidence threshold',
+    thresholdHint: 'Below it, the answer reads “Not sure” rather than a confident wrong label.',
   },
   folder: {
     title: 'Recognize every image in a folder',

@@ -29,6 +29,11 @@ const ko: typeof en = {
     fit: '맞춤',
     busy: '인식 중…',
     pasted: '붙여넣은 이미지',
+    notSure: '잘 모르겠음',
+    bestGuess: '가장 가까운 답: {label}, {p}',
+    sure: '{label}, 확신도 {p}',
+    threshold: '확신도 기준',
+    thresholdHint: '이보다 낮으면 틀린 답을 자신 있게 내놓는 대신 “잘 모르겠음”이라고 답합니다.',
   },
   folder: {
     title: '폴더의 모든 이미지 인식',
