@@ -178,6 +178,12 @@ export default {
     correctCell: 'These images were recognized correctly; the pictures kept with a model are its mistakes.',
     emptyCell: 'No test image fell in this cell.',
     noPictures: 'No pictures of this cell among the 200 most confident mistakes kept with the model.',
+    rightCell: 'Recognized correctly, most confident first.',
+    sure: '{p} sure',
+    trainingMistakes: 'Training pictures it gets wrong ({n})',
+    trainingMistakesHint: 'Most confident first: a picture here is often filed under the wrong class. Check it, move it to its class, and train again.',
+    noTrainingMistakes: 'The model gets every training picture right.',
+    filedAs: 'filed as {truth}',
   },
   models: {
     title: 'Trained models',

@@ -180,6 +180,12 @@ const ko: typeof en = {
     correctCell: '이 이미지들은 올바르게 인식되었습니다. 모델과 함께 저장되는 이미지는 오답뿐입니다.',
     emptyCell: '이 칸에 해당하는 테스트 이미지가 없습니다.',
     noPictures: '모델과 함께 저장된 가장 확신한 오답 200개 중에 이 칸의 이미지는 없습니다.',
+    rightCell: '올바르게 인식한 이미지를 확신도 순으로 보여 줍니다.',
+    sure: '확신도 {p}',
+    trainingMistakes: '모델이 틀리는 학습 이미지 ({n})',
+    trainingMistakesHint: '가장 확신한 것부터: 여기 있는 이미지는 다른 클래스에 잘못 분류되어 있는 경우가 많습니다. 확인하고 올바른 클래스로 옮긴 뒤 다시 학습하세요.',
+    noTrainingMistakes: '모델이 모든 학습 이미지를 맞혔습니다.',
+    filedAs: '분류: {truth}',
   },
   models: {
     title: '학습한 모델',
