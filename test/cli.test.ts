@@ -39,6 +39,23 @@ describe('classifier-studio predict', () => {
     expect(run.stdout.trim().split('\n')).toHaveLength(4);
   });
 
+  it('--threshold: below it the answer is "not sure", naming the best guess', async () => {
+    const dir = await tempDir();
+    // MobileNet calls this quail a vulture with 18%, and is 99.5% sure of the tench.
+    const quail = path.join(imagenetDevDir, 'n01806567_quail.JPEG');
+    const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
+    const text = await runCli(['predict', quail, tench, '--threshold', '50%', '--mirror', mirrorDir, '--cache', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/answer: not sure \(best guess \S+, \d+\.\d\d% < 50%\)/);
+    expect(text.stdout).toMatch(/answer: tench\n/);
+    const json = jsonLines((await runCli(['predict', quail, tench, '--threshold', '0.5', '--json', '--mirror', mirrorDir, '--cache', dir])).stdout) as { sure: boolean; top: Top[] }[];
+    expect(json.map((l) => l.sure)).toEqual([false, true]);
+    expect(json[0]!.top).toHaveLength(5);
+    const bad = await runCli(['predict', tench, '--threshold', '120%']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--threshold takes a probability from 0 to 1/);
+  });
+
   it('honours --backend and CLASSIFIER_BACKEND, and refuses unknown ones', async () => {
     const viaFlag = await runCli(['backend', '--backend', 'cpu', '--json']);
     expect(JSON.parse(viaFlag.stdout)).toMatchObject({ backend: 'cpu', requested: 'cpu' });

@@ -11,6 +11,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { META_FILE, ModelStore, type StoredModelMeta } from '../src-main/core/store/model-store.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { misclassifiedThumbnails } from '../src-main/service/evaluation.ts';
+import { evaluationView } from '../src-main/service/store-views.ts';
 import { tempDir } from './helpers/shared.ts';
 
 beforeAll(() => initBackend());
@@ -88,5 +89,47 @@ describe('evaluation thumbnails', () => {
     }
     // A model that names no dataset gets no thumbnails of files at all.
     await expect(misclassifiedThumbnails(metaOf('tiny'), [mistake(photo)], 4, env)).rejects.toThrow(/not an image in a dataset folder/);
+  });
+});
+
+describe('the evaluation view: right answers and training mistakes', () => {
+  it('gets thumbnails of the right answers (a few a class) and of the training pictures it gets wrong, inside the dataset only', async () => {
+    const { storeDir, metaFile } = await storedTiny();
+    const dataset = path.join(await tempDir('cs-meta-'), 'photos');
+    const photo = async (rel: string, colour: string) => {
+      const file = path.join(dataset, rel);
+      await mkdir(path.dirname(file), { recursive: true });
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: colour } }).png().toFile(file);
+      return file;
+    };
+    const [a1, a2, b1, trainA] = [await photo('a/1.png', '#808080'), await photo('a/2.png', '#707070'), await photo('b/1.png', '#606060'), await photo('a/3.png', '#505050')];
+    const m = (index: number, file: string, trueLabel: number, predicted: number, confidence: number) => ({ index, file, trueLabel, predicted, confidence });
+    const evaluation = {
+      loss: 0.5, accuracy: 0.75, count: 4, classNames: labels, confusion: [[2, 0, 0], [1, 1, 0], [0, 0, 0]],
+      perClass: labels.map((className) => ({ className, precision: 1, recall: 1, support: 1 })),
+      misclassified: [m(3, b1, 1, 0, 0.8)],
+      correct: [m(0, a1, 0, 0, 0.99), m(1, a2, 0, 0, 0.9), m(2, b1, 1, 1, 0.7)],
+      trainingMistakes: [m(7, trainA, 0, 2, 0.95)],
+    };
+    await patchMeta(metaFile, { config: { dataset }, dataset: { name: 'photos', source: dataset, format: 'folder' }, evaluation });
+    const store = new ModelStore(storeDir);
+    const logged: string[] = [];
+    const env = { cacheDir: storeDir, modelStoreDir: storeDir, offline: true };
+    const view = (await evaluationView(store, 'tiny', 200, env as never, (l) => logged.push(l)))!;
+    expect(view.correct!.map((c) => c.file)).toEqual([a1, a2, b1]);
+    for (const c of [...view.correct!, ...view.misclassified, ...view.trainingMistakes!]) expect(c.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+    expect(logged).toEqual([]);
+
+    // Fewer thumbnails asked for: at least 2 right answers of each class still.
+    const small = (await evaluationView(store, 'tiny', 1, env as never, (l) => logged.push(l)))!;
+    expect(small.correct!.filter((c) => c.thumbnail).map((c) => c.file)).toEqual([a1, a2, b1]);
+
+    // A training mistake edited to name a file outside the dataset: no thumbnails of training
+    // pictures (logged), while the test pictures still get theirs.
+    await patchMeta(metaFile, { evaluation: { ...evaluation, trainingMistakes: [m(7, '/etc/passwd', 0, 2, 0.95)] } });
+    const tampered = (await evaluationView(store, 'tiny', 200, env as never, (l) => logged.push(l)))!;
+    expect(tampered.trainingMistakes![0]!.thumbnail).toBeUndefined();
+    expect(tampered.correct![0]!.thumbnail).toMatch(/^data:image\//);
+    expect(logged.join('\n')).toMatch(/no thumbnails of training pictures for tiny: .*names \/etc\/passwd, which is not an image in the dataset folder/);
   });
 });

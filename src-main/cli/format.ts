@@ -1,6 +1,7 @@
 // Human-readable output for the terminal.
 import type { BackendReport } from '../core/backend.ts';
 import type { RecognizeResult } from '../service/recognition.ts';
+import { verdict } from '../shared/confidence.ts';
 
 export function formatBackend(report: BackendReport): string {
   const threads = report.threads && report.threads > 1 ? `, ${report.threads} threads` : '';
@@ -9,10 +10,15 @@ export function formatBackend(report: BackendReport): string {
   return lines.join('\n');
 }
 
-export function formatPrediction(result: RecognizeResult): string {
+/** `threshold` given: a first line says whether the best answer clears it ("not sure" when not). */
+export function formatPrediction(result: RecognizeResult, threshold?: number): string {
   const width = Math.max(...result.top.map((p) => p.label.length), 5);
   const rows = result.top.map(
     (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id} (#${p.index})`,
   );
-  return [`${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]`, ...rows].join('\n');
+  const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]`;
+  if (threshold === undefined) return [head, ...rows].join('\n');
+  const { sure, best } = verdict(result.top, threshold);
+  const answer = best ? (sure ? `  answer: ${best.label}` : `  answer: not sure (best guess ${best.label}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
+  return [head, answer, ...rows].join('\n');
 }

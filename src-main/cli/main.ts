@@ -4,6 +4,7 @@ import { RecognitionService } from '../service/recognition.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { registerDataset } from './dataset.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
+import { verdict } from '../shared/confidence.ts';
 import { formatBackend, formatPrediction } from './format.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
@@ -17,6 +18,14 @@ function service(opts: CommonOptions): RecognitionService {
 }
 
 const withCommon = (cmd: Command) => withStorage(cmd);
+
+/** `--threshold`: a fraction (0.5) or a percentage (50%). */
+function parseThresholdOption(v: string): number {
+  const percent = v.trim().endsWith('%');
+  const n = Number(percent ? v.trim().slice(0, -1) : v) / (percent ? 100 : 1);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new Error('--threshold takes a probability from 0 to 1, or a percentage such as 50%');
+  return n;
+}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -42,8 +51,9 @@ withCommon(
       if (!Number.isInteger(k) || k < 1) throw new Error('--top takes a whole number of at least 1');
       return k;
     }, 5)
+    .option('--threshold <p>', 'below this probability (0..1, or a percentage such as 50%) the answer is "not sure"', parseThresholdOption)
     .option('--json', 'one JSON object per line per image'),
-).action(async (images: string[], opts: CommonOptions & { model: string; top: number; json?: boolean }) => {
+).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; json?: boolean }) => {
   const svc = service(opts);
   let failed = 0;
   try {
@@ -53,7 +63,8 @@ withCommon(
       try {
         const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top });
         const top = r.top.map(({ index, id, label, probability }) => ({ index, id, label, probability: Number(probability.toFixed(6)) }));
-        console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, backend: r.backend, ms: r.ms, top }) : formatPrediction(r));
+        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold).sure };
+        console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, backend: r.backend, ms: r.ms, ...sure, top }) : formatPrediction(r, opts.threshold));
       } catch (err) {
         failed++;
         if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));

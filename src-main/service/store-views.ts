@@ -42,19 +42,49 @@ export async function recognizableModels(store: ModelStore): Promise<ModelView[]
     }));
 }
 
-/** The stored test-set evaluation, with thumbnails of up to `thumbnails` mistakes (a failure to make them is logged, not thrown). */
+/**
+ * The stored test-set evaluation, with thumbnails of up to `thumbnails` mistakes, of the right
+ * answers of each class (up to `thumbnails` in all, shared among the classes) and of up to
+ * `thumbnails` training pictures the model gets wrong. A failure to make them is logged, not thrown.
+ */
 export async function evaluationView(
   store: ModelStore, name: string, thumbnails: number, env: StorageSettings & { offline?: boolean }, log: (line: string) => void,
 ): Promise<EvaluationView | null> {
   const meta = await store.get(name);
   if (!meta.evaluation) return null;
   const view: EvaluationView = { ...meta.evaluation, misclassified: meta.evaluation.misclassified ?? [] };
-  if (thumbnails > 0 && view.misclassified.length) {
+  if (thumbnails <= 0) return view;
+  // Test pictures (mistakes and right answers) in one go: a built-in dataset is loaded once for both.
+  const mistakes = view.misclassified.slice(0, thumbnails);
+  const correct = correctToShow(view.correct ?? [], view.classNames.length, thumbnails);
+  if (mistakes.length || correct.length) {
     try {
-      view.misclassified = await misclassifiedThumbnails(meta, view.misclassified, thumbnails, env);
+      const pictures = await misclassifiedThumbnails(meta, [...mistakes, ...correct], mistakes.length + correct.length, env);
+      view.misclassified = [...pictures.slice(0, mistakes.length), ...view.misclassified.slice(mistakes.length)];
+      if (view.correct) view.correct = pictures.slice(mistakes.length);
     } catch (err) {
       log(`no thumbnails for ${name}: ${(err as Error).message}`);
     }
   }
+  // Training pictures are named by file only (an index would be into the training set, not the test set).
+  const training = (view.trainingMistakes ?? []).filter((m) => m.file).slice(0, thumbnails);
+  if (training.length) {
+    try {
+      view.trainingMistakes = await misclassifiedThumbnails(meta, training, training.length, env);
+    } catch (err) {
+      log(`no thumbnails of training pictures for ${name}: ${(err as Error).message}`);
+    }
+  }
   return view;
+}
+
+/** The first right answers of each class, as many per class as `max` in all allows (at least 2, at most 24). */
+function correctToShow(correct: NonNullable<EvaluationView['correct']>, classes: number, max: number): NonNullable<EvaluationView['correct']> {
+  const perClass = Math.max(2, Math.min(24, Math.floor(max / Math.max(1, classes))));
+  const seen = new Map<number, number>();
+  return correct.filter((m) => {
+    const n = seen.get(m.trueLabel) ?? 0;
+    seen.set(m.trueLabel, n + 1);
+    return n < perClass;
+  });
 }

@@ -15,7 +15,7 @@ export interface ModelSummary {
   trainableParams: number;
 }
 
-/** A test picture the model got wrong; the app adds a thumbnail of it. */
+/** A picture and what the model said of it (a mistake, or a right answer); the app adds a thumbnail of it. */
 export interface Misclassified {
   index: number;
   file?: string;
@@ -45,6 +45,13 @@ export interface Evaluation {
   perClass: { className: string; precision: number; recall: number; support: number }[];
   /** The most confident mistakes first. */
   misclassified: Misclassified[];
+  /** Right answers, a few of each class, most confident first within the class (what a diagonal cell shows). Older models have none. */
+  correct?: Misclassified[];
+  /**
+   * Pictures of the training set the trained model gets wrong, most confident first: often
+   * mislabelled ones. `index` is the training-set index. Transfer runs only.
+   */
+  trainingMistakes?: Misclassified[];
 }
 
 export type TrainEvent =

@@ -11,7 +11,7 @@ import { summarize } from '../models/summary.ts';
 import { ModelStore, type Reservation, type StoredModelMeta } from '../store/model-store.ts';
 import { reserveTransferName } from '../store/run-names.ts';
 import { parseTrainConfig } from '../training/config.ts';
-import { evaluate } from '../training/evaluate.ts';
+import { evaluate, predictionMistakes } from '../training/evaluate.ts';
 import type { TrainEvent } from '../../shared/train-events.ts';
 import { fit } from '../training/fit.ts';
 import { makeLoss } from '../training/losses.ts';
@@ -143,6 +143,13 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       // A fine-tuned backbone gives other features than the cached ones: then the whole model runs on the photos.
       const [model, set] = fineTuned ? [combined, imageSetOf(lists.test!, backbone, classNames, 'test')] : [head.model, test];
       evaluation = await evaluate(model, set, backbone.preprocessing, makeLoss(trainCfg.loss), { signal, files: (i) => set.file?.(i) });
+      // The training pictures it gets wrong, to catch mislabelled ones: the head on the cached
+      // features is cheap (a fine-tuned backbone would have to see every photo again: skipped).
+      if (!fineTuned) {
+        const all = sets.train!;
+        const trainingMistakes = await predictionMistakes(head.model, all, backbone.preprocessing, { signal, files: (i) => all.file?.(i) });
+        evaluation = { ...evaluation, trainingMistakes };
+      }
       emit({ event: 'evaluation', evaluation });
     }
     if (saved) await store.updateMeta(held, { history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });

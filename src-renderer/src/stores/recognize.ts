@@ -1,7 +1,19 @@
 import { defineStore } from 'pinia';
 import type { PreviewView, RecognizeReply } from '../../../src-main/contract';
+import { parseThreshold, verdict } from '../../../src-main/shared/confidence';
 import { basename } from '../lib/format';
 import { onStudioEvent } from './app';
+
+const THRESHOLD_KEY = 'classifier-studio.threshold';
+
+/** The saved confidence threshold (a fraction), else the default; saved like the language. */
+function loadThreshold(): number {
+  try {
+    return parseThreshold(window.localStorage.getItem(THRESHOLD_KEY));
+  } catch {
+    return parseThreshold(undefined);
+  }
+}
 
 /** What is shown: a file the user chose (recognized by path) or bytes dropped or pasted. */
 type Source = { kind: 'path'; path: string } | { kind: 'bytes'; name: string; data: Uint8Array };
@@ -16,11 +28,23 @@ export const useRecognizeStore = defineStore('recognize', {
     busy: false,
     error: '',
     download: null as { file: string; received: number; total?: number } | null,
+    /** Below this probability (0..1) the answer reads "not sure". */
+    threshold: loadThreshold(),
   }),
   getters: {
     name: (s) => (s.source ? (s.source.kind === 'path' ? basename(s.source.path) : s.source.name) : ''),
+    /** Whether the shown answer clears the threshold, and the best guess. */
+    verdict: (s) => verdict(s.result?.top ?? [], s.threshold),
   },
   actions: {
+    setThreshold(value: number) {
+      this.threshold = parseThreshold(value);
+      try {
+        window.localStorage.setItem(THRESHOLD_KEY, String(this.threshold));
+      } catch {
+        // No storage (a locked-down profile): the setting lasts this session.
+      }
+    },
     async init() {
       onStudioEvent((e) => {
         if (e.type === 'menu' && e.command === 'open-image') void this.openPath(e.path);
