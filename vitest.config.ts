@@ -14,6 +14,7 @@ const UNIT = [
   'test/csv-export.test.ts',
   'test/keras-import.test.ts',
   'test/networks.test.ts',
+  'test/optimizers.test.ts',
   'test/plateau.test.ts',
   'test/redact-paths.test.ts',
   'test/store-recovery.test.ts',
