@@ -25,7 +25,7 @@ function stepsOf(input: unknown): number[][] {
   const out: number[][] = [];
   try {
     for (let s = 0; s < STEPS; s++) {
-      tf.dispose(opt.minimize(() => a.mul(w.square()).add(b.mul(w)).sum() as tf.Scalar, false, [w]));
+      opt.minimize(() => a.mul(w.square()).add(b.mul(w)).sum() as tf.Scalar, false, [w]);
       out.push(Array.from(w.dataSync()));
     }
   } finally {
@@ -129,7 +129,7 @@ describe('optimizers against the Keras update rules', () => {
       const w = tf.variable(tf.tensor1d([1]));
       const step = () => {
         const before = w.dataSync()[0]!;
-        tf.dispose(opt.minimize(() => w.square().sum() as tf.Scalar, false, [w]));
+        opt.minimize(() => w.square().sum() as tf.Scalar, false, [w]);
         return before - w.dataSync()[0]!;
       };
       step();
