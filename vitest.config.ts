@@ -20,6 +20,7 @@ const UNIT = [
   'test/plateau.test.ts',
   'test/preprocess.test.ts',
   'test/redact-paths.test.ts',
+  'test/resume.test.ts',
   'test/store-recovery.test.ts',
   'test/wasm-kernels.test.ts',
   'test/window-security.test.ts',
