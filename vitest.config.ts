@@ -21,6 +21,7 @@ const UNIT = [
   'test/preprocess.test.ts',
   'test/redact-paths.test.ts',
   'test/resume.test.ts',
+  'test/service-jobs.test.ts',
   'test/store-recovery.test.ts',
   'test/wasm-kernels.test.ts',
   'test/window-security.test.ts',
