@@ -299,7 +299,16 @@ describe('finding and downloading built-ins', () => {
   });
 });
 
+/** Every image of `limited` is one of `full`'s, under the same label (by pixels: `limited` is a sample of `full`). */
 async function sameLabels(limited: ImageSet, full: ImageSet): Promise<boolean> {
-  const { y } = await limited.read(all(limited.size));
-  return [...y].every((l, i) => l === limited.labels[i]) && limited.classNames.join() === full.classNames.join();
+  const px = limited.imageShape.reduce((a, b) => a * b, 1);
+  const labelsOf = new Map<string, Set<number>>();
+  const whole = await full.read(all(full.size));
+  for (let i = 0; i < full.size; i++) {
+    const key = Buffer.from(whole.x.subarray(i * px, (i + 1) * px)).toString('base64');
+    labelsOf.set(key, (labelsOf.get(key) ?? new Set()).add(whole.y[i]!));
+  }
+  const { x, y } = await limited.read(all(limited.size));
+  return limited.classNames.join() === full.classNames.join() &&
+    [...y].every((l, i) => l === limited.labels[i] && labelsOf.get(Buffer.from(x.subarray(i * px, (i + 1) * px)).toString('base64'))?.has(l));
 }
