@@ -9,14 +9,21 @@ import { defineConfig } from 'vitest/config';
  * it is listed here.
  */
 const UNIT = [
+  'test/augment.test.ts',
+  'test/cli-options.test.ts',
   'test/components/**/*.test.ts',
   'test/coded-errors.test.ts',
   'test/csv-export.test.ts',
   'test/evaluate.test.ts',
+  'test/fit.test.ts',
   'test/keras-import.test.ts',
   'test/networks.test.ts',
+  'test/optimizers.test.ts',
   'test/plateau.test.ts',
+  'test/preprocess.test.ts',
   'test/redact-paths.test.ts',
+  'test/resume.test.ts',
+  'test/service-jobs.test.ts',
   'test/store-recovery.test.ts',
   'test/wasm-kernels.test.ts',
   'test/window-security.test.ts',

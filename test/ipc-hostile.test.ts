@@ -28,25 +28,73 @@ const deep: Record<string, unknown> = {};
 let cursor = deep;
 for (let i = 0; i < 2000; i++) cursor = (cursor.next = {}) as Record<string, unknown>;
 
+// Payloads shaped like a request, and paths: the ones some schema lets through.
+const SYSTEM_PATHS = ['/etc/passwd', '../../../../etc/shadow', 'C:\\Windows\\System32\\config\\SAM', '\u0000'];
+const IMAGE_NOT_CHOSEN = { image: '/etc/passwd', model: 'mobilenet' };
+const TRAIN_NOT_CHOSEN = { runId: 'r1', dataset: sharedDir, network: 'lenet5', epochs: 1, batchSize: 1, optimizer: 'adam', learningRate: 0.1, validationSplit: 0 };
+const FOLDER_NOT_CHOSEN = { jobId: 'j1', folder: '/etc', model: 'mobilenet' };
+const RENAME_OUT = { from: '../a', to: '../../b' };
+const EVALUATION_OUT = { model: '../../etc', thumbnails: 5 };
+const CSV_OUT = { name: '../../../tmp/evil.csv', csv: 'x' };
+
 const HOSTILE: unknown[] = [
   null, 42, -1, Number.NaN, true, '', 'x'.repeat(1_000_000), [], [1, 2, 3], {}, deep,
   JSON.parse('{"__proto__": {"polluted": true}}'), { constructor: { prototype: { polluted: true } } },
-  '/etc/passwd', '../../../../etc/shadow', 'C:\\Windows\\System32\\config\\SAM', '\u0000', new Uint8Array(16),
-  { image: '/etc/passwd', model: 'mobilenet' }, { image: { name: 'x.jpg', data: 'not bytes' }, model: 'mobilenet' },
+  ...SYSTEM_PATHS, new Uint8Array(16),
+  IMAGE_NOT_CHOSEN, { image: { name: 'x.jpg', data: 'not bytes' }, model: 'mobilenet' },
   { runId: '../../x', dataset: '/etc', network: 'lenet5', epochs: 1, batchSize: 1, optimizer: 'adam', learningRate: 0.1, validationSplit: 0 },
-  { runId: 'r1', dataset: sharedDir, network: 'lenet5', epochs: 1, batchSize: 1, optimizer: 'adam', learningRate: 0.1, validationSplit: 0 },
-  { jobId: 'j1', folder: '/etc', model: 'mobilenet' }, { from: '../a', to: '../../b' }, { model: '../../etc', thumbnails: 5 },
-  { name: '../../../tmp/evil.csv', csv: 'x' },
+  TRAIN_NOT_CHOSEN, FOLDER_NOT_CHOSEN, RENAME_OUT, EVALUATION_OUT, CSV_OUT,
 ];
+
+const notFile = /^That file was not chosen by the user\.$/;
+const notDatasetFolder = /^That dataset folder was not chosen by the user\.$/;
+const notModelName = /^".*" cannot be a model name: letters, digits/;
+const notDatasetName = /^".*" cannot name a dataset: letters, digits/;
+const paths = (expected: RegExp) => new Map<unknown, RegExp | 'ok'>(SYSTEM_PATHS.map((p) => [p, expected]));
+
+/**
+ * The hostile payloads that get past a method's schema, and what each is answered: a refusal of
+ * its own, or (the user cancelling the save dialog) a harmless reply. Every other payload is a
+ * "bad request" to every method.
+ */
+const PAST_SCHEMA: Partial<Record<Method, Map<unknown, RegExp | 'ok'>>> = {
+  recognize: new Map([[IMAGE_NOT_CHOSEN, notFile]]),
+  preview: paths(notFile),
+  recognizeFolder: new Map([[FOLDER_NOT_CHOSEN, /^That folder was not chosen by the user\.$/]]),
+  startTraining: new Map([[TRAIN_NOT_CHOSEN, notDatasetFolder]]),
+  augmentPreview: new Map([[TRAIN_NOT_CHOSEN, notDatasetFolder]]),
+  renameModel: new Map([[RENAME_OUT, notModelName]]),
+  deleteModel: paths(notModelName),
+  revealModel: paths(notModelName),
+  evaluation: new Map([[EVALUATION_OUT, notModelName]]),
+  createDataset: paths(notDatasetName),
+  showDataset: paths(notDatasetFolder),
+  // The host's save dialog (cancelled here) is where the user picks the file; the name is only its suggestion.
+  saveCsv: new Map([[CSV_OUT, 'ok']]),
+};
 
 describe('IPC requests under hostile payloads', () => {
   const methods = Object.keys(table) as Method[];
 
-  it.each(methods)('%s refuses what it should and never throws', async (method) => {
-    for (const payload of HOSTILE) {
+  it('knows every method of the table', () => {
+    for (const m of Object.keys(PAST_SCHEMA)) expect(methods).toContain(m);
+  });
+
+  it.each(methods)('%s refuses each payload with its reason, and never throws', async (method) => {
+    for (const [i, payload] of HOSTILE.entries()) {
       const reply = await answer(table[method]!, payload);
-      expect(typeof reply.ok).toBe('boolean');
-      if (!reply.ok) expect(reply.error.length).toBeGreaterThan(0);
+      const expected = PAST_SCHEMA[method]?.get(payload) ?? /^bad request: \S.*: \S/;
+      const what = `${method} with payload #${i}`;
+      if (expected === 'ok') {
+        expect(reply, what).toEqual({ ok: true, value: null });
+        continue;
+      }
+      expect(reply.ok, what).toBe(false);
+      if (reply.ok) continue;
+      expect(reply.error, what).toMatch(expected);
+      // A refusal neither echoes a huge payload nor names a private path of main's.
+      expect(reply.error.length, what).toBeLessThan(2000);
+      expect(reply.error, what).not.toContain(tmp);
     }
   });
 
@@ -54,7 +102,7 @@ describe('IPC requests under hostile payloads', () => {
     expect(await answer(table.preview, '/etc/passwd')).toEqual({ ok: false, error: 'That file was not chosen by the user.' });
     expect(await answer(table.recognize, { image: '/etc/passwd', model: 'mobilenet' })).toMatchObject({ ok: false, error: /not chosen by the user/ });
     expect(await answer(table.recognize, { image: path.join(sharedDir, 'images/imagenet-dev/n01440764_tench.JPEG'), model: '../../model' })).toMatchObject({ ok: false });
-    expect(await answer(table.startTraining, HOSTILE[21])).toMatchObject({ ok: false, error: /not chosen by the user/ });
+    expect(await answer(table.startTraining, TRAIN_NOT_CHOSEN)).toMatchObject({ ok: false, error: /not chosen by the user/ });
     expect(await answer(table.recognizeFolder, { jobId: 'j1', folder: '/etc', model: 'mobilenet' })).toMatchObject({ ok: false, error: /not chosen by the user/ });
     expect(await answer(table.revealModel, '../../etc')).toMatchObject({ ok: false });
     expect(revealed).toEqual([]);

@@ -35,7 +35,7 @@ export function trainConfigFrom(o: TrainOptions & { dataset: string; model: stri
 }
 
 /** `train --resume NAME [--epochs N]`: the stored run's own settings; anything else given is refused. */
-function runConfigFrom(o: TrainOptions, cmd: Command): RunConfigInput {
+export function runConfigFrom(o: TrainOptions, cmd: Command): RunConfigInput {
   if (o.resume === undefined) {
     if (!o.dataset || !o.model) throw new Error('train needs --dataset and --model (or --resume NAME to continue a stored run).');
     return trainConfigFrom({ ...o, dataset: o.dataset, model: o.model });

@@ -10,12 +10,10 @@ import { initBackend } from '../../src-main/core/backend.ts';
 import { layersModelFiles } from '../../src-main/core/models/layers-io.ts';
 import { resnet50 } from '../../src-main/core/models/resnet50.ts';
 import { listImages } from '../../src-main/service/images.ts';
-import { imagenetDevDir, repoRoot, sharedDir, tempDir } from '../helpers/shared.ts';
+import { imagenetDevDir, sharedDir, tempDir } from '../helpers/shared.ts';
 import { artifactsDir, hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
 
 const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
-// The dataset catalogue is written alongside; until it exists the training test cannot run.
-const trainingReady = ['src-main/core/datasets/catalog.ts', 'src-main/core/backends/wasm-training-kernels.ts'].every((f) => existsSync(path.join(repoRoot, f)));
 
 /** Fills the Training form for lenet5 on MNIST and starts the run. */
 async function startLenet5(page: Studio['page'], o: { epochs: number; limit: number; testLimit: number; out: string }): Promise<void> {
@@ -68,11 +66,24 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     latency.first = performance.now() - clicked;
     expect((await labels.allTextContents())[0]).toBe('tench');
     await expect.poll(() => page.getByTestId('time').textContent()).toMatch(/\d+ ms/);
-    // The overlay sits on the photo, inside its frame.
+    // The overlay is pinned 14 px into the frame's top-left corner, at least 250 px and at most
+    // half the frame wide; the photo, fitted whole at 100%, lies inside the frame under it.
+    const frame = (await page.locator('.viewer-frame').boundingBox())!;
     const photo = (await page.getByTestId('photo').boundingBox())!;
     const overlay = (await page.getByTestId('overlay').boundingBox())!;
-    expect(overlay.width).toBeGreaterThan(100);
-    expect(overlay.x).toBeGreaterThanOrEqual(photo.x - 200);
+    expect(overlay.x - frame.x).toBeCloseTo(14, 0);
+    expect(overlay.y - frame.y).toBeCloseTo(14, 0);
+    expect(overlay.width).toBeGreaterThanOrEqual(250);
+    expect(overlay.width).toBeLessThanOrEqual(frame.width / 2 + 0.5);
+    expect(overlay.y + overlay.height).toBeLessThan(frame.y + frame.height);
+    expect(photo.x).toBeGreaterThanOrEqual(frame.x - 0.5);
+    expect(photo.y).toBeGreaterThanOrEqual(frame.y - 0.5);
+    expect(photo.x + photo.width).toBeLessThanOrEqual(frame.x + frame.width + 0.5);
+    expect(photo.y + photo.height).toBeLessThanOrEqual(frame.y + frame.height + 0.5);
+    // Fitted: it fills the frame's width or its height.
+    expect(Math.max(photo.width / frame.width, photo.height / frame.height)).toBeCloseTo(1, 2);
+    // And the overlay lies on the photo.
+    expect(overlay.x < photo.x + photo.width && photo.x < overlay.x + overlay.width && overlay.y < photo.y + photo.height && photo.y < overlay.y + overlay.height).toBe(true);
   });
 
   it('recognizes the next photo, model warm, and writes down how long both took', async () => {
@@ -167,7 +178,7 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await expect.poll(() => page.getByTestId('augment-grid').count()).toBe(0);
   });
 
-  it.skipIf(!trainingReady)('trains lenet5 on 600 real MNIST images: curves get points, progress reaches the end', async () => {
+  it('trains lenet5 on 600 real MNIST images: curves get points, progress reaches the end', async () => {
     const { page } = studio;
     await startLenet5(page, { epochs: 2, limit: 600, testLimit: 200, out: 'ui-lenet' });
     await page.getByTestId('stop').waitFor({ timeout: 10_000 });
@@ -201,7 +212,7 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await page.getByTestId('cell-clear').click();
     await expect.poll(() => page.getByTestId('cell-title').count()).toBe(0);
   });
-  it.skipIf(!trainingReady)('a model name already in the store is replaced only once the user ticks "Replace it"', async () => {
+  it('a model name already in the store is replaced only once the user ticks "Replace it"', async () => {
     const { page } = studio;
     await page.getByTestId('tab-training').click();
     await page.getByTestId('out').fill('ui-lenet');
@@ -219,7 +230,7 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await page.getByTestId('out').fill('');
   });
 
-  it.skipIf(!trainingReady)('stops a run, then resumes it from the Models panel to the end', async () => {
+  it('stops a run, then resumes it from the Models panel to the end', async () => {
     const { page } = studio;
     await startLenet5(page, { epochs: 12, limit: 2000, testLimit: 100, out: 'ui-resume' });
     // Stop once the first epoch has been validated (and so checkpointed).
@@ -242,7 +253,6 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     expect(await row.locator('td.num').nth(1).textContent()).toMatch(/^12\b/);
     expect(await row.getByTestId('resume').count()).toBe(0);
   }, 300_000);
-  if (!trainingReady) it.skip('training e2e: src-main/core/datasets/catalog.ts is not there yet', () => undefined);
 
   it('trains a transfer-learning head on a folder of photos chosen in the dialog', async () => {
     const { page, dialogs } = studio;

@@ -15,13 +15,17 @@ export function makeOptimizer(c: OptimizerConfig): tf.Optimizer {
   }
 }
 
-// Every tfjs optimizer reads this.learningRate on each step, but only SGD exposes a setter.
-type WithRate = { learningRate: number };
+// Adam, RMSprop and Adagrad read this.learningRate on each step; SGD and momentum step with a
+// tensor made from it, which only their setter remakes.
+// (instanceof cannot tell them apart: tfjs counts every optimizer an instance of each.)
+type WithRate = { learningRate: number; setLearningRate?(lr: number): void };
 
 export function getLearningRate(opt: tf.Optimizer): number {
   return (opt as unknown as WithRate).learningRate;
 }
 
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  (opt as unknown as WithRate).learningRate = lr;
+  const o = opt as unknown as WithRate;
+  if (o.setLearningRate) o.setLearningRate(lr);
+  else o.learningRate = lr;
 }
