@@ -1,7 +1,7 @@
 // The model store under concurrent use: a name is held by one writer at a time across processes
 // (the app and the CLI share one store), an existing model is replaced only when asked, and a
 // model that is training cannot be renamed or deleted. Real CLI processes, real MNIST.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdir, writeFile, mkdir, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -204,6 +204,23 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
     } finally {
       studio.dispose();
     }
+  });
+
+  it('trained list reads as a table; delete asks on a terminal and keeps the model on "n"; rename and delete say what they did', async () => {
+    const list = await runCli(['trained', 'list', '--store', storeDir]);
+    const [head, ...rows] = list.stdout.trim().split('\n');
+    expect(head).toMatch(/^name +network +state +epochs +test accuracy$/);
+    for (const r of rows) expect(r.indexOf('lenet5 ')).toBe(head!.indexOf('network')); // aligned columns
+    expect(list.stdout).toMatch(/ 1 epoch, best 1 /);
+    // A terminal (util-linux `script` gives the command one) is asked; "n" deletes nothing.
+    const asked = spawnSync('script', ['-qec', `${process.execPath} ${path.join(repoRoot, 'bin/classifier-studio.js')} trained delete dup --store ${storeDir}`, '/dev/null'], { input: 'n\n', encoding: 'utf8' });
+    expect(asked.stdout).toMatch(/Delete the model "dup"\? This cannot be undone\. \[y\/N\]/);
+    expect(asked.stdout).toMatch(/nothing deleted/);
+    expect(await store.has('dup')).toBe(true);
+    const renamed = await runCli(['trained', 'rename', 'dup', 'dup-renamed', '--store', storeDir]);
+    expect(renamed.stdout.trim()).toBe('renamed "dup" to "dup-renamed"');
+    const back = await runCli(['trained', 'rename', 'dup-renamed', 'dup', '--store', storeDir]);
+    expect(back.code).toBe(0);
   });
 
   it('delete and rename during a training run are refused, and the run ends whole', async () => {

@@ -3,6 +3,22 @@ import type { BackendReport } from '../core/backend.ts';
 import type { RecognizeResult } from '../service/recognition.ts';
 import { verdict } from '../shared/confidence.ts';
 
+/** Rows as columns padded to their widest cell; the last column is not padded. */
+export function table(rows: string[][]): string {
+  const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
+  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd()).join('\n');
+}
+
+/** "x.jpg: error: not an image", without the file twice when the message names it already. */
+export function fileError(file: string, message: string): string {
+  return message.includes(file) ? `error: ${message}` : `${file}: error: ${message}`;
+}
+
+/** The line that says how to use what a run made. */
+export function nextStep(model: string): string {
+  return `use it: classifier-studio predict <image> --model ${/\s/.test(model) ? `"${model}"` : model}`;
+}
+
 export function formatBackend(report: BackendReport): string {
   const threads = report.threads && report.threads > 1 ? `, ${report.threads} threads` : '';
   const lines = [`Backend: ${report.backend}${report.requested ? ' (requested)' : ''}${threads}`];
@@ -14,7 +30,8 @@ export function formatBackend(report: BackendReport): string {
 export function formatPrediction(result: RecognizeResult, threshold?: number): string {
   const width = Math.max(...result.top.map((p) => p.label.length), 5);
   const rows = result.top.map(
-    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id} (#${p.index})`,
+    // A trained model's classes have no ImageNet id: its label is not repeated.
+    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})`,
   );
   const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]`;
   if (threshold === undefined) return [head, ...rows].join('\n');

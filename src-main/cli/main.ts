@@ -5,7 +5,7 @@ import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { registerDataset } from './dataset.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
-import { formatBackend, formatPrediction } from './format.ts';
+import { fileError, formatBackend, formatPrediction, table } from './format.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
 import { registerTraining } from './train.ts';
@@ -35,7 +35,7 @@ endQuietlyOnClosedPipe();
 
 const program = new Command()
   .name('classifier-studio')
-  .description('Recognize images with pretrained ImageNet models.')
+  .description('Image classification: recognize photos with pretrained ImageNet models, train and evaluate CNNs on built-in datasets or your own classes, and manage models and datasets.')
   // A command's options belong to it, not to the command above (`models download x --json`).
   .enablePositionalOptions()
   .showHelpAfterError();
@@ -45,7 +45,7 @@ withCommon(
     .command('predict')
     .description('top-k labels for each image')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF)')
-    .option('-m, --model <model>', 'mobilenet, resnet50, a trained model\'s name, or the path of a model folder / .h5 file', 'mobilenet')
+    .option('-m, --model <model>', `${new RecognitionService().listModels().map((m) => m.id).join(', ')}, a trained model's name, or the path of a model folder / .h5 file`, 'mobilenet')
     .option('--top <k>', 'how many labels', (v) => {
       const k = Number(v);
       if (!Number.isInteger(k) || k < 1) throw new Error('--top takes a whole number of at least 1');
@@ -68,7 +68,7 @@ withCommon(
       } catch (err) {
         failed++;
         if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));
-        else console.error(`${file}: error: ${errorText(err)}`);
+        else console.error(fileError(file, errorText(err)));
       }
     }
   } finally {
@@ -84,7 +84,7 @@ const models = program
   .action((opts: { json?: boolean }) => {
     const models = new RecognitionService().listModels();
     if (opts.json) console.log(JSON.stringify(models));
-    else for (const m of models) console.log(`${m.id.padEnd(12)} ${m.name} — ${m.description} (${(m.parameters / 1e6).toFixed(1)}M parameters)`);
+    else console.log(table(models.map((m) => [m.id, m.name, `${(m.parameters / 1e6).toFixed(1)}M parameters`, m.description])));
   });
 
 withCommon(program.command('backend').description('show which compute backend is used and why').option('--json', 'as JSON')).action(

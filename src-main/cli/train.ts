@@ -4,6 +4,8 @@ import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { startTraining } from '../service/training.ts';
 import { storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
+import { createInterface } from 'node:readline/promises';
+import { nextStep, table } from './format.ts';
 import { num, printerFor } from './progress.ts';
 import { augmentPreset } from '../shared/vocabulary.ts';
 
@@ -48,9 +50,22 @@ export function runConfigFrom(o: TrainOptions, cmd: Command): RunConfigInput {
   return { resume: o.resume, epochs: o.epochs, dataset: o.dataset, network: o.model };
 }
 
-/** "best 3 of 5 epochs": what `train --resume` would continue from. */
+/** "3/5 epochs, best 3": how far the run went of what it was asked, and the epoch `train --resume` continues from. */
 function epochsOf(m: StoredModelMeta): string {
-  return m.bestEpoch === undefined ? `${m.history.length} epochs` : `best ${m.bestEpoch} of ${m.history.length}`;
+  const planned = (m.config as { epochs?: unknown } | undefined)?.epochs;
+  const ran = typeof planned === 'number' && planned !== m.history.length ? `${m.history.length}/${planned}` : `${m.history.length}`;
+  return `${ran} epoch${ran === '1' ? '' : 's'}${m.bestEpoch === undefined ? '' : `, best ${m.bestEpoch}`}`;
+}
+
+/** Deleting asks first on a terminal; --yes (or no terminal) goes ahead. */
+async function confirmDelete(name: string, yes?: boolean): Promise<boolean> {
+  if (yes || !process.stdin.isTTY) return true;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`Delete the model "${name}"? This cannot be undone. [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }
 
 export function registerTraining(program: Command): void {
@@ -87,6 +102,7 @@ export function registerTraining(program: Command): void {
     process.once('SIGINT', () => run.cancel());
     const done = await run.done;
     if (!done.model) process.exitCode = 1;
+    else if (!o.json) console.error(nextStep(done.model));
   });
 
   withStorage(
@@ -107,10 +123,12 @@ export function registerTraining(program: Command): void {
   withStorage(trained.command('list'), ['store']).option('--json').action(async (o: Storage & { json?: boolean }) => {
     const list = await studioOf(o).store.list();
     if (o.json) console.log(JSON.stringify(list.map(({ history, evaluation, ...m }) => ({ ...m, state: runState({ ...m, history }), epochs: history.length, test_accuracy: evaluation?.accuracy }))));
-    else for (const m of list) console.log(`${m.name.padEnd(28)} ${m.network.padEnd(12)} ${runState(m).padEnd(11)} ${epochsOf(m).padEnd(14)} ${m.evaluation ? `test acc ${m.evaluation.accuracy.toFixed(4)}` : ''}`);
+    else if (!list.length) console.log('No trained models yet.');
+    else console.log(table([['name', 'network', 'state', 'epochs', 'test accuracy'], ...list.map((m) => [m.name, m.network, runState(m), epochsOf(m), m.evaluation ? m.evaluation.accuracy.toFixed(4) : '-'])]));
   });
   withStorage(trained.command('rename <from> <to>'), ['store']).action(async (from: string, to: string, o: Storage) => {
     await studioOf(o).renameModel(from, to);
+    console.log(`renamed "${from}" to "${to}"`);
   });
   withStorage(trained.command('import <file>'), ['store'])
     .description('import a Keras model saved with model.save(\'x.h5\'), with its class names')
@@ -122,7 +140,17 @@ export function registerTraining(program: Command): void {
       const meta = await studioOf(o).importKerasModel(file, { labels: o.labels, name: o.name, preprocessing: o.preprocessing, overwrite: o.overwrite });
       console.log(`imported ${file} as "${meta.name}": ${meta.inputSize.join('x')}x${meta.channels} input, ${meta.labels.length} classes, preprocessing ${meta.preprocessing}`);
     });
-  withStorage(trained.command('delete <name>'), ['store']).action(async (name: string, o: Storage) => {
-    await studioOf(o).deleteModel(name);
-  });
+  withStorage(trained.command('delete <name>'), ['store'])
+    .option('-y, --yes', 'do not ask first (a terminal is asked; a script is not)')
+    .action(async (name: string, o: Storage & { yes?: boolean }) => {
+      const studio = studioOf(o);
+      await studio.store.get(name); // an unknown name is said before asking
+      if (!(await confirmDelete(name, o.yes))) {
+        console.error('nothing deleted');
+        process.exitCode = 1;
+        return;
+      }
+      await studio.deleteModel(name);
+      console.log(`deleted "${name}"`);
+    });
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { TransferConfigInput } from '../core/transfer/config.ts';
 import { startTransfer } from '../service/training.ts';
 import { storageOf, withStorage } from './options.ts';
+import { nextStep } from './format.ts';
 import { num, printerFor } from './progress.ts';
 
 interface TransferOptions {
@@ -51,5 +52,6 @@ export function registerTransfer(program: Command): void {
       process.once('SIGINT', () => run.cancel());
       const done = await run.done;
       if (!done.model) process.exitCode = 1;
+      else if (!o.json) console.error(nextStep(done.model));
     });
 }
