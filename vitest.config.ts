@@ -14,6 +14,7 @@ const UNIT = [
   'test/components/**/*.test.ts',
   'test/coded-errors.test.ts',
   'test/csv-export.test.ts',
+  'test/electron-shell.test.ts',
   'test/evaluate.test.ts',
   'test/fit.test.ts',
   'test/keras-import.test.ts',

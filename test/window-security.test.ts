@@ -129,6 +129,7 @@ const electron = vi.hoisted(() => {
     deferred,
   };
   const on = () => undefined;
+  const SCREEN = { x: 0, y: 0, width: 1920, height: 1040 };
   class BrowserWindow {
     readonly webContents = { send: on, mainFrame: {} as unknown };
     constructor() {
@@ -169,7 +170,7 @@ const electron = vi.hoisted(() => {
       session: { defaultSession: { setPermissionRequestHandler: on, setPermissionCheckHandler: on } },
       ipcMain: { handle: (channel: string, h: (event: unknown, payload: unknown) => Promise<unknown>) => void state.ipc.set(channel, h) },
       shell: { showItemInFolder: on },
-      screen: {},
+      screen: { getAllDisplays: () => [{ workArea: SCREEN }], getPrimaryDisplay: () => ({ workArea: SCREEN }) },
     },
   };
 });

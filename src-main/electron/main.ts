@@ -8,12 +8,11 @@ import { RecentFiles } from '../service/recents.ts';
 import { StudioService } from '../service/studio.ts';
 import { threadRecognizer } from '../service/recognizer-thread.ts';
 import { resolveStorage } from '../core/paths.ts';
-import { IMAGE_EXTENSIONS } from '../service/images.ts';
 import { Grants, registerIpc } from './ipc.ts';
-import { buildMenu } from './menu.ts';
+import { buildMenu, openFromMenu } from './menu.ts';
 import { rendererResponse } from './renderer-files.ts';
 import { devServerUrl, isRendererUrl, RENDERER_INDEX, RENDERER_SCHEME } from './renderer-origin.ts';
-import { loadWindowState, trackWindowState } from './window-state.ts';
+import { loadWindowState, MIN_WINDOW, trackWindowState } from './window-state.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** electron-vite's dev server in development; a packaged app shows only its own files. */
@@ -32,8 +31,8 @@ function createWindow(): BrowserWindow {
   const state = loadWindowState({ width: 1280, height: 800 });
   const w = new BrowserWindow({
     ...(Number.isFinite(state.bounds.x) ? state.bounds : { width: state.bounds.width, height: state.bounds.height }),
-    minWidth: 900,
-    minHeight: 600,
+    minWidth: MIN_WINDOW.width,
+    minHeight: MIN_WINDOW.height,
     title: 'Classifier Studio',
     show: false,
     backgroundColor: '#f5f6f8',
@@ -89,22 +88,7 @@ async function main(): Promise<void> {
   const command = (c: MenuCommand) => send({ type: 'menu', ...c });
   const menu = buildMenu(window, {
     send: command,
-    openImage: async () => {
-      const r = await dialog.showOpenDialog(window!, { properties: ['openFile'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] });
-      const file = r.filePaths[0];
-      if (!r.canceled && file) {
-        grants.files.add(file);
-        command({ command: 'open-image', path: file });
-      }
-    },
-    openDataset: async () => {
-      const r = await dialog.showOpenDialog(window!, { title: 'Dataset folder (one sub-folder per class)', properties: ['openDirectory'] });
-      const folder = r.filePaths[0];
-      if (!r.canceled && folder) {
-        grants.folders.add(folder);
-        command({ command: 'open-dataset', path: folder });
-      }
-    },
+    ...openFromMenu(window, grants, command),
     about: async () => {
       const report = await service.backend();
       const v = process.versions;

@@ -1,20 +1,11 @@
-// App-wide state: backend info, the model list, the current panel, the log, and the one
-// subscription to main's events, which it hands to whoever registered for them.
+// App-wide state: backend info, the model list, the current panel and the log.
 import { defineStore } from 'pinia';
-import type { AppInfo, ModelView, PanelId, StudioEvent } from '../../../src-main/contract';
+import type { AppInfo, ModelView, PanelId } from '../../../src-main/contract';
 
 export interface LogLine {
   time: string;
   level: 'info' | 'error';
   message: string;
-}
-
-type Handler = (e: StudioEvent) => void;
-const handlers = new Set<Handler>();
-
-/** Stores call this once to receive main's events. */
-export function onStudioEvent(h: Handler): void {
-  handlers.add(h);
 }
 
 export const useAppStore = defineStore('app', {
@@ -24,18 +15,17 @@ export const useAppStore = defineStore('app', {
     panel: 'recognize' as PanelId,
     log: [] as LogLine[],
     error: '',
-    subscribed: false,
   }),
   actions: {
+    /** Log lines and View menu panels from main; returns the unsubscribe (stores/subscribe.ts calls it). */
+    subscribe(): () => void {
+      return window.api.onEvent((e) => {
+        if (e.type === 'log') this.addLog(e.level, e.message, e.time);
+        else if (e.type === 'menu' && e.command === 'panel') this.panel = e.panel;
+      });
+    },
+    /** Backend info and the model list. */
     async init() {
-      if (!this.subscribed) {
-        this.subscribed = true;
-        window.api.onEvent((e) => {
-          if (e.type === 'log') this.addLog(e.level, e.message, e.time);
-          else if (e.type === 'menu' && e.command === 'panel') this.panel = e.panel;
-          for (const h of handlers) h(e);
-        });
-      }
       try {
         const [info] = await Promise.all([window.api.appInfo(), this.refreshModels()]);
         this.info = info;

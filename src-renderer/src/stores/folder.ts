@@ -2,7 +2,6 @@ import { defineStore } from 'pinia';
 import type { FolderItem } from '../../../src-main/contract';
 import { predictionsCsv } from '../lib/csv';
 import { basename, newId } from '../lib/format';
-import { onStudioEvent } from './app';
 
 export type SortKey = 'name' | 'label' | 'probability';
 
@@ -31,8 +30,9 @@ export const useFolderStore = defineStore('folder', {
     },
   },
   actions: {
-    init() {
-      onStudioEvent((e) => {
+    /** The running job's progress; returns the unsubscribe (stores/subscribe.ts calls it). */
+    subscribe(): () => void {
+      return window.api.onEvent((e) => {
         if (e.type !== 'folder' || e.jobId !== this.jobId) return;
         this.done = e.done;
         this.total = e.total;

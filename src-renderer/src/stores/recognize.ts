@@ -2,7 +2,6 @@ import { defineStore } from 'pinia';
 import type { PreviewView, RecognizeReply } from '../../../src-main/contract';
 import { parseThreshold, verdict } from '../../../src-main/shared/confidence';
 import { basename } from '../lib/format';
-import { onStudioEvent } from './app';
 
 const THRESHOLD_KEY = 'classifier-studio.threshold';
 
@@ -45,12 +44,12 @@ export const useRecognizeStore = defineStore('recognize', {
         // No storage (a locked-down profile): the setting lasts this session.
       }
     },
-    async init() {
-      onStudioEvent((e) => {
+    /** File > Open Image… and model download progress; returns the unsubscribe (stores/subscribe.ts calls it). */
+    subscribe(): () => void {
+      return window.api.onEvent((e) => {
         if (e.type === 'menu' && e.command === 'open-image') void this.openPath(e.path);
         if (e.type === 'download') this.download = e.total && e.received >= e.total ? null : { file: e.file, received: e.received, total: e.total };
       });
-      await this.refreshRecent();
     },
     async refreshRecent() {
       try {

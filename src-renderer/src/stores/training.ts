@@ -3,7 +3,7 @@ import { defineStore } from 'pinia';
 import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
 import { newId } from '../lib/format';
 import { isBuiltInDataset, NETWORK_FOR_DATASET } from '../../../src-main/shared/vocabulary';
-import { onStudioEvent, useAppStore } from './app';
+import { useAppStore } from './app';
 
 export interface TrainForm {
   dataset: string;
@@ -95,8 +95,9 @@ export const useTrainingStore = defineStore('training', {
     },
   },
   actions: {
-    init() {
-      onStudioEvent((e) => {
+    /** File > Open Dataset Folder… and the run's events; returns the unsubscribe (stores/subscribe.ts calls it). */
+    subscribe(): () => void {
+      return window.api.onEvent((e) => {
         if (e.type === 'menu' && e.command === 'open-dataset') this.setDataset(e.path);
         if (e.type === 'training' && e.runId === this.runId) this.apply(e.event);
         if (e.type === 'training-ended' && e.runId === this.runId) {

@@ -1,0 +1,20 @@
+// The one place the stores subscribe to main's events, in a stated order (importing a store
+// subscribes nothing). App.vue calls subscribeStores() when it mounts, before it loads anything,
+// so no event is missed, and the unsubscribe when it unmounts.
+import { useAppStore } from './app';
+import { useFolderStore } from './folder';
+import { useRecognizeStore } from './recognize';
+import { useTrainingStore } from './training';
+
+/**
+ * Subscribes, in this order: the app store (log lines, the View menu's panel switches), then
+ * Recognize (File > Open Image…, download progress), the folder job's progress, and Training
+ * (File > Open Dataset Folder…, a run's events). Each event reaches them in the same order.
+ * Returns the unsubscribe of all four, which ends them in the reverse order.
+ */
+export function subscribeStores(): () => void {
+  const offs = [useAppStore().subscribe(), useRecognizeStore().subscribe(), useFolderStore().subscribe(), useTrainingStore().subscribe()];
+  return () => {
+    for (const off of offs.reverse()) off();
+  };
+}
