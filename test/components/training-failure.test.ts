@@ -26,7 +26,7 @@ describe('a training run that fails', () => {
     const p = plugins();
     const w = mount(TrainingPanel, { ...p, global: { ...p.global, stubs: { CurveChart: true, EvaluationPanel: true, AugmentPreview: true } } });
     const training = useTrainingStore(p.pinia);
-    training.init();
+    training.subscribe();
     await useAppStore(p.pinia).init();
 
     await training.start();
