@@ -237,14 +237,14 @@ describe('classifier-studio models download', () => {
     for (const f of mobilenet.files) expect(sha256(await readFile(path.join(cacheDir, f.path))), f.path).toBe(f.sha256);
   });
 
-  it('two processes downloading one model into one cache: the second waits for the first, each file comes once', { timeout: 90_000 }, async () => {
+  it('two processes downloading one model into one cache: the second waits for the first, each file comes once', { timeout: 300_000 }, async () => {
     const cacheDir = await tempDir('cs-dl-cli-');
     server.throttle = 32 * 1024;
     const first = startCli(['models', 'download', 'mobilenet', '--cache', cacheDir]);
     let firstEnded = false;
     void first.done.then(() => (firstEnded = true));
     // A loaded machine can take a while to start a CLI: wait for its first bytes, or its end.
-    for (let t = 0; t < 2400 && !firstEnded && !(await partsUnder(cacheDir)).length; t++) await new Promise((r) => setTimeout(r, 25));
+    for (let t = 0; t < 7200 && !firstEnded && !(await partsUnder(cacheDir)).length; t++) await new Promise((r) => setTimeout(r, 25));
     expect(firstEnded ? await first.done : await partsUnder(cacheDir), 'the first under way').not.toEqual([]);
     expect(firstEnded, 'the first still under way when the second starts').toBe(false);
     const second = startCli(['models', 'download', 'mobilenet', '--cache', cacheDir]);
