@@ -25,10 +25,10 @@ const capture = (original: (...args: unknown[]) => void) => (...args: unknown[])
 };
 console.log = capture(console_.log);
 console.error = capture(console_.error);
-let keras: typeof import('./keras-h5.ts');
+let keras: typeof import('./h5-file.ts');
 let module: unknown;
 try {
-  keras = await import('./keras-h5.ts');
+  keras = await import('./h5-file.ts');
   module = await (await import('h5wasm/node')).default.ready;
 } finally {
   Object.assign(console, console_);
