@@ -45,6 +45,7 @@ export default {
     top1: 'Top-1',
     probability: 'Probability',
     progress: '{done} of {total}',
+    none: 'No images in this folder: it holds no JPEG, PNG, WebP, GIF, TIFF or AVIF file (sub-folders are not searched).',
     error: 'Error',
   },
   training: {

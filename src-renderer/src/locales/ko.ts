@@ -47,6 +47,7 @@ const ko: typeof en = {
     top1: '1순위',
     probability: '확률',
     progress: '{total}개 중 {done}개',
+    none: '이 폴더에는 이미지가 없습니다. JPEG, PNG, WebP, GIF, TIFF, AVIF 파일이 없습니다(하위 폴더는 찾지 않습니다).',
     error: '오류',
   },
   training: {
