@@ -22,6 +22,7 @@ const UNIT = [
   'test/optimizers.test.ts',
   'test/plateau.test.ts',
   'test/preprocess.test.ts',
+  'test/preview-errors.test.ts',
   'test/redact-paths.test.ts',
   'test/resume.test.ts',
   'test/service-jobs.test.ts',

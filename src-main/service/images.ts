@@ -2,9 +2,10 @@
 // (no file: URLs) holds and formats Chromium cannot show (TIFF, AVIF) still appear.
 import { readdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../core/bounded-read.ts';
 import { folderEntry } from '../core/folder-entries.ts';
+import { decodeImage } from '../core/images/decode.ts';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'];
 const PIXEL_LIMIT = 100_000_000;
@@ -20,11 +21,20 @@ export interface Preview {
 export async function previewImage(input: string | Uint8Array, max = 1600, name?: string): Promise<Preview> {
   // Read here, not by sharp: only a regular file of a sane size (not a pipe, not /dev/zero).
   const source = typeof input === 'string' ? await readRegularFile(input, MAX_IMAGE_FILE_BYTES, 'image file') : Buffer.from(input);
-  const img = sharp(source, { limitInputPixels: PIXEL_LIMIT, failOn: 'error', pages: 1 }).rotate();
-  const meta = await img.metadata();
-  const resized = img.resize({ width: max, height: max, fit: 'inside', withoutEnlargement: true });
-  const out = meta.hasAlpha ? resized.png() : resized.jpeg({ quality: 88 });
-  const { data, info } = await out.toBuffer({ resolveWithObject: true });
+  let meta: Metadata;
+  let rendered: { data: Buffer; info: OutputInfo };
+  try {
+    const img = sharp(source, { limitInputPixels: PIXEL_LIMIT, failOn: 'error', pages: 1 }).rotate();
+    meta = await img.metadata();
+    const resized = img.resize({ width: max, height: max, fit: 'inside', withoutEnlargement: true });
+    rendered = await (meta.hasAlpha ? resized.png() : resized.jpeg({ quality: 88 })).toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    // sharp's words ("Input file contains unsupported image format") name no file: the decoder's
+    // checks say what is wrong with it (not an image, truncated, too large), as the CLI does.
+    await decodeImage(source, { width: 1, height: 1 }, name ?? (typeof input === 'string' ? input : 'image'));
+    throw err;
+  }
+  const { data, info } = rendered;
   const mime = meta.hasAlpha ? 'image/png' : 'image/jpeg';
   return { url: `data:${mime};base64,${data.toString('base64')}`, width: info.width, height: info.height, name: name ?? (typeof input === 'string' ? path.basename(input) : 'image') };
 }
