@@ -5,19 +5,21 @@ import type { NamedBytes } from '../../../src-main/contract';
 /** MobileNet's input: a larger frame only costs bytes. */
 export const FRAME_SIDE = 224;
 
-/** A camera stream playing in `video`; throws with the browser's reason when there is none. */
-export async function openCamera(video: HTMLVideoElement | null): Promise<MediaStream> {
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
-  if (video) {
-    video.srcObject = stream;
-    try {
-      await video.play();
-    } catch (err) {
-      stopCamera(stream, video);
-      throw err;
-    }
+/** A camera stream (video only); throws with the browser's reason when there is none. */
+export function openCamera(): Promise<MediaStream> {
+  return navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+}
+
+/** Plays `stream` in `video` (shown by then: a hidden one may not play); a stream that cannot play is stopped. */
+export async function showCamera(video: HTMLVideoElement | null, stream: MediaStream): Promise<void> {
+  if (!video) return;
+  video.srcObject = stream;
+  try {
+    await video.play();
+  } catch (err) {
+    stopCamera(stream, video);
+    throw err;
   }
-  return stream;
 }
 
 export function stopCamera(stream: MediaStream | null, video?: HTMLVideoElement | null): void {
