@@ -1,10 +1,12 @@
 // The window's requests on one's own datasets, checked like every other (requests.ts): a
 // dataset is a folder the app manages or one the user chose; classes and pictures are plain
 // names inside it; pictures come in as bytes or from the open dialog, never as paths.
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { z } from 'zod';
 import {
   DatasetBytesRequest, DatasetClassRequest, DatasetFileRequest, DatasetImagesRequest, DatasetMoveRequest, DatasetName,
-  DatasetRemoveRequest, DatasetRenameClassRequest, DatasetThumbnailsRequest, type AddedView,
+  DatasetRemoveRequest, DatasetRenameClassRequest, DatasetThumbnailsRequest, type AddedView, type DatasetView,
 } from '../contract.ts';
 import type { DatasetService } from '../service/datasets.ts';
 import { redactPaths } from './redact-paths.ts';
@@ -17,6 +19,8 @@ export type DatasetMethod =
 const Path = z.string().min(1).max(4096);
 const none = z.undefined();
 const req = <S extends z.ZodType, R>(schema: S, run: (payload: z.infer<S>) => Promise<R> | R): Request<S, R> => ({ schema, run });
+
+const isDir = (dir: string) => stat(dir).then((s) => s.isDirectory(), () => false);
 
 /** A dataset the window may touch: one of the app's own, or a folder the user chose this session. */
 export function checkOwnDataset(dir: string, datasets: DatasetService, grants: Grants): void {
@@ -34,11 +38,20 @@ export function datasetRequests(datasets: DatasetService, host: Host, grants: Gr
     return views.map((v) => (v.error ? { ...v, error: redactPaths(v.error, keep) } : v));
   };
   return {
-    listDatasets: req(none, () => datasets.list()),
+    // The app's own datasets, then the folders the user opened before that are still there.
+    listDatasets: req(none, async () => {
+      const chosen: DatasetView[] = [];
+      for (const dir of await grants.datasets()) {
+        if (!datasets.isManaged(dir) && grants.folders.has(dir) && (await isDir(dir))) chosen.push({ dir, name: path.basename(dir), managed: false });
+      }
+      return [...(await datasets.list()), ...chosen];
+    }),
     createDataset: req(DatasetName, (name) => datasets.create(name)),
-    showDataset: req(Path, (dir) => {
+    showDataset: req(Path, async (dir) => {
       checkOwnDataset(dir, datasets, grants);
-      return datasets.show(dir);
+      const shown = await datasets.show(dir);
+      if (!shown.managed) await grants.rememberDataset(dir);
+      return shown;
     }),
     datasetImages: req(DatasetImagesRequest, (r) => datasets.images(own(r).dataset, r.cls, r.offset, r.limit)),
     datasetThumbnails: req(DatasetThumbnailsRequest, async (r) => {

@@ -4,11 +4,30 @@ import type { z } from 'zod';
 import type { Api, FolderPurpose } from '../contract.ts';
 import type { RecentFiles } from '../service/recents.ts';
 
-/** Paths the user chose this session; recent images count too (they were chosen before). */
+/**
+ * Paths the user chose this session; recent images count too (they were chosen before), and so
+ * do dataset folders the user opened in the Dataset panel before (`datasetFolders`, granted
+ * again by restore() on start, so such a dataset stays in the panel's list).
+ */
 export class Grants {
   readonly files = new Set<string>();
   readonly folders = new Set<string>();
-  constructor(readonly recents: RecentFiles) {}
+  constructor(readonly recents: RecentFiles, readonly datasetFolders?: RecentFiles) {}
+
+  /** Grants again the dataset folders remembered from earlier sessions. */
+  async restore(): Promise<void> {
+    for (const dir of (await this.datasetFolders?.all()) ?? []) this.folders.add(dir);
+  }
+
+  /** A chosen folder the Dataset panel opened: remembered for the next start. */
+  async rememberDataset(dir: string): Promise<void> {
+    if (this.folders.has(dir)) await this.datasetFolders?.add(dir);
+  }
+
+  /** The remembered dataset folders, most recently opened first. */
+  async datasets(): Promise<string[]> {
+    return (await this.datasetFolders?.all()) ?? [];
+  }
 
   async file(p: string): Promise<boolean> {
     return this.files.has(p) || (await this.recents.has(p));

@@ -11,6 +11,7 @@ import { resolveStorage } from '../core/paths.ts';
 import { Grants, registerIpc } from './ipc.ts';
 import { buildMenu, openFromMenu } from './menu.ts';
 import { rendererResponse } from './renderer-files.ts';
+import { allowCheck, allowRequest } from './permissions.ts';
 import { devServerUrl, isRendererUrl, RENDERER_INDEX, RENDERER_SCHEME } from './renderer-origin.ts';
 import { loadWindowState, MIN_WINDOW, trackWindowState } from './window-state.ts';
 
@@ -62,8 +63,10 @@ function lockDown(): void {
     contents.on('will-redirect', (event) => event.preventDefault());
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+  // Only the camera, for the webcam in the Dataset panel (permissions.ts); nothing else.
+  session.defaultSession.setPermissionRequestHandler((wc, permission, callback, details) =>
+    callback(allowRequest(permission, details.requestingUrl ?? wc.getURL(), isRenderer, 'mediaTypes' in details ? details.mediaTypes : undefined)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission, origin, details) => allowCheck(permission, origin, isRenderer, details.mediaType));
 }
 
 async function main(): Promise<void> {
@@ -80,7 +83,8 @@ async function main(): Promise<void> {
     log: (line) => service.log(line),
   });
   const service = new StudioService({ ...storage, stateDir: userData, recognizer });
-  const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')));
+  const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')), new RecentFiles(path.join(userData, 'dataset-folders.json'), 20));
+  await grants.restore(); // dataset folders chosen before: still in the Dataset panel's list
   service.on(send);
   registerIpc(service, () => window, grants, isRenderer);
   window = createWindow();

@@ -9,13 +9,13 @@ const MAX = 10;
 export class RecentFiles {
   private list: string[] | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(private readonly file: string, private readonly max = MAX) {}
 
   async all(): Promise<string[]> {
     if (!this.list) {
       try {
         const raw: unknown = JSON.parse(await readFile(this.file, 'utf8'));
-        this.list = Array.isArray(raw) ? raw.filter((p): p is string => typeof p === 'string' && path.isAbsolute(p)).slice(0, MAX) : [];
+        this.list = Array.isArray(raw) ? raw.filter((p): p is string => typeof p === 'string' && path.isAbsolute(p)).slice(0, this.max) : [];
       } catch {
         this.list = [];
       }
@@ -28,7 +28,7 @@ export class RecentFiles {
   }
 
   async add(file: string): Promise<void> {
-    const next = [file, ...(await this.all()).filter((p) => p !== file)].slice(0, MAX);
+    const next = [file, ...(await this.all()).filter((p) => p !== file)].slice(0, this.max);
     this.list = next;
     await writeFileAtomic(this.file, JSON.stringify(next));
   }

@@ -58,6 +58,7 @@ export const useDatasetStore = defineStore('dataset', {
     async openFolder() {
       const dir = await this.guard(() => window.api.openFolderDialog('dataset'));
       if (dir) await this.open(dir);
+      if (dir && this.current?.dir === dir) this.datasets = (await this.guard(() => window.api.listDatasets())) ?? this.datasets; // remembered now
     },
     async open(dir: string) {
       const shown = await this.guard(() => window.api.showDataset(dir));
