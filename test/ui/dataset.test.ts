@@ -3,59 +3,15 @@
 // evaluated on its held-out photos and used in Recognize; a class of thousands scrolls with
 // only what is in view drawn. Screenshots of each state in English and Korean, at two sizes.
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { imagenetDevDir, sharedDir, tempDir } from '../helpers/shared.ts';
+import { sharedDir, tempDir } from '../helpers/shared.ts';
 import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
+import { birds, classCount, dogs, drop, jpegs, photos, y4m } from './fake-camera.ts';
 
-const labels = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
-const inRange = (i: number, ranges: [number, number][]) => ranges.some(([a, b]) => i >= a && i <= b);
-const photos = (ranges: [number, number][]) => labels.filter(([, i]) => inRange(Number(i), ranges)).map(([f]) => path.join(imagenetDevDir, f!));
-const dogs = photos([[151, 268]]);
-const birds = photos([[7, 24], [80, 100], [127, 146]]);
 const cats = photos([[281, 285]]);
-
-/** A .y4m of real photos, 224x224 I420 at 5 frames a second, for Chromium's fake camera. */
-async function y4m(files: string[], file: string): Promise<void> {
-  const W = 224;
-  const parts: Buffer[] = [Buffer.from(`YUV4MPEG2 W${W} H${W} F5:1 Ip A1:1 C420jpeg\n`)];
-  for (const f of files) {
-    const rgb = await sharp(f).resize(W, W, { fit: 'cover' }).removeAlpha().raw().toBuffer();
-    const y = Buffer.alloc(W * W);
-    const u = Buffer.alloc((W / 2) ** 2);
-    const v = Buffer.alloc((W / 2) ** 2);
-    for (let i = 0; i < W * W; i++) y[i] = 0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!;
-    for (let r = 0; r < W / 2; r++) {
-      for (let c = 0; c < W / 2; c++) {
-        let R = 0, G = 0, B = 0;
-        for (const [dr, dc] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
-          const k = 3 * ((2 * r + dr!) * W + 2 * c + dc!);
-          R += rgb[k]! / 4; G += rgb[k + 1]! / 4; B += rgb[k + 2]! / 4;
-        }
-        u[r * (W / 2) + c] = 128 - 0.168736 * R - 0.331264 * G + 0.5 * B;
-        v[r * (W / 2) + c] = 128 + 0.5 * R - 0.418688 * G - 0.081312 * B;
-      }
-    }
-    // Each photo held for 2 frames, so a burst at 5 a second catches each of them.
-    for (let k = 0; k < 2; k++) parts.push(Buffer.from('FRAME\n'), y, u, v);
-  }
-  await writeFile(file, Buffer.concat(parts));
-}
-
-/** Drops files on an element the way a file manager does: a DataTransfer of File objects made in the page. */
-async function drop(page: Studio['page'], testId: string, files: { name: string; bytes: Buffer; type: string }[]): Promise<void> {
-  const payload = files.map((f) => ({ name: f.name, type: f.type, b64: f.bytes.toString('base64') }));
-  await page.getByTestId(testId).evaluate((el, items) => {
-    const g = globalThis as unknown as { DataTransfer: new () => { items: { add(f: unknown): void } }; File: new (b: unknown[], n: string, o: object) => unknown; DragEvent: new (t: string, o: object) => unknown; atob(s: string): string };
-    const dt = new g.DataTransfer();
-    for (const i of items) dt.items.add(new g.File([Uint8Array.from(g.atob(i.b64), (c) => c.charCodeAt(0))], i.name, { type: i.type }));
-    (el as unknown as { dispatchEvent(e: unknown): void }).dispatchEvent(new g.DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, payload);
-}
-const jpegs = async (files: string[]) => Promise.all(files.map(async (f) => ({ name: path.basename(f), bytes: await readFile(f), type: 'image/jpeg' })));
-const count = (page: Studio['page'], cls: string) => page.getByTestId(`class-${cls}`).locator('.pill').textContent().then(Number);
+const count = classCount;
 
 if (!hasChromium) console.warn('Dataset end-to-end tests skipped: /usr/bin/chromium is not installed.');
 

@@ -8,7 +8,7 @@ import type { Studio } from './harness.ts';
 
 const labels = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
 const inRange = (i: number, ranges: [number, number][]) => ranges.some(([a, b]) => i >= a && i <= b);
-const photos = (ranges: [number, number][]) => labels.filter(([, i]) => inRange(Number(i), ranges)).map(([f]) => path.join(imagenetDevDir, f!));
+export const photos = (ranges: [number, number][]) => labels.filter(([, i]) => inRange(Number(i), ranges)).map(([f]) => path.join(imagenetDevDir, f!));
 export const dogs = photos([[151, 268]]);
 export const birds = photos([[7, 24], [80, 100], [127, 146]]);
 
