@@ -56,7 +56,7 @@ export function terminalPrinter(out: NodeJS.WriteStream = process.stderr, epochs
         break;
       case 'done':
         clear();
-        out.write(e.cancelled ? `cancelled; ${e.model ? `best checkpoint kept as "${e.model}"` : 'no epoch had finished, nothing saved'}\n` : `done: model "${e.model}"\n`);
+        out.write(e.cancelled ? `stopped; ${e.model ? `best checkpoint kept as "${e.model}"` : 'no epoch had finished, nothing saved'}\n` : `done: model "${e.model}"\n`);
         break;
     }
   };

@@ -237,6 +237,8 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await expect.poll(async () => Number(await page.getByTestId('loss-chart').getAttribute('data-val-points')), { timeout: 120_000, interval: 50 }).toBeGreaterThan(0);
     await page.getByTestId('stop').click();
     await expect.poll(() => page.getByTestId('training-status').textContent(), { timeout: 60_000 }).toMatch(/stopped/i);
+    // It says what was kept and where to go on.
+    expect(await page.getByTestId('training-status').textContent()).toMatch(/^Stopped\. The best epoch \(\d+\) is kept as “ui-resume”: .*Resume in Models\.$/);
     await page.getByTestId('tab-models').click();
     const row = page.getByTestId('models-table').locator('tbody tr', { hasText: 'ui-resume' });
     await expect.poll(() => row.getByTestId('model-status').textContent()).toBe('stopped');
