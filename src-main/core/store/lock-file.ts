@@ -84,7 +84,8 @@ async function breakStale(file: string, seen: LockOwner | 'unwritten'): Promise<
 export async function tryLock(file: string, purpose: string): Promise<Lock | LockOwner> {
   await mkdir(path.dirname(file), { recursive: true });
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), purpose, since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  let beingWritten = 0;
+  for (let attempt = 0; attempt < 25; attempt++) {
     try {
       await writeFile(file, JSON.stringify(owner), { flag: 'wx' });
       return heldLock(file, owner);
@@ -95,13 +96,29 @@ export async function tryLock(file: string, purpose: string): Promise<Lock | Loc
     if (current === undefined) continue; // released meanwhile
     if (current === 'unwritten') {
       const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age < UNWRITTEN_GRACE_MS) return { pid: 0, host: os.hostname(), token: '', purpose: 'starting', since: new Date().toISOString() };
+      if (age < UNWRITTEN_GRACE_MS) {
+        // Made an instant ago and being written (the exclusive create comes before the write):
+        // read it again shortly, so the refusal names its owner.
+        if (++beingWritten > 20) return { pid: 0, host: os.hostname(), token: '', purpose: 'reserved', since: new Date().toISOString() };
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
     } else if (!stale(current)) {
       return current;
     }
     await breakStale(file, current);
   }
   throw new Error(`Could not take the lock ${file}: it keeps changing hands.`);
+}
+
+/** Whether the lock at `file` is the live one with `token`. */
+export async function holdsLock(file: string, token: string): Promise<boolean> {
+  return (await lockOwner(file).catch(() => undefined))?.token === token;
+}
+
+/** Removes the lock at `file` only while it is still the one with `token`. */
+export async function releaseLock(file: string, token: string): Promise<void> {
+  if (await holdsLock(file, token)) await rm(file, { force: true });
 }
 
 function heldLock(file: string, owner: LockOwner): Lock {
@@ -112,8 +129,7 @@ function heldLock(file: string, owner: LockOwner): Lock {
     async release() {
       if (released) return;
       released = true;
-      const now = await readOwner(file).catch(() => undefined);
-      if (now && now !== 'unwritten' && now.token === owner.token) await rm(file, { force: true });
+      await releaseLock(file, owner.token);
     },
   };
 }
@@ -124,6 +140,7 @@ export function isLock(x: Lock | LockOwner): x is Lock {
 
 /** "process 1234 on this computer" / "process 1234 on host-b": who holds a lock, for messages. */
 export function describeOwner(o: LockOwner): string {
+  if (o.pid === 0) return 'another program'; // its lock was still being written
   if (o.pid === process.pid && o.host === os.hostname()) return 'this program';
   return o.host === os.hostname() ? `process ${o.pid}` : `process ${o.pid} on ${o.host}`;
 }
