@@ -2,7 +2,7 @@
 // the user picked, edited through the same core as the CLI's `dataset` commands. Requests name
 // a dataset by its folder and a picture by its class and plain file name, never by a path.
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -14,6 +14,8 @@ import { classNameProblem } from '../core/datasets/own/class-names.ts';
 import { createClass, deleteClass, moveImage, removeImages, renameClass } from '../core/datasets/own/edit.ts';
 import { classFolders, contentKeyOf, imagesOf, showDataset } from '../core/datasets/own/layout.ts';
 import { isDir } from '../core/fs-kinds.ts';
+import { DEFAULT_PIXEL_LIMIT } from '../core/images/decode.ts';
+import { writeFileAtomic } from '../core/store/atomic.ts';
 import { sizeAwareSettings } from '../core/transfer/defaults.ts';
 import { modelNameProblem } from '../shared/model-names.ts';
 
@@ -173,15 +175,13 @@ async function cachedThumbnail(file: string, cached: string): Promise<Buffer> {
   const hit = await readRegularFile(cached, 1024 ** 2, 'thumbnail').catch(() => undefined);
   if (hit) return hit;
   const source = await readRegularFile(file, MAX_IMAGE_FILE_BYTES, 'image file');
-  const jpeg = await sharp(source, { limitInputPixels: 100_000_000, failOn: 'error', pages: 1 })
+  const jpeg = await sharp(source, { limitInputPixels: DEFAULT_PIXEL_LIMIT, failOn: 'error', pages: 1 })
     .rotate()
     .resize(THUMB_PX, THUMB_PX, { fit: 'cover' })
     .jpeg({ quality: 78 })
     .toBuffer();
-  // Written aside and renamed: a thumbnail read while another request writes it is whole or absent.
-  const tmp = `${cached}.${process.pid}-${Math.random().toString(16).slice(2)}`;
-  await writeFile(tmp, jpeg);
-  await rename(tmp, cached).catch(() => rm(tmp, { force: true }));
+  // Whole or absent for a reader meanwhile; a cache that cannot be written only costs a redo.
+  await writeFileAtomic(cached, jpeg).catch(() => undefined);
   return jpeg;
 }
 

@@ -5,10 +5,9 @@ import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../core/bounded-read.ts';
 import { folderEntry } from '../core/folder-entries.ts';
-import { decodeImage } from '../core/images/decode.ts';
+import { decodeImage, DEFAULT_PIXEL_LIMIT } from '../core/images/decode.ts';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'];
-const PIXEL_LIMIT = 100_000_000;
 
 export interface Preview {
   url: string;
@@ -24,7 +23,7 @@ export async function previewImage(input: string | Uint8Array, max = 1600, name?
   let meta: Metadata;
   let rendered: { data: Buffer; info: OutputInfo };
   try {
-    const img = sharp(source, { limitInputPixels: PIXEL_LIMIT, failOn: 'error', pages: 1 }).rotate();
+    const img = sharp(source, { limitInputPixels: DEFAULT_PIXEL_LIMIT, failOn: 'error', pages: 1 }).rotate();
     meta = await img.metadata();
     const resized = img.resize({ width: max, height: max, fit: 'inside', withoutEnlargement: true });
     rendered = await (meta.hasAlpha ? resized.png() : resized.jpeg({ quality: 88 })).toBuffer({ resolveWithObject: true });

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../models/preprocessing.ts';
 import type { EpochRecord, Evaluation } from '../../shared/train-events.ts';
 import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
-import { describeOwner, isLock, lockOwner, processAlive, tryLock } from './lock-file.ts';
+import { describeOwner, holdsLock, isLock, processAlive, releaseLock, tryLock } from './lock-file.ts';
 import { layersModelFiles } from '../models/layers-io.ts';
 import { CodedError } from '../../shared/errors.ts';
 import { modelNameProblem } from '../../shared/model-names.ts';
@@ -171,15 +171,8 @@ export class ModelStore {
     return name === undefined ? this.reserveFree(base, purpose) : this.reserve(checkName(name), purpose, overwrite ? 'replace' : 'refuse');
   }
 
-  async release(r: Reservation): Promise<void> {
-    const file = this.reservationFile(r.name);
-    if ((await lockOwner(file))?.token === r.token) await rm(file, { force: true });
-  }
-
-  /** Who holds the name now, if anyone (a live process). */
-  async holder(name: string): Promise<{ purpose: string; pid: number } | undefined> {
-    const o = await lockOwner(this.reservationFile(name));
-    return o && { purpose: o.purpose, pid: o.pid };
+  release(r: Reservation): Promise<void> {
+    return releaseLock(this.reservationFile(r.name), r.token);
   }
 
   /** Runs `job` holding the name; released however it ends. */
@@ -208,7 +201,7 @@ export class ModelStore {
 
   /** A write by a holder that lost its reservation (it cannot while it lives) must not land. */
   private async checkHeld(r: Reservation): Promise<void> {
-    if ((await lockOwner(this.reservationFile(r.name)))?.token !== r.token) {
+    if (!(await holdsLock(this.reservationFile(r.name), r.token))) {
       throw new Error(`The model "${r.name}" is no longer reserved for this run; nothing was written.`);
     }
   }

@@ -4,7 +4,8 @@
 // name in the class folder and renamed into place, so a failure or a crash at any point leaves
 // the dataset as it was, plus whole images only.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { FileRefusedError, readRegularFile } from '../../bounded-read.ts';
 import path from 'node:path';
 import { ImageDecodeError, decodeImage, type ImageDecodeErrorCode } from '../../images/decode.ts';
 import { STALE_TMP_MS } from '../../store/atomic.ts';
@@ -51,25 +52,23 @@ async function sweepStaleCopies(classDir: string): Promise<void> {
   }
 }
 
-/** The bytes of a regular file (followed through a symlink), or why they are not read. */
-async function readRegularFile(file: string): Promise<Buffer> {
-  const link = await lstat(file).catch((e: NodeJS.ErrnoException) => {
-    throw new Refusal('unreadable', `${file}: cannot read the file (${e.code === 'ENOENT' ? 'it does not exist' : e.code ?? e.message})`);
-  });
-  const target = link.isSymbolicLink() ? await stat(file).catch(() => undefined) : link;
-  if (link.isSymbolicLink() && !target?.isFile()) {
-    throw new Refusal('not-a-file', `${file}: a symlink to ${target ? 'something that is not a regular file' : 'nothing (its target is missing)'}`);
+/** The bytes of a regular file (followed through a symlink), read as every untrusted file is (bounded-read.ts), or why they are not read. */
+async function readPicture(file: string): Promise<Buffer> {
+  try {
+    return await readRegularFile(file, MAX_IMAGE_BYTES, 'image file');
+  } catch (e) {
+    if (e instanceof FileRefusedError) throw new Refusal(e.reason === 'too-large' ? 'too-big' : 'not-a-file', e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && (await lstat(file).then((l) => l.isSymbolicLink(), () => false))) {
+      throw new Refusal('not-a-file', `${file}: a symlink to nothing (its target is missing)`);
+    }
+    throw new Refusal('unreadable', `${file}: cannot read the file (${code === 'ENOENT' ? 'it does not exist' : code ?? (e as Error).message})`);
   }
-  if (!target!.isFile()) throw new Refusal('not-a-file', `${file}: not a regular file (${target!.isDirectory() ? 'a folder' : 'a device, socket or pipe'})`);
-  if (target!.size > MAX_IMAGE_BYTES) throw new Refusal('too-big', `${file}: ${(target!.size / 1024 ** 2).toFixed(0)} MB is over the limit of ${MAX_IMAGE_BYTES / 1024 ** 2} MB for one image`);
-  return readFile(file).catch((e: NodeJS.ErrnoException) => {
-    throw new Refusal('unreadable', `${file}: cannot read the file (${e.code ?? e.message})`);
-  });
 }
 
 /** Checks a image and names it by its content: `<sha256, 16 hex>.<extension of its real format>`. */
 async function checkedPicture(file: string, pixelLimit: number | undefined): Promise<{ bytes: Buffer; name: string }> {
-  const bytes = await readRegularFile(file);
+  const bytes = await readPicture(file);
   try {
     // Decoded whole (to a tiny size), so a truncated file fails here rather than in training.
     const img = await decodeImage(bytes, { width: 8, height: 8, pixelLimit }, file);
