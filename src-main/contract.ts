@@ -115,7 +115,10 @@ export interface PredictionView {
 
 export interface RecognizeReply {
   file: string;
+  /** The model that answered (see `requested`). */
   model: string;
+  /** The model asked for, when another answered (`dog-breeds` before it is built). */
+  requested?: string;
   backend: string;
   ms: number;
   timings: { load: number; decode: number; inference: number };

@@ -184,7 +184,7 @@ describe('datasets import', () => {
 
   it('imports CIFAR-10 class folders only when allowed, and checks their classes', async () => {
     const src = await tempDir();
-    const classes = findDataset('cifar10')!.classNames;
+    const classes = findDataset('cifar10')!.classNames!;
     for (const [split, n] of [['train', 2], ['test', 1]] as const) {
       for (const c of classes) {
         await mkdir(path.join(src, split, c), { recursive: true });

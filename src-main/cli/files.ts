@@ -63,17 +63,17 @@ export function registerDatasets(program: Command): void {
     .description('list the built-in datasets')
     .option('--json', 'as JSON')
     .action((o: { json?: boolean }) => {
-      const list = loadDatasetCatalog().map(({ id, name, description, imageShape, classNames, counts, license }) => ({ id, name, description, imageShape, classes: classNames.length, counts, license }));
+      const list = loadDatasetCatalog().map(({ id, name, description, imageShape, classNames, classCount, counts, license }) => ({ id, name, description, imageShape, classes: classNames?.length ?? classCount, counts, license }));
       if (o.json) console.log(JSON.stringify(list));
       else for (const d of list) console.log(`${d.id.padEnd(14)} ${d.name} — ${d.description ?? ''}`);
     });
 
-  withStorage(datasets.command('import <id> <path>'), ['cache'])
-    .description('put a built-in dataset into the cache from local files: its official files (checked by digest), e.g. the folder holding MNIST\'s four .gz files or the CIFAR-10 archive')
+  withStorage(datasets.command('import <id> <paths...>'), ['cache'])
+    .description('put a built-in dataset into the cache from local files: its official files (checked by digest), e.g. the folder holding MNIST\'s four .gz files, the CIFAR-10 archive, or Stanford Dogs\' images.tar and lists.tar (the folder holding them, or the two files)')
     .option('--allow-unofficial', 'also accept copies that are not the official bytes (re-compressed or rebuilt IDX files, extracted CIFAR batches, train/ and test/ class folders) once their contents are checked')
     .option('--json', 'the outcome as one JSON line')
-    .action(async (id: string, source: string, o: Where & { allowUnofficial?: boolean }) => {
-      const r = await studioOf(o).importDataset(id, source, { allowUnofficial: o.allowUnofficial });
+    .action(async (id: string, sources: string[], o: Where & { allowUnofficial?: boolean }) => {
+      const r = await studioOf(o).importDataset(id, sources, { allowUnofficial: o.allowUnofficial });
       if (o.json) return console.log(JSON.stringify(r));
       const how = r.checked === 'digest' ? 'official files, digests match' : 'contents checked';
       console.log(`imported ${r.id} (${r.layout}, ${how}) into ${r.dir}`);

@@ -33,7 +33,8 @@ export function formatPrediction(result: RecognizeResult, threshold?: number): s
     // A trained model's classes have no ImageNet id: its label is not repeated.
     (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})`,
   );
-  const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]`;
+  const instead = result.requested ? ` answering for ${result.requested}, which is not built yet: classifier-studio models build ${result.requested}` : '';
+  const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]${instead}`;
   if (threshold === undefined) return [head, ...rows].join('\n');
   const { sure, best } = verdict(result.top, threshold);
   const answer = best ? (sure ? `  answer: ${best.label}` : `  answer: not sure (best guess ${best.label}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';

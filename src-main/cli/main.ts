@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { RecognitionService } from '../service/recognition.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
+import { registerBuild } from './build.ts';
 import { registerDataset } from './dataset.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
@@ -64,7 +65,7 @@ withCommon(
         const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top });
         const top = r.top.map(({ index, id, label, probability }) => ({ index, id, label, probability: Number(probability.toFixed(6)) }));
         const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold).sure };
-        console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, backend: r.backend, ms: r.ms, ...sure, top }) : formatPrediction(r, opts.threshold));
+        console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, ...(r.requested ? { requested: r.requested } : {}), backend: r.backend, ms: r.ms, ...sure, top }) : formatPrediction(r, opts.threshold));
       } catch (err) {
         failed++;
         if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));
@@ -95,6 +96,7 @@ withCommon(program.command('backend').description('show which compute backend is
 );
 
 registerModelFiles(models);
+registerBuild(models);
 registerDatasets(program);
 registerDataset(program);
 registerTraining(program);

@@ -9,6 +9,8 @@ import { loadCatalog } from '../core/zoo/catalog.ts';
 import type { DownloadProgress } from '../core/zoo/files.ts';
 import { loadModel, isPathLike } from '../core/zoo/load.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
+import { ModelStore } from '../core/store/model-store.ts';
+import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 
 export interface ServiceOptions {
   cacheDir?: string;
@@ -42,7 +44,10 @@ export interface RecognizeRequest {
 
 export interface RecognizeResult {
   file: string;
+  /** The model that answered: `dog-breeds-imagenet` where `dog-breeds` was asked for but is not built yet. */
   model: string;
+  /** Set when another model answered than the one asked for. */
+  requested?: string;
   backend: BackendId;
   /** Milliseconds from the request to the answer, model loading included on the first call. */
   ms: number;
@@ -106,10 +111,17 @@ export class RecognitionService {
     return pending;
   }
 
+  /** `dog-breeds` answers once built (models build dog-breeds); until then the zero-training view of ImageNet does. */
+  async answeringModel(spec: string): Promise<string> {
+    if (spec !== DOG_BREEDS_MODEL || (await new ModelStore(this.storage.storeDir).has(spec))) return spec;
+    return DOG_BREEDS_FALLBACK;
+  }
+
   async recognize(req: RecognizeRequest): Promise<RecognizeResult> {
     const t0 = performance.now();
     const { backend } = await this.backend();
-    const classifier = await this.model(req.model);
+    const model = await this.answeringModel(req.model);
+    const classifier = await this.model(model);
     const t1 = performance.now();
     const name = typeof req.image === 'string' ? req.image : req.image.name;
     const decoded = await classifier.decode(typeof req.image === 'string' ? req.image : Buffer.from(req.image.data), name);
@@ -118,7 +130,8 @@ export class RecognitionService {
     const t3 = performance.now();
     return {
       file: name,
-      model: req.model,
+      model,
+      ...(model !== req.model ? { requested: req.model } : {}),
       backend,
       ms: round(t3 - t0),
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },

@@ -22,6 +22,7 @@ import { previewImage } from './images.ts';
 import { RecognitionService, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
 import { TrainingJobs } from './training-jobs.ts';
+import { dogBreedsPlan, type DogBreedsPlan, type DogBreedsRequest } from './dog-breeds.ts';
 
 export interface StudioOptions {
   cacheDir?: string;
@@ -186,8 +187,18 @@ export class StudioService {
     return importModelFiles(id, source, { cacheDir: this.storage.cacheDir });
   }
 
+  /** Builds the dog-breed model from Stanford Dogs in a run like training's (events through on(), stop with cancelTraining). */
+  buildDogBreeds(runId: string, req: DogBreedsRequest = {}): Promise<void> {
+    return this.training.buildDogBreeds(runId, req, this.options.fetch);
+  }
+
+  /** Whether dog-breeds is built, and what building it would download and compute. */
+  dogBreedsPlan(): Promise<DogBreedsPlan> {
+    return dogBreedsPlan({ env: this.runEnv });
+  }
+
   /** A built-in dataset from local files: the official ones, or (allowUnofficial) any copy whose contents check out. */
-  importDataset(id: string, source: string, opts: { allowUnofficial?: boolean } = {}): Promise<DatasetImportResult> {
+  importDataset(id: string, source: string | string[], opts: { allowUnofficial?: boolean } = {}): Promise<DatasetImportResult> {
     return importDatasetFiles(id, source, { cacheDir: this.storage.cacheDir, allowUnofficial: opts.allowUnofficial });
   }
 

@@ -10,6 +10,7 @@ import type { EventBus } from './events.ts';
 import { pixelsToDataUrl } from './images.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
 import { toTrainConfig, toTransferConfig } from './training-form.ts';
+import { startDogBreedsBuild, type DogBreedsRequest } from './dog-breeds.ts';
 
 export interface TrainingJobsOptions {
   /** Where runs read built-in datasets and store models. */
@@ -43,6 +44,12 @@ export class TrainingJobs {
       this.o.forget(req.model); // its weights are about to change
       return startTraining({ resume: req.model, epochs: req.epochs }, this.o.env, this.forward(req.runId));
     });
+  }
+
+  /** Builds `dog-breeds` from Stanford Dogs (downloaded first if need be), as one run: stop keeps what is done. */
+  async buildDogBreeds(runId: string, req: DogBreedsRequest, fetchImpl?: typeof fetch): Promise<void> {
+    await this.launch(runId, 'building dog-breeds from Stanford Dogs', () =>
+      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, fetch: fetchImpl }, this.forward(runId)));
   }
 
   /** A few training images, each beside augmented versions of itself, as the form's settings would make them. */

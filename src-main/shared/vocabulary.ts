@@ -41,3 +41,7 @@ export function augmentPreset(dataset: string) {
   const mirror = !(DARK_BACKGROUND_DATASETS as readonly string[]).includes(dataset);
   return { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: mirror };
 }
+
+/** The model `models build dog-breeds` makes from Stanford Dogs, and the zoo view that answers for it until it exists. */
+export const DOG_BREEDS_MODEL = 'dog-breeds';
+export const DOG_BREEDS_FALLBACK = 'dog-breeds-imagenet';

@@ -28,11 +28,14 @@ const DatasetEntry = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   name: z.string(),
   description: z.string().optional(),
-  format: z.enum(['idx', 'cifar-binary']),
+  /** stanford-dogs: images.tar of class folders and lists.tar of the official split (stanford-dogs.ts). */
+  format: z.enum(['idx', 'cifar-binary', 'stanford-dogs']),
   imageShape: z.tuple([z.number().int().positive(), z.number().int().positive(), z.union([z.literal(1), z.literal(3)])]),
   /** Examples in the official train and test splits (imports are checked against them). */
   counts: z.object({ train: z.number().int().positive(), test: z.number().int().positive() }).optional(),
-  classNames: z.array(z.string()).min(2),
+  /** Absent where the data names its classes (Stanford Dogs' folders). */
+  classNames: z.array(z.string()).min(2).optional(),
+  classCount: z.number().int().min(2).optional(),
   license: z.string().optional(),
   homepage: z.string().url().optional(),
   files: z.array(DatasetFile).min(1),
@@ -83,6 +86,9 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions): Promi
   return finish(withTestSet(splits), opts);
 }
 
+/** Where a prepared Stanford Dogs keeps its official split (train/ and test/), inside its cache folder. */
+export const STANFORD_SPLIT_DIR = 'official-split';
+
 /** The places a built-in dataset may already be, in the order they are searched. */
 export function datasetPlaces(id: string, cacheDir: string, mirrorDir?: string): { cache: string; mirrors: string[] } {
   const cache = path.join(cacheDir, 'datasets', id);
@@ -93,6 +99,12 @@ export function datasetPlaces(id: string, cacheDir: string, mirrorDir?: string):
 
 export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions): Promise<DatasetSplits> {
   const { cache, mirrors } = datasetPlaces(entry.id, opts.cacheDir, opts.mirrorDir);
+  if (entry.format === 'stanford-dogs') {
+    // Laid out by stanford-dogs.ts (a build or an import), which this module does not call.
+    const splits = await loadFromDir(path.join(cache, STANFORD_SPLIT_DIR), opts, entry);
+    if (!splits) throw new Error(`${entry.name} is not prepared in ${cache}: run classifier-studio models build dog-breeds (it downloads it), or classifier-studio datasets import ${entry.id} <folder holding images.tar and lists.tar>.`);
+    return finish(splits, opts);
+  }
   for (const dir of [cache, ...mirrors]) {
     const splits = await loadFromDir(dir, opts, entry);
     if (splits) return finish(splits, opts);

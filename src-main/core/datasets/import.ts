@@ -12,6 +12,7 @@ import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatche
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
 import { loadIdxPair } from './idx.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
+import { importStanfordDogs, type DogsImportResult } from './stanford-dogs.ts';
 import { recoverFolder, swapFolderIn } from '../store/atomic.ts';
 
 export interface DatasetImportOptions {
@@ -20,7 +21,7 @@ export interface DatasetImportOptions {
   allowUnofficial?: boolean;
 }
 
-export type DatasetLayout = 'idx' | 'cifar-archive' | 'cifar-batches' | 'class-folders';
+export type DatasetLayout = 'idx' | 'cifar-archive' | 'cifar-batches' | 'class-folders' | DogsImportResult['layout'];
 
 export interface DatasetImportResult {
   id: string;
@@ -80,7 +81,7 @@ async function checkIdxContents(entry: DatasetEntry, copies: string[], originals
   for (const { split, x, y, count } of splits) {
     let set;
     try {
-      set = await loadIdxPair(copies[x], copies[y], { classNames: entry.classNames });
+      set = await loadIdxPair(copies[x], copies[y], { classNames: entry.classNames ?? [] });
     } catch (e) {
       // Name the user's files, not our temporary copies.
       let msg = (e as Error).message;
@@ -139,8 +140,9 @@ async function importClassFolders(entry: DatasetEntry, root: string, splits: Rec
   const trainDir = splits.train!;
   const train = await listClassFolders(trainDir, undefined, undefined, root);
   const names = train.folders.map(classNameFromFolder);
-  const missing = entry.classNames.filter((c) => !names.includes(c));
-  const extra = names.filter((c) => !entry.classNames.includes(c));
+  const known = entry.classNames ?? names;
+  const missing = known.filter((c) => !names.includes(c));
+  const extra = names.filter((c) => !known.includes(c));
   if (missing.length || extra.length) {
     throw new Error(`${trainDir} does not hold the classes of ${entry.name}${missing.length ? `: ${missing.join(', ')} missing` : ''}${extra.length ? `; ${extra.join(', ')} unknown` : ''}.`);
   }
@@ -168,9 +170,15 @@ async function importClassFolders(entry: DatasetEntry, root: string, splits: Rec
  * itself), or with `allowUnofficial` any layout the loader reads: other IDX copies, extracted
  * CIFAR batches, train/ and test/ class folders. The dataset's cache folder is replaced whole.
  */
-export async function importDatasetFiles(dataset: string | DatasetEntry, source: string, opts: DatasetImportOptions): Promise<DatasetImportResult> {
+export async function importDatasetFiles(dataset: string | DatasetEntry, source: string | string[], opts: DatasetImportOptions): Promise<DatasetImportResult> {
   const entry = typeof dataset === 'string' ? findDataset(dataset) : dataset;
   if (!entry) throw new Error(`Unknown dataset "${String(dataset)}": choose one of ${loadDatasetCatalog().map((d) => d.id).join(', ')}.`);
+  // Stanford Dogs comes as two tars (or a folder holding them), unpacked rather than copied.
+  if (entry.format === 'stanford-dogs') return { id: entry.id, ...(await importStanfordDogs([source].flat(), { ...opts, entry })) };
+  if (Array.isArray(source)) {
+    if (source.length !== 1) throw new Error(`${entry.name} is imported from one folder (or archive); ${source.length} were given.`);
+    source = source[0]!;
+  }
   const src = path.resolve(source);
   if (!(await isFile(src)) && !(await isDir(src))) throw new Error(`${src} does not exist.`);
   const dir = datasetPlaces(entry.id, opts.cacheDir).cache;

@@ -1,16 +1,25 @@
-// A small reader for .tar.gz archives (the CIFAR-10 download ships as one, and no tar library is
-// installed): ustar, GNU long names, pax paths. Every size an archive states is checked before
+// A small reader for tar archives, gzipped or plain (CIFAR-10 ships as a .tar.gz, Stanford Dogs
+// as plain .tar files; no tar library is installed). It streams: one 1 MiB piece at a time: ustar, GNU long names, pax paths. Every size an archive states is checked before
 // it is believed: a 3 MB archive may claim a 3 GiB long name, or unpack into terabytes.
 import { createReadStream } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { formatBytes } from '../bounded-read.ts';
 import { ChunkReader } from './chunk-reader.ts';
 
 /** A long name or a pax record is a few hundred bytes; this is far beyond any real one. */
 export const MAX_TAR_HEADER_RECORD_BYTES = 1024 ** 2;
+
+export interface TarOptions {
+  /** The archive is gzipped (default true: extractTarGz). */
+  gzip?: boolean;
+  /** Bytes of the archive file read so far, and its size. */
+  onProgress?: (read: number, total: number) => void;
+  /** Stops between pieces; what was extracted stays. */
+  signal?: AbortSignal;
+}
 
 export interface TarLimits {
   /** The largest file extracted (default 4 GiB). */
@@ -54,11 +63,18 @@ const RECORD_KINDS: Record<string, string> = { L: 'long-name', K: 'long-link-nam
  * header records over MAX_TAR_HEADER_RECORD_BYTES and sizes over `limits`. Returns the
  * extracted paths, relative to destDir.
  */
-export async function extractTarGz(archive: string, destDir: string, accept: (name: string) => boolean = () => true, limits: TarLimits = {}): Promise<string[]> {
+export function extractTarGz(archive: string, destDir: string, accept: (name: string) => boolean = () => true, limits: TarLimits = {}): Promise<string[]> {
+  return extractTar(archive, destDir, accept, limits, { gzip: true });
+}
+
+/** extractTarGz for an archive that may be plain (`gzip: false`), with progress and cancelling. */
+export async function extractTar(archive: string, destDir: string, accept: (name: string) => boolean, limits: TarLimits, opts: TarOptions): Promise<string[]> {
   const maxEntry = limits.maxEntryBytes ?? 4 * 1024 ** 3;
   const maxTotal = limits.maxTotalBytes ?? 16 * 1024 ** 3;
+  const file = createReadStream(archive);
+  const archiveBytes = opts.onProgress ? (await stat(archive)).size : 0;
   // pipeline, not pipe: a read error (a missing file) must reach the loop below.
-  const stream = pipeline(createReadStream(archive), createGunzip(), () => {});
+  const stream: Readable = opts.gzip === false ? file : pipeline(file, createGunzip(), () => {});
   const reader = new ChunkReader(stream);
   const extracted: string[] = [];
   let longName: string | undefined;
@@ -104,6 +120,7 @@ export async function extractTarGz(archive: string, destDir: string, accept: (na
       })() : undefined;
       try {
         for (let left = padded; left > 0;) {
+          if (opts.signal?.aborted) throw fail('extraction was stopped');
           const piece = await reader.read(Math.min(left, 1 << 20));
           if (piece.length === 0) throw fail(`the tar archive is truncated (in ${name})`);
           const keep = Math.max(0, Math.min(piece.length, size - (padded - left)));
@@ -114,6 +131,7 @@ export async function extractTarGz(archive: string, destDir: string, accept: (na
         await out?.close();
       }
       if (wanted) extracted.push(rel);
+      opts.onProgress?.(file.bytesRead, archiveBytes);
     }
   } catch (e) {
     if (e instanceof TarError) throw e;

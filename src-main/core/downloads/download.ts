@@ -42,6 +42,14 @@ export class DownloadCancelledError extends Error {
   }
 }
 
+/** The host did not serve the file: no connection, or an HTTP error status (`status`). */
+export class DownloadRefusedError extends Error {
+  constructor(readonly url: string, message: string, readonly status?: number) {
+    super(message);
+    this.name = 'DownloadRefusedError';
+  }
+}
+
 export function partFileOf(dest: string): string {
   return `${dest}.part`;
 }
@@ -142,7 +150,7 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     response = await doFetch(url, { signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
   } catch (err) {
     if (signal?.aborted) throw await cancelled();
-    throw new Error(`Could not download ${url}: ${(err as Error).message}. Set an offline mirror (--mirror DIR or CLASSIFIER_MIRROR) on machines without internet, or import the files (models import / datasets import).`);
+    throw new DownloadRefusedError(url, `Could not download ${url}: ${(err as Error).message}. Set an offline mirror (--mirror DIR or CLASSIFIER_MIRROR) on machines without internet, or import the files (models import / datasets import).`);
   }
   if (response.status === 416) {
     await response.body?.cancel().catch(() => undefined);
@@ -151,7 +159,7 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);
-    throw new Error(`Could not download ${url}: HTTP ${response.status}`);
+    throw new DownloadRefusedError(url, `Could not download ${url}: HTTP ${response.status}`, response.status);
   }
   let start = 0;
   let total: number | undefined;
