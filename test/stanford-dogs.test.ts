@@ -206,6 +206,25 @@ describe('the dog-breeds build', () => {
     }
   }, 240_000);
 
+  it('stops mid-download when asked, keeping the .part for the next build', async () => {
+    const cacheDir = await tempDir();
+    server.throttle = 16 * 1024;
+    try {
+      const events: TrainEvent[] = [];
+      const run = await startDogBreedsBuild({}, { env: { cacheDir, storeDir: await tempDir() }, modelMirrorDir: mirrorDir, entry }, (e) => {
+        events.push(e);
+        if (e.event === 'dataset' && e.done > 64 * 1024) run.cancel();
+      });
+      const done = await run.done;
+      expect(done.cancelled).toBe(true);
+      expect(done.model).toBeUndefined();
+      expect(events.some((e) => e.event === 'log' && /stopped while preparing Stanford Dogs; building again goes on/.test(e.message))).toBe(true);
+      expect((await stat(path.join(cacheDir, 'datasets/stanford-dogs/images.tar.part'))).size).toBeGreaterThan(64 * 1024);
+    } finally {
+      server.throttle = undefined;
+    }
+  });
+
   it('without internet: datasets import of the tars, then models build --offline (the CLI)', async () => {
     const home = await tempDir();
     const tars = path.join(home, 'from-usb');
