@@ -143,8 +143,12 @@ function readLayers(h5: InstanceType<typeof h5wasm.File>, file: string): Map<str
 }
 
 /** The model_config attribute of a whole saved model (on this thread; see readKerasWeightsInThread). */
-export function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean }> {
-  return withFile(file, (h5) => ({ config: attrStrings(h5 as H5Group, 'model_config')?.[0], weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names') }));
+export function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean; studio?: string }> {
+  return withFile(file, (h5) => ({
+    config: attrStrings(h5 as H5Group, 'model_config')?.[0],
+    weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names'),
+    studio: attrStrings(h5 as H5Group, 'classifier_studio')?.[0],
+  }));
 }
 
 /** How deep a Keras 3 weights file's groups may nest (layers/functional/layers/conv2d/vars is 5). */

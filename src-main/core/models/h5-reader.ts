@@ -30,7 +30,7 @@ export function readWantedWeights(file: string, wanted: WantedWeight[], opts: { 
 }
 
 /** The model_config of a whole saved Keras model, and whether the file is a weights-only one. */
-export function readModelConfig(file: string, opts: { timeoutMs?: number } = {}): Promise<{ config?: string; weightsOnly: boolean }> {
+export function readModelConfig(file: string, opts: { timeoutMs?: number } = {}): Promise<{ config?: string; weightsOnly: boolean; studio?: string }> {
   return ask('config', file, opts.timeoutMs);
 }
 

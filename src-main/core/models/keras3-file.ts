@@ -147,5 +147,9 @@ function assignVars(model: tf.LayersModel, vars: Map<string, { shape: number[]; 
       plan.push([v, w]);
     });
   }
-  for (const [v, w] of plan) tf.tidy(() => v.write(tf.tensor(w.values, w.shape, 'float32')));
+  for (const [v, w] of plan) {
+    const t = tf.tensor(w.values, w.shape, 'float32');
+    v.write(t);
+    t.dispose();
+  }
 }

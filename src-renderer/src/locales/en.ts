@@ -3,6 +3,8 @@ export default {
     'model-exists': 'A model called "{name}" already exists. Choose another name, or tick "Replace it".',
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
     'model-missing': 'There is no model called "{name}".',
+    'export-exists': '{path} already exists. Choose another place, or tick "Replace it".',
+    'export-failed': 'The model "{name}" could not be exported as {format}: {reason}',
   },
   app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', threads: '{n} thread | {n} threads', log: 'Log', noLog: 'Nothing yet.' },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', dataset: 'Dataset', training: 'Training', models: 'Models' },
