@@ -18,6 +18,7 @@ const UNIT = [
   'test/evaluate.test.ts',
   'test/fit.test.ts',
   'test/keras-import.test.ts',
+  'test/model-files.test.ts',
   'test/networks.test.ts',
   'test/optimizers.test.ts',
   'test/plateau.test.ts',

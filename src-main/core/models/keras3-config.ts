@@ -101,10 +101,14 @@ function kerasTensor(t: tf.SymbolicTensor): Json {
 export function toKeras3(model: tf.LayersModel): Json {
   const topology = model.toJSON(null, false) as unknown as { class_name: string; config: { name: string; layers: { class_name: string; config: Json }[] } };
   if (topology.class_name === 'Sequential') {
-    const first = topology.config.layers[0]?.config ?? {};
+    const first = topology.config.layers[0];
     const inputShape = shapeOf(model.inputs[0]!);
-    const input = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: first.batch_input_shape ?? inputShape, dtype: first.dtype ?? 'float32', sparse: false, name: `${model.name}_input` }, registered_name: null };
-    const layers = topology.config.layers.map((json, i) => wrapLayer(json, model.layers[i]!));
+    // Keras 3 lists a Sequential's InputLayer first; TensorFlow.js keeps one only if it was added.
+    const given = first?.class_name === 'InputLayer';
+    const input = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: inputShape, dtype: first?.config.dtype ?? 'float32', sparse: false, name: `${model.name}_input` }, registered_name: null };
+    const byName = new Map(model.layers.map((l) => [l.name, l]));
+    const layers = topology.config.layers.filter((json) => json.class_name !== 'InputLayer').map((json) => wrapLayer(json, byName.get(String(json.config.name))!));
+    if (given) input.config.name = String(first.config.name);
     return {
       module: 'keras', class_name: 'Sequential', registered_name: null,
       config: { name: model.name, trainable: true, dtype: dtypePolicy('float32'), layers: [input, ...layers], build_input_shape: inputShape },
