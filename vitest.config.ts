@@ -19,6 +19,7 @@ const UNIT = [
   'test/fit.test.ts',
   'test/keras-import.test.ts',
   'test/mat5.test.ts',
+  'test/model-files.test.ts',
   'test/networks.test.ts',
   'test/optimizers.test.ts',
   'test/plateau.test.ts',

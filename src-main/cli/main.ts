@@ -46,7 +46,7 @@ withCommon(
     .command('predict')
     .description('top-k labels for each image')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF)')
-    .option('-m, --model <model>', `${new RecognitionService().listModels().map((m) => m.id).join(', ')}, a trained model's name, or the path of a model folder / .h5 file`, 'mobilenet')
+    .option('-m, --model <model>', `${new RecognitionService().listModels().map((m) => m.id).join(', ')}, a trained model's name, or the path of a .keras file, .h5 file or TensorFlow.js model folder`, 'mobilenet')
     .option('--top <k>', 'how many labels', (v) => {
       const k = Number(v);
       if (!Number.isInteger(k) || k < 1) throw new Error('--top takes a whole number of at least 1');

@@ -1,5 +1,6 @@
 // classifier-studio train / eval / trained: the training half of the command line.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { MODEL_FILE_KINDS, type ModelFileKind } from '../core/models/model-file.ts';
 import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { startTraining } from '../service/training.ts';
@@ -109,7 +110,7 @@ export function registerTraining(program: Command): void {
     program
       .command('eval')
       .description('evaluate a trained model on a dataset\'s test images')
-      .requiredOption('--model <name>', 'a stored model name or a model folder')
+      .requiredOption('--model <name>', 'a stored model name, a .keras or .h5 file, or a TensorFlow.js model folder')
       .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder')
       .option('--test-limit <n>', 'use the first n test images', num)
       .option('--json', 'as JSON'),
@@ -130,9 +131,19 @@ export function registerTraining(program: Command): void {
     await studioOf(o).renameModel(from, to);
     console.log(`renamed "${from}" to "${to}"`);
   });
+  withStorage(trained.command('export <name>'), ['store', 'mirror', 'cache', 'offline'])
+    .description('write a stored model for Keras or TensorFlow.js, with its class names and preprocessing')
+    .addOption(new Option('--format <format>', 'keras (Keras 3 .keras file), h5 (Keras 2 model.save .h5 file) or tfjs (TensorFlow.js folder)').choices([...MODEL_FILE_KINDS]).makeOptionMandatory())
+    .requiredOption('--out <path>', 'the file (keras, h5) or folder (tfjs) to write')
+    .option('--overwrite', 'replace what is at --out (refused without it)')
+    .option('--json', 'the outcome as one JSON line')
+    .action(async (name: string, o: Storage & { format: ModelFileKind; out: string; overwrite?: boolean; json?: boolean }) => {
+      const r = await studioOf(o).exportModel(name, { format: o.format, out: o.out, overwrite: o.overwrite });
+      console.log(o.json ? JSON.stringify({ name, ...r }) : `exported "${name}" as ${r.format} to ${r.out}`);
+    });
   withStorage(trained.command('import <file>'), ['store'])
-    .description('import a Keras model saved with model.save(\'x.h5\'), with its class names')
-    .requiredOption('--labels <file>', 'class names: a JSON list, or one per line')
+    .description('import a Keras model (.keras, or .h5 saved with model.save) or a TensorFlow.js model folder, with its class names')
+    .option('--labels <file>', 'class names: a JSON list, or one per line (default: those the model file carries, or labels.txt beside it)')
     .option('--name <name>', 'name in the store (default: the file name)')
     .option('--overwrite', 'replace a stored model of that name (refused without it)')
     .option('--preprocessing <how>', 'scale01 (x/255), tf (x/127.5-1), caffe or none (default: none after a Rescaling layer, else scale01)')

@@ -12,6 +12,7 @@ import { ModelStore } from '../core/store/model-store.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import { fetchModelFiles, type DownloadProgress, type FetchedModel } from '../core/zoo/files.ts';
 import { importKerasModel, type ImportOptions } from '../core/store/import-keras.ts';
+import { exportStoredModel, type ExportFormat, type ExportOptions } from '../core/store/export-model.ts';
 import type { StoredModelMeta } from '../core/store/model-store.ts';
 import { evaluateModel, type ModelScore } from './model-eval.ts';
 import { importModelFiles, type ImportResult } from '../core/zoo/import.ts';
@@ -207,7 +208,12 @@ export class StudioService {
     return evaluateModel(model, dataset, this.runEnv, testLimit);
   }
 
-  /** A whole Keras model (model.save('x.h5')) into the store, under a name it reserves. */
+  /** A stored model written out as a Keras 3 .keras file, a Keras 2 .h5 file or a TensorFlow.js folder (`trained export`). */
+  exportModel(name: string, opts: ExportOptions): Promise<{ out: string; format: ExportFormat }> {
+    return exportStoredModel(this.storage.storeDir, name, { ...opts, sources: { cacheDir: this.storage.cacheDir, mirrorDir: this.storage.mirrorDir, offline: this.options.offline, fetch: this.options.fetch } });
+  }
+
+  /** A whole Keras model (.keras, or .h5 from model.save) or a TensorFlow.js folder into the store, under a name it reserves. */
   importKerasModel(file: string, opts: Omit<ImportOptions, 'storeDir'>): Promise<StoredModelMeta> {
     return importKerasModel(file, { ...opts, storeDir: this.storage.storeDir });
   }

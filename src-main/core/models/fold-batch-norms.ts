@@ -106,7 +106,7 @@ function rewrite(graph: Graph): Fold[] {
 }
 
 /** The folded weights of one convolution: [kernel, bias]. */
-function foldedWeights(conv: tf.layers.Layer, bn: tf.layers.Layer): tf.Tensor[] {
+export function foldedWeights(conv: tf.layers.Layer, bn: tf.layers.Layer): tf.Tensor[] {
   return tf.tidy(() => {
     const [kernel, convBias] = conv.getWeights() as [tf.Tensor4D, tf.Tensor1D | undefined];
     const cfg = bn.getConfig() as { scale?: boolean; center?: boolean; epsilon?: number };

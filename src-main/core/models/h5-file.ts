@@ -143,6 +143,53 @@ function readLayers(h5: InstanceType<typeof h5wasm.File>, file: string): Map<str
 }
 
 /** The model_config attribute of a whole saved model (on this thread; see readKerasWeightsInThread). */
-export function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean }> {
-  return withFile(file, (h5) => ({ config: attrStrings(h5 as H5Group, 'model_config')?.[0], weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names') }));
+export function readModelConfigInThread(file: string): Promise<{ config?: string; weightsOnly: boolean; studio?: string }> {
+  return withFile(file, (h5) => ({
+    config: attrStrings(h5 as H5Group, 'model_config')?.[0],
+    weightsOnly: !!attrStrings(h5 as H5Group, 'layer_names'),
+    studio: attrStrings(h5 as H5Group, 'classifier_studio')?.[0],
+  }));
+}
+
+/** How deep a Keras 3 weights file's groups may nest (layers/functional/layers/conv2d/vars is 5). */
+const MAX_DEPTH = 32;
+
+/**
+ * The variables of a Keras 3 model.weights.h5 (inside a .keras file): every `vars` group under
+ * `layers/`, by its path, its datasets `0`, `1`, ... in order. An optimizer's state
+ * (`optimizer/vars`) and anything else outside `layers/` is left unread. Shapes are summed before
+ * any data is read, as readLayers does.
+ */
+export function readKeras3VarsInThread(file: string): Promise<Map<string, H5Weight[]>> {
+  return withFile(file, (h5) => {
+    const found: { path: string; vars: H5Group }[] = [];
+    const walk = (group: H5Group, at: string, depth: number) => {
+      if (depth > MAX_DEPTH) throw new Error(`${file}: groups nest deeper than ${MAX_DEPTH} levels`);
+      for (const key of group.keys()) {
+        const child = group.get(key);
+        if (!(child instanceof h5wasm.Group)) continue;
+        if (key === 'vars') found.push({ path: at, vars: child });
+        else walk(child, `${at}/${key}`, depth + 1);
+      }
+    };
+    const layers = h5.get('layers');
+    if (layers instanceof h5wasm.Group) walk(layers, 'layers', 1);
+    const infos = found.map(({ path: p, vars }) => {
+      const names = vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      names.forEach((n, i) => {
+        if (Number(n) !== i) throw new Error(`${file}: ${p}/vars has variable ${n} but not ${i}`);
+      });
+      const datasets = names.map((n) => {
+        const ds = vars.get(n);
+        if (!(ds instanceof h5wasm.Dataset)) throw new Error(`${file}: ${p}/vars/${n} is not a dataset`);
+        return ds;
+      });
+      return { path: p, datasets };
+    });
+    const total = infos.flatMap((i) => i.datasets).reduce((n, ds) => n + shapeOf(ds).reduce((a, b) => a * b, 1), 0);
+    if (total > MAX_MODEL_PARAMS) {
+      throw new Error(`${file} declares ${total.toLocaleString('en')} weight values, over the limit of ${MAX_MODEL_PARAMS.toLocaleString('en')}; nothing was read.`);
+    }
+    return new Map(infos.map(({ path: p, datasets }) => [p, datasets.map((ds, i) => ({ name: String(i), shape: shapeOf(ds), values: Float32Array.from(ds.value as ArrayLike<number>) }))]));
+  });
 }

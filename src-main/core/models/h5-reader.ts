@@ -4,7 +4,7 @@
 import { startWorker, workerClient, workerEntry } from '../threads.ts';
 import type { H5Weight, H5WeightInfo, WantedWeight } from './h5-types.ts';
 
-export type H5Request = { id: number; op: 'weights' | 'config' | 'shapes'; file: string } | { id: number; op: 'wanted'; file: string; wanted: WantedWeight[] };
+export type H5Request = { id: number; op: 'weights' | 'vars' | 'config' | 'shapes'; file: string } | { id: number; op: 'wanted'; file: string; wanted: WantedWeight[] };
 
 const DEFAULT_TIMEOUT_MS = 120_000;
 // unref: an idle reader must not keep the CLI alive.
@@ -30,6 +30,11 @@ export function readWantedWeights(file: string, wanted: WantedWeight[], opts: { 
 }
 
 /** The model_config of a whole saved Keras model, and whether the file is a weights-only one. */
-export function readModelConfig(file: string, opts: { timeoutMs?: number } = {}): Promise<{ config?: string; weightsOnly: boolean }> {
+export function readModelConfig(file: string, opts: { timeoutMs?: number } = {}): Promise<{ config?: string; weightsOnly: boolean; studio?: string }> {
   return ask('config', file, opts.timeoutMs);
+}
+
+/** The variables of a Keras 3 weights file (model.weights.h5), by the path of their layer. */
+export async function readKeras3Vars(file: string, opts: { timeoutMs?: number } = {}): Promise<Map<string, H5Weight[]>> {
+  return new Map(await ask<[string, H5Weight[]][]>('vars', file, opts.timeoutMs));
 }

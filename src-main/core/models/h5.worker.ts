@@ -62,7 +62,7 @@ async function answer(req: H5Request): Promise<void> {
       const values = await keras.readWantedWeightsInThread(file, req.wanted);
       return void port.postMessage({ id, ok: true, value: values } satisfies WorkerReply, values.map((v) => v.buffer as ArrayBuffer));
     }
-    const entries = [...(await keras.readKerasWeightsInThread(file)).entries()];
+    const entries = [...(await (op === 'vars' ? keras.readKeras3VarsInThread(file) : keras.readKerasWeightsInThread(file))).entries()];
     const buffers = entries.flatMap(([, ws]) => ws.map((w) => w.values.buffer as ArrayBuffer));
     port.postMessage({ id, ok: true, value: entries } satisfies WorkerReply, buffers);
   } catch (err) {

@@ -107,13 +107,17 @@ export async function writeKerasWeights(model: tf.LayersModel, file: string, opt
  * model_config attribute, the weights under model_weights. `config` defaults to the model's own
  * Keras-format JSON; tests pass what Keras itself would write.
  */
-export async function writeKerasModel(model: tf.LayersModel, file: string, config?: unknown): Promise<void> {
+export async function writeKerasModel(model: tf.LayersModel, file: string, config?: unknown, studio?: object): Promise<void> {
   await h5wasm.ready;
   const h5 = new h5wasm.File(path.resolve(file), 'w');
   try {
-    h5.create_attribute('model_config', JSON.stringify(config ?? model.toJSON(null, false)));
+    const { class_name, config: inner } = (config ?? model.toJSON(null, false)) as { class_name: string; config: unknown };
+    // Keras 2 names a functional model's class Functional; TensorFlow.js says Model (Keras 2 reads both).
+    h5.create_attribute('model_config', JSON.stringify({ class_name: class_name === 'Model' ? 'Functional' : class_name, config: inner }));
     h5.create_attribute('keras_version', '2.12.0');
     h5.create_attribute('backend', 'tensorflow');
+    // Our description of the model (labels, preprocessing): an attribute Keras does not read.
+    if (studio) h5.create_attribute('classifier_studio', JSON.stringify(studio));
     writeLayerGroups(h5.create_group('model_weights'), model, {});
   } finally {
     h5.close();

@@ -45,16 +45,18 @@ export async function isKerasModelFile(file: string): Promise<boolean> {
   return !!(await readModelConfig(file)).config;
 }
 
-export async function loadKerasModel(file: string): Promise<tf.LayersModel> {
-  const config = await readKerasModelConfig(file);
+/** A Keras architecture (Keras 2 form) checked (layers we take, a bounded size) and built, without weights. */
+export async function buildKerasArchitecture(config: LayerConfig, file: string): Promise<tf.LayersModel> {
   if (!CONTAINERS.has(config.class_name)) throw new Error(`${file}: the saved object is a ${config.class_name}, not a model.`);
   checkLayers(config, file);
   checkArchitectureSize(config, file);
-  let model: tf.LayersModel;
   try {
-    model = await tf.models.modelFromJSON({ modelTopology: config as unknown as tf.io.ModelJSON['modelTopology'] });
+    return await tf.models.modelFromJSON({ modelTopology: config as unknown as tf.io.ModelJSON['modelTopology'] });
   } catch (err) {
     throw new Error(`${file}: TensorFlow.js could not rebuild the architecture: ${(err as Error).message}`);
   }
-  return withKerasWeights(model, file);
+}
+
+export async function loadKerasModel(file: string): Promise<tf.LayersModel> {
+  return withKerasWeights(await buildKerasArchitecture(await readKerasModelConfig(file), file), file);
 }

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
 import path from 'node:path';
 import { isFile } from '../fs-kinds.ts';
-import { loadKerasModel } from '../models/keras-model.ts';
+import { loadModelFile } from '../models/model-file.ts';
 import { Preprocessing } from '../models/preprocessing.ts';
-import { MAX_INPUT_SIDE } from './meta-check.ts';
+import { checkMetadata, MAX_INPUT_SIDE, type FolderMetadata } from './meta-check.ts';
 import { ModelStore, type StoredModelMeta } from './model-store.ts';
 
 /** Class names from a sidecar: a JSON list, or plain text with one name per line. */
@@ -30,7 +30,8 @@ export interface ImportOptions {
   storeDir: string;
   /** Replace a stored model of that name; without it, an existing name is refused. */
   overwrite?: boolean;
-  labels: string;
+  /** Class names (a file); without it, those the model file carries or a sidecar's. */
+  labels?: string;
   name?: string;
   /** How the model wants its pixels: 'scale01' (x/255) unless it starts with a Rescaling layer ('none'). */
   preprocessing?: string;
@@ -58,33 +59,45 @@ export function kerasModelUse(model: LayersModel, file: string, labels: string[]
 
 /** The class names kept beside a model file: x.labels.txt, x.labels.json, or labels.txt / labels.json in its folder. */
 export async function sidecarLabels(file: string): Promise<string[] | undefined> {
-  const base = file.replace(/\.h5$/i, '');
+  const base = file.replace(/\.(h5|keras)$/i, '');
   for (const candidate of [`${base}.labels.txt`, `${base}.labels.json`, path.join(path.dirname(file), 'labels.txt'), path.join(path.dirname(file), 'labels.json')]) {
     if (await isFile(candidate)) return readLabelsFile(candidate);
   }
   return undefined;
 }
 
+/** Class names for an imported model: the --labels file, else what the model file says, else a sidecar. */
+async function labelsFor(file: string, given: string | undefined, own: FolderMetadata): Promise<string[]> {
+  if (given) return readLabelsFile(given);
+  if (Array.isArray(own.labels)) return own.labels;
+  const sidecar = await sidecarLabels(file);
+  if (sidecar) return sidecar;
+  throw new Error(`${file} does not name its classes: give them with --labels (a JSON list, or one name per line).`);
+}
+
+/** A Keras model (.keras, .h5) or a TensorFlow.js folder into the store, under a name it reserves. */
 export async function importKerasModel(file: string, opts: ImportOptions): Promise<StoredModelMeta> {
-  const labels = await readLabelsFile(opts.labels);
-  const model = await loadKerasModel(file);
+  const loaded = await loadModelFile(file);
+  const model = loaded.model;
   try {
+    const own = loaded.studio === undefined ? {} : checkMetadata(loaded.studio, loaded.path, model);
+    const labels = await labelsFor(loaded.kind === 'tfjs' ? path.join(loaded.path, 'model.json') : loaded.path, opts.labels, own);
     const use = (() => {
       try {
-        return kerasModelUse(model, file, labels, opts.preprocessing);
+        return { ...kerasModelUse(model, loaded.path, labels, opts.preprocessing ?? own.preprocessing), ...definedOf(own, opts.preprocessing) };
       } catch (err) {
-        throw new Error(`${(err as Error).message} (labels from ${opts.labels})`);
+        throw new Error(`${(err as Error).message}${opts.labels ? ` (labels from ${opts.labels})` : ''}`);
       }
     })();
     const store = new ModelStore(opts.storeDir);
-    const held = await store.reserveNew(opts.name, path.basename(file).replace(/\.h5$/i, ''), !!opts.overwrite, 'imported');
+    const held = await store.reserveNew(opts.name, path.basename(loaded.path).replace(/\.(h5|keras)$/i, ''), !!opts.overwrite, 'imported');
     const name = held.name;
     const now = new Date().toISOString();
     const meta: StoredModelMeta = {
       name,
-      network: `keras: ${model.name}`,
+      network: `${loaded.kind === 'tfjs' ? 'tfjs' : 'keras'}: ${model.name}`,
       ...use,
-      dataset: { name: 'imported', source: path.resolve(file), format: 'keras-h5' },
+      dataset: { name: 'imported', source: loaded.path, format: FORMAT_NAMES[loaded.kind] },
       history: [],
       status: 'complete',
       createdAt: now,
@@ -99,4 +112,13 @@ export async function importKerasModel(file: string, opts: ImportOptions): Promi
   } finally {
     model.dispose();
   }
+}
+
+const FORMAT_NAMES = { keras: 'keras', h5: 'keras-h5', tfjs: 'tfjs-layers' } as const;
+
+/** How the file says it is used (input size, resizing...), where it says so; a preprocessing given by the user wins. */
+function definedOf(own: FolderMetadata, preprocessing: string | undefined) {
+  const { inputSize, channels, resize, invertLightBackground } = own;
+  const picked = { inputSize, channels, resize, invertLightBackground, ...(preprocessing ? {} : { preprocessing: own.preprocessing }) };
+  return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<Omit<FolderMetadata, 'labels' | 'name'>>;
 }

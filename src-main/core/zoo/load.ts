@@ -4,7 +4,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { Classifier, type ClassifierSpec } from '../classifier.ts';
 import { namedLabels, readClassIndex, type ClassLabel } from '../labels.ts';
 import { withKerasWeights } from '../models/keras-h5.ts';
-import { isKerasModelFile, loadKerasModel } from '../models/keras-model.ts';
+import { isKerasModelFile } from '../models/keras-model.ts';
+import { loadModelFile, modelFileKind } from '../models/model-file.ts';
 import { kerasModelUse, sidecarLabels } from '../store/import-keras.ts';
 import { loadLayersModelFromDir } from '../models/layers-io.ts';
 import { foldBatchNorms } from '../models/fold-batch-norms.ts';
@@ -67,18 +68,20 @@ async function forInference(plain: tf.LayersModel): Promise<tf.LayersModel> {
   return folded;
 }
 
-async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<LoadedModel> {
-  const labels = await imagenetLabels(sources);
+/** A zoo network as published, batch norms and all (what is exported, and what training starts from). */
+export async function loadPlainZooModel(entry: ModelEntry, sources: FileSources): Promise<{ model: tf.LayersModel; source: string }> {
   const alternative = await findAlternative(entry, sources);
-  if (alternative) {
-    return { classifier: new Classifier(specOf(entry, labels), await forInference(await loadLayersModelFromDir(alternative))), source: alternative };
-  }
+  if (alternative) return { model: await loadLayersModelFromDir(alternative), source: alternative };
   const located = await locateFiles(entry.files, sources, entry.baseUrl);
   const entryPath = path.join(located.root, entry.entry);
-  const model = await forInference(
-    entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath),
-  );
-  return { classifier: new Classifier(specOf(entry, labels), model), source: `${located.source}: ${entryPath}` };
+  const model = entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath);
+  return { model, source: `${located.source}: ${entryPath}` };
+}
+
+async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<LoadedModel> {
+  const labels = await imagenetLabels(sources);
+  const { model, source } = await loadPlainZooModel(entry, sources);
+  return { classifier: new Classifier(specOf(entry, labels), await forInference(model)), source };
 }
 
 /** A view: its zoo model, with only the view's classes counting. */
@@ -114,15 +117,15 @@ async function readMetadata(dir: string, model: tf.LayersModel): Promise<FolderM
  * models); what it leaves out is inferred from the network.
  */
 async function loadPathModel(target: string, sources: FileSources): Promise<LoadedModel> {
-  const resolved = path.resolve(target);
-  if (/\.h5$/i.test(resolved) && (await isKerasModelFile(resolved))) return loadKerasModelFile(resolved);
-  if (/\.h5$/i.test(resolved)) {
+  const { kind, path: resolved } = await modelFileKind(target);
+  if (kind === 'h5' && !(await isKerasModelFile(resolved))) {
     const entry = findModel('resnet50')!;
     const model = await forInference(await buildFromH5('resnet50', resolved));
     const spec = { ...specOf(entry, await imagenetLabels(sources)), id: resolved, name: `ResNet50 (${path.basename(resolved)})` };
     return { classifier: new Classifier(spec, model), source: resolved };
   }
-  const dir = (await isFile(resolved)) ? path.dirname(resolved) : resolved;
+  if (kind !== 'tfjs') return loadKerasModelFile(resolved);
+  const dir = resolved;
   const model = await forInference(await loadLayersModelFromDir(dir));
   let meta: FolderMetadata;
   try {
@@ -156,13 +159,25 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
   }
 }
 
-/** A whole Keras model (model.save('x.h5')), with class names from a sidecar file or numbered. */
+/**
+ * A whole Keras model (.keras, or .h5 from model.save): described by what we wrote into it when
+ * we exported it, else by its shapes, with class names from a sidecar file or numbered.
+ */
 async function loadKerasModelFile(file: string): Promise<LoadedModel> {
-  const model = await forInference(await loadKerasModel(file));
+  const loaded = await loadModelFile(file);
+  const model = await forInference(loaded.model);
   try {
     const out = model.outputs[0]!.shape;
-    const names = (await sidecarLabels(file)) ?? Array.from({ length: out[out.length - 1] ?? 0 }, (_, i) => `class ${i}`);
-    const spec: ClassifierSpec = { id: file, name: `${model.name} (${path.basename(file)})`, ...kerasModelUse(model, file, names), labels: namedLabels(names) };
+    const own = loaded.studio === undefined ? {} : checkMetadata(loaded.studio, file, model);
+    const names = (Array.isArray(own.labels) ? own.labels : undefined) ?? (await sidecarLabels(file)) ?? Array.from({ length: out[out.length - 1] ?? 0 }, (_, i) => `class ${i}`);
+    const use = kerasModelUse(model, file, names);
+    const spec: ClassifierSpec = {
+      id: file,
+      name: `${own.name ?? model.name} (${path.basename(file)})`,
+      ...use,
+      ...Object.fromEntries(Object.entries({ inputSize: own.inputSize, channels: own.channels, preprocessing: own.preprocessing, resize: own.resize, invertLightBackground: own.invertLightBackground }).filter(([, v]) => v !== undefined)),
+      labels: namedLabels(names),
+    };
     return { classifier: new Classifier(spec, model), source: file };
   } catch (err) {
     model.dispose();
@@ -171,7 +186,7 @@ async function loadKerasModelFile(file: string): Promise<LoadedModel> {
 }
 
 export function isPathLike(spec: string): boolean {
-  return spec.includes('/') || spec.includes('\\') || spec.startsWith('.') || /\.(h5|json)$/i.test(spec);
+  return spec.includes('/') || spec.includes('\\') || spec.startsWith('.') || /\.(h5|keras|json)$/i.test(spec);
 }
 
 /** A zoo id, then a model of the store (trained here), then a path. */
@@ -186,5 +201,5 @@ export async function loadModel(spec: string, sources: FileSources & { storeDir?
   }
   if (isPathLike(spec)) return loadPathModel(spec, sources);
   const known = [...loadCatalog().models, ...loadCatalog().views].map((m) => m.id);
-  throw new Error(`Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder or .h5 file.`);
+  throw new Error(`Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder, .keras or .h5 file.`);
 }

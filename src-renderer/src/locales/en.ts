@@ -4,6 +4,8 @@ export default {
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
     'model-missing': 'There is no model called "{name}".',
     'dataset-download-refused': 'The {name} server ({host}) did not serve {url} ({detail}); it refuses requests at times. Try again later (what arrived is kept and the download resumes), or get images.tar and lists.tar from the official page {page} on a machine that can and import them (classifier-studio datasets import {id} <folder>), or put them in an offline mirror as <mirror>/datasets/{id}/.',
+    'export-exists': '{path} already exists. Choose another place, or tick "Replace it".',
+    'export-failed': 'The model "{name}" could not be exported as {format}: {reason}',
   },
   app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', threads: '{n} thread | {n} threads', log: 'Log', noLog: 'Nothing yet.' },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', dataset: 'Dataset', training: 'Training', models: 'Models' },

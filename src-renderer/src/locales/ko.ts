@@ -6,6 +6,8 @@ const ko: typeof en = {
     'model-busy': '"{name}" 모델을 지금 다른 작업이 사용 중입니다. 끝날 때까지 기다리거나 먼저 멈추세요.',
     'model-missing': '"{name}" 모델이 없습니다.',
     'dataset-download-refused': '{name} 서버({host})가 {url} 요청을 거부했습니다({detail}). 이 서버는 가끔 요청을 거부합니다. 잠시 후 다시 시도하거나(받은 부분은 보관되어 이어서 받습니다), 인터넷이 되는 컴퓨터에서 공식 페이지 {page}의 images.tar와 lists.tar를 받아 가져오거나(classifier-studio datasets import {id} <폴더>), 오프라인 미러의 <미러>/datasets/{id}/에 넣으세요.',
+    'export-exists': '{path} 이(가) 이미 있습니다. 다른 위치를 고르거나 "덮어쓰기"를 선택하세요.',
+    'export-failed': '"{name}" 모델을 {format} 형식으로 내보내지 못했습니다: {reason}',
   },
   app: { title: 'Classifier Studio', language: '언어', backend: '백엔드', backendHint: '연산 백엔드. 건너뜀: {skipped}', threads: '스레드 {n}개', log: '로그', noLog: '아직 없습니다.' },
   nav: { recognize: '이미지 인식', folder: '폴더 인식', dataset: '데이터셋', training: '학습', models: '모델' },
