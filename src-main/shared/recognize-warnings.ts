@@ -22,7 +22,7 @@ export const UPSCALE_LIMIT = 2;
 /** Hasler and Süsstrunk's colourfulness above which a photo counts as colour (15 is "slightly colourful"). */
 export const COLOURFUL = 15;
 
-const percent = (share: number) => `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`;
+const percent = (share: number) => (share < 0.001 ? '<0.1%' : `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`);
 
 const ENGLISH: Record<WarningCode, (p: WarningParams) => string> = {
   'not-a-dog': (p) => `Not a dog, as far as the model can tell: only ${p.share} of its ImageNet answer is on dog classes, so the breeds below are guesses.`,

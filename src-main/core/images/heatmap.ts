@@ -93,6 +93,7 @@ export async function overlayPng(photo: Buffer, heatmap: Heatmap, opts: { maxSid
   const levels = Buffer.from(heatmap.values.map((v) => Math.round(255 * v)));
   const heat = await sharp(levels, { raw: { width: heatmap.width, height: heatmap.height, channels: 1 } })
     .resize(info.width, info.height, { fit: 'fill', kernel: 'linear' })
+    .extractChannel(0) // sharp hands a one-band raw image back as sRGB otherwise
     .raw()
     .toBuffer();
   const out = Buffer.alloc(info.width * info.height * 3);

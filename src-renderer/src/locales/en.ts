@@ -4,6 +4,11 @@ export default {
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
     'model-missing': 'There is no model called "{name}".',
   },
+  warnings: {
+    'not-a-dog': 'Not a dog, as far as the model can tell: only {share} of its ImageNet answer is on dog classes, so the breeds below are guesses.',
+    'small-image': "The photo is {width}x{height} pixels, much smaller than the model's {inputWidth}x{inputHeight} input: it was enlarged, and the answer is less reliable.",
+    'colour-to-grey': 'This model was trained on small grey pictures ({inputWidth}x{inputHeight} grey); a colour photo is far from what it knows, so expect a poor answer.',
+  },
   app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', threads: '{n} thread | {n} threads', log: 'Log', noLog: 'Nothing yet.' },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', dataset: 'Dataset', training: 'Training', models: 'Models' },
   recognize: {

@@ -6,6 +6,11 @@ const ko: typeof en = {
     'model-busy': '"{name}" 모델을 지금 다른 작업이 사용 중입니다. 끝날 때까지 기다리거나 먼저 멈추세요.',
     'model-missing': '"{name}" 모델이 없습니다.',
   },
+  warnings: {
+    'not-a-dog': '모델이 보기에 개가 아닙니다: ImageNet 답의 {share}만 개 클래스에 있으므로 아래 품종은 추측일 뿐입니다.',
+    'small-image': '사진이 {width}x{height} 픽셀로, 모델 입력 {inputWidth}x{inputHeight}보다 훨씬 작습니다: 확대해서 넣었으므로 답을 덜 믿을 만합니다.',
+    'colour-to-grey': '이 모델은 작은 흑백 그림({inputWidth}x{inputHeight} 흑백)으로 학습했습니다. 컬러 사진은 모델이 아는 것과 거리가 멀어 답이 나쁠 수 있습니다.',
+  },
   app: { title: 'Classifier Studio', language: '언어', backend: '백엔드', backendHint: '연산 백엔드. 건너뜀: {skipped}', threads: '스레드 {n}개', log: '로그', noLog: '아직 없습니다.' },
   nav: { recognize: '이미지 인식', folder: '폴더 인식', dataset: '데이터셋', training: '학습', models: '모델' },
   recognize: {
