@@ -28,7 +28,8 @@ export function seenRegion(p: Placement): { left: number; top: number; width: nu
   const scale = Math.max(p.input.width / w0, p.input.height / h0);
   const width = Math.min(w0, p.input.width / scale);
   const height = Math.min(h0, p.input.height / scale);
-  return { left: (w0 - width) / 2, top: (h0 - height) / 2, width, height };
+  const r = (v: number) => Math.round(v * 1000) / 1000;
+  return { left: r((w0 - width) / 2), top: r((h0 - height) / 2), width: r(width), height: r(height) };
 }
 
 /** The grid value at fractional cell coordinates (cell centres at i + 0.5), bilinear, edges held. */
@@ -107,5 +108,7 @@ export async function overlayPng(photo: Buffer, heatmap: Heatmap, opts: { maxSid
 /** An 8-bit grey or RGB image (what the model was given) as a PNG, optionally enlarged with crisp pixels. */
 export async function pixelsPng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, scale = 1): Promise<Buffer> {
   const img = sharp(Buffer.from(pixels), { raw: { width, height, channels } });
-  return (scale > 1 ? img.resize({ width: width * scale, height: height * scale, kernel: 'nearest' }) : img).png().toBuffer();
+  const sized = scale > 1 ? img.resize({ width: width * scale, height: height * scale, kernel: 'nearest' }) : img;
+  // Without 'b-w', sharp writes a one-band image as RGB.
+  return (channels === 1 ? sized.toColourspace('b-w') : sized).png().toBuffer();
 }
