@@ -16,6 +16,8 @@ import { camLayerName, gradCam } from '../src-main/core/models/grad-cam.ts';
 import { loadLayersModelFromDir } from '../src-main/core/models/layers-io.ts';
 import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
+import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
+import { transferHead } from '../src-main/core/transfer/head.ts';
 import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
 
 /** Grad-CAM written out for a head given as a function of the feature maps: the paper's formulas. */
@@ -95,8 +97,34 @@ describe('Grad-CAM equals the direct computation', () => {
       expect(Math.max(...ours.maps[i]!.values), `class ${c}: something speaks for it`).toBe(1);
       expect(maxDiff(ours.maps[i]!.values, directCam(a, logits, c)), `class ${c}`).toBeLessThan(1e-4);
     }
+    // The same on the plain JavaScript backend as on wasm.
+    const backend = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      const onCpu = await gradCam(model, x, classes);
+      for (const [i] of classes.entries()) expect(maxDiff(onCpu.maps[i]!.values, ours.maps[i]!.values)).toBeLessThan(1e-4);
+    } finally {
+      await tf.setBackend(backend);
+    }
     tf.dispose([xs, ys, x, a]);
     model.dispose();
+  });
+
+  it("for a transfer model: the backbone's last feature maps, through the head before its softmax", async () => {
+    const backbone = await loadBackbone('mobilenet', { mirrorDir, cacheDir: await tempDir(), offline: true });
+    const head = transferHead(backbone.featureLength, 3, { units: 16, dropout: 0.5, seed: 7 });
+    const combined = head.attach(backbone.classifier.model.inputs as tf.SymbolicTensor[], backbone.pooled);
+    const photo = await backbone.classifier.decode(path.join(imagenetDevDir, 'n02110185_Siberian_husky.JPEG'));
+    const x = preprocessBatch([photo.data], 224, 224, 3, 'tf');
+    const ours = await gradCam(combined, x, [0, 1, 2]);
+    expect(ours.layer).toBe('conv_pw_13');
+    const a = tf.model({ inputs: backbone.classifier.model.inputs, outputs: backbone.classifier.model.getLayer('conv_pw_13').output as tf.SymbolicTensor }).predict(x) as tf.Tensor4D;
+    const [k1, b1] = combined.getLayer('head_dense').getWeights();
+    const [k2, b2] = combined.getLayer('head_predictions').getWeights();
+    const logits = (maps: tf.Tensor4D) => tf.relu(maps.mean([1, 2]).matMul(k1!).add(b1!)).matMul(k2!).add(b2!).reshape([-1]) as tf.Tensor1D;
+    for (const c of [0, 1, 2]) expect(maxDiff(ours.maps[c]!.values, directCam(a, logits, c)), `class ${c}`).toBeLessThan(1e-4);
+    tf.dispose([x, a]);
+    backbone.classifier.dispose();
   });
 });
 

@@ -7,8 +7,10 @@
 // Only the part of the network after A is differentiated: the model's own graph is walked once
 // up to A, then tf.grad runs the layers from A to the class scores again with A as the variable.
 // That needs nothing but the gradients of ordinary layers, so it runs on every backend (wasm
-// included), and it works for any topology (sequential, ResNet's residual blocks, a transfer
-// model's backbone and head) because the walk follows the model's own nodes.
+// gets the backprop kernels it lacks from wasm-training-kernels.ts; tests compare cpu and wasm),
+// and it works for any topology (sequential, ResNet's residual blocks, a transfer model's
+// backbone and head) because the walk follows the model's own nodes. The fused layers of loaded
+// models (fused-layers.ts) are differentiable: under a gradient tape tf.fused runs separate ops.
 import * as tf from '@tensorflow/tfjs';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 
