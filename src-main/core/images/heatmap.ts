@@ -3,6 +3,7 @@
 // covers the whole photo as it is. A centre crop saw only the middle: the grid is placed over
 // that part, and the rest of the photo, which the model never saw, is 0.
 import sharp from 'sharp';
+import { jet } from '../../shared/jet.ts';
 
 export interface Heatmap {
   /** Cells across and down; the heatmap covers the whole photo (stretched to its size to draw it). */
@@ -68,12 +69,6 @@ export function heatmapOverPhoto(grid: { width: number; height: number; values: 
   }
   const max = Math.max(...values);
   return { width, height, values: values.map((x) => round6(max > 0 ? x / max : 0)) };
-}
-
-// Matplotlib's 'jet' as the Keras Grad-CAM example draws it: blue (0), cyan, yellow, red (1).
-function jet(v: number): [number, number, number] {
-  const c = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)));
-  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))];
 }
 
 /**

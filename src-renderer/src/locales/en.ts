@@ -12,6 +12,12 @@ export default {
   app: { title: 'Classifier Studio', language: 'Language', backend: 'Backend', backendHint: 'Compute backend. Skipped: {skipped}', threads: '{n} thread | {n} threads', log: 'Log', noLog: 'Nothing yet.' },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', dataset: 'Dataset', training: 'Training', models: 'Models' },
   recognize: {
+    explain: 'Where did it look?',
+    explainHint: 'Grad-CAM: colours the photo by how much each part made the network give its top answer',
+    explaining: 'Looking inside the network…',
+    hideExplain: 'Hide the heatmap',
+    seen: 'What the model sees',
+    seenText: 'What the model sees: this {width}×{height} picture. Red on the photo is where the layer {layer} found "{label}" most; blue, not at all.',
     title: 'What is in this picture?',
     open: 'Open image…',
     run: 'Recognize',

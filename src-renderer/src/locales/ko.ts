@@ -14,6 +14,12 @@ const ko: typeof en = {
   app: { title: 'Classifier Studio', language: '언어', backend: '백엔드', backendHint: '연산 백엔드. 건너뜀: {skipped}', threads: '스레드 {n}개', log: '로그', noLog: '아직 없습니다.' },
   nav: { recognize: '이미지 인식', folder: '폴더 인식', dataset: '데이터셋', training: '학습', models: '모델' },
   recognize: {
+    explain: '어디를 보았나요?',
+    explainHint: 'Grad-CAM: 사진의 각 부분이 신경망의 첫 번째 답에 얼마나 기여했는지 색으로 보여 줍니다',
+    explaining: '신경망 안을 들여다보는 중…',
+    hideExplain: '히트맵 숨기기',
+    seen: '모델이 보는 그림',
+    seenText: '모델이 보는 그림: 이 {width}×{height} 그림입니다. 사진의 빨간 곳은 {layer} 층이 "{label}"을(를) 가장 많이 찾은 곳, 파란 곳은 전혀 찾지 못한 곳입니다.',
     title: '이 사진에는 무엇이 있을까요?',
     open: '이미지 열기…',
     run: '인식',
