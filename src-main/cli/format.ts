@@ -54,7 +54,7 @@ export function formatPrediction(result: RecognizeResult, threshold?: number, ex
     ...(extra.overlay ? [`  heatmap of ${result.top[0]?.label}: ${extra.overlay}`] : []),
   ];
   if (threshold === undefined) return [head, ...rows, ...tail].join('\n');
-  const { sure, best } = verdict(result.top, threshold);
+  const { sure, best } = verdict(result.top, threshold, result.warnings);
   const answer = best ? (sure ? `  answer: ${best.label}` : `  answer: not sure (best guess ${best.label}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
   return [head, answer, ...rows, ...tail].join('\n');
 }

@@ -70,7 +70,7 @@ withCommon(
         const top = r.top.map(({ index, id, label, probability, heatmap }) => ({
           index, id, label, probability: Number(probability.toFixed(6)), ...(opts.explain && heatmap ? { heatmap } : {}),
         }));
-        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold).sure };
+        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold, r.warnings).sure };
         const best = r.top[0];
         const overlay = opts.explainDir && best?.heatmap ? await writeOverlay(opts.explainDir, file, best.label, best.heatmap, opts.overwrite) : undefined;
         const share = r.rangeShare === undefined ? {} : { rangeShare: Number(r.rangeShare.toFixed(6)) };

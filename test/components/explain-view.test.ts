@@ -55,6 +55,10 @@ describe("Recognize's explanation", () => {
       const shown = w.find('[data-testid="warnings"] li');
       expect(shown.attributes('data-code')).toBe('not-a-dog');
       expect(shown.text()).toMatch(words);
+      // Chihuahua at 41% of the dog classes would clear a 30% threshold; on a photo that is no dog it is not sure.
+      store.setThreshold(0.3);
+      await w.vm.$nextTick();
+      expect(w.find('[data-testid="verdict"]').attributes('data-sure')).toBe('false');
     });
   }
 

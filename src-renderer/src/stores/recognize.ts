@@ -38,7 +38,7 @@ export const useRecognizeStore = defineStore('recognize', {
   getters: {
     name: (s) => (s.source ? (s.source.kind === 'path' ? basename(s.source.path) : s.source.name) : ''),
     /** Whether the shown answer clears the threshold, and the best guess. */
-    verdict: (s) => verdict(s.result?.top ?? [], s.threshold),
+    verdict: (s) => verdict(s.result?.top ?? [], s.threshold, s.result?.warnings),
   },
   actions: {
     setThreshold(value: number) {
