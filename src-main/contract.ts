@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isModelName } from './shared/model-names.ts';
 import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
+import type { RecognizeWarning } from './shared/recognize-warnings.ts';
 
 export type { EpochRecord, Evaluation, TrainEvent };
 
@@ -19,8 +20,21 @@ export const RecognizeRequest = z.strictObject({
   /** A zoo id or a stored model's name: main refuses anything else (electron/requests.ts checkModel). */
   model: Path,
   topK: z.number().int().min(1).max(1000).optional(),
+  /** Each answer gets its Grad-CAM heatmap. */
+  explain: z.boolean().optional(),
 });
 export type RecognizeRequest = z.input<typeof RecognizeRequest>;
+
+/** Grad-CAM of one class (the top answer when classIndex is absent) for one photo. */
+export const ExplainRequest = z.strictObject({
+  image: RecognizeRequest.shape.image,
+  model: Path,
+  /** The model's own class index, as predictions give it. */
+  classIndex: z.number().int().min(0).max(100_000).optional(),
+  /** A layer of the model whose feature maps to use; the last convolution's when absent. */
+  layer: z.string().min(1).max(256).optional(),
+});
+export type ExplainRequest = z.input<typeof ExplainRequest>;
 
 export const FolderRequest = z.strictObject({
   jobId: JobId,
@@ -73,6 +87,7 @@ export const channels = {
   appInfo: 'app:info',
   listModels: 'models:list',
   recognize: 'recognize',
+  explain: 'recognize:explain',
   preview: 'image:preview',
   recentFiles: 'image:recent',
   openImageDialog: 'dialog:open-image',
@@ -113,6 +128,15 @@ export interface PredictionView {
   probability: number;
 }
 
+/** Grad-CAM over the whole photo: cells across and down, row-major from the top left, in [0, 1] with 1 at the maximum. */
+export interface HeatmapView {
+  width: number;
+  height: number;
+  values: number[];
+}
+
+export type WarningView = RecognizeWarning;
+
 export interface RecognizeReply {
   file: string;
   /** The model that answered (see `requested`). */
@@ -122,7 +146,27 @@ export interface RecognizeReply {
   backend: string;
   ms: number;
   timings: { load: number; decode: number; inference: number };
-  top: PredictionView[];
+  top: (PredictionView & { heatmap?: HeatmapView })[];
+  /** A view's share of its base model's probability on the view's classes (dog breeds: how much says "a dog" at all). */
+  rangeShare?: number;
+  /** Coded (shared/recognize-warnings.ts), with the English message; the window shows its locale's `warnings.<code>`. */
+  warnings: WarningView[];
+}
+
+export interface ExplainReply {
+  file: string;
+  model: string;
+  backend: string;
+  ms: number;
+  prediction: PredictionView;
+  /** The layer whose feature maps were used. */
+  layer: string;
+  heatmap: HeatmapView;
+  /** The part of the upright photo, in its pixels, that the model saw: all of it, or the centre crop. */
+  seen: { left: number; top: number; width: number; height: number };
+  photo: { width: number; height: number };
+  /** What the model sees: the exact picture it was given, as PNG bytes. */
+  input: { width: number; height: number; channels: 1 | 3; png: Uint8Array };
 }
 
 export interface PreviewView {
@@ -217,6 +261,8 @@ export interface Api {
   appInfo(): Promise<AppInfo>;
   listModels(): Promise<ModelView[]>;
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
+  /** Where in the photo the model found a class (Grad-CAM), and the picture the model was given. */
+  explain(req: ExplainRequest): Promise<ExplainReply>;
   preview(path: string): Promise<PreviewView>;
   recentFiles(): Promise<string[]>;
   openImageDialog(): Promise<string | null>;

@@ -59,6 +59,7 @@ const paths = (expected: RegExp) => new Map<unknown, RegExp | 'ok'>(SYSTEM_PATHS
  */
 const PAST_SCHEMA: Partial<Record<Method, Map<unknown, RegExp | 'ok'>>> = {
   recognize: new Map([[IMAGE_NOT_CHOSEN, notFile]]),
+  explain: new Map([[IMAGE_NOT_CHOSEN, notFile]]),
   preview: paths(notFile),
   recognizeFolder: new Map([[FOLDER_NOT_CHOSEN, /^That folder was not chosen by the user\.$/]]),
   startTraining: new Map([[TRAIN_NOT_CHOSEN, notDatasetFolder]]),

@@ -1,5 +1,6 @@
 // Human-readable output for the terminal.
 import type { BackendReport } from '../core/backend.ts';
+import type { Heatmap } from '../core/images/heatmap.ts';
 import type { RecognizeResult } from '../service/recognition.ts';
 import { verdict } from '../shared/confidence.ts';
 
@@ -26,17 +27,35 @@ export function formatBackend(report: BackendReport): string {
   return lines.join('\n');
 }
 
-/** `threshold` given: a first line says whether the best answer clears it ("not sure" when not). */
-export function formatPrediction(result: RecognizeResult, threshold?: number): string {
+/** A heatmap as a small block of shades, ' ' (0) to '@' (1), two characters a cell so it looks square. */
+export function heatmapText(h: Heatmap, indent = '     '): string {
+  const shades = ' .:-=+*#%@';
+  const rows: string[] = [];
+  for (let y = 0; y < h.height; y++) {
+    rows.push(indent + Array.from(h.values.slice(y * h.width, (y + 1) * h.width), (v) => shades[Math.min(9, Math.floor(v * 10))]!.repeat(2)).join(''));
+  }
+  return rows.join('\n');
+}
+
+/**
+ * `threshold` given: a first line says whether the best answer clears it ("not sure" when not).
+ * Warnings follow the answers; `heatmaps`: each answer's heatmap in shades; `overlay`: where its picture went.
+ */
+export function formatPrediction(result: RecognizeResult, threshold?: number, extra: { heatmaps?: boolean; overlay?: string } = {}): string {
   const width = Math.max(...result.top.map((p) => p.label.length), 5);
   const rows = result.top.map(
     // A trained model's classes have no ImageNet id: its label is not repeated.
-    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})`,
+    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})` +
+      (extra.heatmaps && p.heatmap ? `\n${heatmapText(p.heatmap)}` : ''),
   );
   const instead = result.requested ? ` answering for ${result.requested}, which is not built yet: classifier-studio models build ${result.requested}` : '';
   const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]${instead}`;
-  if (threshold === undefined) return [head, ...rows].join('\n');
-  const { sure, best } = verdict(result.top, threshold);
+  const tail = [
+    ...result.warnings.map((w) => `  warning: ${w.message}`),
+    ...(extra.overlay ? [`  heatmap of ${result.top[0]?.label}: ${extra.overlay}`] : []),
+  ];
+  if (threshold === undefined) return [head, ...rows, ...tail].join('\n');
+  const { sure, best } = verdict(result.top, threshold, result.warnings);
   const answer = best ? (sure ? `  answer: ${best.label}` : `  answer: not sure (best guess ${best.label}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
-  return [head, answer, ...rows].join('\n');
+  return [head, answer, ...rows, ...tail].join('\n');
 }

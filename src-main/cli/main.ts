@@ -4,6 +4,7 @@ import { RecognitionService } from '../service/recognition.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { registerBuild } from './build.ts';
 import { registerDataset } from './dataset.ts';
+import { registerSummary, writeOverlay } from './explain.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
 import { fileError, formatBackend, formatPrediction, table } from './format.ts';
@@ -53,8 +54,11 @@ withCommon(
       return k;
     }, 5)
     .option('--threshold <p>', 'below this probability (0..1, or a percentage such as 50%) the answer is "not sure"', parseThresholdOption)
-    .option('--json', 'one JSON object per line per image'),
-).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; json?: boolean }) => {
+    .option('--json', 'one JSON object per line per image')
+    .option('--explain', 'with each answer, its Grad-CAM heatmap: where in the photo the model found that class (with --json: "heatmap" of each entry of "top")')
+    .option('--explain-dir <dir>', "writes each photo with its top answer's heatmap laid over it as a PNG into <dir> (an existing file is kept: a free name is taken)")
+    .option('--overwrite', 'with --explain-dir: replace an overlay of the same name'),
+).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; json?: boolean; explain?: boolean; explainDir?: string; overwrite?: boolean }) => {
   const svc = service(opts);
   let failed = 0;
   try {
@@ -62,10 +66,18 @@ withCommon(
     if (!opts.json) console.error(formatBackend(report));
     for (const file of images) {
       try {
-        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top });
-        const top = r.top.map(({ index, id, label, probability }) => ({ index, id, label, probability: Number(probability.toFixed(6)) }));
-        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold).sure };
-        console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, ...(r.requested ? { requested: r.requested } : {}), backend: r.backend, ms: r.ms, ...sure, top }) : formatPrediction(r, opts.threshold));
+        const explain = Boolean(opts.explain || opts.explainDir);
+        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain });
+        const top = r.top.map(({ index, id, label, probability, heatmap }) => ({
+          index, id, label, probability: Number(probability.toFixed(6)), ...(opts.explain && heatmap ? { heatmap } : {}),
+        }));
+        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold, r.warnings).sure };
+        const best = r.top[0];
+        const overlay = opts.explainDir && best?.heatmap ? await writeOverlay(opts.explainDir, file, best.label, best.heatmap, opts.overwrite) : undefined;
+        const share = r.rangeShare === undefined ? {} : { rangeShare: Number(r.rangeShare.toFixed(6)) };
+        const warnings = r.warnings.map(({ code, message }) => ({ code, message }));
+        if (opts.json) console.log(JSON.stringify({ file: r.file, model: r.model, ...(r.requested ? { requested: r.requested } : {}), backend: r.backend, ms: r.ms, ...sure, ...share, top, warnings, ...(overlay ? { overlay } : {}) }));
+        else console.log(formatPrediction(r, opts.threshold, { heatmaps: opts.explain, overlay }));
       } catch (err) {
         failed++;
         if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));
@@ -101,6 +113,7 @@ registerDatasets(program);
 registerDataset(program);
 registerTraining(program);
 registerTransfer(program);
+registerSummary(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`error: ${errorText(err)}`);

@@ -52,28 +52,45 @@ export class Classifier {
 
   /** Class probabilities for a batch of images already decoded to the input size. */
   async probabilities(images: readonly DecodedImage[]): Promise<Float32Array[]> {
+    return (await this.scores(images)).map((s) => s.probabilities);
+  }
+
+  /**
+   * Probabilities, and with `classRange` the share of the model's whole probability that fell
+   * on those classes before renormalizing (a dog-breed view's "is this a dog at all?").
+   */
+  async scores(images: readonly DecodedImage[]): Promise<{ probabilities: Float32Array; rangeShare?: number }[]> {
     const [height, width] = this.spec.inputSize;
-    const scores = tf.tidy(() => {
+    const range = this.spec.classRange;
+    const [scores, shares] = tf.tidy(() => {
       const x = preprocessBatch(images.map((i) => i.data), height, width, this.spec.channels, this.spec.preprocessing);
       const p = this.model.predict(x) as tf.Tensor2D;
-      const range = this.spec.classRange;
-      if (!range) return p;
+      if (!range) return [p, undefined];
       const kept = p.slice([0, range[0]], [-1, range[1] - range[0] + 1]);
-      return kept.div(kept.sum(-1, true)) as tf.Tensor2D;
+      const share = kept.sum(-1, true);
+      return [kept.div(share) as tf.Tensor2D, share.reshape([-1])];
     });
     try {
       const flat = (await scores.data()) as Float32Array;
+      const share = shares && ((await shares.data()) as Float32Array);
       const n = this.spec.labels.length;
-      return images.map((_, i) => flat.slice(i * n, (i + 1) * n));
+      return images.map((_, i) => ({ probabilities: flat.slice(i * n, (i + 1) * n), ...(share ? { rangeShare: share[i]! } : {}) }));
     } finally {
-      scores.dispose();
+      tf.dispose([scores, shares]);
     }
   }
 
   async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {
-    const probs = await this.probabilities(images);
+    return (await this.answers(images, k)).map((a) => a.top);
+  }
+
+  /** The top k of each image, and the share of its probability on `classRange` (see scores). */
+  async answers(images: readonly DecodedImage[], k = 5): Promise<{ top: Prediction[]; rangeShare?: number }[]> {
     const offset = this.spec.classRange?.[0] ?? 0;
-    return probs.map((p) => topK(p, this.spec.labels, k).map((pred) => ({ ...pred, index: pred.index + offset })));
+    return (await this.scores(images)).map(({ probabilities, rangeShare }) => ({
+      top: topK(probabilities, this.spec.labels, k).map((pred) => ({ ...pred, index: pred.index + offset })),
+      ...(rangeShare === undefined ? {} : { rangeShare }),
+    }));
   }
 
   /** Runs one batch of zeros so the first real image does not pay for kernel set-up. */

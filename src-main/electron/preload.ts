@@ -12,6 +12,7 @@ const api: Api = {
   appInfo: () => call(channels.appInfo),
   listModels: () => call(channels.listModels),
   recognize: (req) => call(channels.recognize, req),
+  explain: (req) => call(channels.explain, req),
   preview: (file) => call(channels.preview, file),
   recentFiles: () => call(channels.recentFiles),
   openImageDialog: () => call(channels.openImageDialog),

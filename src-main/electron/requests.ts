@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BUILT_IN_DATASETS, EvaluationRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
+  BUILT_IN_DATASETS, EvaluationRequest, ExplainRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
   ResumeRequest, SaveCsvRequest, TrainRequest, type AppInfo, type Reply,
 } from '../contract.ts';
 import { checkName } from '../core/store/model-store.ts';
@@ -33,6 +33,12 @@ async function checkModel(model: string, service: StudioService): Promise<void> 
     throw new Error('Models are chosen by name, not by path.');
   }
   if (!(await service.store.has(model))) throw new Error(`There is no model "${model}".`);
+}
+/** A photo named by path must be one the user chose (it then counts as a recent one). */
+async function checkImage(image: RecognizeRequest['image'], grants: Grants): Promise<void> {
+  if (typeof image !== 'string') return;
+  if (!(await grants.file(image))) throw new Error('That file was not chosen by the user.');
+  await grants.recents.add(image);
 }
 const checkDataset = (dataset: string, grants: Grants, service: StudioService) => {
   const builtIn = (BUILT_IN_DATASETS as readonly string[]).includes(dataset);
@@ -79,11 +85,13 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
     listModels: req(none, () => service.listModels()),
     recognize: req(RecognizeRequest, async (r) => {
       await checkModel(r.model, service);
-      if (typeof r.image === 'string') {
-        if (!(await grants.file(r.image))) throw new Error('That file was not chosen by the user.');
-        await grants.recents.add(r.image);
-      }
+      await checkImage(r.image, grants);
       return service.recognize(r);
+    }),
+    explain: req(ExplainRequest, async (r) => {
+      await checkModel(r.model, service);
+      await checkImage(r.image, grants);
+      return service.explain(r);
     }),
     preview: req(z.string().min(1).max(4096), async (file) => {
       if (!(await grants.file(file))) throw new Error('That file was not chosen by the user.');

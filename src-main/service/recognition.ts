@@ -5,7 +5,11 @@ import path from 'node:path';
 import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
 import type { Prediction } from '../core/labels.ts';
-import { loadCatalog } from '../core/zoo/catalog.ts';
+import { answerWarnings } from '../core/answer-checks.ts';
+import { explainClasses, modelInputPng, placementOf, type Heatmap } from '../core/explain.ts';
+import { seenRegion } from '../core/images/heatmap.ts';
+import { findView, loadCatalog } from '../core/zoo/catalog.ts';
+import type { RecognizeWarning } from '../shared/recognize-warnings.ts';
 import type { DownloadProgress } from '../core/zoo/files.ts';
 import { loadModel, isPathLike } from '../core/zoo/load.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
@@ -40,6 +44,33 @@ export interface RecognizeRequest {
   image: ImageInput;
   model: string;
   topK?: number;
+  /** Each answer of `top` gets its Grad-CAM heatmap. */
+  explain?: boolean;
+}
+
+export interface ExplainRequest {
+  image: ImageInput;
+  model: string;
+  /** The model's own class index (as predictions give it); the top answer when absent. */
+  classIndex?: number;
+  /** The layer whose feature maps to use; the last convolution's when absent. */
+  layer?: string;
+}
+
+export interface ExplainResult {
+  file: string;
+  model: string;
+  backend: BackendId;
+  ms: number;
+  /** The class explained, with the probability the model gives it. */
+  prediction: Prediction;
+  layer: string;
+  heatmap: Heatmap;
+  /** The part of the photo (upright, in its pixels) the model saw: all of it, or the centre crop. */
+  seen: { left: number; top: number; width: number; height: number };
+  photo: { width: number; height: number };
+  /** What the model sees: the exact picture it was given (resized or cropped, grey, inverted), as a PNG. */
+  input: { width: number; height: number; channels: 1 | 3; png: Uint8Array };
 }
 
 export interface RecognizeResult {
@@ -52,7 +83,11 @@ export interface RecognizeResult {
   /** Milliseconds from the request to the answer, model loading included on the first call. */
   ms: number;
   timings: { load: number; decode: number; inference: number };
-  top: Prediction[];
+  top: (Prediction & { heatmap?: Heatmap })[];
+  /** A view's share of the base model's probability on its classes (dog breeds: on dogs at all). */
+  rangeShare?: number;
+  /** Why the answer may not be worth much (not a dog, a tiny photo, a colour photo to a grey model). */
+  warnings: RecognizeWarning[];
 }
 
 /** Where the models run: tfjs's tensor count and bytes, and the memory of the thread and process. */
@@ -123,11 +158,14 @@ export class RecognitionService {
     const model = await this.answeringModel(req.model);
     const classifier = await this.model(model);
     const t1 = performance.now();
-    const name = typeof req.image === 'string' ? req.image : req.image.name;
-    const decoded = await classifier.decode(typeof req.image === 'string' ? req.image : Buffer.from(req.image.data), name);
+    const { name, source } = sourceOf(req.image);
+    const decoded = await classifier.decode(source, name);
     const t2 = performance.now();
-    const [top] = await classifier.classify([decoded], req.topK ?? 5);
+    const [answer] = await classifier.answers([decoded], req.topK ?? 5);
+    const { top, rangeShare } = answer!;
+    const heatmaps = req.explain ? (await explainClasses(classifier, decoded, top.map((p) => p.index))).heatmaps : undefined;
     const t3 = performance.now();
+    const warnings = await answerWarnings({ spec: classifier.spec, image: decoded, source, name, rangeShare, subject: findView(req.model)?.subject });
     return {
       file: name,
       model,
@@ -135,7 +173,39 @@ export class RecognitionService {
       backend,
       ms: round(t3 - t0),
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
-      top: top!,
+      top: heatmaps ? top.map((p, i) => ({ ...p, heatmap: heatmaps[i]! })) : top,
+      ...(rangeShare === undefined ? {} : { rangeShare }),
+      warnings,
+    };
+  }
+
+  /** Grad-CAM: where in the photo the model found one class (its top answer by default), and what it was given. */
+  async explain(req: ExplainRequest): Promise<ExplainResult> {
+    const t0 = performance.now();
+    const { backend } = await this.backend();
+    const classifier = await this.model(req.model);
+    const { name, source } = sourceOf(req.image);
+    const decoded = await classifier.decode(source, name);
+    const [answer] = await classifier.answers([decoded], classifier.spec.labels.length);
+    const index = req.classIndex ?? answer!.top[0]!.index;
+    const prediction = answer!.top.find((p) => p.index === index);
+    if (!prediction) {
+      const first = classifier.spec.classRange?.[0] ?? 0;
+      throw new Error(`Class ${index} is not one of the classes of ${req.model} (${first} to ${first + classifier.spec.labels.length - 1}).`);
+    }
+    const { layer, heatmaps } = await explainClasses(classifier, decoded, [index], req.layer);
+    const png = await modelInputPng(decoded);
+    return {
+      file: name,
+      model: req.model,
+      backend,
+      ms: round(performance.now() - t0),
+      prediction,
+      layer,
+      heatmap: heatmaps[0]!,
+      seen: seenRegion(placementOf(classifier, decoded)),
+      photo: { width: decoded.original.width, height: decoded.original.height },
+      input: { width: decoded.width, height: decoded.height, channels: decoded.channels, png: new Uint8Array(png) },
     };
   }
 
@@ -158,6 +228,10 @@ export class RecognitionService {
     for (const pending of this.models.values()) pending.then((c) => c.dispose(), () => undefined);
     this.models.clear();
   }
+}
+
+function sourceOf(image: ImageInput): { name: string; source: string | Buffer } {
+  return typeof image === 'string' ? { name: image, source: image } : { name: image.name, source: Buffer.from(image.data) };
 }
 
 function round(ms: number): number {

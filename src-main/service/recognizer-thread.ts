@@ -1,6 +1,6 @@
 // A Recognizer that runs in a worker thread (recognition.worker.ts): what the desktop app uses,
 // so compute stays off the Electron main thread. The CLI and tests use RecognitionService directly.
-import type { RecognizeReply } from '../contract.ts';
+import type { ExplainReply, RecognizeReply } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
@@ -26,6 +26,7 @@ export function threadRecognizer(
   return {
     backend: () => ask<BackendReport>({ type: 'backend' }),
     recognize: (req) => ask<RecognizeReply>({ type: 'recognize', req }),
+    explain: (req) => ask<ExplainReply>({ type: 'explain', req }),
     forget: (spec) => void ask({ type: 'forget', spec }).catch(() => undefined),
     stats: () => ask<RecognizerStats>({ type: 'stats' }),
     dispose: () => client.dispose(),

@@ -3,8 +3,8 @@
 // A facade: training runs, folder jobs, store views and model files each live in their module.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { AugmentPreviewView, EvaluationView, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
-import { FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
+import type { AugmentPreviewView, EvaluationView, ExplainReply, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
+import { ExplainRequest, FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { importDatasetFiles, type DatasetImportResult } from '../core/datasets/import.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
@@ -47,6 +47,7 @@ export interface StudioOptions {
 export interface Recognizer {
   backend(): Promise<BackendReport>;
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
+  explain(req: ExplainRequest): Promise<ExplainReply>;
   forget?(spec: string): void;
   /** Tensors and memory where the models run (soak tests: nothing may pile up). */
   stats?(): Promise<RecognizerStats>;
@@ -101,6 +102,11 @@ export class StudioService {
 
   recognize(input: RecognizeRequest): Promise<RecognizeReply> {
     return this.recognizer.recognize(RecognizeRequest.parse(input));
+  }
+
+  /** Grad-CAM of one class for one photo, and the picture the model was given. */
+  explain(input: ExplainRequest): Promise<ExplainReply> {
+    return this.recognizer.explain(ExplainRequest.parse(input));
   }
 
   recognizerStats(): Promise<RecognizerStats> {
@@ -234,6 +240,7 @@ function inProcess(service: RecognitionService): Recognizer {
   return {
     backend: () => service.backend(),
     recognize: (req) => service.recognize(req),
+    explain: (req) => service.explain(req),
     forget: (spec) => service.forget(spec),
     stats: async () => service.stats(),
     dispose: () => service.dispose(),

@@ -18,11 +18,14 @@ export interface Verdict<P> {
 }
 
 /**
- * Sure when the best answer's probability is at least the threshold. `top` is the model's answers
+ * Sure when the best answer's probability is at least the threshold, and no warning says the
+ * photo is not of what the model knows (shared/recognize-warnings.ts). `top` is the model's answers
  * (any order); a threshold of 0 is always sure, one above 1 never.
  */
-export function verdict<P extends { probability: number }>(top: readonly P[], threshold: number): Verdict<P> {
+export function verdict<P extends { probability: number }>(top: readonly P[], threshold: number, warnings: readonly { code: string }[] = []): Verdict<P> {
   let best: P | undefined;
   for (const p of top) if (!best || p.probability > best.probability) best = p;
-  return { sure: !!best && Number.isFinite(best.probability) && best.probability >= threshold, best };
+  // A dog-breed answer for a photo that is no dog is a guess however high its renormalized probability.
+  const doubted = warnings.some((w) => w.code === 'not-a-dog');
+  return { sure: !doubted && !!best && Number.isFinite(best.probability) && best.probability >= threshold, best };
 }

@@ -18,6 +18,14 @@ describe('recognition in a worker thread', async () => {
     expect(logs.join('\n')).toMatch(/loaded mobilenet/);
   });
 
+  it('explains an answer there too: the heatmap and the PNG of the input cross the thread', async () => {
+    const reply = await recognizer.explain({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });
+    expect(reply.prediction.label).toBe('tench');
+    expect([reply.heatmap.width, reply.heatmap.height, Math.max(...reply.heatmap.values)]).toEqual([7, 7, 1]);
+    expect(reply.input.png).toBeInstanceOf(Uint8Array);
+    expect(Array.from(reply.input.png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+
   it('turns a bad image into an error naming the file, and keeps working', async () => {
     await expect(recognizer.recognize({ image: { name: 'junk.jpg', data: new Uint8Array([1, 2, 3]) }, model: 'mobilenet' })).rejects.toThrow(/junk\.jpg/);
     const again = await recognizer.recognize({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });

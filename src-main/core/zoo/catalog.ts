@@ -52,6 +52,8 @@ const ViewEntry = z.object({
   /** How photos are fitted to the input; the model's own way when absent. */
   resize: z.enum(['bilinear', 'center-crop']).optional(),
   classRange: z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a < b, 'classRange: [first, last] with first < last'),
+  /** What the classes are all kinds of: a photo with little probability on them is "not a dog" (shared/recognize-warnings.ts). */
+  subject: z.enum(['dog']).optional(),
 });
 export type ViewEntry = z.infer<typeof ViewEntry>;
 

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import type { PreviewView, RecognizeReply } from '../../../src-main/contract';
+import type { ExplainReply, PreviewView, RecognizeReply } from '../../../src-main/contract';
 import { parseThreshold, verdict } from '../../../src-main/shared/confidence';
 import { basename } from '../lib/format';
 
@@ -23,6 +23,11 @@ export const useRecognizeStore = defineStore('recognize', {
     source: null as Source | null,
     preview: null as PreviewView | null,
     result: null as RecognizeReply | null,
+    /** Grad-CAM of the top answer (asked for with "Where did it look?"), and what the model was given. */
+    explanation: null as ExplainReply | null,
+    /** The model's input as an object URL, shown beside the answer. */
+    seenUrl: '',
+    explaining: false,
     recent: [] as string[],
     busy: false,
     error: '',
@@ -33,7 +38,7 @@ export const useRecognizeStore = defineStore('recognize', {
   getters: {
     name: (s) => (s.source ? (s.source.kind === 'path' ? basename(s.source.path) : s.source.name) : ''),
     /** Whether the shown answer clears the threshold, and the best guess. */
-    verdict: (s) => verdict(s.result?.top ?? [], s.threshold),
+    verdict: (s) => verdict(s.result?.top ?? [], s.threshold, s.result?.warnings),
   },
   actions: {
     setThreshold(value: number) {
@@ -86,13 +91,38 @@ export const useRecognizeStore = defineStore('recognize', {
       this.preview = { url, name, ...size };
       await this.recognize();
     },
+    clearExplanation() {
+      if (this.seenUrl) URL.revokeObjectURL(this.seenUrl);
+      this.explanation = null;
+      this.seenUrl = '';
+    },
+    /** The heatmap of the top answer over the photo, and the picture the model was given; asked again, hidden. */
+    async explain() {
+      if (this.explanation) return this.clearExplanation();
+      const best = this.result?.top[0];
+      if (!this.source || !best) return;
+      this.explaining = true;
+      try {
+        const reply = await window.api.explain({ image: this.imageOf(this.source), model: this.model, classIndex: best.index });
+        this.clearExplanation();
+        this.explanation = reply;
+        this.seenUrl = URL.createObjectURL(new Blob([reply.input.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
+      } catch (err) {
+        this.error = (err as Error).message;
+      } finally {
+        this.explaining = false;
+      }
+    },
+    imageOf(source: Source) {
+      return source.kind === 'path' ? source.path : { name: source.name, data: source.data as Uint8Array<ArrayBuffer> };
+    },
     async recognize() {
       if (!this.source) return;
       this.busy = true;
       this.error = '';
+      this.clearExplanation();
       try {
-        const image = this.source.kind === 'path' ? this.source.path : { name: this.source.name, data: this.source.data as Uint8Array<ArrayBuffer> };
-        this.result = await window.api.recognize({ image, model: this.model, topK: 5 });
+        this.result = await window.api.recognize({ image: this.imageOf(this.source), model: this.model, topK: 5 });
         if (this.source.kind === 'path') await this.refreshRecent();
       } catch (err) {
         this.result = null;

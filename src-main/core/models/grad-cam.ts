@@ -1,0 +1,209 @@
+// Grad-CAM (Selvaraju et al. 2017, "Grad-CAM: Visual Explanations from Deep Networks via
+// Gradient-based Localization"): which part of the picture made the model say a class. The
+// gradient of the class score with respect to the feature maps A of the last convolution is
+// averaged per channel (alpha_k), the maps are weighted by it and summed, and a relu keeps what
+// speaks for the class: cam = relu(sum_k alpha_k A_k), then scaled to [0, 1].
+//
+// Only the part of the network after A is differentiated: the model's own graph is walked once
+// up to A, then tf.grad runs the layers from A to the class scores again with A as the variable.
+// That needs nothing but the gradients of ordinary layers, so it runs on every backend (wasm
+// gets the backprop kernels it lacks from wasm-training-kernels.ts; tests compare cpu and wasm),
+// and it works for any topology (sequential, ResNet's residual blocks, a transfer model's
+// backbone and head) because the walk follows the model's own nodes. The fused layers of loaded
+// models (fused-layers.ts) are differentiable: under a gradient tape tf.fused runs separate ops.
+import * as tf from '@tensorflow/tfjs';
+import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
+
+type Sym = tf.SymbolicTensor;
+
+/** One call of a layer in the model's graph: the node that turns `inputs` into `outputs`. */
+interface Step {
+  layer: tf.layers.Layer;
+  inputs: Sym[];
+  outputs: Sym[];
+  kwargs: Record<string, unknown>;
+}
+
+interface NodeLike {
+  inputTensors: Sym[];
+  outputTensors: Sym[];
+  callArgs?: Record<string, unknown>;
+}
+
+const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
+/** Layers that only rearrange values: the output is the same numbers, reshaped. */
+const SHAPE_ONLY = new Set(['Reshape', 'Flatten']);
+/** Activations whose input is the score Grad-CAM wants (see `logitsOf`). */
+const SQUASHING = new Set(['softmax', 'sigmoid']);
+
+/** The model's nodes in an order where every input comes before its use (from its outputs back). */
+function stepsOf(model: tf.LayersModel): Step[] {
+  const seen = new Set<NodeLike>();
+  const order: Step[] = [];
+  const visit = (t: Sym) => {
+    const node = t.sourceLayer.inboundNodes[t.nodeIndex] as unknown as NodeLike;
+    if (seen.has(node)) return;
+    seen.add(node);
+    for (const input of node.inputTensors) if (input !== t) visit(input);
+    order.push({ layer: t.sourceLayer as tf.layers.Layer, inputs: node.inputTensors, outputs: node.outputTensors, kwargs: node.callArgs ?? {} });
+  };
+  for (const out of model.outputs) visit(out);
+  return order;
+}
+
+const isInput = (s: Step) => s.layer.getClassName() === 'InputLayer';
+const spatial = (t: Sym) => t.shape.length === 4 && (t.shape[1] ?? 0) * (t.shape[2] ?? 0) > 1;
+const sameShape = (a: Sym, b: Sym) => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
+
+/**
+ * The feature maps Grad-CAM looks at: the last convolution whose output is still a picture
+ * (MobileNet's final 1x1 'conv_preds' works on a 1x1 map and is the classifier, not a feature
+ * extractor), followed past the layers that keep its shape (its activation, a batch norm, a
+ * residual Add: ResNet50's 'conv5_block3_out', as the Keras Grad-CAM example uses), up to where
+ * pooling or flattening starts. Loaded zoo models have their batch norms and relu folded into
+ * the convolution (fold-batch-norms.ts), so there the convolution's own output is those maps.
+ */
+function featureStep(steps: Step[], layerName?: string): Step {
+  if (layerName !== undefined) {
+    const named = steps.find((s) => s.layer.name === layerName);
+    if (!named) throw new Error(`The model has no layer called "${layerName}".`);
+    if (named.outputs.length !== 1 || !spatial(named.outputs[0]!)) {
+      throw new Error(`Layer "${layerName}" gives no feature maps (its output is ${JSON.stringify(named.outputs[0]?.shape)}), so Grad-CAM cannot use it.`);
+    }
+    return named;
+  }
+  const last = [...steps].reverse().find((s) => CONVOLUTIONS.has(s.layer.getClassName()) && s.outputs.length === 1 && spatial(s.outputs[0]!));
+  if (!last) throw new Error('The model has no convolution with a feature map to explain its answer with.');
+  let step = last;
+  for (;;) {
+    const out = step.outputs[0]!;
+    const users = steps.filter((s) => s.inputs.includes(out));
+    const next = users.length === 1 && users[0]!.outputs.length === 1 && sameShape(users[0]!.outputs[0]!, out) ? users[0]! : undefined;
+    if (!next) return step;
+    step = next;
+  }
+}
+
+/**
+ * Where the class scores are. Grad-CAM differentiates the score before the softmax (the paper's
+ * y^c): after a softmax, a class's probability also rises when the others' scores fall, so its
+ * gradient mixes in evidence against every other class, and it vanishes where the model is
+ * sure (p near 1). Models end in a softmax as a layer (MobileNet's 'act_softmax', then a
+ * Reshape) or as a Dense layer's activation (ResNet50, the classic CNNs, transfer heads): the
+ * first gives its input as the scores, the second runs the layer with a linear activation.
+ */
+function logitsOf(steps: Step[]): { step: Step; tensor: Sym; linear: boolean } {
+  let step = steps[steps.length - 1]!;
+  while (SHAPE_ONLY.has(step.layer.getClassName()) && step.inputs.length === 1) {
+    const from = step.inputs[0]!;
+    step = steps.find((s) => s.outputs.includes(from))!;
+  }
+  const cls = step.layer.getClassName();
+  const config = step.layer.getConfig() as { activation?: string };
+  if ((cls === 'Activation' && SQUASHING.has(String(config.activation))) || cls === 'Softmax') {
+    return { step, tensor: step.inputs[0]!, linear: false };
+  }
+  if (SQUASHING.has(String(config.activation))) return { step, tensor: step.outputs[0]!, linear: true };
+  return { step, tensor: step.outputs[0]!, linear: false };
+}
+
+const LINEAR = (tf.layers.activation({ activation: 'linear' }) as unknown as { activation: unknown }).activation;
+
+/** Runs one node on concrete tensors; `linear`: with its activation left out (the scores). */
+function run(step: Step, values: Map<Sym, tf.Tensor>, linear = false): void {
+  const inputs = step.inputs.map((t) => {
+    const v = values.get(t);
+    if (!v) throw new Error(`Grad-CAM: no value for ${t.name} (the graph was walked out of order).`);
+    return v;
+  });
+  const layer = step.layer as unknown as { activation: unknown };
+  const kept = layer.activation;
+  if (linear) layer.activation = LINEAR;
+  try {
+    const out = step.layer.apply(inputs.length === 1 ? inputs[0]! : inputs, step.kwargs) as tf.Tensor | tf.Tensor[];
+    (Array.isArray(out) ? out : [out]).forEach((t, i) => values.set(step.outputs[i]!, t));
+  } finally {
+    if (linear) layer.activation = kept;
+  }
+}
+
+/** The steps whose value depends on `from` (they are run again under the gradient). */
+function downstreamOf(steps: Step[], from: Step): Step[] {
+  const tainted = new Set<Sym>(from.outputs);
+  const after: Step[] = [];
+  for (const s of steps.slice(steps.indexOf(from) + 1)) {
+    if (s.inputs.some((t) => tainted.has(t))) {
+      after.push(s);
+      for (const o of s.outputs) tainted.add(o);
+    }
+  }
+  return after;
+}
+
+export interface CamGrid {
+  /** Feature-map cells across and down; the grid covers the whole model input. */
+  width: number;
+  height: number;
+  /** Row-major, top-left first, in [0, 1] with 1 at the maximum (all 0 when nothing speaks for the class). */
+  values: Float32Array;
+}
+
+export interface GradCamResult {
+  /** The layer whose feature maps were used. */
+  layer: string;
+  /** One grid per asked class, in the order asked. */
+  maps: CamGrid[];
+}
+
+/**
+ * Grad-CAM maps of one preprocessed image `x` ([1, h, w, c]) for each of `classes` (indices of
+ * the model's output). `layer` names the feature maps to use instead of the last convolution's.
+ */
+export async function gradCam(model: tf.LayersModel, x: tf.Tensor4D, classes: readonly number[], layer?: string): Promise<GradCamResult> {
+  // A convolution computed in one fused kernel differentiates its filter too, which stock wasm cannot.
+  await ensureTrainable();
+  if (x.shape[0] !== 1) throw new Error(`Grad-CAM explains one image at a time, not ${x.shape[0]}.`);
+  const steps = stepsOf(model);
+  const target = featureStep(steps, layer);
+  const logits = logitsOf(steps);
+  const outputs = logits.tensor.shape[logits.tensor.shape.length - 1] ?? 0;
+  for (const c of classes) if (!(Number.isInteger(c) && c >= 0 && c < outputs)) throw new Error(`Class ${c} is not one of the model's ${outputs} outputs.`);
+  const feature = target.outputs[0]!;
+  const after = downstreamOf(steps, target);
+  const maps = tf.tidy(() => {
+    // Everything up to the feature maps, once: the layers after them read these as constants
+    // where they need them (a residual branch that skips the maps).
+    const values = new Map<Sym, tf.Tensor>();
+    for (const [i, input] of model.inputs.entries()) values.set(input, i === 0 ? x : tf.zeros(input.shape.map((d) => d ?? 1)));
+    for (const s of steps.slice(0, steps.indexOf(target) + 1)) if (!isInput(s)) run(s, values);
+    const a = values.get(feature)!;
+    return classes.map((c) => {
+      const score = (maps: tf.Tensor): tf.Scalar => {
+        const local = new Map(values);
+        local.set(feature, maps);
+        for (const s of after) {
+          if (local.has(logits.tensor)) break;
+          run(s, local, s === logits.step && logits.linear);
+        }
+        // A one-hot dot product picks the class: gather's gradient needs a kernel wasm lacks.
+        return local.get(logits.tensor)!.reshape([-1]).mul(tf.oneHot(c, outputs).toFloat()).sum() as tf.Scalar;
+      };
+      const grads = tf.grad(score)(a);
+      const alpha = grads.mean([0, 1, 2]); // [channels]: one weight per feature map
+      const cam = tf.relu(a.mul(alpha).sum(-1).squeeze([0])) as tf.Tensor2D;
+      const max = cam.max();
+      return tf.keep(tf.where(max.greater(0), cam.div(tf.maximum(max, 1e-30)), tf.zerosLike(cam)) as tf.Tensor2D);
+    });
+  });
+  try {
+    const [, height, width] = feature.shape as [null, number, number, number];
+    return { layer: target.layer.name, maps: maps.map((m) => ({ width, height, values: m.dataSync() as Float32Array })) };
+  } finally {
+    tf.dispose(maps);
+  }
+}
+
+/** The layer Grad-CAM uses by default: for the summary and for tests. */
+export function camLayerName(model: tf.LayersModel): string {
+  return featureStep(stepsOf(model)).layer.name;
+}
