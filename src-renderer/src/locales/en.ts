@@ -32,6 +32,7 @@ export default {
     fit: 'Fit',
     busy: 'Recognizing…',
     pasted: 'pasted image',
+    chart: 'Probabilities of the top labels',
     dropped: 'dropped image',
     notSure: 'Not sure',
     bestGuess: 'best guess: {label}, {p}',
@@ -110,6 +111,7 @@ export default {
   },
   dataset: {
     title: 'Your own classes',
+    renameOk: 'OK',
     dataset: 'Dataset',
     choose: 'Choose a dataset…',
     new: 'New dataset…',

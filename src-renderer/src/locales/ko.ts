@@ -34,6 +34,7 @@ const ko: typeof en = {
     fit: '맞춤',
     busy: '인식 중…',
     pasted: '붙여넣은 이미지',
+    chart: '상위 레이블의 확률',
     dropped: '끌어다 놓은 이미지',
     notSure: '잘 모르겠음',
     bestGuess: '가장 가까운 답: {label}, {p}',
@@ -112,6 +113,7 @@ const ko: typeof en = {
   },
   dataset: {
     title: '나만의 클래스',
+    renameOk: '확인',
     dataset: '데이터셋',
     choose: '데이터셋 선택…',
     new: '새 데이터셋…',
