@@ -27,6 +27,29 @@ export function prettyLabel(label: string): string {
   return label.replace(/_/g, ' ');
 }
 
+/**
+ * A label in lines of at most `width` characters, broken between words, at most `lines` of them:
+ * what is left over ends the last line with an ellipsis. A chart's axis then shows the start of
+ * a long label whole ("Greater Swiss / Mountain dog") instead of cutting it on the left.
+ */
+export function wrapLabel(label: string, width = 16, lines = 2): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of label.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  const kept = out.slice(0, lines).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+  if (out.length > lines) {
+    const last = kept[lines - 1]!;
+    kept[lines - 1] = `${last.length >= width ? last.slice(0, width - 1) : last}…`;
+  }
+  return kept;
+}
+
 let counter = 0;
 export function newId(prefix: string): string {
   counter += 1;
