@@ -37,6 +37,11 @@ describe('classifier-studio predict', () => {
     expect(run.stderr).toMatch(/skipped tfjs-node-gpu: /);
     expect(run.stdout).toMatch(/1\. tench +\d+\.\d\d% +n01440764 \(#0\)/);
     expect(run.stdout.trim().split('\n')).toHaveLength(4);
+    // Labels read as in the app and the CSV: words, not the class index's underscores (JSON keeps those).
+    const elephant = await runCli(['predict', path.join(imagenetDevDir, 'n02504013_Indian_elephant.JPEG'), '--threshold', '0.1', '--mirror', mirrorDir, '--cache', dir]);
+    expect(elephant.stdout).toMatch(/answer: Indian elephant\n/);
+    expect(elephant.stdout).toMatch(/1\. Indian elephant +\d+\.\d\d% +n02504013 \(#385\)/);
+    expect(elephant.stdout.split('\n').slice(1).join('\n')).not.toMatch(/[a-z]_[a-z]/i); // the first line is the file's path
   });
 
   it('--threshold: below it the answer is "not sure", naming the best guess', async () => {

@@ -2,6 +2,7 @@
 import type { BackendReport } from '../core/backend.ts';
 import type { RecognizeResult } from '../service/recognition.ts';
 import { verdict } from '../shared/confidence.ts';
+import { displayLabel } from '../shared/labels.ts';
 
 /** Rows as columns padded to their widest cell; the last column is not padded. */
 export function table(rows: string[][]): string {
@@ -31,11 +32,11 @@ export function formatPrediction(result: RecognizeResult, threshold?: number): s
   const width = Math.max(...result.top.map((p) => p.label.length), 5);
   const rows = result.top.map(
     // A trained model's classes have no ImageNet id: its label is not repeated.
-    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})`,
+    (p, i) => `  ${i + 1}. ${displayLabel(p.label).padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})`,
   );
   const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]`;
   if (threshold === undefined) return [head, ...rows].join('\n');
   const { sure, best } = verdict(result.top, threshold);
-  const answer = best ? (sure ? `  answer: ${best.label}` : `  answer: not sure (best guess ${best.label}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
+  const answer = best ? (sure ? `  answer: ${displayLabel(best.label)}` : `  answer: not sure (best guess ${displayLabel(best.label)}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
   return [head, answer, ...rows].join('\n');
 }

@@ -26,8 +26,8 @@ describe('the top-5 chart', () => {
   it('gives the axis wrapped labels and has every label whole in its tooltip and its title', () => {
     vi.spyOn(console, 'error').mockImplementation(() => undefined); // happy-dom has no canvas
     const top = [
-      { label: 'Greater_Swiss_Mountain_dog', index: 238, probability: 0.62 },
-      { label: 'EntleBucher', index: 241, probability: 0.2 },
+      { id: 'n02107574', label: 'Greater_Swiss_Mountain_dog', index: 238, probability: 0.62 },
+      { id: 'n02108000', label: 'EntleBucher', index: 241, probability: 0.2 },
     ];
     const w = mount(PredictionChart, { ...plugins(), props: { top } });
     const bar = w.findComponent(Bar);

@@ -1,4 +1,5 @@
 // Small formatting helpers shared by the panels.
+import { displayLabel } from '../../../src-main/shared/labels';
 export function percent(p: number, digits = 1): string {
   return `${(p * 100).toFixed(digits)}%`;
 }
@@ -23,9 +24,8 @@ export function basename(p: string): string {
 }
 
 /** ImageNet labels come with underscores ("African_elephant"). */
-export function prettyLabel(label: string): string {
-  return label.replace(/_/g, ' ');
-}
+/** A label as people read it: one function for the app, the CLI and the CSV (shared/labels.ts). */
+export const prettyLabel = displayLabel;
 
 /**
  * A label in lines of at most `width` characters, broken between words, at most `lines` of them:

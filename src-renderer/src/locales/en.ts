@@ -45,6 +45,7 @@ export default {
     choose: 'Choose folder…',
     cancel: 'Stop',
     save: 'Save CSV…',
+    openHint: 'Click to open this photo in Recognize',
     saved: 'Saved {file}',
     empty: 'Choose a folder of images to label them all at once.',
     file: 'File',

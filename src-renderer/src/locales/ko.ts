@@ -47,6 +47,7 @@ const ko: typeof en = {
     choose: '폴더 선택…',
     cancel: '중지',
     save: 'CSV 저장…',
+    openHint: '클릭하면 이 사진을 이미지 인식에서 엽니다',
     saved: '{file}에 저장함',
     empty: '이미지 폴더를 선택하면 한 번에 모두 분류합니다.',
     file: '파일',
