@@ -1,5 +1,6 @@
 // classifier-studio train / eval / trained: the training half of the command line.
 import type { Command } from 'commander';
+import { f1, formatEvaluation } from './evaluation.ts';
 import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { startTraining } from '../service/training.ts';
@@ -115,8 +116,9 @@ export function registerTraining(program: Command): void {
       .option('--json', 'as JSON'),
   ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; json?: boolean }) => {
     const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit);
-    if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count }));
-    else console.log(`accuracy ${ev.accuracy.toFixed(4)}, loss ${ev.loss.toFixed(4)} on ${ev.count} images`);
+    const perClass = ev.perClass.map((c) => ({ ...c, f1: f1(c.precision, c.recall) }));
+    if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count, classNames: ev.classNames, perClass, confusion: ev.confusion }));
+    else console.log(formatEvaluation(ev));
   });
 
   const trained = program.command('trained').description('the model store: list, rename, delete');
