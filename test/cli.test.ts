@@ -107,4 +107,23 @@ describe('classifier-studio predict', () => {
     expect(top1 / 200).toBeGreaterThanOrEqual(0.75);
     expect(top5 / 200).toBeGreaterThanOrEqual(0.9);
   }, 300_000);
+
+  it('models and datasets say which can be used offline, in the cache or the --mirror', async () => {
+    const cache = await tempDir();
+    type Listed = { id: string; offline: 'cache' | 'mirror' | null };
+    const bare = JSON.parse((await runCli(['models', '--cache', cache, '--json'])).stdout) as Listed[];
+    expect(bare.map((m) => m.offline)).toEqual(bare.map(() => null));
+    const models = await runCli(['models', '--mirror', mirrorDir, '--cache', cache, '--json']);
+    const listed = JSON.parse(models.stdout) as Listed[];
+    expect(listed.find((m) => m.id === 'mobilenet')?.offline).toBe('mirror');
+    const text = await runCli(['models', '--mirror', mirrorDir, '--cache', cache]);
+    expect(text.stdout).toMatch(/^mobilenet +.* yes \(mirror\) /m);
+    expect(text.stdout).toContain(`usable offline; looked in the cache ${cache} and the mirror ${mirrorDir}`);
+    // The datasets beside the models mirror (../shared/datasets) count, as training finds them there.
+    const datasets = await runCli(['datasets', '--mirror', mirrorDir, '--cache', cache]);
+    expect(datasets.code).toBe(0);
+    expect(datasets.stdout).toMatch(/^mnist +MNIST +yes \(mirror\) /m);
+    const none = JSON.parse((await runCli(['datasets', '--cache', cache, '--json'])).stdout) as Listed[];
+    expect(none.map((d) => d.offline)).toEqual(none.map(() => null));
+  });
 });

@@ -15,6 +15,18 @@ export function fileError(file: string, message: string): string {
   return message.includes(file) ? `error: ${message}` : `${file}: error: ${message}`;
 }
 
+/** Where a model or dataset can be had without the network, for a table's cell. */
+export function offlineText(where: 'cache' | 'mirror' | null): string {
+  return where === 'cache' ? 'yes (cache)' : where === 'mirror' ? 'yes (mirror)' : 'no: download';
+}
+
+/** The line under such a table: where was looked, and how to get the rest. */
+export function offlineFooter(found: ('cache' | 'mirror' | null)[], where: { cacheDir: string; mirrorDir?: string }, getRest: string): string {
+  const missing = found.filter((f) => f === null).length;
+  const looked = `looked in the cache ${where.cacheDir}${where.mirrorDir ? ` and the mirror ${where.mirrorDir}` : ' (no mirror: --mirror DIR or CLASSIFIER_MIRROR)'}`;
+  return `\n${found.length - missing} of ${found.length} usable offline; ${looked}${missing ? `. The others download on first use, or now: ${getRest}` : ''}`;
+}
+
 /** The line that says how to use what a run made. */
 export function nextStep(model: string): string {
   return `use it: classifier-studio predict <image> --model ${/\s/.test(model) ? `"${model}"` : model}`;
