@@ -8,7 +8,7 @@ import { storageOf, studioOf, withStorage, type StorageOptions } from './options
 import { createInterface } from 'node:readline/promises';
 import { nextStep, table } from './format.ts';
 import { num, printerFor } from './progress.ts';
-import { augmentPreset } from '../shared/vocabulary.ts';
+import { augmentPreset, TRAINING_DEFAULTS } from '../shared/vocabulary.ts';
 
 type Storage = StorageOptions;
 
@@ -18,7 +18,7 @@ interface TrainOptions extends Storage {
   dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; overwrite?: boolean; json?: boolean;
 }
 
-const DEFAULT_EPOCHS = 20;
+const DEFAULT_EPOCHS = TRAINING_DEFAULTS.epochs;
 /** What --resume may be given beside it: the rest are the run's own settings. */
 const WITH_RESUME = new Set(['resume', 'epochs', 'dataset', 'model', 'json', 'backend', 'mirror', 'cache', 'store', 'offline']);
 
@@ -78,14 +78,14 @@ export function registerTraining(program: Command): void {
       .option('--model <network>', 'lenet5, fashion-cnn, cifar-cnn or mnist-cnn')
       .option('--resume <name>', 'continue a stored run from its best checkpoint (interrupted, stopped, or complete with more --epochs)')
       .option('--epochs <n>', `epochs (default ${DEFAULT_EPOCHS}; with --resume, the run's own)`, num)
-      .option('--batch-size <n>', 'batch size', num, 32)
+      .option('--batch-size <n>', 'batch size', num, TRAINING_DEFAULTS.batchSize)
       .option('--optimizer <name>', 'sgd, adam, rmsprop or adagrad', 'adam')
       .option('--lr <rate>', 'learning rate (default: Keras default of the optimizer)', num)
       .option('--momentum <m>', 'SGD momentum', num)
       .option('--nesterov', 'SGD with Nesterov momentum')
       .option('--loss <name>', 'sparse-categorical-crossentropy, categorical-crossentropy or focal', 'sparse-categorical-crossentropy')
       .option('--gamma <g>', 'focal loss gamma', num)
-      .option('--validation-split <f>', 'fraction of the training data held out', num, 0.2)
+      .option('--validation-split <f>', 'fraction of the training data held out', num, TRAINING_DEFAULTS.validationSplit)
       .option('--early-stopping-patience <n>', 'stop after n epochs without improvement', num)
       .option('--monitor <what>', 'val_loss, val_accuracy, loss or accuracy (checkpoint and callbacks)', 'val_loss')
       .option('--reduce-lr', 'ReduceLROnPlateau (factor 0.1, patience 2)')

@@ -3,7 +3,7 @@ import { defineStore } from 'pinia';
 import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
 import { newSmoother, smooth, smoothingSteps } from '../lib/curves';
 import { newId } from '../lib/format';
-import { isBuiltInDataset, NETWORK_FOR_DATASET } from '../../../src-main/shared/vocabulary';
+import { isBuiltInDataset, NETWORK_FOR_DATASET, TRAINING_DEFAULTS } from '../../../src-main/shared/vocabulary';
 import { useAppStore } from './app';
 
 export interface TrainForm {
@@ -54,7 +54,8 @@ function emptyRun() {
 export const useTrainingStore = defineStore('training', {
   state: () => ({
     form: {
-      dataset: 'mnist', network: 'lenet5', epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1,
+      // The CLI's defaults (one list: shared/vocabulary.ts).
+      dataset: 'mnist', network: 'lenet5', ...TRAINING_DEFAULTS, optimizer: 'adam', learningRate: 0.001,
       limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
