@@ -260,6 +260,8 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await row.getByTestId('resume').click();
     await page.getByTestId('panel-training').waitFor();
     await expect.poll(() => page.getByTestId('training-status').textContent(), { timeout: 170_000 }).toContain('ui-resume');
+    // The live charts show the whole run: the epochs kept from before the stop, then the resumed ones.
+    expect(Number(await page.getByTestId('loss-chart').getAttribute('data-val-points'))).toBe(12);
     await page.getByTestId('tab-models').click();
     await expect.poll(() => row.getByTestId('model-status').textContent()).toBe('complete');
     expect(await row.locator('td.num').nth(1).textContent()).toMatch(/^12\b/);
