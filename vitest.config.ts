@@ -10,6 +10,7 @@ import { defineConfig } from 'vitest/config';
  */
 const UNIT = [
   'test/augment.test.ts',
+  'test/cli-eval-format.test.ts',
   'test/cli-options.test.ts',
   'test/components/**/*.test.ts',
   'test/coded-errors.test.ts',

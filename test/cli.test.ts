@@ -37,6 +37,11 @@ describe('classifier-studio predict', () => {
     expect(run.stderr).toMatch(/skipped tfjs-node-gpu: /);
     expect(run.stdout).toMatch(/1\. tench +\d+\.\d\d% +n01440764 \(#0\)/);
     expect(run.stdout.trim().split('\n')).toHaveLength(4);
+    // Labels read as in the app and the CSV: words, not the class index's underscores (JSON keeps those).
+    const elephant = await runCli(['predict', path.join(imagenetDevDir, 'n02504013_Indian_elephant.JPEG'), '--threshold', '0.1', '--mirror', mirrorDir, '--cache', dir]);
+    expect(elephant.stdout).toMatch(/answer: Indian elephant\n/);
+    expect(elephant.stdout).toMatch(/1\. Indian elephant +\d+\.\d\d% +n02504013 \(#385\)/);
+    expect(elephant.stdout.split('\n').slice(1).join('\n')).not.toMatch(/[a-z]_[a-z]/i); // the first line is the file's path
   });
 
   it('--threshold: below it the answer is "not sure", naming the best guess', async () => {
@@ -102,4 +107,23 @@ describe('classifier-studio predict', () => {
     expect(top1 / 200).toBeGreaterThanOrEqual(0.75);
     expect(top5 / 200).toBeGreaterThanOrEqual(0.9);
   }, 300_000);
+
+  it('models and datasets say which can be used offline, in the cache or the --mirror', async () => {
+    const cache = await tempDir();
+    type Listed = { id: string; offline: 'cache' | 'mirror' | null };
+    const bare = JSON.parse((await runCli(['models', '--cache', cache, '--json'])).stdout) as Listed[];
+    expect(bare.map((m) => m.offline)).toEqual(bare.map(() => null));
+    const models = await runCli(['models', '--mirror', mirrorDir, '--cache', cache, '--json']);
+    const listed = JSON.parse(models.stdout) as Listed[];
+    expect(listed.find((m) => m.id === 'mobilenet')?.offline).toBe('mirror');
+    const text = await runCli(['models', '--mirror', mirrorDir, '--cache', cache]);
+    expect(text.stdout).toMatch(/^mobilenet +.* yes \(mirror\) /m);
+    expect(text.stdout).toContain(`usable offline; looked in the cache ${cache} and the mirror ${mirrorDir}`);
+    // The datasets beside the models mirror (../shared/datasets) count, as training finds them there.
+    const datasets = await runCli(['datasets', '--mirror', mirrorDir, '--cache', cache]);
+    expect(datasets.code).toBe(0);
+    expect(datasets.stdout).toMatch(/^mnist +MNIST +yes \(mirror\) /m);
+    const none = JSON.parse((await runCli(['datasets', '--cache', cache, '--json'])).stdout) as Listed[];
+    expect(none.map((d) => d.offline)).toEqual(none.map(() => null));
+  });
 });

@@ -187,20 +187,20 @@ describe('decodeImage errors', () => {
       .blur(3).jpeg({ quality: 95 }).toBuffer();
     const file = await write('photo.jpg', photo.subarray(0, photo.length >> 1));
     const err = await decodeError(decodeImage(file));
-    expect(err.code).toBe('truncated');
+    expect(err.kind).toBe('truncated');
     expect(err.file).toBe(file);
     expect(err.message).toContain(`${file}: the file is truncated or corrupt`);
 
     const png = await fromRaw(redBlue(300, 200), 300, 200).png().toBuffer();
     const perr = await decodeError(decodeImage(png.subarray(0, png.length >> 1), {}, 'half.png'));
-    expect(perr.code).toBe('truncated');
+    expect(perr.kind).toBe('truncated');
     expect(perr.message).toMatch(/^half\.png: the file is truncated or corrupt/);
   });
 
   it('rejects a text file named .jpg', async () => {
     const file = await write('notes.jpg', 'these are my notes, not a picture\n');
     const err = await decodeError(decodeImage(file));
-    expect(err.code).toBe('not-an-image');
+    expect(err.kind).toBe('not-an-image');
     expect(err.message).toMatch(/notes\.jpg: not an image.*JPEG, PNG, WebP, GIF, TIFF, AVIF/);
   });
 
@@ -216,17 +216,17 @@ describe('decodeImage errors', () => {
     const t0 = performance.now();
     const err = await decodeError(decodeImage(file));
     expect(performance.now() - t0).toBeLessThan(1000);
-    expect(err.code).toBe('too-large');
+    expect(err.kind).toBe('too-large');
     expect(err.message).toBe(`${file}: 12000x10000 pixels is over the limit of 100 megapixels`);
     expect(DEFAULT_PIXEL_LIMIT).toBe(100_000_000);
     // With a higher limit the header passes and the (fake) pixel data is what fails.
-    expect((await decodeError(decodeImage(file, { pixelLimit: 200_000_000 }))).code).toBe('truncated');
+    expect((await decodeError(decodeImage(file, { pixelLimit: 200_000_000 }))).kind).toBe('truncated');
   });
 
   it('honours a custom pixel limit', async () => {
     const png = await fromRaw(redBlue(64, 48), 64, 48).png().toBuffer();
     const err = await decodeError(decodeImage(png, { pixelLimit: 3000 }, 'small.png'));
-    expect(err.code).toBe('too-large');
+    expect(err.kind).toBe('too-large');
     expect(err.message).toBe('small.png: 64x48 pixels is over the limit of 3000 pixels');
     await expect(decodeImage(png, { pixelLimit: 64 * 48 })).resolves.toMatchObject({ width: 64 });
   });
@@ -234,7 +234,7 @@ describe('decodeImage errors', () => {
   it('reports a missing file as unreadable', async () => {
     const file = path.join(dir, 'nope.png');
     const err = await decodeError(decodeImage(file));
-    expect(err.code).toBe('unreadable');
+    expect(err.kind).toBe('unreadable');
     expect(err.message).toBe(`${file}: cannot read the file: it does not exist (ENOENT)`);
   });
 
@@ -247,10 +247,10 @@ describe('decodeImage errors', () => {
   });
 
   it('reports an empty file and unsupported formats', async () => {
-    expect((await decodeError(decodeImage(await write('empty.png', '')))).code).toBe('not-an-image');
+    expect((await decodeError(decodeImage(await write('empty.png', '')))).kind).toBe('not-an-image');
     const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4"/></svg>';
     const err = await decodeError(decodeImage(await write('x.svg', svg)));
-    expect(err.code).toBe('unsupported');
+    expect(err.kind).toBe('unsupported');
     expect(err.message).toContain('SVG images are not supported');
   });
 });

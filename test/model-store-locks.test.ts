@@ -181,6 +181,19 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
     expect(stored.count).toBe(100);
     expect(score.accuracy).toBeCloseTo(stored.accuracy, 6);
     expect(score.loss).toBeCloseTo(stored.loss, 4);
+    // The figures of the app's evaluation view: per class, and the confusion matrix.
+    const full = score as unknown as { confusion: number[][]; perClass: { className: string; precision: number; recall: number; f1: number; support: number }[] };
+    expect(full.confusion).toEqual(stored.confusion);
+    expect(full.perClass.map((c) => c.support).reduce((a, b) => a + b, 0)).toBe(100);
+    for (const c of full.perClass) expect(c.f1).toBeCloseTo(c.precision + c.recall > 0 ? (2 * c.precision * c.recall) / (c.precision + c.recall) : 0, 10);
+    // As text: the same, for a person.
+    const text = await runCli(['eval', '--model', 'dup', '--dataset', 'mnist', '--test-limit', '100', ...storage]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^accuracy \d\.\d{4}, loss \d+\.\d{4} on 100 images\n/);
+    expect(text.stdout).toMatch(/^class +precision +recall +F1 +images$/m);
+    expect(text.stdout.match(/^\d +\d\.\d{4} +\d\.\d{4} +\d\.\d{4} +\d+$/gm)).toHaveLength(10);
+    expect(text.stdout).toContain('confusion matrix (rows: true class, columns: predicted class');
+    expect(text.stdout.match(/^\d \d +(\d+ +){9}\d+$/gm)).toHaveLength(10);
   });
 
   it('two runs without --out get two names', async () => {

@@ -20,6 +20,8 @@ describe('the classic CNNs', () => {
       expect(model.countParams()).toBe(params);
       expect(CLASSIC_NETWORKS[id as keyof typeof CLASSIC_NETWORKS].params, 'the count the app shows').toBe(params);
       expect(model.outputs[0]!.shape).toEqual([null, 10]);
+      // The summary (app and CLI) names it as the --model option and the form do.
+      expect(summarize(model).name).toBe(id);
       model.dispose();
     });
   }

@@ -111,8 +111,12 @@ describe('training on real MNIST', () => {
     expect(meta).toMatchObject({ status: 'cancelled', interrupted: true, bestEpoch: 1 });
     expect(runState(meta)).toBe('interrupted');
     // Resumed, it is a run like any other: no longer marked interrupted once it goes on.
-    const resumed = await startTraining({ resume: 'to-die', epochs: 2 }, e, () => undefined);
+    const events: TrainEvent[] = [];
+    const resumed = await startTraining({ resume: 'to-die', epochs: 2 }, e, (ev) => void events.push(ev));
     expect(await resumed.done).toMatchObject({ cancelled: false, model: 'to-die' });
+    // Its start names the epochs it continues from, for the window's charts to draw them.
+    const start = events.find((ev) => ev.event === 'start');
+    expect(start && 'before' in start ? start.before?.map((h) => h.epoch) : undefined).toEqual([1]);
     const after = await store.get('to-die');
     expect(runState(after)).toBe('complete');
     expect(after.interrupted).toBeUndefined();

@@ -68,10 +68,10 @@ describe('dataset folders with links that leave them', () => {
     const t0 = performance.now();
     const dev = await decodeImage('/dev/zero').catch((e: ImageDecodeError) => e);
     expect(dev).toBeInstanceOf(ImageDecodeError);
-    expect((dev as ImageDecodeError).code).toBe('unreadable');
+    expect((dev as ImageDecodeError).kind).toBe('unreadable');
     expect((dev as Error).message).toBe('/dev/zero: a device, not a regular file: only regular files are read');
     const huge = await decodeImage(big).catch((e: ImageDecodeError) => e);
-    expect((huge as ImageDecodeError).code).toBe('too-large');
+    expect((huge as ImageDecodeError).kind).toBe('too-large');
     expect((huge as Error).message).toBe(`${big}: the image file is 4 GiB, over the limit of 512 MiB`);
     expect(performance.now() - t0).toBeLessThan(2000);
   });

@@ -1,10 +1,11 @@
 // classifier-studio models download|import and datasets [import]: the zoo's and the built-in
 // datasets' files on disk, fetched resumably or imported from local copies (air-gapped machines).
 import type { Command } from 'commander';
-import { loadDatasetCatalog } from '../core/datasets/catalog.ts';
+import { datasetAvailable, loadDatasetCatalog } from '../core/datasets/catalog.ts';
 import { DownloadCancelledError } from '../core/downloads/download.ts';
 import type { LocatedFiles } from '../core/zoo/files.ts';
-import { studioOf, withStorage, type StorageOptions } from './options.ts';
+import { offlineFooter, offlineText, table } from './format.ts';
+import { storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
 
 interface Where extends StorageOptions {
@@ -58,14 +59,19 @@ export function registerModelFiles(models: Command): void {
 }
 
 export function registerDatasets(program: Command): void {
-  const datasets = program
+  const datasets = withStorage(program
     .command('datasets')
-    .description('list the built-in datasets')
-    .option('--json', 'as JSON')
-    .action((o: { json?: boolean }) => {
-      const list = loadDatasetCatalog().map(({ id, name, description, imageShape, classNames, classCount, counts, license }) => ({ id, name, description, imageShape, classes: classNames?.length ?? classCount, counts, license }));
-      if (o.json) console.log(JSON.stringify(list));
-      else for (const d of list) console.log(`${d.id.padEnd(14)} ${d.name} — ${d.description ?? ''}`);
+    .description('list the built-in datasets, and which can be used offline (in the cache or the mirror)')
+    .option('--json', 'as JSON'), ['mirror', 'cache'])
+    .action(async (o: Where) => {
+      const storage = storageOf(o);
+      const list = await Promise.all(loadDatasetCatalog().map(async (entry) => {
+        const { id, name, description, imageShape, classNames, classCount, counts, license } = entry;
+        return { id, name, description, imageShape, classes: classNames?.length ?? classCount, counts, license, offline: (await datasetAvailable(entry, storage.cacheDir, storage.mirrorDir)) ?? null };
+      }));
+      if (o.json) return console.log(JSON.stringify(list));
+      console.log(table([['id', 'name', 'offline', 'description'], ...list.map((d) => [d.id, d.name, offlineText(d.offline), d.description ?? ''])]));
+      console.log(offlineFooter(list.map((d) => d.offline), storage, 'classifier-studio datasets import <id> <folder>, or any command that uses it'));
     });
 
   withStorage(datasets.command('import <id> <paths...>'), ['cache'])

@@ -3,6 +3,7 @@ import type { BackendReport } from '../core/backend.ts';
 import type { Heatmap } from '../core/images/heatmap.ts';
 import type { RecognizeResult } from '../service/recognition.ts';
 import { verdict } from '../shared/confidence.ts';
+import { displayLabel } from '../shared/labels.ts';
 
 /** Rows as columns padded to their widest cell; the last column is not padded. */
 export function table(rows: string[][]): string {
@@ -13,6 +14,18 @@ export function table(rows: string[][]): string {
 /** "x.jpg: error: not an image", without the file twice when the message names it already. */
 export function fileError(file: string, message: string): string {
   return message.includes(file) ? `error: ${message}` : `${file}: error: ${message}`;
+}
+
+/** Where a model or dataset can be had without the network, for a table's cell. */
+export function offlineText(where: 'cache' | 'mirror' | null): string {
+  return where === 'cache' ? 'yes (cache)' : where === 'mirror' ? 'yes (mirror)' : 'no: download';
+}
+
+/** The line under such a table: where was looked, and how to get the rest. */
+export function offlineFooter(found: ('cache' | 'mirror' | null)[], where: { cacheDir: string; mirrorDir?: string }, getRest: string): string {
+  const missing = found.filter((f) => f === null).length;
+  const looked = `looked in the cache ${where.cacheDir}${where.mirrorDir ? ` and the mirror ${where.mirrorDir}` : ' (no mirror: --mirror DIR or CLASSIFIER_MIRROR)'}`;
+  return `\n${found.length - missing} of ${found.length} usable offline; ${looked}${missing ? `. The others download on first use, or now: ${getRest}` : ''}`;
 }
 
 /** The line that says how to use what a run made. */
@@ -45,17 +58,17 @@ export function formatPrediction(result: RecognizeResult, threshold?: number, ex
   const width = Math.max(...result.top.map((p) => p.label.length), 5);
   const rows = result.top.map(
     // A trained model's classes have no ImageNet id: its label is not repeated.
-    (p, i) => `  ${i + 1}. ${p.label.padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})` +
+    (p, i) => `  ${i + 1}. ${displayLabel(p.label).padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})` +
       (extra.heatmaps && p.heatmap ? `\n${heatmapText(p.heatmap)}` : ''),
   );
   const instead = result.requested ? ` answering for ${result.requested}, which is not built yet: classifier-studio models build ${result.requested}` : '';
   const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]${instead}`;
   const tail = [
     ...result.warnings.map((w) => `  warning: ${w.message}`),
-    ...(extra.overlay ? [`  heatmap of ${result.top[0]?.label}: ${extra.overlay}`] : []),
+    ...(extra.overlay ? [`  heatmap of ${displayLabel(result.top[0]?.label ?? '')}: ${extra.overlay}`] : []),
   ];
   if (threshold === undefined) return [head, ...rows, ...tail].join('\n');
   const { sure, best } = verdict(result.top, threshold, result.warnings);
-  const answer = best ? (sure ? `  answer: ${best.label}` : `  answer: not sure (best guess ${best.label}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
+  const answer = best ? (sure ? `  answer: ${displayLabel(best.label)}` : `  answer: not sure (best guess ${displayLabel(best.label)}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
   return [head, answer, ...rows, ...tail].join('\n');
 }

@@ -7,7 +7,8 @@ import { registerDataset } from './dataset.ts';
 import { registerSummary, writeOverlay } from './explain.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
-import { fileError, formatBackend, formatPrediction, table } from './format.ts';
+import { fileError, formatBackend, formatPrediction, offlineFooter, offlineText, table } from './format.ts';
+import { modelAvailable } from '../core/zoo/files.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { downloadPrinter } from './progress.ts';
 import { registerTraining } from './train.ts';
@@ -90,14 +91,19 @@ withCommon(
   process.exitCode = failed ? 1 : 0;
 });
 
-const models = program
+const models = withStorage(program
   .command('models')
-  .description('list the models of the zoo (download, import: their files)')
-  .option('--json', 'as JSON')
-  .action((opts: { json?: boolean }) => {
-    const models = new RecognitionService().listModels();
-    if (opts.json) console.log(JSON.stringify(models));
-    else console.log(table(models.map((m) => [m.id, m.name, `${(m.parameters / 1e6).toFixed(1)}M parameters`, m.description])));
+  .description('list the models of the zoo, and which can be used offline (in the cache or the mirror); download, import: their files')
+  .option('--json', 'as JSON'), ['mirror', 'cache'])
+  .action(async (opts: StorageOptions & { json?: boolean }) => {
+    const storage = storageOf(opts);
+    const models = await Promise.all(new RecognitionService().listModels().map(async (m) => ({ ...m, offline: (await modelAvailable(m.id, storage)) ?? null })));
+    if (opts.json) return console.log(JSON.stringify(models));
+    console.log(table([
+      ['id', 'name', 'parameters', 'offline', 'description'],
+      ...models.map((m) => [m.id, m.name, `${(m.parameters / 1e6).toFixed(1)}M`, offlineText(m.offline), m.description]),
+    ]));
+    console.log(offlineFooter(models.map((m) => m.offline), storage, 'classifier-studio models download <id>'));
   });
 
 withCommon(program.command('backend').description('show which compute backend is used and why').option('--json', 'as JSON')).action(

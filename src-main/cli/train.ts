@@ -1,6 +1,7 @@
 // classifier-studio train / eval / trained: the training half of the command line.
 import { Option, type Command } from 'commander';
 import { MODEL_FILE_KINDS, type ModelFileKind } from '../core/models/model-file.ts';
+import { f1, formatEvaluation } from './evaluation.ts';
 import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { startTraining } from '../service/training.ts';
@@ -8,7 +9,7 @@ import { storageOf, studioOf, withStorage, type StorageOptions } from './options
 import { createInterface } from 'node:readline/promises';
 import { nextStep, table } from './format.ts';
 import { num, printerFor } from './progress.ts';
-import { augmentPreset } from '../shared/vocabulary.ts';
+import { augmentPreset, TRAINING_DEFAULTS } from '../shared/vocabulary.ts';
 
 type Storage = StorageOptions;
 
@@ -18,7 +19,7 @@ interface TrainOptions extends Storage {
   dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; overwrite?: boolean; json?: boolean;
 }
 
-const DEFAULT_EPOCHS = 20;
+const DEFAULT_EPOCHS = TRAINING_DEFAULTS.epochs;
 /** What --resume may be given beside it: the rest are the run's own settings. */
 const WITH_RESUME = new Set(['resume', 'epochs', 'dataset', 'model', 'json', 'backend', 'mirror', 'cache', 'store', 'offline']);
 
@@ -78,14 +79,14 @@ export function registerTraining(program: Command): void {
       .option('--model <network>', 'lenet5, fashion-cnn, cifar-cnn or mnist-cnn')
       .option('--resume <name>', 'continue a stored run from its best checkpoint (interrupted, stopped, or complete with more --epochs)')
       .option('--epochs <n>', `epochs (default ${DEFAULT_EPOCHS}; with --resume, the run's own)`, num)
-      .option('--batch-size <n>', 'batch size', num, 32)
+      .option('--batch-size <n>', 'batch size', num, TRAINING_DEFAULTS.batchSize)
       .option('--optimizer <name>', 'sgd, adam, rmsprop or adagrad', 'adam')
       .option('--lr <rate>', 'learning rate (default: Keras default of the optimizer)', num)
       .option('--momentum <m>', 'SGD momentum', num)
       .option('--nesterov', 'SGD with Nesterov momentum')
       .option('--loss <name>', 'sparse-categorical-crossentropy, categorical-crossentropy or focal', 'sparse-categorical-crossentropy')
       .option('--gamma <g>', 'focal loss gamma', num)
-      .option('--validation-split <f>', 'fraction of the training data held out', num, 0.2)
+      .option('--validation-split <f>', 'fraction of the training data held out', num, TRAINING_DEFAULTS.validationSplit)
       .option('--early-stopping-patience <n>', 'stop after n epochs without improvement', num)
       .option('--monitor <what>', 'val_loss, val_accuracy, loss or accuracy (checkpoint and callbacks)', 'val_loss')
       .option('--reduce-lr', 'ReduceLROnPlateau (factor 0.1, patience 2)')
@@ -116,8 +117,9 @@ export function registerTraining(program: Command): void {
       .option('--json', 'as JSON'),
   ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; json?: boolean }) => {
     const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit);
-    if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count }));
-    else console.log(`accuracy ${ev.accuracy.toFixed(4)}, loss ${ev.loss.toFixed(4)} on ${ev.count} images`);
+    const perClass = ev.perClass.map((c) => ({ ...c, f1: f1(c.precision, c.recall) }));
+    if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count, classNames: ev.classNames, perClass, confusion: ev.confusion }));
+    else console.log(formatEvaluation(ev));
   });
 
   const trained = program.command('trained').description('the model store: list, rename, delete');

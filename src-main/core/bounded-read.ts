@@ -16,6 +16,8 @@ export class FileRefusedError extends Error {
     readonly reason: FileRefusal,
     /** The message without the file name, for callers that name the file their own way. */
     readonly detail: string,
+    /** For 'too-large': the file's size and the limit, as text ("600 MiB"). */
+    readonly sizes?: { size: string; limit: string },
   ) {
     super(`${file}: ${detail}`);
     this.name = 'FileRefusedError';
@@ -44,7 +46,8 @@ function kindOf(s: Stats): string {
 export function checkFileStats(file: string, s: Stats, maxBytes: number, what = 'file'): void {
   if (!s.isFile()) throw new FileRefusedError(file, 'not-a-file', `${kindOf(s)}, not a regular file: only regular files are read`);
   if (s.size > maxBytes) {
-    throw new FileRefusedError(file, 'too-large', `the ${what} is ${formatBytes(s.size)}, over the limit of ${formatBytes(maxBytes)}`);
+    throw new FileRefusedError(file, 'too-large', `the ${what} is ${formatBytes(s.size)}, over the limit of ${formatBytes(maxBytes)}`,
+      { size: formatBytes(s.size), limit: formatBytes(maxBytes) });
   }
 }
 

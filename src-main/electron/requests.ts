@@ -112,6 +112,8 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       await checkModel(r.model, service);
       if (!grants.folders.has(r.folder)) throw new Error('That folder was not chosen by the user.');
       const reply = await service.recognizeFolder(r);
+      // Its images are the user's choice too: a row of the results opens in Recognize.
+      for (const i of reply.items) grants.files.add(i.file);
       // An image's error is error text too (a model that failed to load names its files).
       const keep = await grants.all();
       return { ...reply, items: reply.items.map((i) => (i.error ? { ...i, error: redactPaths(i.error, keep) } : i)) };

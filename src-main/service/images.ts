@@ -19,7 +19,13 @@ export interface Preview {
 /** The image turned upright (EXIF), at most `max` px on a side, as a JPEG (PNG if it has alpha). */
 export async function previewImage(input: string | Uint8Array, max = 1600, name?: string): Promise<Preview> {
   // Read here, not by sharp: only a regular file of a sane size (not a pipe, not /dev/zero).
-  const source = typeof input === 'string' ? await readRegularFile(input, MAX_IMAGE_FILE_BYTES, 'image file') : Buffer.from(input);
+  let source: Buffer;
+  try {
+    source = typeof input === 'string' ? await readRegularFile(input, MAX_IMAGE_FILE_BYTES, 'image file') : Buffer.from(input);
+  } catch (err) {
+    await decodeImage(input as string, { width: 1, height: 1 }, name); // the same refusal, said as the decoder says it (a coded error)
+    throw err;
+  }
   let meta: Metadata;
   let rendered: { data: Buffer; info: OutputInfo };
   try {

@@ -1,6 +1,7 @@
 // The recognition worker: models load and images are classified here, off the Electron main
 // thread, so a 25M-parameter ResNet50 warming up never freezes the window.
 import { parentPort, workerData } from 'node:worker_threads';
+import { toWorkerError, type WorkerError } from '../core/threads.ts';
 import { RecognitionService, type ExplainRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
 
 export type ToRecognizer =
@@ -11,7 +12,7 @@ export type ToRecognizer =
   | { id: number; type: 'stats' };
 export type FromRecognizer =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: string }
+  | ({ id: number; ok: false } & WorkerError)
   | { type: 'download'; file: string; received: number; total?: number }
   | { type: 'log'; message: string };
 
@@ -34,6 +35,6 @@ port.on('message', async (m: ToRecognizer) => {
       : service.forget(m.spec);
     post({ id: m.id, ok: true, value });
   } catch (err) {
-    post({ id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    post({ id: m.id, ok: false, ...toWorkerError(err) });
   }
 });

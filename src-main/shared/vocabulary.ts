@@ -36,6 +36,9 @@ export const NETWORK_FOR_DATASET: Record<BuiltInDataset, ClassicNetworkId> = { m
 
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
 
+/** A classic run's settings when none are given: the same in the app's form, the CLI and the core. */
+export const TRAINING_DEFAULTS = { epochs: 20, batchSize: 32, validationSplit: 0.2 } as const;
+
 /** What "augment" turns on, in the app and the CLI alike: small shifts, turns and zooms; mirror images for photos only. */
 export function augmentPreset(dataset: string) {
   const mirror = !(DARK_BACKGROUND_DATASETS as readonly string[]).includes(dataset);

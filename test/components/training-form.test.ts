@@ -2,6 +2,7 @@
 import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { TrainRequest } from '../../src-main/contract.ts';
+import { TrainConfig } from '../../src-main/core/training/config.ts';
 import TrainingForm from '../../src-renderer/src/components/TrainingForm.vue';
 import { useTrainingStore } from '../../src-renderer/src/stores/training.ts';
 import { fakeApi, plugins } from './setup.ts';
@@ -18,6 +19,15 @@ describe('the training form', () => {
     expect(store.valid).toBe(true);
     expect(w.find('[data-testid="start"]').attributes('disabled')).toBeUndefined();
     expect(w.findAll('.field-error')).toHaveLength(0);
+  });
+
+  it('starts from the same defaults as the CLI and the core (20 epochs, batches of 32, a fifth for validation)', () => {
+    const { w } = mountForm();
+    const value = (id: string) => Number((w.find(`[data-testid="${id}"]`).element as HTMLInputElement).value);
+    const core = TrainConfig.parse({ dataset: 'mnist', network: 'lenet5' });
+    expect({ epochs: value('epochs'), batchSize: value('batch-size'), validationSplit: value('validation-split') })
+      .toEqual({ epochs: core.epochs, batchSize: core.batchSize, validationSplit: core.validationSplit });
+    expect(core).toMatchObject({ epochs: 20, batchSize: 32, validationSplit: 0.2 }); // as README says
   });
 
   it('marks bad fields with the schema main checks against, and will not start', async () => {

@@ -156,8 +156,18 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await expect.poll(() => page.getByTestId('save-csv').isEnabled()).toBe(true);
     await page.getByTestId('save-csv').click();
     await expect.poll(() => dialogs.savedCsv.length).toBe(1);
-    expect(dialogs.savedCsv[0]!.csv.split('\n')[0]).toMatch(/^file,label,probability/);
+    const csvRows = dialogs.savedCsv[0]!.csv.trim().split(/\r?\n/);
+    expect(csvRows[0]).toMatch(/^file,model,label,probability/);
+    // Each row names the model, and labels read as in the app (spaces, not the class index's underscores).
+    for (const row of csvRows.slice(1)) expect(row).toMatch(/^[^,]+,mobilenet,/);
     expect(dialogs.savedCsv[0]!.csv).toContain('tench');
+    expect(dialogs.savedCsv[0]!.csv).not.toMatch(/,[A-Za-z]+_[A-Za-z_]+,/);
+    // A row opens its photo in Recognize.
+    await rows.filter({ hasText: 'n01530575_brambling' }).click();
+    await page.getByTestId('panel-recognize').waitFor();
+    await expect.poll(() => page.locator('.result-head h3').textContent(), { timeout: 30_000 }).toBe('n01530575_brambling.JPEG');
+    await expect.poll(() => page.getByTestId('overlay-label').count()).toBe(5);
+    await page.getByTestId('tab-folder').click();
   });
 
   it('previews augmented MNIST samples for the form\'s settings', async () => {
@@ -250,6 +260,8 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await row.getByTestId('resume').click();
     await page.getByTestId('panel-training').waitFor();
     await expect.poll(() => page.getByTestId('training-status').textContent(), { timeout: 170_000 }).toContain('ui-resume');
+    // The live charts show the whole run: the epochs kept from before the stop, then the resumed ones.
+    expect(Number(await page.getByTestId('loss-chart').getAttribute('data-val-points'))).toBe(12);
     await page.getByTestId('tab-models').click();
     await expect.poll(() => row.getByTestId('model-status').textContent()).toBe('complete');
     expect(await row.locator('td.num').nth(1).textContent()).toMatch(/^12\b/);

@@ -2,6 +2,7 @@
 // checks that path answers like the in-process one and survives a bad image.
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../../src-main/shared/errors.ts';
 import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
 import { imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
 
@@ -27,7 +28,10 @@ describe('recognition in a worker thread', async () => {
   });
 
   it('turns a bad image into an error naming the file, and keeps working', async () => {
-    await expect(recognizer.recognize({ image: { name: 'junk.jpg', data: new Uint8Array([1, 2, 3]) }, model: 'mobilenet' })).rejects.toThrow(/junk\.jpg/);
+    const err = await recognizer.recognize({ image: { name: 'junk.jpg', data: new Uint8Array([1, 2, 3]) }, model: 'mobilenet' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/junk\.jpg/);
+    // It crosses the thread as a coded error, so the window can say it in the user's language.
+    expect(errorCodeOf(err)).toEqual({ code: 'image-not-an-image', params: { file: 'junk.jpg' } });
     const again = await recognizer.recognize({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });
     expect(again.top[0]!.label).toBe('tench');
   });

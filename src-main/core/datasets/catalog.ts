@@ -97,6 +97,21 @@ export function datasetPlaces(id: string, cacheDir: string, mirrorDir?: string):
   return { cache, mirrors: [...new Set(mirrors.map((m) => path.resolve(m)))] };
 }
 
+/**
+ * Where a built-in dataset can be had without the network: 'cache', 'mirror', or undefined.
+ * Looks for its files (IDX files, CIFAR batches or archive, train/ and test/ folders), reads none.
+ */
+export async function datasetAvailable(entry: DatasetEntry, cacheDir: string, mirrorDir?: string): Promise<'cache' | 'mirror' | undefined> {
+  const { cache, mirrors } = datasetPlaces(entry.id, cacheDir, mirrorDir);
+  for (const dir of [cache, ...mirrors]) {
+    if (!(await isDir(dir))) continue;
+    const here = (await findIdxFiles(dir)) || (await hasCifarBatches(dir)) || (await hasCifarBatches(path.join(dir, 'cifar-10-batches-bin')))
+      || (await findArchive(dir, entry)) || (await splitFolders(dir));
+    if (here) return dir === cache ? 'cache' : 'mirror';
+  }
+  return undefined;
+}
+
 export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions): Promise<DatasetSplits> {
   const { cache, mirrors } = datasetPlaces(entry.id, opts.cacheDir, opts.mirrorDir);
   if (entry.format === 'stanford-dogs') {

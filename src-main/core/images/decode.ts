@@ -1,20 +1,28 @@
+import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import { CodedError, type ErrorParams, type ImageErrorKind } from '../../shared/errors.ts';
 import { FileRefusedError, MAX_IMAGE_FILE_BYTES, readRegularFile } from '../bounded-read.ts';
 
 export const DEFAULT_PIXEL_LIMIT = 100_000_000;
 
 const SUPPORTED = 'JPEG, PNG, WebP, GIF, TIFF, AVIF';
 
-export type ImageDecodeErrorCode = 'not-an-image' | 'unsupported' | 'truncated' | 'too-large' | 'unreadable';
+export type ImageDecodeErrorCode = ImageErrorKind;
 
-export class ImageDecodeError extends Error {
+/**
+ * A coded error (`image-<kind>`), so the window says it in the user's language; its values name
+ * the file by its base name (the window may not see main's folders) and, by kind, the format
+ * (unsupported), the size and the limit (too-large) or the system's reason (unreadable).
+ */
+export class ImageDecodeError extends CodedError {
   constructor(
     readonly file: string,
-    readonly code: ImageDecodeErrorCode,
+    readonly kind: ImageDecodeErrorCode,
     detail: string,
     shownName: string = file,
+    values: ErrorParams = {},
   ) {
-    super(`${shownName}: ${detail}`);
+    super(`image-${kind}`, `${shownName}: ${detail}`, { file: path.basename(shownName), ...values });
     this.name = 'ImageDecodeError';
   }
 }
@@ -62,6 +70,8 @@ const isSupported = (format: string, compression?: string) =>
 
 const formatLimit = (limit: number) =>
   limit >= 1_000_000 ? `${+(limit / 1_000_000).toFixed(3)} megapixels` : `${limit} pixels`;
+/** The same in units that read alike in every language (a coded error's value). */
+const pixelsShort = (n: number) => (n >= 1_000_000 ? `${+(n / 1_000_000).toFixed(3)} MP` : `${n} px`);
 
 function explainFsError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
@@ -79,7 +89,7 @@ function oneLine(msg: string): string {
 
 export async function decodeImage(input: string | Buffer, opts: DecodeOptions = {}, label?: string): Promise<DecodedImage> {
   const file = typeof input === 'string' ? input : (label ?? 'image buffer');
-  const fail = (code: ImageDecodeErrorCode, detail: string) => new ImageDecodeError(file, code, detail, label ?? file);
+  const fail = (kind: ImageDecodeErrorCode, detail: string, values: ErrorParams = {}) => new ImageDecodeError(file, kind, detail, label ?? file, values);
   const channels = opts.channels ?? 3;
   const limit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   // Bad options are a caller bug, not bad input, so they are not ImageDecodeErrors.
@@ -95,24 +105,28 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     // missing", and refuses devices, pipes and huge files before anything is read.
     buf = typeof input === 'string' ? await readRegularFile(input, opts.maxFileBytes ?? MAX_IMAGE_FILE_BYTES, 'image file') : input;
   } catch (e) {
-    if (e instanceof FileRefusedError) throw fail(e.reason === 'too-large' ? 'too-large' : 'unreadable', e.detail);
-    throw fail('unreadable', explainFsError(e as NodeJS.ErrnoException));
+    if (e instanceof FileRefusedError) {
+      throw e.reason === 'too-large' ? fail('too-large', e.detail, e.sizes) : fail('unreadable', e.detail, { reason: e.detail.split(',')[0]! });
+    }
+    const errno = e as NodeJS.ErrnoException;
+    throw fail('unreadable', explainFsError(errno), { reason: errno.code ?? errno.message });
   }
   if (buf.length === 0) throw fail('not-an-image', 'the file is empty');
   const sniffed = sniff(buf);
 
+  const header: { format?: string } = {}; // the format its header names, once read
   const mapError = (e: unknown, headerRead: boolean): ImageDecodeError => {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/exceeds pixel limit/i.test(msg)) return fail('too-large', `the image is over the limit of ${formatLimit(limit)}`);
+    if (/exceeds pixel limit/i.test(msg)) return fail('too-large', `the image is over the limit of ${formatLimit(limit)}`, { size: `> ${pixelsShort(limit)}`, limit: pixelsShort(limit) });
     if (/unsupported image format/i.test(msg) && !headerRead) {
       if (sniffed && sniffed !== 'heif' && sniffed !== 'bmp' && sniffed !== 'psd') {
         return fail('truncated', `the file is truncated or corrupt (looks like ${sniffed.toUpperCase()} but its header cannot be read)`);
       }
-      if (sniffed) return fail('unsupported', `${sniffed.toUpperCase()} images are not supported (supported formats: ${SUPPORTED})`);
+      if (sniffed) return fail('unsupported', `${sniffed.toUpperCase()} images are not supported (supported formats: ${SUPPORTED})`, { format: sniffed.toUpperCase() });
       return fail('not-an-image', `not an image, or not in a known format (supported formats: ${SUPPORTED})`);
     }
     if (/unsupported|not supported|no decoder/i.test(msg) && !/corrupt|truncat|end of/i.test(msg)) {
-      return fail('unsupported', `this kind of image cannot be decoded (${oneLine(msg)})`);
+      return fail('unsupported', `this kind of image cannot be decoded (${oneLine(msg)})`, { format: (header.format ?? sniffed ?? '?').toUpperCase() });
     }
     return fail('truncated', `the file is truncated or corrupt (${oneLine(msg)})`);
   };
@@ -125,12 +139,13 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
     throw mapError(e, false);
   }
   const format = meta.format === 'heif' && meta.compression === 'av1' ? 'avif' : String(meta.format);
+  header.format = format;
   if (!isSupported(String(meta.format), meta.compression)) {
-    throw fail('unsupported', `${format.toUpperCase()} images are not supported (supported formats: ${SUPPORTED})`);
+    throw fail('unsupported', `${format.toUpperCase()} images are not supported (supported formats: ${SUPPORTED})`, { format: format.toUpperCase() });
   }
   const w0 = meta.width ?? 0;
   const h0 = meta.height ?? 0;
-  if (w0 * h0 > limit) throw fail('too-large', `${w0}x${h0} pixels is over the limit of ${formatLimit(limit)}`);
+  if (w0 * h0 > limit) throw fail('too-large', `${w0}x${h0} pixels is over the limit of ${formatLimit(limit)}`, { size: `${w0}×${h0} px`, limit: pixelsShort(limit) });
   const shown = meta.autoOrient ?? { width: w0, height: h0 };
 
   const area = opts.resize === 'area';

@@ -39,7 +39,7 @@ export function lenet5(opts: ClassicOptions = {}): tf.Sequential {
 
 /** The Fashion-MNIST course CNN: 333,526 parameters. */
 export function fashionCnn(opts: ClassicOptions = {}): tf.Sequential {
-  return sequential('fashion_cnn', opts.inputShape ?? [28, 28, 1], [
+  return sequential('fashion-cnn', opts.inputShape ?? [28, 28, 1], [
     conv(32, 3, 'same'),
     pool(),
     conv(64, 3, 'same'),
@@ -53,7 +53,7 @@ export function fashionCnn(opts: ClassicOptions = {}): tf.Sequential {
 
 /** The Keras CIFAR-10 CNN on 32x32x3: 890,410 parameters. */
 export function cifarCnn(opts: ClassicOptions = {}): tf.Sequential {
-  return sequential('cifar_cnn', opts.inputShape ?? [32, 32, 3], [
+  return sequential('cifar-cnn', opts.inputShape ?? [32, 32, 3], [
     conv(32, 3),
     conv(32, 3),
     pool(),
@@ -71,7 +71,7 @@ export function cifarCnn(opts: ClassicOptions = {}): tf.Sequential {
 
 /** The Keras mnist_cnn example: 1,199,882 parameters. */
 export function mnistCnn(opts: ClassicOptions = {}): tf.Sequential {
-  return sequential('mnist_cnn', opts.inputShape ?? [28, 28, 1], [
+  return sequential('mnist-cnn', opts.inputShape ?? [28, 28, 1], [
     conv(32, 3),
     conv(64, 3),
     pool(),

@@ -1,5 +1,6 @@
 // What a training run can be told, with Keras's defaults, checked before anything starts.
 import { z } from 'zod';
+import { TRAINING_DEFAULTS } from '../../shared/vocabulary.ts';
 
 export const OptimizerConfig = z.discriminatedUnion('name', [
   z.strictObject({ name: z.literal('sgd'), learningRate: z.number().positive().default(0.01), momentum: z.number().min(0).max(1).default(0), nesterov: z.boolean().default(false) }),
@@ -31,11 +32,11 @@ export type AugmentConfig = z.infer<typeof AugmentConfig>;
 export const TrainConfig = z.strictObject({
   dataset: z.string().min(1).max(4096),
   network: z.string().min(1).max(64),
-  epochs: z.number().int().min(1).max(10_000).default(20),
-  batchSize: z.number().int().min(1).max(4096).default(32),
+  epochs: z.number().int().min(1).max(10_000).default(TRAINING_DEFAULTS.epochs),
+  batchSize: z.number().int().min(1).max(4096).default(TRAINING_DEFAULTS.batchSize),
   optimizer: OptimizerConfig.default({ name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }),
   loss: LossConfig.default({ name: 'sparse-categorical-crossentropy' }),
-  validationSplit: z.number().min(0).lt(1).default(0.2),
+  validationSplit: z.number().min(0).lt(1).default(TRAINING_DEFAULTS.validationSplit),
   dropout: z.number().min(0).lt(1).optional(),
   augment: AugmentConfig.optional(),
   earlyStopping: z

@@ -91,6 +91,7 @@ async function train(
   emit({
     event: 'start', network: cfg.network, dataset: cfg.dataset, backend: report.backend, train: train.size, validation: validation?.size ?? 0,
     test: test?.size ?? 0, epochs: cfg.epochs, batchSize: cfg.batchSize, stepsPerEpoch, summary: summarize(model), classNames,
+    ...(resumed ? { before: resumed.history } : {}),
   });
 
   // Set once the stored model is this run's: a run that fails then must not leave it 'training'

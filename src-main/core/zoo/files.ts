@@ -60,6 +60,20 @@ export async function locateFiles(files: readonly CatalogFile[], sources: FileSo
   return { root: sources.cacheDir, source: 'download' };
 }
 
+/**
+ * Where a zoo model (and its labels) can be had without the network: 'cache', 'mirror', or
+ * undefined when something must be downloaded. Looks for the files only (no digest is read):
+ * for `models` to say what works offline.
+ */
+export async function modelAvailable(id: string, sources: Pick<FileSources, 'cacheDir' | 'mirrorDir'>): Promise<'cache' | 'mirror' | undefined> {
+  const set = fileSetOf(id);
+  const where = async (files: readonly CatalogFile[]) =>
+    (await allExist(sources.cacheDir, files)) ? 'cache' as const : sources.mirrorDir && (await allExist(sources.mirrorDir, files)) ? 'mirror' as const : undefined;
+  const files = await where(set.files);
+  if (!files || (set.labels && !(await where([set.labels])))) return undefined;
+  return files;
+}
+
 export async function locateFile(file: CatalogFile, sources: FileSources, baseUrl?: string): Promise<string> {
   const { root } = await locateFiles([file], sources, baseUrl);
   return path.join(root, file.path);

@@ -1,4 +1,5 @@
 // Small formatting helpers shared by the panels.
+import { displayLabel } from '../../../src-main/shared/labels';
 export function percent(p: number, digits = 1): string {
   return `${(p * 100).toFixed(digits)}%`;
 }
@@ -23,8 +24,30 @@ export function basename(p: string): string {
 }
 
 /** ImageNet labels come with underscores ("African_elephant"). */
-export function prettyLabel(label: string): string {
-  return label.replace(/_/g, ' ');
+/** A label as people read it: one function for the app, the CLI and the CSV (shared/labels.ts). */
+export const prettyLabel = displayLabel;
+
+/**
+ * A label in lines of at most `width` characters, broken between words, at most `lines` of them:
+ * what is left over ends the last line with an ellipsis. A chart's axis then shows the start of
+ * a long label whole ("Greater Swiss / Mountain dog") instead of cutting it on the left.
+ */
+export function wrapLabel(label: string, width = 16, lines = 2): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of label.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  const kept = out.slice(0, lines).map((l) => (l.length > width ? `${l.slice(0, width - 1)}…` : l));
+  if (out.length > lines) {
+    const last = kept[lines - 1]!;
+    kept[lines - 1] = `${last.length >= width ? last.slice(0, width - 1) : last}…`;
+  }
+  return kept;
 }
 
 let counter = 0;

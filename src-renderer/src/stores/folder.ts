@@ -8,6 +8,8 @@ export type SortKey = 'name' | 'label' | 'probability';
 export const useFolderStore = defineStore('folder', {
   state: () => ({
     folder: '',
+    /** The model the shown results came from. */
+    model: '',
     jobId: '',
     items: [] as FolderItem[],
     done: 0,
@@ -48,6 +50,7 @@ export const useFolderStore = defineStore('folder', {
     },
     async run(folder: string, model: string) {
       this.folder = folder;
+      this.model = model;
       this.jobId = newId('folder');
       this.items = [];
       this.done = 0;
@@ -68,7 +71,7 @@ export const useFolderStore = defineStore('folder', {
       if (this.running) await window.api.cancelFolder(this.jobId);
     },
     csv(): string {
-      return predictionsCsv(this.sorted);
+      return predictionsCsv(this.sorted, this.model);
     },
     async saveCsv() {
       const file = await window.api.saveCsv({ name: `${basename(this.folder) || 'predictions'}.csv`, csv: this.csv() });

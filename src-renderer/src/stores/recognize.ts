@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import type { ExplainReply, PreviewView, RecognizeReply } from '../../../src-main/contract';
+import { errorMessageOf, readError, type ExplainReply, type PreviewView, type RecognizeReply } from '../../../src-main/contract';
 import { parseThreshold, verdict } from '../../../src-main/shared/confidence';
 import { basename } from '../lib/format';
 
@@ -74,11 +74,22 @@ export const useRecognizeStore = defineStore('recognize', {
       try {
         this.preview = await window.api.preview(path);
       } catch (err) {
-        this.preview = null;
-        this.error = (err as Error).message;
+        this.showNothing((err as Error).message);
         return;
       }
       await this.recognize();
+    },
+    /** A file that is not a picture was dropped or pasted: said at once (no bytes go to main), and what was shown goes. */
+    refuse(name: string) {
+      this.showNothing(errorMessageOf({ ok: false, error: `${name}: not an image`, code: 'image-not-an-image', params: { file: name } }));
+    },
+    /** After an image that cannot be read nothing is shown, so there is nothing to recognize again. */
+    showNothing(error: string) {
+      if (this.preview?.url.startsWith('blob:')) URL.revokeObjectURL(this.preview.url);
+      this.source = null;
+      this.preview = null;
+      this.result = null;
+      this.error = error;
     },
     /** Dropped or pasted: the window already has the bytes, so no path crosses to main. */
     async openBytes(name: string, data: Uint8Array, mime: string) {
@@ -125,8 +136,13 @@ export const useRecognizeStore = defineStore('recognize', {
         this.result = await window.api.recognize({ image: this.imageOf(this.source), model: this.model, topK: 5 });
         if (this.source.kind === 'path') await this.refreshRecent();
       } catch (err) {
-        this.result = null;
-        this.error = (err as Error).message;
+        const message = (err as Error).message;
+        // The picture itself is bad (not the model): nothing is left to recognize.
+        if (readError(message).code?.startsWith('image-')) this.showNothing(message);
+        else {
+          this.result = null;
+          this.error = message;
+        }
       } finally {
         this.busy = false;
       }

@@ -1,8 +1,9 @@
 // The training panel's state: the form, the run's progress and curves, and its evaluation.
 import { defineStore } from 'pinia';
 import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
+import { newSmoother, smooth, smoothingSteps } from '../lib/curves';
 import { newId } from '../lib/format';
-import { isBuiltInDataset, NETWORK_FOR_DATASET } from '../../../src-main/shared/vocabulary';
+import { isBuiltInDataset, NETWORK_FOR_DATASET, TRAINING_DEFAULTS } from '../../../src-main/shared/vocabulary';
 import { useAppStore } from './app';
 
 export interface TrainForm {
@@ -40,6 +41,8 @@ function emptyRun() {
     batch: null as Batch | null,
     stage: null as { stage: string; done: number; total: number } | null,
     curves: { loss: [] as Point[], accuracy: [] as Point[], valLoss: [] as Point[], valAccuracy: [] as Point[] },
+    /** The training curves' smoothing across epochs (lib/curves.ts). */
+    smoothing: { loss: newSmoother(), accuracy: newSmoother() },
     epochsDone: 0,
     done: null as Done | null,
     evaluation: null as EvaluationView | null,
@@ -51,7 +54,8 @@ function emptyRun() {
 export const useTrainingStore = defineStore('training', {
   state: () => ({
     form: {
-      dataset: 'mnist', network: 'lenet5', epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1,
+      // The CLI's defaults (one list: shared/vocabulary.ts).
+      dataset: 'mnist', network: 'lenet5', ...TRAINING_DEFAULTS, optimizer: 'adam', learningRate: 0.001,
       limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
@@ -168,6 +172,14 @@ export const useTrainingStore = defineStore('training', {
         case 'start':
           r.start = e;
           r.stage = null;
+          // A resumed run draws the epochs it continues from, one point each, as the History does.
+          for (const h of e.before ?? []) {
+            r.curves.loss.push({ x: h.epoch, y: h.loss });
+            r.curves.accuracy.push({ x: h.epoch, y: h.accuracy });
+            if (h.val_loss !== undefined) r.curves.valLoss.push({ x: h.epoch, y: h.val_loss });
+            if (h.val_accuracy !== undefined) r.curves.valAccuracy.push({ x: h.epoch, y: h.val_accuracy });
+          }
+          r.epochsDone = e.before?.at(-1)?.epoch ?? 0;
           break;
         case 'dataset':
           r.stage = { stage: e.stage, done: e.done, total: e.total };
@@ -175,8 +187,9 @@ export const useTrainingStore = defineStore('training', {
         case 'batch': {
           r.batch = e;
           const x = e.epoch - 1 + e.step / e.steps;
-          r.curves.loss.push({ x, y: e.loss });
-          r.curves.accuracy.push({ x, y: e.accuracy });
+          const steps = smoothingSteps(e.steps);
+          r.curves.loss.push({ x, y: Math.max(0, smooth(r.smoothing.loss, e.epoch, e.step, e.loss, steps)) });
+          r.curves.accuracy.push({ x, y: Math.min(1, Math.max(0, smooth(r.smoothing.accuracy, e.epoch, e.step, e.accuracy, steps))) });
           break;
         }
         case 'epoch':

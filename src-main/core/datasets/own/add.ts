@@ -76,7 +76,7 @@ async function checkedPicture(file: string, pixelLimit: number | undefined): Pro
     if (!ext) throw new Refusal('unsupported', `${file}: ${img.original.format} images cannot be added`);
     return { bytes, name: `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.${ext}` };
   } catch (e) {
-    if (e instanceof ImageDecodeError) throw new Refusal(e.code, e.message);
+    if (e instanceof ImageDecodeError) throw new Refusal(e.kind, e.message);
     throw e;
   }
 }
