@@ -1,9 +1,11 @@
 // classifier-studio dataset: one's own dataset, a folder of class folders the images are
 // copied into (`datasets`, plural, is the built-in ones).
 import type { Command } from 'commander';
-import { addImages, type AddOutcome } from '../core/datasets/own/add.ts';
-import { createClass, deleteClass, moveImage, removeImages, renameClass } from '../core/datasets/own/edit.ts';
-import { showDataset } from '../core/datasets/own/layout.ts';
+import type { AddOutcome } from '../core/datasets/own/add.ts';
+import { studioOf } from './options.ts';
+
+/** Only the dataset folder named on the command line is used: no storage options apply. */
+const datasets = () => studioOf({}).datasets;
 
 function describeAdded(o: AddOutcome): string {
   if (o.status === 'added') return `${o.file}: added as ${o.stored}`;
@@ -21,7 +23,7 @@ export function registerDataset(program: Command): void {
     .description('the classes and how many images each has')
     .option('--json', 'one object: {"classes":[{"name":"dog","count":15},...],"images":30}')
     .action(async (dir: string, o: { json?: boolean }) => {
-      const s = await showDataset(dir);
+      const s = await datasets().show(dir);
       if (o.json) return console.log(JSON.stringify({ classes: s.classes.map(({ name, count }) => ({ name, count })), images: s.images }));
       const width = Math.max(5, ...s.classes.map((c) => c.name.length));
       for (const c of s.classes) console.log(`${c.name.padEnd(width)}  ${String(c.count).padStart(6)}`);
@@ -33,9 +35,9 @@ export function registerDataset(program: Command): void {
     .description('copy images into a class (both folders made when missing); each is checked first and stored once, by its content')
     .option('--json', 'one JSON object per line per image: {"file":...,"status":"added"|"present"|"refused",...}')
     .action(async (dir: string, cls: string, files: string[], o: { json?: boolean }) => {
-      const outcomes = await addImages(dir, cls, files, {
-        onOutcome: (r) => (o.json ? console.log(JSON.stringify(r)) : r.status === 'refused' ? console.error(describeAdded(r)) : console.log(describeAdded(r))),
-      });
+      const outcomes = await datasets().addPaths(dir, cls, files, (r) =>
+        o.json ? console.log(JSON.stringify(r)) : r.status === 'refused' ? console.error(describeAdded(r)) : console.log(describeAdded(r)),
+      );
       const count = (s: AddOutcome['status']) => outcomes.filter((r) => r.status === s).length;
       if (!o.json) console.error(`${count('added')} added, ${count('present')} already there, ${count('refused')} refused`);
       process.exitCode = count('refused') ? 1 : 0;
@@ -46,7 +48,7 @@ export function registerDataset(program: Command): void {
     .description('delete images from the dataset: <class>/<file>, a path into it, or a file name found in one class')
     .option('--json', 'one JSON object per line per image')
     .action(async (dir: string, refs: string[], o: { json?: boolean }) => {
-      const outcomes = await removeImages(dir, refs);
+      const outcomes = await datasets().removeByReference(dir, refs);
       for (const r of outcomes) {
         if (o.json) console.log(JSON.stringify(r));
         else if (r.status === 'removed') console.log(`removed ${r.stored}`);
@@ -60,26 +62,26 @@ export function registerDataset(program: Command): void {
     .description('move a image to another class (made when missing)')
     .option('--json', 'the outcome as one JSON line: {"from":"cat/x.jpg","stored":"dog/x.jpg"}')
     .action(async (dir: string, ref: string, cls: string, o: { json?: boolean }) => {
-      const r = await moveImage(dir, ref, cls);
+      const r = await datasets().moveByReference(dir, ref, cls);
       console.log(o.json ? JSON.stringify(r) : r.from === r.stored ? `${r.stored}: already in ${cls}` : `moved ${r.from} to ${r.stored}`);
     });
 
   dataset
     .command('add-class <dir> <class>')
     .description('make an empty class')
-    .action(async (dir: string, cls: string) => createClass(dir, cls));
+    .action(async (dir: string, cls: string) => datasets().createClass(dir, cls));
 
   dataset
     .command('mv-class <dir> <class> <new-name>')
     .description('rename a class')
-    .action(async (dir: string, from: string, to: string) => renameClass(dir, from, to));
+    .action(async (dir: string, from: string, to: string) => datasets().renameClass(dir, from, to));
 
   dataset
     .command('rm-class <dir> <class>')
     .description('delete a class; one that has images only with --force')
     .option('--force', 'also when it has images (they are deleted with it)')
     .action(async (dir: string, cls: string, o: { force?: boolean }) => {
-      const { removed } = await deleteClass(dir, cls, { force: o.force });
+      const removed = await datasets().deleteClass(dir, cls, { force: Boolean(o.force) });
       console.log(`deleted ${cls}${removed ? ` and its ${removed} images` : ''}`);
     });
 }

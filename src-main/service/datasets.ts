@@ -11,7 +11,7 @@ import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../core/bounded-read.ts';
 import { heldOutCount } from '../core/datasets/held-out.ts';
 import { addImages, type AddOutcome } from '../core/datasets/own/add.ts';
 import { classNameProblem } from '../core/datasets/own/class-names.ts';
-import { createClass, deleteClass, moveImage, removeImages, renameClass } from '../core/datasets/own/edit.ts';
+import { createClass, deleteClass, moveImage, removeImages, renameClass, type RemoveOutcome } from '../core/datasets/own/edit.ts';
 import { classFolders, contentKeyOf, imagesOf, showDataset } from '../core/datasets/own/layout.ts';
 import { isDir } from '../core/fs-kinds.ts';
 import { DEFAULT_PIXEL_LIMIT } from '../core/images/decode.ts';
@@ -131,9 +131,29 @@ export class DatasetService {
     return renameClass(dir, from, to);
   }
 
-  /** The window asks twice (its second click confirms), so a class with pictures goes with them. */
-  async deleteClass(dir: string, name: string): Promise<number> {
-    return (await deleteClass(dir, name, { force: true })).removed;
+  /**
+   * The window asks twice (its second click confirms), so a class with pictures goes with them;
+   * the command line deletes one with pictures only when told to (--force).
+   */
+  async deleteClass(dir: string, name: string, { force = true } = {}): Promise<number> {
+    return (await deleteClass(dir, name, { force })).removed;
+  }
+
+  // The command line names pictures by their paths, and pictures already in the dataset by a
+  // reference (<class>/<file>, a path into it, or a file name found in one class); the window
+  // never sends either.
+
+  /** Copies files into a class, each outcome reported as soon as it is known. */
+  addPaths(dir: string, cls: string, files: readonly string[], onOutcome?: (o: AddOutcome) => void): Promise<AddOutcome[]> {
+    return addImages(dir, cls, files, { onOutcome });
+  }
+
+  removeByReference(dir: string, refs: readonly string[]): Promise<RemoveOutcome[]> {
+    return removeImages(dir, refs);
+  }
+
+  moveByReference(dir: string, ref: string, to: string): Promise<{ from: string; stored: string }> {
+    return moveImage(dir, ref, to);
   }
 
   /** The picture's bytes, for Recognize (which takes dropped bytes the same way). */
