@@ -2,7 +2,7 @@
 // message needs travel with the English message (which the CLI prints as it is). Dependency-free,
 // so the renderer can import the codes too.
 
-export const ERROR_CODES = ['model-exists', 'model-busy', 'model-missing', 'dataset-download-refused', 'export-exists', 'export-failed'] as const;
+export const ERROR_CODES = ['model-exists', 'model-busy', 'model-missing', 'dataset-download-refused', 'export-exists', 'export-failed', 'import-no-labels', 'model-not-downloaded'] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorParams = Record<string, string | number>;
 
