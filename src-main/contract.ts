@@ -80,7 +80,9 @@ export type ExportReply = { status: 'saved' | 'exists'; path: string; format: z.
 /** A .keras or .h5 file, or a TensorFlow.js folder, chosen in a dialog, into the store as `name` (else the file's name). */
 export const ImportModelRequest = z.strictObject({ pick: z.enum(['file', 'folder']), name: StoreName.optional(), overwrite: z.boolean().optional() });
 /** A zoo model fetched from its official place, progress as 'model-download' events; cancelModelDownload keeps what arrived. */
-export const ModelDownloadRequest = z.strictObject({ jobId: JobId, model: z.string().min(1).max(128) });
+/** A zoo model's id, as the catalogue spells them (main checks it is one). */
+export const ZooId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a zoo model id: lowercase letters, digits and dashes');
+export const ModelDownloadRequest = z.strictObject({ jobId: JobId, model: ZooId });
 export type ModelDownloadReply = { model: string; status: 'done' | 'cancelled'; kept?: number };
 
 export const channels = {

@@ -5,7 +5,7 @@
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { ExportRequest, ImportModelRequest, JobId, ModelDownloadRequest, type ModelFileKind } from '../contract.ts';
+import { ExportRequest, ImportModelRequest, JobId, ModelDownloadRequest, ZooId, type ModelFileKind } from '../contract.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
 import type { StudioService } from '../service/studio.ts';
@@ -72,7 +72,7 @@ export function modelRequests(service: StudioService, host: Host, grants: Grants
       return service.downloadZooModel(r.jobId, r.model);
     }),
     cancelModelDownload: req(JobId, (id) => service.cancelModelDownload(id)),
-    importZooModel: req(z.string().min(1).max(128), async (model) => {
+    importZooModel: req(ZooId, async (model) => {
       checkZoo(model);
       if (!host.openModel) throw new Error('This window cannot choose files.');
       const need = await service.zooImportNeed(model);

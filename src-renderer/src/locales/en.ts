@@ -50,6 +50,7 @@ export default {
     import: 'Import from file…',
     importFolder: 'Import from folder…',
     importHint: 'No internet here? Get the files on another machine and import them.',
+    waiting: 'The picture is recognized once {name} is on this machine.',
     progress: '{received} of {total}',
     progressUnknown: '{received}',
     downloading: 'Downloading {name}…',

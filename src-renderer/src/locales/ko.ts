@@ -52,6 +52,7 @@ const ko: typeof en = {
     import: '파일에서 가져오기…',
     importFolder: '폴더에서 가져오기…',
     importHint: '인터넷이 안 되나요? 다른 컴퓨터에서 파일을 받아 가져오세요.',
+    waiting: '{name}이(가) 이 컴퓨터에 오면 사진을 인식합니다.',
     progress: '{received} / {total}',
     progressUnknown: '{received}',
     downloading: '{name} 내려받는 중…',
