@@ -44,9 +44,9 @@ export const FolderRequest = z.strictObject({
 });
 export type FolderRequest = z.input<typeof FolderRequest>;
 
-import { NETWORKS, OPTIMIZERS } from './shared/vocabulary.ts';
+import { MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS } from './shared/vocabulary.ts';
 
-export { BUILT_IN_DATASETS, isTransferNetwork, NETWORKS, OPTIMIZERS } from './shared/vocabulary.ts';
+export { BUILT_IN_DATASETS, isTransferNetwork, MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS, type ModelFileKind } from './shared/vocabulary.ts';
 
 /** The training form: a friendly subset of the core settings, which check again. */
 export const TrainRequest = z.strictObject({
@@ -83,6 +83,22 @@ export const RenameRequest = z.strictObject({ from: ModelName, to: ModelName });
 export const EvaluationRequest = z.strictObject({ model: ModelName, thumbnails: z.number().int().min(0).max(200).optional() });
 export const FolderPurpose = z.enum(['images', 'dataset']);
 
+const StoreName = z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores');
+/**
+ * A stored model written out: main asks where in a save dialog; a place that exists comes back as
+ * 'exists' and is replaced only when the window asks again with `out` (that place) and `overwrite`.
+ */
+export const ExportRequest = z.strictObject({ name: ModelName, format: z.enum(MODEL_FILE_KINDS), out: Path.optional(), overwrite: z.boolean().optional() });
+export type ExportRequest = z.input<typeof ExportRequest>;
+export type ExportReply = { status: 'saved' | 'exists'; path: string; format: z.infer<typeof ExportRequest>['format'] } | null;
+/** A .keras or .h5 file, or a TensorFlow.js folder, chosen in a dialog, into the store as `name` (else the file's name). */
+export const ImportModelRequest = z.strictObject({ pick: z.enum(['file', 'folder']), name: StoreName.optional(), overwrite: z.boolean().optional() });
+/** A zoo model fetched from its official place, progress as 'model-download' events; cancelModelDownload keeps what arrived. */
+/** A zoo model's id, as the catalogue spells them (main checks it is one). */
+export const ZooId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a zoo model id: lowercase letters, digits and dashes');
+export const ModelDownloadRequest = z.strictObject({ jobId: JobId, model: ZooId });
+export type ModelDownloadReply = { model: string; status: 'done' | 'cancelled'; kept?: number };
+
 export const channels = {
   appInfo: 'app:info',
   listModels: 'models:list',
@@ -104,6 +120,11 @@ export const channels = {
   deleteModel: 'store:delete',
   revealModel: 'store:reveal',
   evaluation: 'store:evaluation',
+  exportModel: 'store:export',
+  importModel: 'store:import',
+  downloadModel: 'zoo:download',
+  cancelModelDownload: 'zoo:cancel-download',
+  importZooModel: 'zoo:import',
   listDatasets: 'dataset:list',
   createDataset: 'dataset:create',
   showDataset: 'dataset:show',
@@ -202,6 +223,8 @@ export interface ModelView {
   inputSize: [number, number];
   parameters?: number;
   accuracy?: number;
+  /** A zoo model not on this machine: what a download fetches (bytes, when the catalogue gives every size), what a stopped one kept, and whether an import takes a file or a folder. */
+  missing?: { bytes?: number; kept: number; pick: 'file' | 'folder' };
 }
 
 /** A stored evaluation as the window shows it: each mistake may carry its picture's thumbnail. */
@@ -252,6 +275,8 @@ export type StudioEvent =
   /** The run is over: after its 'done' event, or with the reason it failed. */
   | { type: 'training-ended'; runId: string; error?: string }
   | { type: 'download'; file: string; received: number; total?: number }
+  /** A download the window asked for (downloadModel): the whole model's bytes on disk so far. */
+  | { type: 'model-download'; jobId: string; model: string; file: string; received: number; total?: number }
   | { type: 'log'; level: 'info' | 'error'; message: string; time: string }
   | { type: 'folder'; jobId: string; done: number; total: number; item?: FolderItem }
   | ({ type: 'menu' } & MenuCommand);
@@ -282,6 +307,14 @@ export interface Api {
   deleteModel(name: string): Promise<void>;
   revealModel(name: string): Promise<void>;
   evaluation(req: z.input<typeof EvaluationRequest>): Promise<EvaluationView | null>;
+  /** Asks where to save (a save dialog), then writes; null if the user cancelled; 'exists' asks for consent first. */
+  exportModel(req: ExportRequest): Promise<ExportReply>;
+  /** Asks for the file or folder, then stores it; null if the user cancelled. */
+  importModel(req: z.input<typeof ImportModelRequest>): Promise<{ name: string } | null>;
+  downloadModel(req: z.input<typeof ModelDownloadRequest>): Promise<ModelDownloadReply>;
+  cancelModelDownload(jobId: string): Promise<void>;
+  /** A zoo model's files from a file or folder the user chooses (machines without internet); null if cancelled. */
+  importZooModel(model: string): Promise<{ model: string; files: number } | null>;
   /** The datasets the app manages under its user-data folder. */
   listDatasets(): Promise<DatasetView[]>;
   createDataset(name: string): Promise<DatasetView>;

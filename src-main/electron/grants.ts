@@ -1,7 +1,7 @@
 // What the window's requests are checked against and answered with: the paths the user chose
 // (grants), what only the host can do (dialogs), and the shape of one request's handler.
 import type { z } from 'zod';
-import type { Api, FolderPurpose } from '../contract.ts';
+import type { Api, FolderPurpose, ModelFileKind } from '../contract.ts';
 import type { RecentFiles } from '../service/recents.ts';
 
 /**
@@ -12,6 +12,8 @@ import type { RecentFiles } from '../service/recents.ts';
 export class Grants {
   readonly files = new Set<string>();
   readonly folders = new Set<string>();
+  /** Places the save dialog gave for an export: the only ones an export may write to, or replace with consent. */
+  readonly targets = new Set<string>();
   constructor(readonly recents: RecentFiles, readonly datasetFolders?: RecentFiles) {}
 
   /** Grants again the dataset folders remembered from earlier sessions. */
@@ -35,7 +37,7 @@ export class Grants {
 
   /** Every path the user chose: error text may show these whole. */
   async all(): Promise<string[]> {
-    return [...this.files, ...this.folders, ...(await this.recents.all())];
+    return [...this.files, ...this.folders, ...this.targets, ...(await this.recents.all())];
   }
 }
 
@@ -45,8 +47,10 @@ export interface Host {
   /** Several images at once (adding to a dataset); without it, one from openImage. */
   openImages?(): Promise<string[]>;
   openFolder(purpose: z.infer<typeof FolderPurpose>): Promise<string | null>;
-  /** Asks where to save a file suggested as `name`; null if the user cancelled. */
-  saveAs(name: string): Promise<string | null>;
+  /** Asks where to save a file suggested as `name` (a CSV unless `kind` says which model form); null if the user cancelled. */
+  saveAs(name: string, kind?: ModelFileKind): Promise<string | null>;
+  /** A model to import: a file (of these extensions) or a folder; null if the user cancelled. */
+  openModel?(pick: 'file' | 'folder', extensions: string[]): Promise<string | null>;
   reveal(file: string): void;
   version: string;
   versions: Record<string, string | undefined>;

@@ -12,6 +12,7 @@ import { checkName } from '../core/store/model-store.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
 import type { StudioService } from '../service/studio.ts';
 import { checkOwnDataset, datasetRequests } from './dataset-requests.ts';
+import { modelRequests } from './model-requests.ts';
 import { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 import { redactPaths } from './redact-paths.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
@@ -63,7 +64,11 @@ function shownToWindow(request: Request, grants: Grants): Request {
       } catch (err) {
         const message = redactPaths(err instanceof Error ? err.message : String(err), await grants.all());
         const coded = errorCodeOf(err);
-        throw coded ? new CodedError(coded.code, message, coded.params) : new Error(message);
+        if (!coded) throw new Error(message);
+        // The values travel to the window as the message does: their paths are cut the same way.
+        const keep = await grants.all();
+        const params = Object.fromEntries(Object.entries(coded.params).map(([k, v]) => [k, typeof v === 'string' ? redactPaths(v, keep) : v]));
+        throw new CodedError(coded.code, message, params);
       }
     },
   };
@@ -145,6 +150,7 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
     }),
     evaluation: req(EvaluationRequest, (r) => service.evaluation(r.model, r.thumbnails)),
     ...datasetRequests(service.datasets, host, grants),
+    ...modelRequests(service, host, grants),
   };
 }
 

@@ -3,7 +3,7 @@
 // A facade: training runs, folder jobs, store views and model files each live in their module.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { AugmentPreviewView, EvaluationView, ExplainReply, FolderReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
+import type { AugmentPreviewView, EvaluationView, ExplainReply, FolderReply, ModelDownloadReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
 import { ExplainRequest, FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { importDatasetFiles, type DatasetImportResult } from '../core/datasets/import.ts';
@@ -23,6 +23,8 @@ import { previewImage } from './images.ts';
 import { RecognitionService, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
 import { TrainingJobs } from './training-jobs.ts';
+import { importNeed, missingFiles, type ImportNeed } from '../core/zoo/availability.ts';
+import { ModelDownloads } from './model-downloads.ts';
 import { dogBreedsPlan, type DogBreedsPlan, type DogBreedsRequest } from './dog-breeds.ts';
 
 export interface StudioOptions {
@@ -64,6 +66,7 @@ export class StudioService {
   private readonly recognizer: Recognizer;
   private readonly training: TrainingJobs;
   private readonly folders: FolderJobs;
+  private readonly downloads: ModelDownloads;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
@@ -80,6 +83,7 @@ export class StudioService {
     }));
     this.training = new TrainingJobs(this.bus, { env: this.runEnv, modelMirrorDir: this.storage.mirrorDir, forget: (m) => this.recognizer.forget?.(m) });
     this.folders = new FolderJobs(this.bus, (req) => this.recognize(req));
+    this.downloads = new ModelDownloads(this.bus, () => ({ ...this.storage, offline: this.options.offline, fetch: this.options.fetch }));
   }
 
   on(listener: (e: StudioEvent) => void): () => void {
@@ -94,9 +98,13 @@ export class StudioService {
     return this.recognizer.backend();
   }
 
-  /** The zoo, then the trained models of the store that have weights. */
+  /** The zoo (each saying what it lacks on this machine), then the trained models of the store that have weights. */
   async listModels(): Promise<ModelView[]> {
-    const zoo: ModelView[] = new RecognitionService(this.storage).listModels().map((m) => ({ ...m, kind: 'zoo' as const }));
+    const zoo: ModelView[] = await Promise.all(new RecognitionService(this.storage).listModels().map(async (m) => {
+      const missing = await missingFiles(m.id, this.storage);
+      const pick = missing && (await importNeed(m.id, this.storage))?.pick;
+      return { ...m, kind: 'zoo' as const, ...(missing && pick ? { missing: { ...(missing.bytes !== undefined ? { bytes: missing.bytes } : {}), kept: missing.kept, pick } } : {}) };
+    }));
     return [...zoo, ...(await recognizableModels(this.store))];
   }
 
@@ -189,6 +197,20 @@ export class StudioService {
     });
   }
 
+  /** The window's download of a zoo model: progress as 'model-download' events, stopped by cancelModelDownload (what arrived is kept and resumed). */
+  downloadZooModel(jobId: string, id: string): Promise<ModelDownloadReply> {
+    return this.downloads.run(jobId, id);
+  }
+
+  cancelModelDownload(jobId: string): void {
+    this.downloads.cancel(jobId);
+  }
+
+  /** What importing zoo model `id` from local files asks for: its files (one, or a folder), or only its labels. */
+  zooImportNeed(id: string): Promise<ImportNeed | undefined> {
+    return importNeed(id, this.storage);
+  }
+
   /** Air-gapped machines: a zoo model's files from a local file or folder, each checked against the catalogue. */
   importModel(id: string, source: string): Promise<ImportResult> {
     return importModelFiles(id, source, { cacheDir: this.storage.cacheDir });
@@ -231,6 +253,7 @@ export class StudioService {
 
   dispose(): void {
     this.training.cancelAll();
+    this.downloads.cancelAll();
     this.recognizer.dispose();
     this.bus.clear();
   }

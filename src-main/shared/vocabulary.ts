@@ -48,3 +48,7 @@ export function augmentPreset(dataset: string) {
 /** The model `models build dog-breeds` makes from Stanford Dogs, and the zoo view that answers for it until it exists. */
 export const DOG_BREEDS_MODEL = 'dog-breeds';
 export const DOG_BREEDS_FALLBACK = 'dog-breeds-imagenet';
+
+/** The forms a model is exported in and imported from: a Keras 3 .keras file, a Keras 2 .h5 file, a TensorFlow.js folder. */
+export const MODEL_FILE_KINDS = ['keras', 'h5', 'tfjs'] as const;
+export type ModelFileKind = (typeof MODEL_FILE_KINDS)[number];

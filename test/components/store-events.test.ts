@@ -12,6 +12,7 @@ import { useFolderStore } from '../../src-renderer/src/stores/folder.ts';
 import { useModelsStore } from '../../src-renderer/src/stores/models.ts';
 import { useRecognizeStore } from '../../src-renderer/src/stores/recognize.ts';
 import { subscribeStores } from '../../src-renderer/src/stores/subscribe.ts';
+import { useZooStore } from '../../src-renderer/src/stores/zoo.ts';
 import { useTrainingStore } from '../../src-renderer/src/stores/training.ts';
 import { fakeApi, plugins } from './setup.ts';
 
@@ -42,19 +43,19 @@ describe('the stores\' event subscriptions', () => {
   it('importing and using a store subscribes nothing', () => {
     plugins();
     const api = eventApi();
-    for (const use of [useAppStore, useRecognizeStore, useFolderStore, useTrainingStore, useDatasetStore, useModelsStore]) use();
+    for (const use of [useAppStore, useRecognizeStore, useFolderStore, useTrainingStore, useDatasetStore, useModelsStore, useZooStore]) use();
     expect(api.subscriptions()).toBe(0);
   });
 
-  it('subscribeStores subscribes app, recognize, folder and training in that order, and unsubscribes them all', async () => {
+  it('subscribeStores subscribes app, recognize, folder, training and zoo in that order, and unsubscribes them all', async () => {
     plugins();
     const api = eventApi({ listModels: async () => [] });
     const order: string[] = [];
-    const stores = [useTrainingStore(), useFolderStore(), useRecognizeStore(), useAppStore()];
+    const stores = [useZooStore(), useTrainingStore(), useFolderStore(), useRecognizeStore(), useAppStore()];
     for (const store of stores) store.$onAction(({ name }) => void (name === 'subscribe' && order.push(store.$id)));
     const off = subscribeStores();
-    expect(order).toEqual(['app', 'recognize', 'folder', 'training']);
-    expect(api.listeners.size).toBe(4);
+    expect(order).toEqual(['app', 'recognize', 'folder', 'training', 'zoo']);
+    expect(api.listeners.size).toBe(5);
 
     const app = useAppStore();
     const folder = useFolderStore();
@@ -71,6 +72,12 @@ describe('the stores\' event subscriptions', () => {
     expect(training.form.dataset).toBe('/data/birds');
     api.send({ type: 'download', file: 'model.json', received: 10, total: 100 });
     expect(useRecognizeStore().download).toEqual({ file: 'model.json', received: 10, total: 100 });
+    // A download the window started follows its own job's events only.
+    const zoo = useZooStore();
+    zoo.downloads.mobilenet = { jobId: 'dl-1', received: 0, running: true };
+    api.send({ type: 'model-download', jobId: 'dl-1', model: 'mobilenet', file: 'a', received: 500, total: 1000 });
+    api.send({ type: 'model-download', jobId: 'dl-old', model: 'mobilenet', file: 'a', received: 900, total: 1000 });
+    expect(zoo.downloads.mobilenet).toMatchObject({ received: 500, total: 1000, running: true });
 
     off();
     expect(api.listeners.size).toBe(0);
@@ -106,8 +113,8 @@ describe('the stores\' event subscriptions', () => {
     });
     const wrapper = mount(App, { global });
     await flushPromises();
-    expect(api.subscriptions()).toBe(4);
-    expect(calls).toContain('appInfo after 4 subscriptions');
+    expect(api.subscriptions()).toBe(5);
+    expect(calls).toContain('appInfo after 5 subscriptions');
     api.send({ type: 'menu', command: 'panel', panel: 'folder' });
     await flushPromises();
     expect(wrapper.find('[data-tab="folder"]').attributes('aria-selected')).toBe('true');

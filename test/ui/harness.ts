@@ -58,6 +58,10 @@ export interface Dialogs {
   /** Answers of the several-files dialog (adding to a dataset). */
   images: string[][];
   folder: (string | null)[];
+  /** Answers of the model open dialog (a model file or folder to import). */
+  model: (string | null)[];
+  /** Answers of the save dialog; when none is queued, the suggested name in a temporary folder. */
+  save: (string | null)[];
   savedCsv: { file: string; csv: string }[];
 }
 
@@ -99,7 +103,14 @@ function preloadStandIn(methods: string[]): void {
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** One browser, one page at 1280x800, one service on temporary folders and the offline mirrors. */
-export async function startStudio(opts: { locale?: string; /** Added to chromiumArgs (a fake webcam, say). */ extraArgs?: string[] } = {}): Promise<Studio> {
+export async function startStudio(opts: {
+  locale?: string;
+  /** Added to chromiumArgs (a fake webcam, say). */
+  extraArgs?: string[];
+  /** Downloads through this fetch (a local test server), with no model mirror: zoo models start absent. */
+  fetch?: typeof fetch;
+  viewport?: { width: number; height: number };
+} = {}): Promise<Studio> {
   const dir = await buildRenderer();
   const server = await serve(dir);
   const tmp = await tempDir('cs-ui-');
@@ -108,23 +119,24 @@ export async function startStudio(opts: { locale?: string; /** Added to chromium
   await mkdir(storeDir, { recursive: true });
   const service = new StudioService({
     cacheDir,
-    mirrorDir,
+    ...(opts.fetch ? {} : { mirrorDir }),
     datasetMirrorDir: path.join(sharedDir, 'datasets'),
     storeDir,
     stateDir: tmp,
-    offline: true,
-    fetch: noNetwork,
+    offline: !opts.fetch,
+    fetch: opts.fetch ?? noNetwork,
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...chromiumArgs, ...(opts.extraArgs ?? [])], headless: true });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US', deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US', deviceScaleFactor: 1 });
   const page = await context.newPage();
-  const dialogs: Dialogs = { image: [], images: [], folder: [], savedCsv: [] };
+  const dialogs: Dialogs = { image: [], images: [], folder: [], model: [], save: [], savedCsv: [] };
   // The native dialogs answer what the test queued; everything else is the app's own code.
   const host: Host = {
     openImage: async () => dialogs.image.shift() ?? null,
     openImages: async () => dialogs.images.shift() ?? [],
     openFolder: async () => dialogs.folder.shift() ?? null,
-    saveAs: async (name) => path.join(tmp, name),
+    saveAs: async (name) => (dialogs.save.length ? dialogs.save.shift()! : path.join(tmp, name)),
+    openModel: async () => dialogs.model.shift() ?? null,
     reveal: () => undefined,
     version: '0.0.0-e2e',
     versions: { chrome: browser.version(), node: process.versions.node },

@@ -13,8 +13,9 @@ import { loadKerasModel } from './keras-model.ts';
 import { loadLayersModelFromDir } from './layers-io.ts';
 import { looksLikeZip } from './zip.ts';
 
-export const MODEL_FILE_KINDS = ['keras', 'h5', 'tfjs'] as const;
-export type ModelFileKind = (typeof MODEL_FILE_KINDS)[number];
+import { MODEL_FILE_KINDS, type ModelFileKind } from '../../shared/vocabulary.ts';
+
+export { MODEL_FILE_KINDS, type ModelFileKind };
 
 const HDF5 = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 

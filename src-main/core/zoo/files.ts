@@ -6,6 +6,7 @@ import { fileSetOf, fileUrl, type CatalogFile } from './catalog.ts';
 import { verifyFile } from '../downloads/digest.ts';
 import { downloadFile, type DownloadProgress } from '../downloads/download.ts';
 import { isFile } from '../fs-kinds.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 export { digestOf } from '../downloads/digest.ts';
 export { DownloadCancelledError, type DownloadProgress } from '../downloads/download.ts';
@@ -53,7 +54,7 @@ export async function locateFiles(files: readonly CatalogFile[], sources: FileSo
     const url = fileUrl(f, baseUrl);
     if (sources.offline) {
       const where = mirror ? `${sources.cacheDir} or the mirror ${mirror}` : sources.cacheDir;
-      throw new Error(`${f.path} is not in ${where}, and downloads are off. Get it from ${url}, or import it with: classifier-studio models import <id> <path>.`);
+      throw new CodedError('model-not-downloaded', `${f.path} is not in ${where}, and downloads are off. Get it from ${url}, or import it with: classifier-studio models import <id> <path>.`, { file: f.path });
     }
     await downloadFile(url, dest, f, sources);
   }

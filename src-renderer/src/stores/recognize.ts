@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { errorMessageOf, readError, type ExplainReply, type PreviewView, type RecognizeReply } from '../../../src-main/contract';
 import { parseThreshold, verdict } from '../../../src-main/shared/confidence';
 import { basename } from '../lib/format';
+import { useAppStore } from './app';
 
 const THRESHOLD_KEY = 'classifier-studio.threshold';
 
@@ -129,6 +130,11 @@ export const useRecognizeStore = defineStore('recognize', {
     },
     async recognize() {
       if (!this.source) return;
+      // A zoo model not on this machine: the panel offers Download and Import instead of an error.
+      if (useAppStore().models.find((m) => m.id === this.model)?.missing) {
+        this.result = null;
+        return;
+      }
       this.busy = true;
       this.error = '';
       this.clearExplanation();

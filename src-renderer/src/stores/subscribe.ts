@@ -5,15 +5,16 @@ import { useAppStore } from './app';
 import { useFolderStore } from './folder';
 import { useRecognizeStore } from './recognize';
 import { useTrainingStore } from './training';
+import { useZooStore } from './zoo';
 
 /**
  * Subscribes, in this order: the app store (log lines, the View menu's panel switches), then
  * Recognize (File > Open Image…, download progress), the folder job's progress, and Training
- * (File > Open Dataset Folder…, a run's events). Each event reaches them in the same order.
- * Returns the unsubscribe of all four, which ends them in the reverse order.
+ * (File > Open Dataset Folder…, a run's events), then zoo downloads. Each event reaches them in the
+ * same order. Returns the unsubscribe of all five, which ends them in the reverse order.
  */
 export function subscribeStores(): () => void {
-  const offs = [useAppStore().subscribe(), useRecognizeStore().subscribe(), useFolderStore().subscribe(), useTrainingStore().subscribe()];
+  const offs = [useAppStore().subscribe(), useRecognizeStore().subscribe(), useFolderStore().subscribe(), useTrainingStore().subscribe(), useZooStore().subscribe()];
   return () => {
     for (const off of offs.reverse()) off();
   };
