@@ -62,7 +62,11 @@ function toLevels(values: Float32Array, n: number, size: number): Uint8Array {
       hi = Math.max(hi, values[i]!);
     }
     const span = hi - lo;
-    if (!(span > 0) || !Number.isFinite(span)) continue;
+    // A flat tile: black when it is all zero (a channel the photo left off), white when all on (a relu6 at its cap).
+    if (!(span > 0) || !Number.isFinite(span)) {
+      if (lo > 0) out.fill(255, t * size, (t + 1) * size);
+      continue;
+    }
     for (let i = t * size; i < (t + 1) * size; i++) out[i] = Math.round((255 * (values[i]! - lo)) / span);
   }
   return out;
