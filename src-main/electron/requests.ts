@@ -93,7 +93,7 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       await checkImage(r.image, grants);
       return service.explain(r);
     }),
-    modelSummary: req(z.string().min(1).max(4096), async (model) => {
+    modelSummary: req(ModelName, async (model) => {
       await checkModel(model, service);
       return service.modelSummary(model);
     }),
