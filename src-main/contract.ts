@@ -36,6 +36,15 @@ export const ExplainRequest = z.strictObject({
 });
 export type ExplainRequest = z.input<typeof ExplainRequest>;
 
+/** Inside the model that recognizes: a layer's feature maps for a photo (none without one), and the first filters. */
+export const FeatureMapsRequest = z.strictObject({
+  model: Path,
+  image: RecognizeRequest.shape.image.optional(),
+  /** The layer whose maps to show; the first convolution's when absent. */
+  layer: z.string().min(1).max(256).optional(),
+});
+export type FeatureMapsRequest = z.input<typeof FeatureMapsRequest>;
+
 export const FolderRequest = z.strictObject({
   jobId: JobId,
   folder: Path,
@@ -104,6 +113,8 @@ export const channels = {
   listModels: 'models:list',
   recognize: 'recognize',
   explain: 'recognize:explain',
+  modelSummary: 'model:summary',
+  featureMaps: 'model:feature-maps',
   preview: 'image:preview',
   recentFiles: 'image:recent',
   openImageDialog: 'dialog:open-image',
@@ -188,6 +199,38 @@ export interface ExplainReply {
   photo: { width: number; height: number };
   /** What the model sees: the exact picture it was given, as PNG bytes. */
   input: { width: number; height: number; channels: 1 | 3; png: Uint8Array };
+}
+
+/** model.summary() as Keras prints it (zoo models as published, batch norms included). */
+export interface ModelSummaryView {
+  name: string;
+  layers: { name: string; type: string; outputShape: string; params: number }[];
+  totalParams: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+}
+
+/** Same-sized 8-bit tiles one after the other in `levels` (row-major, HWC), each scaled to its own range. */
+export interface TileGridView {
+  layer: string;
+  type: string;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** How many the layer has; the first `count` are given. */
+  total: number;
+  count: number;
+  levels: Uint8Array;
+}
+
+export interface FeatureMapsView {
+  /** The model that answered (`dog-breeds` before it is built: the ImageNet view). */
+  model: string;
+  /** Layers whose output is a picture, [height, width, channels]. */
+  layers: { name: string; type: string; shape: [number, number, number] }[];
+  maps?: TileGridView;
+  /** The first convolution's filters. */
+  filters?: TileGridView;
 }
 
 export interface PreviewView {
@@ -288,6 +331,10 @@ export interface Api {
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
   /** Where in the photo the model found a class (Grad-CAM), and the picture the model was given. */
   explain(req: ExplainRequest): Promise<ExplainReply>;
+  /** The Keras-style table of a model's layers, output shapes and parameters. */
+  modelSummary(model: string): Promise<ModelSummaryView>;
+  /** A layer's feature maps for a photo, and the first convolution's filters. */
+  featureMaps(req: FeatureMapsRequest): Promise<FeatureMapsView>;
   preview(path: string): Promise<PreviewView>;
   recentFiles(): Promise<string[]>;
   openImageDialog(): Promise<string | null>;

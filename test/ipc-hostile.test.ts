@@ -60,6 +60,8 @@ const paths = (expected: RegExp) => new Map<unknown, RegExp | 'ok'>(SYSTEM_PATHS
 const PAST_SCHEMA: Partial<Record<Method, Map<unknown, RegExp | 'ok'>>> = {
   recognize: new Map([[IMAGE_NOT_CHOSEN, notFile]]),
   explain: new Map([[IMAGE_NOT_CHOSEN, notFile]]),
+  featureMaps: new Map([[IMAGE_NOT_CHOSEN, notFile]]),
+  modelSummary: paths(/^Models are chosen by name, not by path\.$/),
   preview: paths(notFile),
   recognizeFolder: new Map([[FOLDER_NOT_CHOSEN, /^That folder was not chosen by the user\.$/]]),
   startTraining: new Map([[TRAIN_NOT_CHOSEN, notDatasetFolder]]),

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BUILT_IN_DATASETS, EvaluationRequest, ExplainRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
+  BUILT_IN_DATASETS, EvaluationRequest, ExplainRequest, FeatureMapsRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
   ResumeRequest, SaveCsvRequest, TrainRequest, type AppInfo, type Reply,
 } from '../contract.ts';
 import { checkName } from '../core/store/model-store.ts';
@@ -97,6 +97,15 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       await checkModel(r.model, service);
       await checkImage(r.image, grants);
       return service.explain(r);
+    }),
+    modelSummary: req(ModelName, async (model) => {
+      await checkModel(model, service);
+      return service.modelSummary(model);
+    }),
+    featureMaps: req(FeatureMapsRequest, async (r) => {
+      await checkModel(r.model, service);
+      if (r.image !== undefined) await checkImage(r.image, grants);
+      return service.featureMaps(r);
     }),
     preview: req(z.string().min(1).max(4096), async (file) => {
       if (!(await grants.file(file))) throw new Error('That file was not chosen by the user.');

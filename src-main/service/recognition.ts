@@ -14,6 +14,7 @@ import type { DownloadProgress } from '../core/zoo/files.ts';
 import { loadModel, isPathLike } from '../core/zoo/load.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore } from '../core/store/model-store.ts';
+import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } from './inside.ts';
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 
 export interface ServiceOptions {
@@ -54,6 +55,14 @@ export interface ExplainRequest {
   /** The model's own class index (as predictions give it); the top answer when absent. */
   classIndex?: number;
   /** The layer whose feature maps to use; the last convolution's when absent. */
+  layer?: string;
+}
+
+export interface FeatureMapsRequest {
+  model: string;
+  /** Without a photo, only the layers and the first filters. */
+  image?: ImageInput;
+  /** The layer whose maps to show; the first convolution's when absent. */
   layer?: string;
 }
 
@@ -207,6 +216,22 @@ export class RecognitionService {
       photo: { width: decoded.original.width, height: decoded.original.height },
       input: { width: decoded.width, height: decoded.height, channels: decoded.channels, png: new Uint8Array(png) },
     };
+  }
+
+  /** The Keras-style summary of the model as published; `dog-breeds` before it is built: the model that answers for it. */
+  async summary(spec: string): Promise<SummaryResult> {
+    await this.backend();
+    return modelSummary(await this.answeringModel(spec), { ...this.storage, offline: this.options.offline, fetch: this.options.fetch });
+  }
+
+  /** A layer's feature maps for a photo, and the first convolution's filters, of the model that recognizes. */
+  async featureMaps(req: FeatureMapsRequest): Promise<FeatureMapsResult> {
+    await this.backend();
+    const model = await this.answeringModel(req.model);
+    const classifier = await this.model(model);
+    if (!req.image) return insideOf(classifier, model, undefined, req.layer);
+    const { name, source } = sourceOf(req.image);
+    return insideOf(classifier, model, await classifier.decode(source, name), req.layer);
   }
 
   stats(): RecognizerStats {

@@ -1,6 +1,6 @@
 // A Recognizer that runs in a worker thread (recognition.worker.ts): what the desktop app uses,
 // so compute stays off the Electron main thread. The CLI and tests use RecognitionService directly.
-import type { ExplainReply, RecognizeReply } from '../contract.ts';
+import type { ExplainReply, FeatureMapsView, ModelSummaryView, RecognizeReply } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
@@ -27,6 +27,8 @@ export function threadRecognizer(
     backend: () => ask<BackendReport>({ type: 'backend' }),
     recognize: (req) => ask<RecognizeReply>({ type: 'recognize', req }),
     explain: (req) => ask<ExplainReply>({ type: 'explain', req }),
+    summary: (spec) => ask<ModelSummaryView>({ type: 'summary', spec }),
+    featureMaps: (req) => ask<FeatureMapsView>({ type: 'feature-maps', req }),
     forget: (spec) => void ask({ type: 'forget', spec }).catch(() => undefined),
     stats: () => ask<RecognizerStats>({ type: 'stats' }),
     dispose: () => client.dispose(),

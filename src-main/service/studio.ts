@@ -3,8 +3,8 @@
 // A facade: training runs, folder jobs, store views and model files each live in their module.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { AugmentPreviewView, EvaluationView, ExplainReply, FolderReply, ModelDownloadReply, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
-import { ExplainRequest, FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
+import type { AugmentPreviewView, EvaluationView, ExplainReply, FeatureMapsView, FolderReply, ModelDownloadReply, ModelSummaryView, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
+import { ExplainRequest, FeatureMapsRequest, FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { importDatasetFiles, type DatasetImportResult } from '../core/datasets/import.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
@@ -50,6 +50,10 @@ export interface Recognizer {
   backend(): Promise<BackendReport>;
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
   explain(req: ExplainRequest): Promise<ExplainReply>;
+  /** The Keras-style summary of a model as published. */
+  summary(spec: string): Promise<ModelSummaryView>;
+  /** A layer's feature maps for a photo and the first convolution's filters. */
+  featureMaps(req: FeatureMapsRequest): Promise<FeatureMapsView>;
   forget?(spec: string): void;
   /** Tensors and memory where the models run (soak tests: nothing may pile up). */
   stats?(): Promise<RecognizerStats>;
@@ -115,6 +119,16 @@ export class StudioService {
   /** Grad-CAM of one class for one photo, and the picture the model was given. */
   explain(input: ExplainRequest): Promise<ExplainReply> {
     return this.recognizer.explain(ExplainRequest.parse(input));
+  }
+
+  /** The Keras-style table of a model's layers (zoo models as published, batch norms included). */
+  modelSummary(model: string): Promise<ModelSummaryView> {
+    return this.recognizer.summary(model);
+  }
+
+  /** Inside the model that recognizes: a layer's feature maps for a photo, and the first filters. */
+  featureMaps(input: FeatureMapsRequest): Promise<FeatureMapsView> {
+    return this.recognizer.featureMaps(FeatureMapsRequest.parse(input));
   }
 
   recognizerStats(): Promise<RecognizerStats> {
@@ -264,6 +278,8 @@ function inProcess(service: RecognitionService): Recognizer {
     backend: () => service.backend(),
     recognize: (req) => service.recognize(req),
     explain: (req) => service.explain(req),
+    summary: (spec) => service.summary(spec),
+    featureMaps: (req) => service.featureMaps(req),
     forget: (spec) => service.forget(spec),
     stats: async () => service.stats(),
     dispose: () => service.dispose(),

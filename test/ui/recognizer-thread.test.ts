@@ -27,6 +27,14 @@ describe('recognition in a worker thread', async () => {
     expect(Array.from(reply.input.png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });
 
+  it("shows inside there too: MobileNet's summary as published, and its first maps and filters as tiles", async () => {
+    expect((await recognizer.summary('mobilenet')).totalParams).toBe(2_601_976);
+    const inside = await recognizer.featureMaps({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });
+    expect(inside.maps?.levels).toBeInstanceOf(Uint8Array);
+    expect(inside.maps?.levels).toHaveLength(24 * 112 * 112);
+    expect(inside.filters).toMatchObject({ width: 3, height: 3, channels: 3, count: 24 });
+  });
+
   it('turns a bad image into an error naming the file, and keeps working', async () => {
     const err = await recognizer.recognize({ image: { name: 'junk.jpg', data: new Uint8Array([1, 2, 3]) }, model: 'mobilenet' }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/junk\.jpg/);

@@ -29,6 +29,10 @@ export const useRecognizeStore = defineStore('recognize', {
     /** The model's input as an object URL, shown beside the answer. */
     seenUrl: '',
     explaining: false,
+    /** How strongly the heatmap covers the photo (0..1). */
+    heatOpacity: 0.45,
+    /** "Inside the model" (summary, feature maps, filters) shown under the photo. */
+    showInside: false,
     recent: [] as string[],
     busy: false,
     error: '',
@@ -38,6 +42,8 @@ export const useRecognizeStore = defineStore('recognize', {
   }),
   getters: {
     name: (s) => (s.source ? (s.source.kind === 'path' ? basename(s.source.path) : s.source.name) : ''),
+    /** The photo as requests name it (cached: a new object each time would ask again for its feature maps). */
+    image: (s) => (!s.source ? null : s.source.kind === 'path' ? s.source.path : { name: s.source.name, data: s.source.data as Uint8Array<ArrayBuffer> }),
     /** Whether the shown answer clears the threshold, and the best guess. */
     verdict: (s) => verdict(s.result?.top ?? [], s.threshold, s.result?.warnings),
   },
@@ -108,14 +114,20 @@ export const useRecognizeStore = defineStore('recognize', {
       this.explanation = null;
       this.seenUrl = '';
     },
-    /** The heatmap of the top answer over the photo, and the picture the model was given; asked again, hidden. */
-    async explain() {
-      if (this.explanation) return this.clearExplanation();
-      const best = this.result?.top[0];
-      if (!this.source || !best) return;
+    /**
+     * The heatmap of one answer (the top one when `classIndex` is absent) over the photo, and the
+     * picture the model was given; the top one asked again, hidden.
+     */
+    async explain(classIndex?: number) {
+      if (this.explanation && classIndex === undefined) return this.clearExplanation();
+      const chosen = classIndex ?? this.result?.top[0]?.index;
+      if (!this.source || chosen === undefined || this.explaining) return;
+      if (this.explanation?.prediction.index === chosen) return;
       this.explaining = true;
+      const [source, model] = [this.source, this.model];
       try {
-        const reply = await window.api.explain({ image: this.imageOf(this.source), model: this.model, classIndex: best.index });
+        const reply = await window.api.explain({ image: this.imageOf(source), model, classIndex: chosen });
+        if (this.source !== source || this.model !== model) return; // another photo or model meanwhile
         this.clearExplanation();
         this.explanation = reply;
         this.seenUrl = URL.createObjectURL(new Blob([reply.input.png as Uint8Array<ArrayBuffer>], { type: 'image/png' }));
