@@ -20,6 +20,7 @@ const UNIT = [
   'test/keras-import.test.ts',
   'test/networks.test.ts',
   'test/optimizers.test.ts',
+  'test/photo-fit.test.ts',
   'test/plateau.test.ts',
   'test/preprocess.test.ts',
   'test/preview-errors.test.ts',

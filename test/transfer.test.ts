@@ -82,7 +82,8 @@ describe('transfer learning', () => {
     const done = await runTransfer({ dataset: root, validationSplit: 0.25, out: 'dogs-test' }, env, () => undefined);
     expect(done.model).toBe('dogs-test');
     const meta = await new ModelStore(env.storeDir).get('dogs-test');
-    expect(meta).toMatchObject({ labels: ['Chihuahua', 'Australian terrier'], network: 'transfer-mobilenet', inputSize: [224, 224], preprocessing: 'tf', status: 'complete' });
+    expect(meta).toMatchObject({ labels: ['Chihuahua', 'Australian terrier'], network: 'transfer-mobilenet', inputSize: [224, 224], preprocessing: 'tf', fit: 'crop', status: 'complete' });
+    expect(meta.config).toMatchObject({ fit: 'crop' });
     const { classifier } = await loadModel('dogs-test', { ...env });
     // Its own photos (CIFAR cats as "Chihuahua", dogs as "Australian terrier"), recognized as their folder's class.
     const photos = (await Promise.all(['n02085620-Chihuahua', 'n02096294-Australian_terrier'].map(async (folder, label) =>

@@ -6,7 +6,8 @@ import { registerDataset } from './dataset.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
 import { fileError, formatBackend, formatPrediction, table } from './format.ts';
-import { storageOf, withStorage, type StorageOptions } from './options.ts';
+import { resizeOption, storageOf, withStorage, type StorageOptions } from './options.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { downloadPrinter } from './progress.ts';
 import { registerTraining } from './train.ts';
 import { registerTransfer } from './transfer.ts';
@@ -52,8 +53,9 @@ withCommon(
       return k;
     }, 5)
     .option('--threshold <p>', 'below this probability (0..1, or a percentage such as 50%) the answer is "not sure"', parseThresholdOption)
+    .addOption(resizeOption('default: what the model was trained with (zoo models: crop)'))
     .option('--json', 'one JSON object per line per image'),
-).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; json?: boolean }) => {
+).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; resize?: PhotoFit; json?: boolean }) => {
   const svc = service(opts);
   let failed = 0;
   try {
@@ -61,7 +63,7 @@ withCommon(
     if (!opts.json) console.error(formatBackend(report));
     for (const file of images) {
       try {
-        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top });
+        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top, fit: opts.resize });
         const top = r.top.map(({ index, id, label, probability }) => ({ index, id, label, probability: Number(probability.toFixed(6)) }));
         const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold).sure };
         console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, backend: r.backend, ms: r.ms, ...sure, top }) : formatPrediction(r, opts.threshold));

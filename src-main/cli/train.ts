@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { startTraining } from '../service/training.ts';
-import { storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
+import { resizeOption, storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { createInterface } from 'node:readline/promises';
 import { nextStep, table } from './format.ts';
 import { num, printerFor } from './progress.ts';
@@ -112,9 +113,10 @@ export function registerTraining(program: Command): void {
       .requiredOption('--model <name>', 'a stored model name or a model folder')
       .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder')
       .option('--test-limit <n>', 'use the first n test images', num)
+      .addOption(resizeOption('for a folder of photos; default: what the model was trained with'))
       .option('--json', 'as JSON'),
-  ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; json?: boolean }) => {
-    const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit);
+  ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; resize?: PhotoFit; json?: boolean }) => {
+    const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit, o.resize);
     if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count }));
     else console.log(`accuracy ${ev.accuracy.toFixed(4)}, loss ${ev.loss.toFixed(4)} on ${ev.count} images`);
   });

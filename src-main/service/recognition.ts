@@ -9,6 +9,7 @@ import { loadCatalog } from '../core/zoo/catalog.ts';
 import type { DownloadProgress } from '../core/zoo/files.ts';
 import { loadModel, isPathLike } from '../core/zoo/load.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 
 export interface ServiceOptions {
   cacheDir?: string;
@@ -38,6 +39,8 @@ export interface RecognizeRequest {
   image: ImageInput;
   model: string;
   topK?: number;
+  /** How the photo is fitted to the input, instead of the model's own way (predict --resize). */
+  fit?: PhotoFit;
 }
 
 export interface RecognizeResult {
@@ -112,7 +115,7 @@ export class RecognitionService {
     const classifier = await this.model(req.model);
     const t1 = performance.now();
     const name = typeof req.image === 'string' ? req.image : req.image.name;
-    const decoded = await classifier.decode(typeof req.image === 'string' ? req.image : Buffer.from(req.image.data), name);
+    const decoded = await classifier.decode(typeof req.image === 'string' ? req.image : Buffer.from(req.image.data), name, req.fit);
     const t2 = performance.now();
     const [top] = await classifier.classify([decoded], req.topK ?? 5);
     const t3 = performance.now();

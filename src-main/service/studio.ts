@@ -21,6 +21,7 @@ import { FolderJobs } from './folder-jobs.ts';
 import { previewImage } from './images.ts';
 import { RecognitionService, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { TrainingJobs } from './training-jobs.ts';
 
 export interface StudioOptions {
@@ -192,8 +193,8 @@ export class StudioService {
   }
 
   /** A model evaluated on a dataset's test images (`eval`). */
-  evaluateModel(model: string, dataset: string, testLimit?: number): Promise<ModelScore> {
-    return evaluateModel(model, dataset, this.runEnv, testLimit);
+  evaluateModel(model: string, dataset: string, testLimit?: number, fit?: PhotoFit): Promise<ModelScore> {
+    return evaluateModel(model, dataset, this.runEnv, testLimit, fit);
   }
 
   /** A whole Keras model (model.save('x.h5')) into the store, under a name it reserves. */

@@ -41,7 +41,7 @@ async function prepare(file: string, label: number, backbone: Backbone, cache: F
     const cached = await cache.get(hash);
     if (cached) return { file, label, hash, cached };
     const [height, width] = backbone.inputSize;
-    const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear' }, file);
+    const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear', fit: backbone.fit }, file);
     return { file, label, hash, image };
   } catch (err) {
     return { file, label, error: (err as Error).message };

@@ -16,6 +16,8 @@ export interface TrainForm {
   limit: number | null;
   testLimit: number | null;
   dropout: number | null;
+  /** Transfer learning only: how photos are fitted to the backbone's input. */
+  fit: NonNullable<TrainRequest['fit']>;
   augment: boolean;
   earlyStoppingPatience: number | null;
   out: string;
@@ -52,7 +54,7 @@ export const useTrainingStore = defineStore('training', {
   state: () => ({
     form: {
       dataset: 'mnist', network: 'lenet5', epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1,
-      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
+      limit: null, testLimit: null, dropout: null, fit: 'crop', augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
     running: false,
@@ -73,6 +75,7 @@ export const useTrainingStore = defineStore('training', {
         // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
         augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
         ...(f.overwrite && f.out.trim() ? { overwrite: true } : {}),
+        ...(isTransferNetwork(f.network) ? { fit: f.fit } : {}),
       };
     },
     /** Field name → first problem, from the same schema main checks against. */
