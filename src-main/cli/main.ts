@@ -61,17 +61,27 @@ withCommon(
   try {
     const report = await svc.backend();
     if (!opts.json) console.error(formatBackend(report));
-    for (const file of images) {
-      try {
-        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top, fit: opts.resize });
+    const fail = (file: string, error: string) => {
+      failed++;
+      if (opts.json) console.log(JSON.stringify({ file, error }));
+      else console.error(fileError(file, error));
+    };
+    let answered = 0;
+    try {
+      // Decoded ahead and run in batches; answered in the order given.
+      for await (const r of svc.recognizeMany({ images, model: opts.model, topK: opts.top, fit: opts.resize })) {
+        answered++;
+        if ('error' in r) {
+          fail(r.file, r.error);
+          continue;
+        }
         const top = r.top.map(({ index, id, label, probability }) => ({ index, id, label, probability: Number(probability.toFixed(6)) }));
         const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold).sure };
         console.log(opts.json ? JSON.stringify({ file: r.file, model: r.model, backend: r.backend, ms: r.ms, ...sure, top }) : formatPrediction(r, opts.threshold));
-      } catch (err) {
-        failed++;
-        if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));
-        else console.error(fileError(file, errorText(err)));
       }
+    } catch (err) {
+      // The model did not load (or inference failed): every image not yet answered is answered with why.
+      for (const file of images.slice(answered)) fail(file, errorText(err));
     }
   } finally {
     svc.dispose();

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
+import { classifyMany, type ClassifyManyOptions } from '../core/classify-many.ts';
 import type { Prediction } from '../core/labels.ts';
 import { loadCatalog } from '../core/zoo/catalog.ts';
 import type { DownloadProgress } from '../core/zoo/files.ts';
@@ -41,6 +42,19 @@ export interface RecognizeRequest {
   topK?: number;
   /** How the photo is fitted to the input, instead of the model's own way (predict --resize). */
   fit?: PhotoFit;
+}
+
+export interface RecognizeManyRequest {
+  images: ImageInput[];
+  model: string;
+  topK?: number;
+  fit?: PhotoFit;
+}
+
+/** A photo of a batch that could not be recognized (it did not decode), in its place in the order. */
+export interface RecognizeFailure {
+  file: string;
+  error: string;
 }
 
 export interface RecognizeResult {
@@ -129,6 +143,27 @@ export class RecognitionService {
     };
   }
 
+  /**
+   * Many photos, answered in order as they are done: decoded ahead of inference and run in
+   * batches (core/classify-many.ts), the same answers as recognize() one by one. A model that
+   * does not load throws; a photo that does not decode is a RecognizeFailure in its place.
+   */
+  async *recognizeMany(req: RecognizeManyRequest, opts: Pick<ClassifyManyOptions, 'batchSize' | 'prefetch' | 'signal'> = {}): AsyncGenerator<RecognizeResult | RecognizeFailure> {
+    const t0 = performance.now();
+    const { backend } = await this.backend();
+    const classifier = await this.model(req.model);
+    const load = round(performance.now() - t0);
+    for await (const r of classifyMany(classifier, req.images, { ...opts, topK: req.topK ?? 5, fit: req.fit })) {
+      if (!r.top) {
+        yield { file: r.file, error: r.error! };
+        continue;
+      }
+      const { decode, inference } = r.timings!;
+      // ms: this photo's own work (its decode and its share of its batch), the load counted once.
+      yield { file: r.file, model: req.model, backend, ms: round((r.index === 0 ? load : 0) + decode + inference), timings: { load: r.index === 0 ? load : 0, decode: round(decode), inference: round(inference) }, top: r.top };
+    }
+  }
+
   stats(): RecognizerStats {
     // Under --expose-gc (soak runs) collect first, so heap figures compare from sample to sample.
     (globalThis as { gc?: () => void }).gc?.();
@@ -148,6 +183,13 @@ export class RecognitionService {
     for (const pending of this.models.values()) pending.then((c) => c.dispose(), () => undefined);
     this.models.clear();
   }
+}
+
+/** Every item of an async stream, in order (a batch answered over IPC or to a worker's caller). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 function round(ms: number): number {

@@ -1,11 +1,12 @@
 // The recognition worker: models load and images are classified here, off the Electron main
 // thread, so a 25M-parameter ResNet50 warming up never freezes the window.
 import { parentPort, workerData } from 'node:worker_threads';
-import { RecognitionService, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
+import { collect, RecognitionService, type RecognizeManyRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
 
 export type ToRecognizer =
   | { id: number; type: 'backend' }
   | { id: number; type: 'recognize'; req: RecognizeRequest }
+  | { id: number; type: 'recognizeMany'; req: RecognizeManyRequest }
   | { id: number; type: 'forget'; spec: string }
   | { id: number; type: 'stats' };
 export type FromRecognizer =
@@ -28,6 +29,7 @@ port.on('message', async (m: ToRecognizer) => {
     const value =
       m.type === 'backend' ? await service.backend()
       : m.type === 'recognize' ? await service.recognize(m.req)
+      : m.type === 'recognizeMany' ? await collect(service.recognizeMany(m.req))
       : m.type === 'stats' ? service.stats()
       : service.forget(m.spec);
     post({ id: m.id, ok: true, value });

@@ -4,7 +4,7 @@ import type { RecognizeReply } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
-import type { RecognizerStats, ServiceOptions } from './recognition.ts';
+import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -26,6 +26,7 @@ export function threadRecognizer(
   return {
     backend: () => ask<BackendReport>({ type: 'backend' }),
     recognize: (req) => ask<RecognizeReply>({ type: 'recognize', req }),
+    recognizeMany: (req) => ask<(RecognizeReply | RecognizeFailure)[]>({ type: 'recognizeMany', req }),
     forget: (spec) => void ask({ type: 'forget', spec }).catch(() => undefined),
     stats: () => ask<RecognizerStats>({ type: 'stats' }),
     dispose: () => client.dispose(),

@@ -19,7 +19,7 @@ import { DatasetService } from './datasets.ts';
 import { EventBus } from './events.ts';
 import { FolderJobs } from './folder-jobs.ts';
 import { previewImage } from './images.ts';
-import { RecognitionService, type RecognizerStats } from './recognition.ts';
+import { collect, RecognitionService, type RecognizeFailure, type RecognizeManyRequest, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 import { TrainingJobs } from './training-jobs.ts';
@@ -46,6 +46,8 @@ export interface StudioOptions {
 export interface Recognizer {
   backend(): Promise<BackendReport>;
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
+  /** Many photos at once, decoded ahead and run in batches (folder jobs): one answer each, in order. */
+  recognizeMany(req: RecognizeManyRequest): Promise<(RecognizeReply | RecognizeFailure)[]>;
   forget?(spec: string): void;
   /** Tensors and memory where the models run (soak tests: nothing may pile up). */
   stats?(): Promise<RecognizerStats>;
@@ -77,7 +79,7 @@ export class StudioService {
       log: (line) => this.log(line),
     }));
     this.training = new TrainingJobs(this.bus, { env: this.runEnv, modelMirrorDir: this.storage.mirrorDir, forget: (m) => this.recognizer.forget?.(m) });
-    this.folders = new FolderJobs(this.bus, (req) => this.recognize(req));
+    this.folders = new FolderJobs(this.bus, (req) => this.recognizer.recognizeMany(req));
   }
 
   on(listener: (e: StudioEvent) => void): () => void {
@@ -218,6 +220,7 @@ function inProcess(service: RecognitionService): Recognizer {
   return {
     backend: () => service.backend(),
     recognize: (req) => service.recognize(req),
+    recognizeMany: (req) => collect(service.recognizeMany(req)),
     forget: (spec) => service.forget(spec),
     stats: async () => service.stats(),
     dispose: () => service.dispose(),
