@@ -92,8 +92,10 @@ describe('transfer learning', () => {
     const right = answers.filter((a, i) => a[0]!.label === photos[i]!.label).length;
     console.log(`transfer on 2 classes: ${right}/${photos.length} of its photos right`);
     // Its 9 training photos are learned; the rest are CIFAR cats and dogs at 32 px, near chance for
-    // any head. 12 of 16 is what it gets; a model with swapped labels gets 5, a random one about 8.
-    expect(right).toBeGreaterThanOrEqual(12);
+    // any head. 11 of 16 is what it gets with the photos cropped (sharp's lanczos3 upscale; 12 when
+    // they were squashed with the triangle filter: one near-chance photo changed sides); a model
+    // with swapped labels gets 5, a random one about 8.
+    expect(right).toBeGreaterThanOrEqual(11);
     for (const a of answers) expect(a[0]!.probability + a[1]!.probability).toBeCloseTo(1, 5);
     classifier.dispose();
   });
