@@ -113,5 +113,5 @@ describe('predict --resize', () => {
     const bad = await runCli(args('cropped', '--resize', 'stretch'));
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/--resize.*stretch.*crop, squash/s);
-  }, 60_000);
+  }, 180_000);
 });
