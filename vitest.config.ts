@@ -23,6 +23,7 @@ const UNIT = [
   'test/model-files.test.ts',
   'test/networks.test.ts',
   'test/optimizers.test.ts',
+  'test/photo-fit.test.ts',
   'test/plateau.test.ts',
   'test/preprocess.test.ts',
   'test/preview-errors.test.ts',

@@ -53,9 +53,9 @@ export const FolderRequest = z.strictObject({
 });
 export type FolderRequest = z.input<typeof FolderRequest>;
 
-import { MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS } from './shared/vocabulary.ts';
+import { MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS, PHOTO_FITS } from './shared/vocabulary.ts';
 
-export { BUILT_IN_DATASETS, isTransferNetwork, MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS, type ModelFileKind } from './shared/vocabulary.ts';
+export { BUILT_IN_DATASETS, isTransferNetwork, MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS, PHOTO_FITS, type ModelFileKind } from './shared/vocabulary.ts';
 
 /** The training form: a friendly subset of the core settings, which check again. */
 export const TrainRequest = z.strictObject({
@@ -72,6 +72,8 @@ export const TrainRequest = z.strictObject({
   limit: z.number().int().positive().max(10_000_000).optional(),
   testLimit: z.number().int().positive().max(10_000_000).optional(),
   dropout: z.number().min(0).lt(1).optional(),
+  /** Transfer learning: how photos are fitted to the backbone's input (absent: crop). */
+  fit: z.enum(PHOTO_FITS).optional(),
   augment: z.boolean().optional(),
   earlyStoppingPatience: z.number().int().min(0).max(1000).optional(),
   out: z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores').optional(),

@@ -82,7 +82,9 @@ describe('classifier-studio predict', () => {
     expect(jsonLines(noFolder.stdout)[0]!.error).toMatch(/nothing-here/);
   });
 
-  it('reaches the published accuracy on the 200 ImageNet photos (top-1 >= 75%, top-5 >= 90%)', async () => {
+  // Photos centre-cropped, as the zoo's ImageNet models now are by default: 91.5% / 99.0% as
+  // ../shared/README gives (squashed, as before: 82.5% / 97.0%).
+  it('reaches the published accuracy on the 200 ImageNet photos (top-1 >= 90%, top-5 >= 97%)', async () => {
     const csv = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1);
     const truth = new Map(csv.map((line) => {
       const [file, index] = line.split(',');
@@ -104,8 +106,8 @@ describe('classifier-studio predict', () => {
       if (got.includes(want!)) top5++;
     }
     console.log(`mobilenet on imagenet-dev: top-1 ${top1 / 2}%, top-5 ${top5 / 2}%`);
-    expect(top1 / 200).toBeGreaterThanOrEqual(0.75);
-    expect(top5 / 200).toBeGreaterThanOrEqual(0.9);
+    expect(top1 / 200).toBeGreaterThanOrEqual(0.9);
+    expect(top5 / 200).toBeGreaterThanOrEqual(0.97);
   }, 300_000);
 
   it('models and datasets say which can be used offline, in the cache or the --mirror', async () => {

@@ -146,15 +146,44 @@ describe('decodeImage conversions', () => {
     }
   });
 
-  it('center-crop scales the shorter side and keeps the middle', async () => {
+  it('crop scales the shorter side and keeps the middle', async () => {
     // 300x100: red, green, blue thirds. Cropped to a square, only the green middle is left.
     const raw = Buffer.alloc(300 * 100 * 3);
     for (let y = 0; y < 100; y++) for (let x = 0; x < 300; x++) raw.set(x < 100 ? RED : x < 200 ? [0, 255, 0] : BLUE, (y * 300 + x) * 3);
-    const img = await decodeImage(await fromRaw(raw, 300, 100).png().toBuffer(), { width: 50, height: 50, resize: 'center-crop' });
+    const img = await decodeImage(await fromRaw(raw, 300, 100).png().toBuffer(), { width: 50, height: 50, fit: 'crop' });
     expect([img.width, img.height]).toEqual([50, 50]);
     for (const [x, y] of [[5, 5], [44, 44], [25, 10], [10, 40]] as const) expect(px(img, x, y)).toEqual([0, 255, 0]);
     // At the cut, the bilinear filter may borrow a little of the neighbours, never much.
     for (const y of [0, 25, 49]) for (const x of [0, 49]) expect(px(img, x, y)[1]).toBeGreaterThan(200);
+  });
+
+  // A 6x4 grey picture, values worked out by hand below (v(x, y) = 10x + 60y + 5, all distinct).
+  const grid6x4 = () => Buffer.from(Array.from({ length: 24 }, (_, i) => 10 * (i % 6) + 60 * Math.floor(i / 6) + 5));
+  const grey = async (raw: Buffer, w: number, h: number) => fromRaw(raw, w, h, 1).toColourspace('b-w').png().toBuffer();
+
+  it('squash and crop of a 6x4 picture to 2x2 (area filter) are the hand-computed block means', async () => {
+    const png = await grey(grid6x4(), 6, 4);
+    // Squash: each output pixel is the mean of a 3x2 block: columns 0-2 | 3-5, rows 0-1 | 2-3.
+    // Block (0,0): x 0..2, y 0..1: mean 10*1 + 60*0.5 + 5 = 45; (1,0): 10*4 + 30 + 5 = 75; the
+    // lower row adds 60*2 = 120: 165, 195.
+    const squash = await decodeImage(png, { width: 2, height: 2, channels: 1, resize: 'area', fit: 'squash' });
+    expect([...squash.data]).toEqual([45, 75, 165, 195]);
+    // Crop: the centre 4x4 (columns 1-4), then 2x2 blocks: columns 1-2 | 3-4, mean x 1.5 | 3.5:
+    // 10*1.5 + 30 + 5 = 50, 10*3.5 + 35 = 70; the lower row 170, 190.
+    const crop = await decodeImage(png, { width: 2, height: 2, channels: 1, resize: 'area', fit: 'crop' });
+    expect([...crop.data]).toEqual([50, 70, 170, 190]);
+  });
+
+  it('crop (bilinear) of a 6x4 picture to 4x4 keeps columns 1-4 exactly, and of a 4x6 one rows 1-4', async () => {
+    const wide = await decodeImage(await grey(grid6x4(), 6, 4), { width: 4, height: 4, channels: 1, fit: 'crop' });
+    // The shorter side is already 4: nothing is resampled, the centre is cut out.
+    expect([...wide.data]).toEqual([0, 1, 2, 3].flatMap((y) => [1, 2, 3, 4].map((x) => 10 * x + 60 * y + 5)));
+    const tallRaw = Buffer.from(Array.from({ length: 24 }, (_, i) => 10 * (i % 4) + 40 * Math.floor(i / 4) + 5));
+    const tall = await decodeImage(await grey(tallRaw, 4, 6), { width: 4, height: 4, channels: 1, fit: 'crop' });
+    expect([...tall.data]).toEqual([1, 2, 3, 4].flatMap((y) => [0, 1, 2, 3].map((x) => 10 * x + 40 * y + 5)));
+    // Squash of the same picture keeps every column, blended: the left edge stays the left edge.
+    const squashed = await decodeImage(await grey(grid6x4(), 6, 4), { width: 4, height: 4, channels: 1, fit: 'squash' });
+    expect(squashed.data[0]).toBeLessThan(wide.data[0]!);
   });
 
   it('area resize averages whole blocks', async () => {

@@ -82,7 +82,8 @@ describe('transfer learning', () => {
     const done = await runTransfer({ dataset: root, validationSplit: 0.25, out: 'dogs-test' }, env, () => undefined);
     expect(done.model).toBe('dogs-test');
     const meta = await new ModelStore(env.storeDir).get('dogs-test');
-    expect(meta).toMatchObject({ labels: ['Chihuahua', 'Australian terrier'], network: 'transfer-mobilenet', inputSize: [224, 224], preprocessing: 'tf', status: 'complete' });
+    expect(meta).toMatchObject({ labels: ['Chihuahua', 'Australian terrier'], network: 'transfer-mobilenet', inputSize: [224, 224], preprocessing: 'tf', fit: 'crop', status: 'complete' });
+    expect(meta.config).toMatchObject({ fit: 'crop' });
     const { classifier } = await loadModel('dogs-test', { ...env });
     // Its own photos (CIFAR cats as "Chihuahua", dogs as "Australian terrier"), recognized as their folder's class.
     const photos = (await Promise.all(['n02085620-Chihuahua', 'n02096294-Australian_terrier'].map(async (folder, label) =>
@@ -91,8 +92,10 @@ describe('transfer learning', () => {
     const right = answers.filter((a, i) => a[0]!.label === photos[i]!.label).length;
     console.log(`transfer on 2 classes: ${right}/${photos.length} of its photos right`);
     // Its 9 training photos are learned; the rest are CIFAR cats and dogs at 32 px, near chance for
-    // any head. 12 of 16 is what it gets; a model with swapped labels gets 5, a random one about 8.
-    expect(right).toBeGreaterThanOrEqual(12);
+    // any head. 11 of 16 is what it gets with the photos cropped (sharp's lanczos3 upscale; 12 when
+    // they were squashed with the triangle filter: one near-chance photo changed sides); a model
+    // with swapped labels gets 5, a random one about 8.
+    expect(right).toBeGreaterThanOrEqual(11);
     for (const a of answers) expect(a[0]!.probability + a[1]!.probability).toBeCloseTo(1, 5);
     classifier.dispose();
   });

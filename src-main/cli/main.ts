@@ -1,6 +1,6 @@
 // classifier-studio: the command-line face of the same service the desktop app uses.
 import { Command } from 'commander';
-import { RecognitionService } from '../service/recognition.ts';
+import { RecognitionService, type RecognizeResult } from '../service/recognition.ts';
 import { endQuietlyOnClosedPipe } from './closed-pipe.ts';
 import { registerBuild } from './build.ts';
 import { registerDataset } from './dataset.ts';
@@ -10,6 +10,8 @@ import { verdict } from '../shared/confidence.ts';
 import { fileError, formatBackend, formatPrediction, offlineFooter, offlineText, table } from './format.ts';
 import { modelAvailable } from '../core/zoo/files.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
+import { resizeOption } from './options.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { downloadPrinter } from './progress.ts';
 import { registerTraining } from './train.ts';
 import { registerTransfer } from './transfer.ts';
@@ -55,35 +57,57 @@ withCommon(
       return k;
     }, 5)
     .option('--threshold <p>', 'below this probability (0..1, or a percentage such as 50%) the answer is "not sure"', parseThresholdOption)
+    .addOption(resizeOption('default: what the model was trained with (zoo models: crop)'))
     .option('--json', 'one JSON object per line per image')
     .option('--explain', 'with each answer, its Grad-CAM heatmap: where in the photo the model found that class (with --json: "heatmap" of each entry of "top")')
     .option('--explain-dir <dir>', "writes each photo with its top answer's heatmap laid over it as a PNG into <dir> (an existing file is kept: a free name is taken)")
     .option('--overwrite', 'with --explain-dir: replace an overlay of the same name'),
-).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; json?: boolean; explain?: boolean; explainDir?: string; overwrite?: boolean }) => {
+).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; resize?: PhotoFit; json?: boolean; explain?: boolean; explainDir?: string; overwrite?: boolean }) => {
   const svc = service(opts);
   let failed = 0;
   try {
     const report = await svc.backend();
     if (!opts.json) console.error(formatBackend(report));
-    for (const file of images) {
-      try {
-        const explain = Boolean(opts.explain || opts.explainDir);
-        const r = await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain });
-        const top = r.top.map(({ index, id, label, probability, heatmap }) => ({
-          index, id, label, probability: Number(probability.toFixed(6)), ...(opts.explain && heatmap ? { heatmap } : {}),
-        }));
-        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold, r.warnings).sure };
-        const best = r.top[0];
-        const overlay = opts.explainDir && best?.heatmap ? await writeOverlay(opts.explainDir, file, best.label, best.heatmap, opts.overwrite) : undefined;
-        const share = r.rangeShare === undefined ? {} : { rangeShare: Number(r.rangeShare.toFixed(6)) };
-        const warnings = r.warnings.map(({ code, message }) => ({ code, message }));
-        if (opts.json) console.log(JSON.stringify({ file: r.file, model: r.model, ...(r.requested ? { requested: r.requested } : {}), backend: r.backend, ms: r.ms, ...sure, ...share, top, warnings, ...(overlay ? { overlay } : {}) }));
-        else console.log(formatPrediction(r, opts.threshold, { heatmaps: opts.explain, overlay }));
-      } catch (err) {
-        failed++;
-        if (opts.json) console.log(JSON.stringify({ file, error: errorText(err) }));
-        else console.error(fileError(file, errorText(err)));
+    const fail = (file: string, error: string) => {
+      failed++;
+      if (opts.json) console.log(JSON.stringify({ file, error }));
+      else console.error(fileError(file, error));
+    };
+    const show = async (r: RecognizeResult) => {
+      const top = r.top.map(({ index, id, label, probability, heatmap }) => ({
+        index, id, label, probability: Number(probability.toFixed(6)), ...(opts.explain && heatmap ? { heatmap } : {}),
+      }));
+      const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold, r.warnings).sure };
+      const best = r.top[0];
+      const overlay = opts.explainDir && best?.heatmap ? await writeOverlay(opts.explainDir, r.file, best.label, best.heatmap, opts.overwrite) : undefined;
+      const share = r.rangeShare === undefined ? {} : { rangeShare: Number(r.rangeShare.toFixed(6)) };
+      const warnings = r.warnings.map(({ code, message }) => ({ code, message }));
+      if (opts.json) console.log(JSON.stringify({ file: r.file, model: r.model, ...(r.requested ? { requested: r.requested } : {}), backend: r.backend, ms: r.ms, ...sure, ...share, top, warnings, ...(overlay ? { overlay } : {}) }));
+      else console.log(formatPrediction(r, opts.threshold, { heatmaps: opts.explain, overlay }));
+    };
+    let answered = 0;
+    try {
+      if (opts.explain || opts.explainDir) {
+        // Grad-CAM needs each photo's own gradient pass: one at a time.
+        for (const file of images) {
+          answered++;
+          try {
+            await show(await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain: true, fit: opts.resize }));
+          } catch (err) {
+            fail(file, errorText(err));
+          }
+        }
+      } else {
+        // Decoded ahead and run in batches; answered in the order given.
+        for await (const r of svc.recognizeMany({ images, model: opts.model, topK: opts.top, fit: opts.resize })) {
+          answered++;
+          if ('error' in r) fail(r.file, r.error);
+          else await show(r);
+        }
       }
+    } catch (err) {
+      // The model did not load (or inference failed): every image not yet answered is answered with why.
+      for (const file of images.slice(answered)) fail(file, errorText(err));
     }
   } finally {
     svc.dispose();

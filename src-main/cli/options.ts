@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { BACKENDS } from '../core/backend.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { StudioService } from '../service/studio.ts';
+import { PHOTO_FITS } from '../shared/vocabulary.ts';
 
 export interface StorageOptions {
   backend?: string;
@@ -20,6 +21,11 @@ const OPTIONS = {
   store: () => new Option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE; default: the app data folder)'),
   offline: () => new Option('--offline', 'never download; use the cache and the mirror only'),
 } satisfies Record<keyof StorageOptions, () => Option>;
+
+/** `--resize crop|squash`, one name and meaning in predict, transfer and eval. */
+export function resizeOption(what: string): Option {
+  return new Option('--resize <how>', `how photos are fitted to the model's input: crop (the shorter side resized, the centre cut out) or squash (resized straight, proportions changed); ${what}`).choices([...PHOTO_FITS]);
+}
 
 /** Adds the named options (all of them by default) to a command. */
 export function withStorage(cmd: Command, names: (keyof StorageOptions)[] = ['backend', 'mirror', 'cache', 'store', 'offline']): Command {

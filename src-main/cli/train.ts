@@ -5,7 +5,8 @@ import { f1, formatEvaluation } from './evaluation.ts';
 import { runState, type StoredModelMeta } from '../core/store/model-store.ts';
 import type { RunConfigInput, TrainConfigInput } from '../core/training/config.ts';
 import { startTraining } from '../service/training.ts';
-import { storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
+import { resizeOption, storageOf, studioOf, withStorage, type StorageOptions } from './options.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { createInterface } from 'node:readline/promises';
 import { nextStep, table } from './format.ts';
 import { num, printerFor } from './progress.ts';
@@ -114,9 +115,10 @@ export function registerTraining(program: Command): void {
       .requiredOption('--model <name>', 'a stored model name, a .keras or .h5 file, or a TensorFlow.js model folder')
       .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder')
       .option('--test-limit <n>', 'use the first n test images', num)
+      .addOption(resizeOption('for a folder of photos; default: what the model was trained with'))
       .option('--json', 'as JSON'),
-  ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; json?: boolean }) => {
-    const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit);
+  ).action(async (o: Storage & { model: string; dataset: string; testLimit?: number; resize?: PhotoFit; json?: boolean }) => {
+    const ev = await studioOf(o).evaluateModel(o.model, o.dataset, o.testLimit, o.resize);
     const perClass = ev.perClass.map((c) => ({ ...c, f1: f1(c.precision, c.recall) }));
     if (o.json) console.log(JSON.stringify({ accuracy: ev.accuracy, loss: ev.loss, count: ev.count, classNames: ev.classNames, perClass, confusion: ev.confusion }));
     else console.log(formatEvaluation(ev));

@@ -2,12 +2,13 @@
 import type { Command } from 'commander';
 import type { TransferConfigInput } from '../core/transfer/config.ts';
 import { startTransfer } from '../service/training.ts';
-import { storageOf, withStorage } from './options.ts';
+import { resizeOption, storageOf, withStorage } from './options.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { nextStep } from './format.ts';
 import { num, printerFor } from './progress.ts';
 
 interface TransferOptions {
-  backbone: string; dataset: string; epochs?: number; batchSize?: number; lr?: number; validationSplit: number; limitPerClass?: number;
+  backbone: string; resize?: PhotoFit; dataset: string; epochs?: number; batchSize?: number; lr?: number; validationSplit: number; limitPerClass?: number;
   testLimitPerClass?: number; units: number; dropout: number; earlyStoppingPatience?: number; fineTune?: boolean; fineTuneEpochs: number;
   fineTuneLr: number; seed: number; out?: string; overwrite?: boolean; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
 }
@@ -15,7 +16,7 @@ interface TransferOptions {
 
 export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
   return {
-    dataset: o.dataset, backbone: o.backbone as TransferConfigInput['backbone'], epochs: o.epochs, batchSize: o.batchSize,
+    dataset: o.dataset, backbone: o.backbone as TransferConfigInput['backbone'], fit: o.resize, epochs: o.epochs, batchSize: o.batchSize,
     optimizer: { name: 'adam', ...(o.lr !== undefined ? { learningRate: o.lr } : {}) },
     validationSplit: o.validationSplit, limitPerClass: o.limitPerClass, testLimitPerClass: o.testLimitPerClass, units: o.units, dropout: o.dropout,
     earlyStopping: o.earlyStoppingPatience !== undefined ? { patience: o.earlyStoppingPatience } : undefined,
@@ -30,6 +31,7 @@ export function registerTransfer(program: Command): void {
     .description('transfer learning: train a head on a frozen mobilenet or resnet50 (features are cached, so a second run skips the backbone)')
     .requiredOption('--dataset <folder>', 'a folder of class sub-folders (or train/ and test/ holding them), e.g. Stanford Dogs Images/; without test/, 20% of each class is held out for testing')
     .option('--backbone <id>', 'mobilenet or resnet50', 'mobilenet')
+    .addOption(resizeOption('default: crop, as the backbone was trained; stored with the model, so predict does the same'))
     .option('--epochs <n>', 'epochs (default: from the training set\'s size, at least 10)', num)
     .option('--batch-size <n>', 'batch size (default: from the training set\'s size, at most 32)', num)
     .option('--lr <rate>', 'Adam learning rate', num)

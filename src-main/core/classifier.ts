@@ -4,6 +4,7 @@ import { decodeImage, type DecodedImage } from './images/decode.ts';
 import { topK, type ClassLabel, type Prediction } from './labels.ts';
 import { preprocessBatch } from './models/preprocess.ts';
 import type { Preprocessing } from './models/preprocessing.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 
 export interface ClassifierSpec {
   id: string;
@@ -12,7 +13,9 @@ export interface ClassifierSpec {
   channels: 1 | 3;
   preprocessing: Preprocessing;
   /** 'area' suits models trained on tiny images (MNIST): it keeps thin strokes. */
-  resize: 'bilinear' | 'area' | 'center-crop';
+  resize: 'bilinear' | 'area';
+  /** How photos are fitted to the input: what the model was trained (or, in the zoo, evaluated) with. */
+  fit: PhotoFit;
   /** MNIST-style models expect a light subject on a dark background. */
   invertLightBackground: boolean;
   labels: ClassLabel[];
@@ -39,13 +42,15 @@ export class Classifier {
     }
   }
 
-  decode(input: string | Buffer, label?: string): Promise<DecodedImage> {
+  /** `fit` overrides the model's own (predict --resize). */
+  decode(input: string | Buffer, label?: string, fit: PhotoFit = this.spec.fit): Promise<DecodedImage> {
     const [height, width] = this.spec.inputSize;
     return decodeImage(input, {
       width,
       height,
       channels: this.spec.channels,
       resize: this.spec.resize,
+      fit,
       invertLightBackground: this.spec.invertLightBackground,
     }, label);
   }

@@ -11,7 +11,8 @@ export type { Heatmap };
 
 export function placementOf(classifier: Classifier, image: DecodedImage): Placement {
   const [height, width] = classifier.spec.inputSize;
-  return { resize: classifier.spec.resize, original: image.original, input: { width, height } };
+  // The way this photo was fitted (predict --resize may differ from the model's own).
+  return { fit: image.fit, original: image.original, input: { width, height } };
 }
 
 /** One heatmap per class (the model's own output indices, as predictions give them). */

@@ -1,15 +1,23 @@
 // Recognize a folder: every image directly in it, answered one by one as 'folder' events, with
 // the refused entries (links out of the folder, devices) answered first with their reasons.
+// Photos go to the recognizer a chunk at a time, the next chunk already asked for while one is
+// answered, so decoding, inference and thumbnails overlap; cancelling stops at the next photo.
 import path from 'node:path';
-import type { FolderItem, FolderReply, RecognizeReply, RecognizeRequest } from '../contract.ts';
+import type { FolderItem, FolderReply, RecognizeReply } from '../contract.ts';
 import { FolderRequest } from '../contract.ts';
 import type { EventBus } from './events.ts';
 import { scanImageFolder, thumbnail } from './images.ts';
+import type { RecognizeFailure, RecognizeManyRequest } from './recognition.ts';
+
+/** Photos per request: a batch of inference (classify-many.ts decodes and batches within it). */
+const CHUNK = 8;
+
+type Answer = RecognizeReply | RecognizeFailure;
 
 export class FolderJobs {
   private readonly jobs = new Map<string, { cancelled: boolean }>();
 
-  constructor(private readonly bus: EventBus, private readonly recognize: (req: RecognizeRequest) => Promise<RecognizeReply>) {}
+  constructor(private readonly bus: EventBus, private readonly recognizeMany: (req: RecognizeManyRequest) => Promise<Answer[]>) {}
 
   async run(input: FolderRequest): Promise<FolderReply> {
     const req = FolderRequest.parse(input);
@@ -21,22 +29,43 @@ export class FolderJobs {
       const total = items.length + files.length;
       this.bus.emit({ type: 'folder', jobId: req.jobId, done: 0, total });
       items.forEach((item, k) => this.bus.emit({ type: 'folder', jobId: req.jobId, done: k + 1, total, item }));
-      for (const file of files) {
-        if (job.cancelled) break;
-        const item: FolderItem = { file, name: path.basename(file) };
-        try {
-          item.top = (await this.recognize({ image: file, model: req.model, topK: req.topK ?? 3 })).top;
-          item.thumbnail = await thumbnail(file, 72);
-        } catch (err) {
-          item.error = (err as Error).message;
+      const ask = (start: number) => this.chunk(files.slice(start, start + CHUNK), req.model, req.topK ?? 3);
+      let pending = files.length ? ask(0) : undefined;
+      for (let start = 0; pending && !job.cancelled; start += CHUNK) {
+        const answered = await pending;
+        // One chunk ahead at most: memory stays bounded however large the folder.
+        pending = start + CHUNK < files.length && !job.cancelled ? ask(start + CHUNK) : undefined;
+        for (const item of answered) {
+          if (job.cancelled) break;
+          items.push(item);
+          this.bus.emit({ type: 'folder', jobId: req.jobId, done: items.length, total, item });
         }
-        items.push(item);
-        this.bus.emit({ type: 'folder', jobId: req.jobId, done: items.length, total, item });
       }
+      // A chunk asked for before the cancel is left to finish unobserved.
+      void pending?.catch(() => undefined);
       return { jobId: req.jobId, folder: req.folder, model: req.model, items, cancelled: job.cancelled };
     } finally {
       this.jobs.delete(req.jobId);
     }
+  }
+
+  /** A chunk's items: recognition and thumbnails made side by side; never rejects. */
+  private async chunk(files: string[], model: string, topK: number): Promise<FolderItem[]> {
+    const thumbs = files.map((f) => thumbnail(f, 72).then((url) => ({ url }), (err: unknown) => ({ error: (err as Error).message })));
+    let answers: Answer[];
+    try {
+      answers = await this.recognizeMany({ images: files, model, topK });
+    } catch (err) {
+      answers = files.map((file) => ({ file, error: (err as Error).message }));
+    }
+    return Promise.all(files.map(async (file, k): Promise<FolderItem> => {
+      const item: FolderItem = { file, name: path.basename(file) };
+      const answer = answers[k]!;
+      if ('error' in answer) return { ...item, error: answer.error };
+      const thumb = await thumbs[k]!;
+      if ('error' in thumb) return { ...item, error: thumb.error };
+      return { ...item, top: answer.top, thumbnail: thumb.url };
+    }));
   }
 
   cancel(jobId: string): void {

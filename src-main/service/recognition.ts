@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
+import { classifyMany, type ClassifyManyOptions } from '../core/classify-many.ts';
 import type { Prediction } from '../core/labels.ts';
 import { answerWarnings } from '../core/answer-checks.ts';
 import { explainClasses, modelInputPng, placementOf, type Heatmap } from '../core/explain.ts';
@@ -16,6 +17,7 @@ import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore } from '../core/store/model-store.ts';
 import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } from './inside.ts';
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 
 export interface ServiceOptions {
   cacheDir?: string;
@@ -45,6 +47,8 @@ export interface RecognizeRequest {
   image: ImageInput;
   model: string;
   topK?: number;
+  /** How the photo is fitted to the input, instead of the model's own way (predict --resize). */
+  fit?: PhotoFit;
   /** Each answer of `top` gets its Grad-CAM heatmap. */
   explain?: boolean;
 }
@@ -80,6 +84,19 @@ export interface ExplainResult {
   photo: { width: number; height: number };
   /** What the model sees: the exact picture it was given (resized or cropped, grey, inverted), as a PNG. */
   input: { width: number; height: number; channels: 1 | 3; png: Uint8Array };
+}
+
+export interface RecognizeManyRequest {
+  images: ImageInput[];
+  model: string;
+  topK?: number;
+  fit?: PhotoFit;
+}
+
+/** A photo of a batch that could not be recognized (it did not decode), in its place in the order. */
+export interface RecognizeFailure {
+  file: string;
+  error: string;
 }
 
 export interface RecognizeResult {
@@ -168,13 +185,13 @@ export class RecognitionService {
     const classifier = await this.model(model);
     const t1 = performance.now();
     const { name, source } = sourceOf(req.image);
-    const decoded = await classifier.decode(source, name);
+    const decoded = await classifier.decode(source, name, req.fit);
     const t2 = performance.now();
     const [answer] = await classifier.answers([decoded], req.topK ?? 5);
     const { top, rangeShare } = answer!;
     const heatmaps = req.explain ? (await explainClasses(classifier, decoded, top.map((p) => p.index))).heatmaps : undefined;
     const t3 = performance.now();
-    const warnings = await answerWarnings({ spec: classifier.spec, image: decoded, source, name, rangeShare, subject: findView(req.model)?.subject });
+    const warnings = await answerWarnings({ spec: classifier.spec, image: decoded, source, name, rangeShare, subject: findView(model)?.subject });
     return {
       file: name,
       model,
@@ -234,6 +251,37 @@ export class RecognitionService {
     return insideOf(classifier, model, await classifier.decode(source, name), req.layer);
   }
 
+  /**
+   * Many photos, answered in order as they are done: decoded ahead of inference and run in
+   * batches (core/classify-many.ts), the same answers as recognize() one by one. A model that
+   * does not load throws; a photo that does not decode is a RecognizeFailure in its place.
+   */
+  async *recognizeMany(req: RecognizeManyRequest, opts: Pick<ClassifyManyOptions, 'batchSize' | 'prefetch' | 'signal'> = {}): AsyncGenerator<RecognizeResult | RecognizeFailure> {
+    const t0 = performance.now();
+    const { backend } = await this.backend();
+    const model = await this.answeringModel(req.model);
+    const classifier = await this.model(model);
+    const load = round(performance.now() - t0);
+    const subject = findView(model)?.subject;
+    for await (const r of classifyMany(classifier, req.images, { ...opts, topK: req.topK ?? 5, fit: req.fit })) {
+      if (!r.top) {
+        yield { file: r.file, error: r.error! };
+        continue;
+      }
+      const photo = req.images[r.index]!;
+      const { name, source } = sourceOf(photo);
+      const warnings = await answerWarnings({ spec: classifier.spec, image: r.image!, source, name, rangeShare: r.rangeShare, subject });
+      const { decode, inference } = r.timings!;
+      const firstLoad = r.index === 0 ? load : 0;
+      // ms: this photo's own work (its decode and its share of its batch), the load counted once.
+      yield {
+        file: r.file, model, ...(model !== req.model ? { requested: req.model } : {}), backend,
+        ms: round(firstLoad + decode + inference), timings: { load: firstLoad, decode: round(decode), inference: round(inference) },
+        top: r.top, ...(r.rangeShare === undefined ? {} : { rangeShare: r.rangeShare }), warnings,
+      };
+    }
+  }
+
   stats(): RecognizerStats {
     // Under --expose-gc (soak runs) collect first, so heap figures compare from sample to sample.
     (globalThis as { gc?: () => void }).gc?.();
@@ -257,6 +305,13 @@ export class RecognitionService {
 
 function sourceOf(image: ImageInput): { name: string; source: string | Buffer } {
   return typeof image === 'string' ? { name: image, source: image } : { name: image.name, source: Buffer.from(image.data) };
+}
+
+/** Every item of an async stream, in order (a batch answered over IPC or to a worker's caller). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 function round(ms: number): number {

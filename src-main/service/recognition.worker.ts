@@ -2,7 +2,7 @@
 // thread, so a 25M-parameter ResNet50 warming up never freezes the window.
 import { parentPort, workerData } from 'node:worker_threads';
 import { toWorkerError, type WorkerError } from '../core/threads.ts';
-import { RecognitionService, type ExplainRequest, type FeatureMapsRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
+import { collect, RecognitionService, type ExplainRequest, type RecognizeManyRequest, type FeatureMapsRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
 
 export type ToRecognizer =
   | { id: number; type: 'backend' }
@@ -10,6 +10,7 @@ export type ToRecognizer =
   | { id: number; type: 'explain'; req: ExplainRequest }
   | { id: number; type: 'summary'; spec: string }
   | { id: number; type: 'feature-maps'; req: FeatureMapsRequest }
+  | { id: number; type: 'recognizeMany'; req: RecognizeManyRequest }
   | { id: number; type: 'forget'; spec: string }
   | { id: number; type: 'stats' };
 export type FromRecognizer =
@@ -35,6 +36,7 @@ port.on('message', async (m: ToRecognizer) => {
       : m.type === 'explain' ? await service.explain(m.req)
       : m.type === 'summary' ? await service.summary(m.spec)
       : m.type === 'feature-maps' ? await service.featureMaps(m.req)
+      : m.type === 'recognizeMany' ? await collect(service.recognizeMany(m.req))
       : m.type === 'stats' ? service.stats()
       : service.forget(m.spec);
     post({ id: m.id, ok: true, value });

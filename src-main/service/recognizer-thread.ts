@@ -4,7 +4,7 @@ import type { ExplainReply, FeatureMapsView, ModelSummaryView, RecognizeReply } 
 import type { BackendReport } from '../core/backend.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
-import type { RecognizerStats, ServiceOptions } from './recognition.ts';
+import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -29,6 +29,7 @@ export function threadRecognizer(
     explain: (req) => ask<ExplainReply>({ type: 'explain', req }),
     summary: (spec) => ask<ModelSummaryView>({ type: 'summary', spec }),
     featureMaps: (req) => ask<FeatureMapsView>({ type: 'feature-maps', req }),
+    recognizeMany: (req) => ask<(RecognizeReply | RecognizeFailure)[]>({ type: 'recognizeMany', req }),
     forget: (spec) => void ask({ type: 'forget', spec }).catch(() => undefined),
     stats: () => ask<RecognizerStats>({ type: 'stats' }),
     dispose: () => client.dispose(),

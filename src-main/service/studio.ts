@@ -20,8 +20,9 @@ import { DatasetService } from './datasets.ts';
 import { EventBus } from './events.ts';
 import { FolderJobs } from './folder-jobs.ts';
 import { previewImage } from './images.ts';
-import { RecognitionService, type RecognizerStats } from './recognition.ts';
+import { collect, RecognitionService, type RecognizeFailure, type RecognizeManyRequest, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
+import type { PhotoFit } from '../shared/vocabulary.ts';
 import { TrainingJobs } from './training-jobs.ts';
 import { importNeed, missingFiles, type ImportNeed } from '../core/zoo/availability.ts';
 import { ModelDownloads } from './model-downloads.ts';
@@ -54,6 +55,8 @@ export interface Recognizer {
   summary(spec: string): Promise<ModelSummaryView>;
   /** A layer's feature maps for a photo and the first convolution's filters. */
   featureMaps(req: FeatureMapsRequest): Promise<FeatureMapsView>;
+  /** Many photos at once, decoded ahead and run in batches (folder jobs): one answer each, in order. */
+  recognizeMany(req: RecognizeManyRequest): Promise<(RecognizeReply | RecognizeFailure)[]>;
   forget?(spec: string): void;
   /** Tensors and memory where the models run (soak tests: nothing may pile up). */
   stats?(): Promise<RecognizerStats>;
@@ -86,7 +89,7 @@ export class StudioService {
       log: (line) => this.log(line),
     }));
     this.training = new TrainingJobs(this.bus, { env: this.runEnv, modelMirrorDir: this.storage.mirrorDir, forget: (m) => this.recognizer.forget?.(m) });
-    this.folders = new FolderJobs(this.bus, (req) => this.recognize(req));
+    this.folders = new FolderJobs(this.bus, (req) => this.recognizer.recognizeMany(req));
     this.downloads = new ModelDownloads(this.bus, () => ({ ...this.storage, offline: this.options.offline, fetch: this.options.fetch }));
   }
 
@@ -246,8 +249,8 @@ export class StudioService {
   }
 
   /** A model evaluated on a dataset's test images (`eval`). */
-  evaluateModel(model: string, dataset: string, testLimit?: number): Promise<ModelScore> {
-    return evaluateModel(model, dataset, this.runEnv, testLimit);
+  evaluateModel(model: string, dataset: string, testLimit?: number, fit?: PhotoFit): Promise<ModelScore> {
+    return evaluateModel(model, dataset, this.runEnv, testLimit, fit);
   }
 
   /** A stored model written out as a Keras 3 .keras file, a Keras 2 .h5 file or a TensorFlow.js folder (`trained export`). */
@@ -280,6 +283,7 @@ function inProcess(service: RecognitionService): Recognizer {
     explain: (req) => service.explain(req),
     summary: (spec) => service.summary(spec),
     featureMaps: (req) => service.featureMaps(req),
+    recognizeMany: (req) => collect(service.recognizeMany(req)),
     forget: (spec) => service.forget(spec),
     stats: async () => service.stats(),
     dispose: () => service.dispose(),

@@ -46,6 +46,7 @@ export function toTransferConfig(req: Form): TransferConfigInput {
     limitPerClass: req.limit,
     testLimitPerClass: req.testLimit,
     ...(req.dropout !== undefined ? { dropout: req.dropout } : {}),
+    fit: req.fit,
     earlyStopping: req.earlyStoppingPatience !== undefined ? { patience: req.earlyStoppingPatience } : undefined,
     out: req.out,
     overwrite: !!req.overwrite,

@@ -34,6 +34,17 @@ export const isTransferNetwork = (n: string): n is TransferNetworkId => Object.h
 /** The course's network for each built-in dataset. */
 export const NETWORK_FOR_DATASET: Record<BuiltInDataset, ClassicNetworkId> = { mnist: 'lenet5', 'fashion-mnist': 'fashion-cnn', cifar10: 'cifar-cnn' };
 
+/**
+ * How a photo is fitted to a model's input (`--resize` in the CLI, `fit` in a model's metadata):
+ * 'crop' resizes the shorter side to the input and cuts out the centre, as ImageNet models were
+ * evaluated (MobileNet: 91.5% top-1 on the dev photos); 'squash' resizes straight to the input,
+ * changing the proportions, as Keras load_img(target_size) does (82.5%).
+ */
+export const PHOTO_FITS = ['crop', 'squash'] as const;
+export type PhotoFit = (typeof PHOTO_FITS)[number];
+/** What a stored model that does not say was trained with. */
+export const LEGACY_FIT: PhotoFit = 'squash';
+
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop', 'adagrad'] as const;
 
 /** A classic run's settings when none are given: the same in the app's form, the CLI and the core. */

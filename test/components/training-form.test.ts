@@ -65,3 +65,25 @@ describe('the training form', () => {
     expect(store.form.network).toBe('cifar-cnn');
   });
 });
+
+describe('photo resize for transfer learning', () => {
+  it('is offered for transfer networks only, crop by default, and sent with the request', async () => {
+    const sent: TrainRequest[] = [];
+    fakeApi({ startTraining: async (r) => void sent.push(r) });
+    const { w, store } = mountForm();
+    expect(w.find('[data-testid="fit"]').exists()).toBe(false);
+    store.form.dataset = '/photos/dogs';
+    await w.find('[data-testid="network"]').setValue('transfer-mobilenet');
+    const select = w.find('[data-testid="fit"]');
+    expect((select.element as HTMLSelectElement).value).toBe('crop');
+    expect(select.findAll('option').map((o) => o.text())).toEqual(['Crop the centre', 'Squash']);
+    await select.setValue('squash');
+    await w.find('form').trigger('submit');
+    expect(sent[0]).toMatchObject({ network: 'transfer-mobilenet', fit: 'squash' });
+  });
+
+  it('is left out of a classic network\'s request', () => {
+    const { store } = mountForm();
+    expect(store.request.fit).toBeUndefined();
+  });
+});

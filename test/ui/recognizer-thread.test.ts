@@ -43,4 +43,16 @@ describe('recognition in a worker thread', async () => {
     const again = await recognizer.recognize({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });
     expect(again.top[0]!.label).toBe('tench');
   });
+
+  it('answers many photos at once (folder jobs), in order, a bad one in its place, as one at a time', async () => {
+    const tench = path.join(imagenetDevDir, 'n01440764_tench.JPEG');
+    const ray = path.join(imagenetDevDir, 'n01496331_electric_ray.JPEG');
+    const many = await recognizer.recognizeMany({ images: [tench, { name: 'junk.jpg', data: new Uint8Array([1, 2, 3]) }, ray], model: 'mobilenet', topK: 3 });
+    expect(many.map((r) => r.file)).toEqual([tench, 'junk.jpg', ray]);
+    expect(many[1]).toMatchObject({ error: expect.stringMatching(/junk\.jpg/) });
+    for (const k of [0, 2]) {
+      const alone = await recognizer.recognize({ image: many[k]!.file, model: 'mobilenet', topK: 3 });
+      expect(many[k]).toMatchObject({ top: alone.top.map((t) => ({ ...t, probability: expect.closeTo(t.probability, 5) })) });
+    }
+  });
 });

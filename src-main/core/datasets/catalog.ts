@@ -14,6 +14,7 @@ import { loadImageFolder, splitFolders } from './folder.ts';
 import { holdOutTestSet } from './held-out.ts';
 import { loadIdxPair, readIdxLabels } from './idx.ts';
 import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from './types.ts';
+import type { PhotoFit } from '../../shared/vocabulary.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
 
 const DatasetFile = z.object({
@@ -66,6 +67,8 @@ export interface LoadDatasetOptions {
   testLimit?: number;
   imageSize: [number, number];
   channels: 1 | 3;
+  /** How the photos of a folder are fitted to imageSize (default 'squash'); the built-in sets are square already. */
+  fit?: PhotoFit;
   onProgress?: (stage: string, done: number, total: number) => void;
   seed?: number;
 }
@@ -232,6 +235,7 @@ async function loadFromDir(dir: string, opts: LoadDatasetOptions, entry: Dataset
   return loadImageFolder(dir, {
     imageSize: [h, w],
     channels: opts.channels,
+    fit: opts.fit,
     name,
     onProgress: opts.onProgress,
     // Greyscale digit models expect a light stroke on black, as in the IDX originals.

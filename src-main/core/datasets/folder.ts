@@ -7,6 +7,7 @@ import { decodeImage } from '../images/decode.ts';
 import { checkIndex, type DatasetSplits, type ImageSet } from './types.ts';
 import { isDir } from '../fs-kinds.ts';
 import { folderEntry } from '../folder-entries.ts';
+import type { PhotoFit } from '../../shared/vocabulary.ts';
 
 /** What sharp decodes (BMP and PSD it does not, so those files are not listed at all). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -42,6 +43,8 @@ export interface FolderOptions {
   channels: 1 | 3;
   /** Default: 'area' up to 64 pixels high (small images such as CIFAR), else 'bilinear'. */
   resize?: 'bilinear' | 'area';
+  /** How photos are fitted to imageSize; default 'squash'. */
+  fit?: PhotoFit;
   invertLightBackground?: boolean;
   /** Files decoded at once. */
   concurrency?: number;
@@ -162,7 +165,7 @@ export function fileImageSet(init: FileImageSetInit): ImageSet {
   const decoded = new Map<number, Uint8Array>();
   const failed = new Set<number>();
   const skipped: Skipped = [...(init.skipped ?? [])];
-  const decodeOpts = { width: w, height: h, channels: c, resize: init.resize ?? (h <= 64 ? 'area' : 'bilinear'), invertLightBackground: init.invertLightBackground } as const;
+  const decodeOpts = { width: w, height: h, channels: c, resize: init.resize ?? (h <= 64 ? 'area' : 'bilinear'), fit: init.fit, invertLightBackground: init.invertLightBackground } as const;
 
   const one = async (i: number): Promise<Uint8Array | undefined> => {
     const hit = decoded.get(i);

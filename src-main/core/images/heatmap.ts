@@ -1,9 +1,10 @@
 // A Grad-CAM grid (over the model's input) laid over the photo as the user gave it. A squashed
-// photo (resized straight to the input, 'bilinear' or 'area') is the whole input, so the grid
+// photo (resized straight to the input) is the whole input, so the grid
 // covers the whole photo as it is. A centre crop saw only the middle: the grid is placed over
 // that part, and the rest of the photo, which the model never saw, is 0.
 import sharp from 'sharp';
 import { jet } from '../../shared/jet.ts';
+import type { PhotoFit } from '../../shared/vocabulary.ts';
 
 export interface Heatmap {
   /** Cells across and down; the heatmap covers the whole photo (stretched to its size to draw it). */
@@ -14,7 +15,7 @@ export interface Heatmap {
 }
 
 export interface Placement {
-  resize: 'bilinear' | 'area' | 'center-crop';
+  fit: PhotoFit;
   /** The photo upright (EXIF orientation applied), as decoded. */
   original: { width: number; height: number };
   /** The model's input. */
@@ -24,7 +25,7 @@ export interface Placement {
 /** The part of the photo the model saw, in the photo's pixels: all of it, or the centre crop. */
 export function seenRegion(p: Placement): { left: number; top: number; width: number; height: number } {
   const { width: w0, height: h0 } = p.original;
-  if (p.resize !== 'center-crop') return { left: 0, top: 0, width: w0, height: h0 };
+  if (p.fit !== 'crop') return { left: 0, top: 0, width: w0, height: h0 };
   // sharp's fit 'cover': scaled until both sides cover the input, then the centre cut out.
   const scale = Math.max(p.input.width / w0, p.input.height / h0);
   const width = Math.min(w0, p.input.width / scale);
@@ -52,7 +53,7 @@ const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
  * are 0; scaled again so that the maximum is 1.
  */
 export function heatmapOverPhoto(grid: { width: number; height: number; values: ArrayLike<number> }, p: Placement): Heatmap {
-  if (p.resize !== 'center-crop') return { width: grid.width, height: grid.height, values: Array.from(grid.values, round6) };
+  if (p.fit !== 'crop') return { width: grid.width, height: grid.height, values: Array.from(grid.values, round6) };
   const seen = seenRegion(p);
   const [cellW, cellH] = [seen.width / grid.width, seen.height / grid.height];
   const width = Math.max(grid.width, Math.round(p.original.width / cellW));

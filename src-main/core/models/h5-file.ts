@@ -4,12 +4,11 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { MAX_MODEL_PARAMS } from './config-size.ts';
-import type { H5Weight, H5WeightInfo, WantedWeight } from './h5-types.ts';
+import { sameShape, type H5Weight, type H5WeightInfo, type WantedWeight } from './h5-types.ts';
 
 export type H5Group = InstanceType<typeof h5wasm.Group>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
-export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -17,3 +17,5 @@ export interface WantedWeight {
   name: string;
   shape: number[];
 }
+
+export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);

@@ -3,10 +3,9 @@
 // needed. Reading the file is h5-file.ts, in the reader thread (h5-reader.ts).
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import h5wasm from 'h5wasm/node';
-import { sameShape, type H5Group } from './h5-file.ts';
+import type { H5Group } from './h5-file.ts';
 import { readKerasWeightShapes, readWantedWeights } from './h5-reader.ts';
-import type { H5Weight, H5WeightInfo, WantedWeight } from './h5-types.ts';
+import { sameShape, type H5Weight, type H5WeightInfo, type WantedWeight } from './h5-types.ts';
 
 export type { H5Weight, H5WeightInfo, WantedWeight };
 
@@ -86,6 +85,16 @@ export async function withKerasWeights<M extends tf.LayersModel>(model: M, file:
   }
 }
 
+export type H5wasm = typeof import('h5wasm/node').default;
+
+// Imported on first write only: compiling h5wasm takes about 2 s, which every command and the
+// app's recognition thread would otherwise pay at start-up (reading runs in h5.worker.ts).
+export async function loadH5wasm(): Promise<H5wasm> {
+  const { default: h5wasm } = await import('h5wasm/node');
+  await h5wasm.ready;
+  return h5wasm;
+}
+
 export interface WriteOptions {
   /** Values to write instead of the model's own, by the variable's original name. */
   values?: Map<string, Float32Array>;
@@ -93,10 +102,10 @@ export interface WriteOptions {
 
 /** Writes weights in the Keras layout: `<layer>/<layer>/<weight>:0` with layer_names and weight_names attributes. */
 export async function writeKerasWeights(model: tf.LayersModel, file: string, opts: WriteOptions = {}): Promise<void> {
-  await h5wasm.ready;
+  const h5wasm = await loadH5wasm();
   const h5 = new h5wasm.File(path.resolve(file), 'w');
   try {
-    writeLayerGroups(h5 as H5Group, model, opts);
+    writeLayerGroups(h5wasm, h5 as H5Group, model, opts);
   } finally {
     h5.close();
   }
@@ -108,7 +117,7 @@ export async function writeKerasWeights(model: tf.LayersModel, file: string, opt
  * Keras-format JSON; tests pass what Keras itself would write.
  */
 export async function writeKerasModel(model: tf.LayersModel, file: string, config?: unknown, studio?: object): Promise<void> {
-  await h5wasm.ready;
+  const h5wasm = await loadH5wasm();
   const h5 = new h5wasm.File(path.resolve(file), 'w');
   try {
     const { class_name, config: inner } = (config ?? model.toJSON(null, false)) as { class_name: string; config: unknown };
@@ -118,13 +127,13 @@ export async function writeKerasModel(model: tf.LayersModel, file: string, confi
     h5.create_attribute('backend', 'tensorflow');
     // Our description of the model (labels, preprocessing): an attribute Keras does not read.
     if (studio) h5.create_attribute('classifier_studio', JSON.stringify(studio));
-    writeLayerGroups(h5.create_group('model_weights'), model, {});
+    writeLayerGroups(h5wasm, h5.create_group('model_weights'), model, {});
   } finally {
     h5.close();
   }
 }
 
-function writeLayerGroups(root: H5Group, model: tf.LayersModel, opts: WriteOptions): void {
+function writeLayerGroups(h5wasm: H5wasm, root: H5Group, model: tf.LayersModel, opts: WriteOptions): void {
   root.create_attribute('layer_names', model.layers.map((l) => l.name));
   root.create_attribute('backend', 'tensorflow');
   root.create_attribute('keras_version', '2.2.4');

@@ -7,9 +7,10 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import h5wasm from 'h5wasm/node';
 import { readRegularFile } from '../bounded-read.ts';
-import { sameShape, type H5Group } from './h5-file.ts';
+import type { H5Group } from './h5-file.ts';
+import { sameShape } from './h5-types.ts';
+import { loadH5wasm, type H5wasm } from './keras-h5.ts';
 import { readKeras3Vars } from './h5-reader.ts';
 import { fromKeras3, keras3WeightGroups, toKeras3 } from './keras3-config.ts';
 import { buildKerasArchitecture } from './keras-model.ts';
@@ -37,7 +38,7 @@ async function withTempDir<T>(job: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-function groupAt(root: H5Group, parts: string[]): H5Group {
+function groupAt(h5wasm: H5wasm, root: H5Group, parts: string[]): H5Group {
   let g = root;
   for (const part of parts) {
     const existing = g.get(part);
@@ -48,13 +49,13 @@ function groupAt(root: H5Group, parts: string[]): H5Group {
 
 /** model.weights.h5 as Keras 3 writes it: layers/<class>[_k]/vars/<i>, each vars group naming its layer. */
 export async function keras3WeightsFile(model: tf.LayersModel): Promise<Buffer> {
-  await h5wasm.ready;
+  const h5wasm = await loadH5wasm();
   return withTempDir(async (dir) => {
     const file = path.join(dir, WEIGHTS_ENTRY);
     const h5 = new h5wasm.File(file, 'w');
     try {
       for (const { group, layer } of keras3WeightGroups(model)) {
-        const vars = groupAt(h5 as H5Group, [...group.split('/'), 'vars']);
+        const vars = groupAt(h5wasm, h5 as H5Group, [...group.split('/'), 'vars']);
         vars.create_attribute('name', layer.name);
         layer.weights.forEach((v, i) => vars.create_dataset({ name: String(i), data: v.read().dataSync() as Float32Array, shape: v.shape as number[], dtype: '<f' }));
       }

@@ -52,6 +52,8 @@ export function kerasModelUse(model: LayersModel, file: string, labels: string[]
     channels: c as 1 | 3,
     preprocessing: Preprocessing.parse(preprocessing ?? (first?.getClassName() === 'Rescaling' ? 'none' : 'scale01')),
     resize: (h <= 64 ? 'area' : 'bilinear') as 'area' | 'bilinear',
+    // Keras's load_img(target_size) squashes; a model trained otherwise can say so in its metadata.
+    fit: 'squash' as const,
     // Small grey models are MNIST-like: light strokes on black, so a photo with a light background is inverted.
     invertLightBackground: c === 1 && h <= 64,
   };

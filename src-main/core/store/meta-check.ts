@@ -5,6 +5,7 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { Preprocessing } from '../models/preprocessing.ts';
+import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 
 /** Larger than any image classifier's input (EfficientNet-B7 takes 600); a side beyond it is refused. */
 export const MAX_INPUT_SIDE = 4096;
@@ -21,6 +22,8 @@ export const FolderMetadata = z.looseObject({
   inputSize: z.tuple([side, side]).optional(),
   channels: z.union([z.literal(1), z.literal(3)]).optional(),
   resize: z.enum(['bilinear', 'area']).optional(),
+  /** How photos are fitted to the input; absent (models stored before it was kept): 'squash'. */
+  fit: z.enum(PHOTO_FITS).optional(),
   invertLightBackground: z.boolean().optional(),
 });
 export type FolderMetadata = z.infer<typeof FolderMetadata>;

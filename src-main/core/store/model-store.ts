@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Preprocessing } from '../models/preprocessing.ts';
+import type { PhotoFit } from '../../shared/vocabulary.ts';
 import type { EpochRecord, Evaluation } from '../../shared/train-events.ts';
 import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './atomic.ts';
 import { describeOwner, holdsLock, isLock, processAlive, releaseLock, tryLock } from './lock-file.ts';
@@ -22,6 +23,8 @@ export interface StoredModelMeta {
   channels: 1 | 3;
   preprocessing: Preprocessing;
   resize: 'bilinear' | 'area';
+  /** How photos were fitted to the input in training; absent in models stored before it was kept (then 'squash'). */
+  fit?: PhotoFit;
   invertLightBackground: boolean;
   dataset: Record<string, unknown>;
   history: EpochRecord[];

@@ -79,6 +79,7 @@ async function train(
     channels: train.imageShape[2] as 1 | 3,
     preprocessing: 'scale01',
     resize: train.imageShape[0] <= 64 ? 'area' : 'bilinear',
+    fit: 'squash',
     invertLightBackground: (DARK_BACKGROUND_DATASETS as readonly string[]).includes(cfg.dataset),
     dataset: { ...train.description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
     history: [],

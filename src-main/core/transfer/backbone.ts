@@ -4,6 +4,7 @@ import type { Classifier } from '../classifier.ts';
 import { findModel } from '../zoo/catalog.ts';
 import type { Preprocessing } from '../models/preprocessing.ts';
 import type { FileSources } from '../zoo/files.ts';
+import type { PhotoFit } from '../../shared/vocabulary.ts';
 import { loadModel } from '../zoo/load.ts';
 
 export const BACKBONES = ['mobilenet', 'resnet50'] as const;
@@ -20,6 +21,8 @@ export interface Backbone {
   featureLength: number;
   inputSize: [number, number];
   preprocessing: Preprocessing;
+  /** How photos are fitted to its input, in feature extraction, fine-tuning and the stored model. */
+  fit: PhotoFit;
   /** Names the backbone's weights in feature-cache keys: a different weights file, different features. */
   weightsTag: string;
 }
@@ -28,7 +31,8 @@ export function isBackboneId(id: string): id is BackboneId {
   return (BACKBONES as readonly string[]).includes(id);
 }
 
-export async function loadBackbone(id: string, sources: FileSources): Promise<Backbone> {
+/** `fit`: how photos are fitted to the input; the zoo model's own ('crop') when not given. */
+export async function loadBackbone(id: string, sources: FileSources, fit?: PhotoFit): Promise<Backbone> {
   if (!isBackboneId(id)) throw new Error(`Unknown backbone "${id}". Choose one of ${BACKBONES.join(', ')}.`);
   const { classifier } = await loadModel(id, sources);
   const model = classifier.model;
@@ -50,6 +54,7 @@ export async function loadBackbone(id: string, sources: FileSources): Promise<Ba
     featureLength: pooled.shape[pooled.shape.length - 1]!,
     inputSize: classifier.spec.inputSize,
     preprocessing: classifier.spec.preprocessing,
+    fit: fit ?? classifier.spec.fit,
     weightsTag: (entry.files.find((f) => f.sha256)?.sha256 ?? entry.files[0]!.path).slice(0, 12),
   };
 }

@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import { OptimizerConfig, parseSettings } from '../training/config.ts';
 import { BACKBONES } from './backbone.ts';
+import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 
 export const TransferConfig = z.strictObject({
   /** A folder of class sub-folders, or of train/ and test/ (and validation/) each holding them. */
   dataset: z.string().min(1).max(4096),
   backbone: z.enum(BACKBONES).default('mobilenet'),
+  /** How photos are fitted to the backbone's input; absent: the zoo model's own ('crop'). Stored with the model. */
+  fit: z.enum(PHOTO_FITS).optional(),
   /** Absent: chosen from the training set's size (defaults.ts). */
   epochs: z.number().int().min(1).max(10_000).optional(),
   batchSize: z.number().int().min(1).max(4096).optional(),

@@ -41,7 +41,7 @@ async function prepare(file: string, label: number, backbone: Backbone, cache: F
     const cached = await cache.get(hash);
     if (cached) return { file, label, hash, cached };
     const [height, width] = backbone.inputSize;
-    const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear' }, file);
+    const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear', fit: backbone.fit }, file);
     return { file, label, hash, image };
   } catch (err) {
     return { file, label, error: (err as Error).message };
@@ -52,10 +52,11 @@ export async function extractFeatures(
   list: LabelledFiles,
   backbone: Backbone,
   cache: FeatureCache,
-  opts: { batchSize?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { batchSize?: number; prefetch?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Features> {
   const total = list.files.length;
-  const batch = opts.batchSize ?? 16;
+  // 8: MobileNet on wasm is fastest per photo there (BENCHMARKS.md, issue 7).
+  const batch = Math.max(1, opts.batchSize ?? 8);
   const f = backbone.featureLength;
   const x = new Float32Array(total * f);
   const labels: number[] = [];
@@ -63,14 +64,30 @@ export async function extractFeatures(
   const skipped: Features['skipped'] = [];
   let computed = 0;
   let cached = 0;
-  const chunk = (start: number) =>
-    Promise.all(list.files.slice(start, start + batch).map((file, k) => prepare(file, list.labels[start + k]!, backbone, cache)));
-  let next = total ? chunk(0) : undefined;
-  for (let start = 0; start < total; start += batch) {
-    if (opts.signal?.aborted) throw new Error('Feature extraction was cancelled.');
-    const items = await next!;
-    // Read and decode the next chunk (sharp works off the JS thread) while the backbone runs.
-    next = start + batch < total ? chunk(start + batch) : undefined;
+  // Files read, hashed, looked up and decoded ahead of the backbone (sharp works on libuv's
+  // threads while the backbone runs), in a bounded window: memory stays flat however many photos.
+  const prefetch = Math.max(batch, opts.prefetch ?? 4 * batch);
+  const window: Promise<Prepared>[] = [];
+  let next = 0;
+  const fill = () => {
+    while (window.length < prefetch && next < total) {
+      const i = next++;
+      window.push(prepare(list.files[i]!, list.labels[i]!, backbone, cache));
+    }
+  };
+  fill();
+  let writes: Promise<unknown> = Promise.resolve();
+  let done = 0;
+  while (window.length) {
+    if (opts.signal?.aborted) {
+      await writes.catch(() => undefined);
+      throw new Error('Feature extraction was cancelled.');
+    }
+    const items: Prepared[] = [];
+    while (items.length < batch && window.length) {
+      items.push(await window.shift()!);
+      fill();
+    }
     const toRun = items.filter((p) => p.image);
     let fresh: Float32Array | undefined;
     if (toRun.length) {
@@ -78,7 +95,10 @@ export async function extractFeatures(
       const out = tf.tidy(() => backbone.features.predict(preprocessBatch(toRun.map((p) => p.image!.data), h, w, 3, backbone.preprocessing)) as tf.Tensor);
       fresh = (await out.data()) as Float32Array;
       out.dispose();
-      await Promise.all(toRun.map((p, k) => cache.put(p.hash!, fresh!.slice(k * f, (k + 1) * f))));
+      // Written while the next batch runs; at most one batch of writes waits.
+      await writes;
+      const got = fresh;
+      writes = Promise.all(toRun.map((p, k) => cache.put(p.hash!, got.slice(k * f, (k + 1) * f))));
     }
     let k = 0;
     for (const p of items) {
@@ -96,8 +116,10 @@ export async function extractFeatures(
       labels.push(p.label);
       files.push(p.file);
     }
-    opts.onProgress?.(Math.min(total, start + batch), total);
+    done += items.length;
+    opts.onProgress?.(done, total);
   }
+  await writes;
   return { x: x.slice(0, labels.length * f), labels: Int32Array.from(labels), files, skipped, computed, cached };
 }
 

@@ -13,7 +13,7 @@ import type { LabelledFiles } from './features.ts';
 
 export function imageSetOf(list: LabelledFiles, backbone: Backbone, classNames: string[], split: string): ImageSet {
   return fileImageSet({
-    files: list.files, labels: list.labels, classNames, imageSize: backbone.inputSize, channels: 3, resize: 'bilinear',
+    files: list.files, labels: list.labels, classNames, imageSize: backbone.inputSize, channels: 3, resize: 'bilinear', fit: backbone.fit,
     description: { name: split, source: 'transfer', format: 'folder', split },
   });
 }

@@ -77,12 +77,13 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
   for (const s of [...trainListing.skipped, ...(testFolder?.skipped ?? [])]) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
 
   const sources = { cacheDir: env.cacheDir, mirrorDir: env.mirrorDir, offline: env.offline };
-  const backbone = await loadBackbone(cfg.backbone, sources);
+  const backbone = await loadBackbone(cfg.backbone, sources, cfg.fit);
   const head = transferHead(backbone.featureLength, classNames.length, cfg);
   const combined = head.attach(backbone.classifier.model.inputs as never, backbone.pooled);
   try {
     const cache = new FeatureCache(env.cacheDir, {
-      backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: 'bilinear',
+      // Squashed photos keep the key their features had before crop existed, so those caches still serve.
+      backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: backbone.fit === 'squash' ? 'bilinear' : backbone.fit,
       inputSize: backbone.inputSize, featureLength: backbone.featureLength,
     });
     const name0 = path.basename(root);
@@ -103,7 +104,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     const chosen = sizeAwareSettings(train.size, cfg);
     const note = chosenNote(chosen, train.size);
     if (note) emit({ event: 'log', message: note });
-    const run: TransferConfig = { ...cfg, epochs: chosen.epochs, batchSize: chosen.batchSize };
+    const run: TransferConfig = { ...cfg, fit: backbone.fit, epochs: chosen.epochs, batchSize: chosen.batchSize };
 
     const name = held.name;
     const monitor = validation ? 'val_loss' : 'loss';
@@ -115,7 +116,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     const now = new Date().toISOString();
     const meta: StoredModelMeta = {
       name, network: `transfer-${backbone.id}`, labels: classNames, inputSize: backbone.inputSize, channels: 3, preprocessing: backbone.preprocessing,
-      resize: 'bilinear', invertLightBackground: false,
+      resize: 'bilinear', fit: backbone.fit, invertLightBackground: false,
       dataset: { ...description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
       history: [], status: 'training', config: run, createdAt: now, updatedAt: now,
     };

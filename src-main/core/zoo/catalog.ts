@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Preprocessing } from '../models/preprocessing.ts';
+import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 
 const CatalogFile = z.object({
   path: z.string().min(1),
@@ -35,6 +36,8 @@ const ModelEntry = z.object({
   inputSize: z.tuple([z.number().int(), z.number().int()]),
   channels: z.union([z.literal(1), z.literal(3)]),
   preprocessing: Preprocessing,
+  /** How photos are fitted to the input: 'crop' for ImageNet models, as they were evaluated. */
+  fit: z.enum(PHOTO_FITS),
   labels: z.string(),
   classes: z.number().int(),
   parameters: z.number().int(),
@@ -50,7 +53,7 @@ const ViewEntry = z.object({
   speed: z.string(),
   of: z.string(),
   /** How photos are fitted to the input; the model's own way when absent. */
-  resize: z.enum(['bilinear', 'center-crop']).optional(),
+  fit: z.enum(PHOTO_FITS).optional(),
   classRange: z.tuple([z.number().int().min(0), z.number().int().min(0)]).refine(([a, b]) => a < b, 'classRange: [first, last] with first < last'),
   /** What the classes are all kinds of: a photo with little probability on them is "not a dog" (shared/recognize-warnings.ts). */
   subject: z.enum(['dog']).optional(),

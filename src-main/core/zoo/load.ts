@@ -17,6 +17,7 @@ import { findModel, findView, loadCatalog, type ModelEntry, type ViewEntry } fro
 import { Preprocessing } from '../models/preprocessing.ts';
 import { locateFile, locateFiles, type FileSources } from './files.ts';
 import { isFile } from '../fs-kinds.ts';
+import { LEGACY_FIT } from '../../shared/vocabulary.ts';
 
 export interface LoadedModel {
   classifier: Classifier;
@@ -37,6 +38,7 @@ function specOf(entry: ModelEntry, labels: ClassLabel[]): ClassifierSpec {
     channels: entry.channels,
     preprocessing: entry.preprocessing,
     resize: 'bilinear',
+    fit: entry.fit,
     invertLightBackground: false,
     labels,
   };
@@ -90,7 +92,7 @@ async function loadView(view: ViewEntry, sources: FileSources): Promise<LoadedMo
   if (!base) throw new Error(`The zoo view ${view.id} is of an unknown model "${view.of}".`);
   const { classifier, source } = await loadZooModel(base, sources);
   const [first, last] = view.classRange;
-  const spec: ClassifierSpec = { ...classifier.spec, id: view.id, name: view.name, labels: classifier.spec.labels.slice(first, last + 1), classRange: view.classRange, resize: view.resize ?? classifier.spec.resize };
+  const spec: ClassifierSpec = { ...classifier.spec, id: view.id, name: view.name, labels: classifier.spec.labels.slice(first, last + 1), classRange: view.classRange, fit: view.fit ?? classifier.spec.fit };
   return { classifier: new Classifier(spec, classifier.model), source };
 }
 
@@ -148,6 +150,8 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
     channels: meta.channels ?? (inShape[3] === 1 ? 1 : 3),
     preprocessing: Preprocessing.parse(meta.preprocessing ?? (/resnet/i.test(model.name) ? 'caffe' : 'tf')),
     resize: meta.resize ?? 'bilinear',
+    // A model stored before the choice was kept was trained on squashed photos.
+    fit: meta.fit ?? LEGACY_FIT,
     invertLightBackground: meta.invertLightBackground ?? false,
     labels,
   };

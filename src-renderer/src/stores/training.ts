@@ -17,6 +17,8 @@ export interface TrainForm {
   limit: number | null;
   testLimit: number | null;
   dropout: number | null;
+  /** Transfer learning only: how photos are fitted to the backbone's input. */
+  fit: NonNullable<TrainRequest['fit']>;
   augment: boolean;
   earlyStoppingPatience: number | null;
   out: string;
@@ -56,7 +58,7 @@ export const useTrainingStore = defineStore('training', {
     form: {
       // The CLI's defaults (one list: shared/vocabulary.ts).
       dataset: 'mnist', network: 'lenet5', ...TRAINING_DEFAULTS, optimizer: 'adam', learningRate: 0.001,
-      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
+      limit: null, testLimit: null, dropout: null, fit: 'crop', augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
     running: false,
@@ -77,6 +79,7 @@ export const useTrainingStore = defineStore('training', {
         // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
         augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
         ...(f.overwrite && f.out.trim() ? { overwrite: true } : {}),
+        ...(isTransferNetwork(f.network) ? { fit: f.fit } : {}),
       };
     },
     /** Field name → first problem, from the same schema main checks against. */
