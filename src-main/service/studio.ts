@@ -22,7 +22,11 @@ import { previewImage } from './images.ts';
 import { RecognitionService, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
 import { TrainingJobs } from './training-jobs.ts';
-import { dogBreedsPlan, type DogBreedsPlan, type DogBreedsRequest } from './dog-breeds.ts';
+import { DOG_BREEDS_BACKBONE, type DogBreedsRequest } from './dog-breeds.ts';
+import { dogBreedsPlan, type DogBreedsPlan } from './dog-breeds-plan.ts';
+import { timeBackbone } from './extraction-probe.ts';
+import type { DatasetEntry } from '../core/datasets/catalog.ts';
+import type { ExtractionSpeed } from '../core/transfer/speed.ts';
 
 export interface StudioOptions {
   cacheDir?: string;
@@ -40,6 +44,8 @@ export interface StudioOptions {
   stateDir?: string;
   /** Swap in another recognizer, e.g. one running in a worker thread. */
   recognizer?: Recognizer;
+  /** Stanford Dogs' catalogue entry (tests serve their own copy); resources/datasets.json's by default. */
+  dogsEntry?: DatasetEntry;
 }
 
 /** The part of RecognitionService the studio needs; a worker-thread proxy offers the same. */
@@ -62,6 +68,8 @@ export class StudioService {
   private readonly recognizer: Recognizer;
   private readonly training: TrainingJobs;
   private readonly folders: FolderJobs;
+  /** The backbone's speed timed once this session, where no extraction had measured it. */
+  private probed?: Promise<ExtractionSpeed>;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
@@ -189,12 +197,17 @@ export class StudioService {
 
   /** Builds the dog-breed model from Stanford Dogs in a run like training's (events through on(), stop with cancelTraining). */
   buildDogBreeds(runId: string, req: DogBreedsRequest = {}): Promise<void> {
-    return this.training.buildDogBreeds(runId, req, this.options.fetch);
+    return this.training.buildDogBreeds(runId, req, { fetch: this.options.fetch, entry: this.options.dogsEntry });
   }
 
-  /** Whether dog-breeds is built, and what building it would download and compute. */
+  /** Whether dog-breeds is built, and what building it would download and compute, with the time estimated on this machine. */
   dogBreedsPlan(): Promise<DogBreedsPlan> {
-    return dogBreedsPlan({ env: this.runEnv });
+    const probe = () => {
+      this.probed ??= timeBackbone(DOG_BREEDS_BACKBONE, (r) => this.recognize(r));
+      this.probed.catch(() => (this.probed = undefined)); // tried again next time
+      return this.probed;
+    };
+    return dogBreedsPlan({ env: this.runEnv, entry: this.options.dogsEntry, probe });
   }
 
   /** A built-in dataset from local files: the official ones, or (allowUnofficial) any copy whose contents check out. */

@@ -24,6 +24,7 @@ import { FeatureCache } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
 import { fineTune, imageSetOf } from './fine-tune.ts';
 import { transferHead } from './head.ts';
+import { recordExtractionSpeed } from './speed.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
 
@@ -91,7 +92,10 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     for (const split of ['train', 'validation', 'test'] as const) {
       const list = lists[split];
       if (!list) continue;
+      const t0 = performance.now();
       const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) });
+      // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
+      await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       emit({ event: 'log', message: `${split}: features of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
       for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
