@@ -8,6 +8,7 @@ import type { Api, StudioEvent } from '../../src-main/contract.ts';
 import App from '../../src-renderer/src/App.vue';
 import { useAppStore } from '../../src-renderer/src/stores/app.ts';
 import { useDatasetStore } from '../../src-renderer/src/stores/dataset.ts';
+import { useDogBreedsStore } from '../../src-renderer/src/stores/dog-breeds.ts';
 import { useFolderStore } from '../../src-renderer/src/stores/folder.ts';
 import { useModelsStore } from '../../src-renderer/src/stores/models.ts';
 import { useRecognizeStore } from '../../src-renderer/src/stores/recognize.ts';
@@ -42,19 +43,19 @@ describe('the stores\' event subscriptions', () => {
   it('importing and using a store subscribes nothing', () => {
     plugins();
     const api = eventApi();
-    for (const use of [useAppStore, useRecognizeStore, useFolderStore, useTrainingStore, useDatasetStore, useModelsStore]) use();
+    for (const use of [useAppStore, useRecognizeStore, useFolderStore, useTrainingStore, useDatasetStore, useModelsStore, useDogBreedsStore]) use();
     expect(api.subscriptions()).toBe(0);
   });
 
-  it('subscribeStores subscribes app, recognize, folder and training in that order, and unsubscribes them all', async () => {
+  it('subscribeStores subscribes app, recognize, folder, training and dog-breeds in that order, and unsubscribes them all', async () => {
     plugins();
     const api = eventApi({ listModels: async () => [] });
     const order: string[] = [];
-    const stores = [useTrainingStore(), useFolderStore(), useRecognizeStore(), useAppStore()];
+    const stores = [useDogBreedsStore(), useTrainingStore(), useFolderStore(), useRecognizeStore(), useAppStore()];
     for (const store of stores) store.$onAction(({ name }) => void (name === 'subscribe' && order.push(store.$id)));
     const off = subscribeStores();
-    expect(order).toEqual(['app', 'recognize', 'folder', 'training']);
-    expect(api.listeners.size).toBe(4);
+    expect(order).toEqual(['app', 'recognize', 'folder', 'training', 'dog-breeds']);
+    expect(api.listeners.size).toBe(5);
 
     const app = useAppStore();
     const folder = useFolderStore();
@@ -106,8 +107,8 @@ describe('the stores\' event subscriptions', () => {
     });
     const wrapper = mount(App, { global });
     await flushPromises();
-    expect(api.subscriptions()).toBe(4);
-    expect(calls).toContain('appInfo after 4 subscriptions');
+    expect(api.subscriptions()).toBe(5);
+    expect(calls).toContain('appInfo after 5 subscriptions');
     api.send({ type: 'menu', command: 'panel', panel: 'folder' });
     await flushPromises();
     expect(wrapper.find('[data-tab="folder"]').attributes('aria-selected')).toBe('true');

@@ -12,7 +12,7 @@ import electronViteConfig from '../../electron.vite.config.ts';
 import { errorMessageOf, type StudioEvent } from '../../src-main/contract.ts';
 import { answer, Grants, requests, type Host, type Method } from '../../src-main/electron/requests.ts';
 import { RecentFiles } from '../../src-main/service/recents.ts';
-import { StudioService } from '../../src-main/service/studio.ts';
+import { StudioService, type StudioOptions } from '../../src-main/service/studio.ts';
 import { mirrorDir, noNetwork, repoRoot, sharedDir, tempDir } from '../helpers/shared.ts';
 
 export const CHROMIUM = process.env.CLASSIFIER_CHROMIUM ?? '/usr/bin/chromium';
@@ -99,7 +99,13 @@ function preloadStandIn(methods: string[]): void {
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** One browser, one page at 1280x800, one service on temporary folders and the offline mirrors. */
-export async function startStudio(opts: { locale?: string; /** Added to chromiumArgs (a fake webcam, say). */ extraArgs?: string[] } = {}): Promise<Studio> {
+export async function startStudio(opts: {
+  locale?: string;
+  /** Added to chromiumArgs (a fake webcam, say). */
+  extraArgs?: string[];
+  /** Changes to the service's options: a local server's fetch and catalogue entry, say (offline and noNetwork otherwise). */
+  service?: Partial<StudioOptions>;
+} = {}): Promise<Studio> {
   const dir = await buildRenderer();
   const server = await serve(dir);
   const tmp = await tempDir('cs-ui-');
@@ -114,6 +120,7 @@ export async function startStudio(opts: { locale?: string; /** Added to chromium
     stateDir: tmp,
     offline: true,
     fetch: noNetwork,
+    ...opts.service,
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...chromiumArgs, ...(opts.extraArgs ?? [])], headless: true });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US', deviceScaleFactor: 1 });

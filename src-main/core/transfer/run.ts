@@ -47,6 +47,13 @@ export function perClass(listing: LabelledFiles, limit: number | undefined, seed
   return { files: keep.map((i) => listing.files[i]!), labels: Int32Array.from(keep, (i) => listing.labels[i]!) };
 }
 
+function stoppedDuringFeatures(split: string, emit: (e: TrainEvent) => void): Done {
+  emit({ event: 'log', message: `stopped while computing the ${split} features; those computed so far are cached, so the next run goes on from there` });
+  const done: Done = { event: 'done', cancelled: true, stoppedEarly: false, history: [] };
+  emit(done);
+  return done;
+}
+
 export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
   const cfg = parseTransferConfig(input);
   const store = new ModelStore(env.storeDir);
@@ -93,7 +100,13 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       const list = lists[split];
       if (!list) continue;
       const t0 = performance.now();
-      const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) });
+      const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) })
+        .catch((err: unknown) => {
+          if (signal?.aborted) return undefined;
+          throw err;
+        });
+      // Stopped here: a stop, not a failure; the features computed so far are in the cache for the next run.
+      if (!f) return stoppedDuringFeatures(split, emit);
       // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
       await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       emit({ event: 'log', message: `${split}: features of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });

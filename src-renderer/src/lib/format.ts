@@ -32,3 +32,9 @@ export function newId(prefix: string): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
+
+/** 793579520 → "757 MB" (binary megabytes, as the download sizes are told). */
+export function megabytes(bytes: number): string {
+  const mb = bytes / 1024 ** 2;
+  return `${mb >= 10 ? Math.round(mb).toLocaleString('en-US') : mb.toFixed(1)} MB`;
+}
