@@ -1,7 +1,7 @@
 // Words for the dog-breed build: a time as people say it, and main's stage names (English, fixed
 // in src-main/service/dog-breeds.ts and core/transfer/run.ts) in the window's language.
 import type { BuildStep } from '../stores/dog-breeds';
-import { megabytes } from './format';
+import { fileSize } from './format';
 
 type T = (key: string, values?: Record<string, unknown>) => string;
 
@@ -26,7 +26,7 @@ const STEPS: [RegExp, string, 'bytes' | 'count'][] = [
 export function stepLabel(t: T, s: BuildStep): string {
   const known = STEPS.find(([re]) => re.test(s.stage));
   const amount = known?.[2] === 'bytes'
-    ? t('dogBreeds.of', { done: megabytes(s.done), total: megabytes(s.total) })
+    ? t('dogBreeds.of', { done: fileSize(s.done), total: fileSize(s.total) })
     : t('dogBreeds.of', { done: s.done.toLocaleString(), total: s.total.toLocaleString() });
   return `${known ? t(known[1]) : s.stage}: ${amount}`;
 }

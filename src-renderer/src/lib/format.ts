@@ -33,8 +33,9 @@ export function newId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
 
-/** 793579520 → "757 MB" (binary megabytes, as the download sizes are told). */
-export function megabytes(bytes: number): string {
+/** 793579520 → "757 MB", 1153433 → "1.1 MB", 350000 → "342 KB" (binary units, as download sizes are told). */
+export function fileSize(bytes: number): string {
+  if (bytes < 1024 ** 2) return `${bytes > 0 ? Math.max(1, Math.round(bytes / 1024)) : 0} KB`;
   const mb = bytes / 1024 ** 2;
   return `${mb >= 10 ? Math.round(mb).toLocaleString('en-US') : mb.toFixed(1)} MB`;
 }

@@ -244,6 +244,7 @@ export default {
     stopped: 'Stopped. The download, the photos and the features computed so far are kept: resuming goes on from there.',
     stopKeeps: 'Stopping keeps what is done.',
     of: '{done} of {total}',
+    steps: 'Steps',
     step: {
       download: 'Download Stanford Dogs',
       unpack: 'Unpack the photos',

@@ -246,6 +246,7 @@ const ko: typeof en = {
     stopped: '멈췄습니다. 다운로드, 사진, 지금까지 계산한 특징은 보관되어 이어서 만들면 거기서부터 계속합니다.',
     stopKeeps: '멈춰도 끝난 부분은 보관됩니다.',
     of: '{done} / {total}',
+    steps: '단계',
     step: {
       download: 'Stanford Dogs 다운로드',
       unpack: '사진 풀기',

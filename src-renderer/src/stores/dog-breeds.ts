@@ -25,6 +25,8 @@ export const useDogBreedsStore = defineStore('dog-breeds', {
     confirming: false,
     runId: '',
     steps: [] as BuildStep[],
+    /** The build whose result was taken to Recognize (its card then closes). */
+    used: '',
   }),
   getters: {
     /** The Training panel's run is this build. */
@@ -73,6 +75,7 @@ export const useDogBreedsStore = defineStore('dog-breeds', {
     async use() {
       await useAppStore().refreshModels();
       const recognize = useRecognizeStore();
+      this.used = this.runId;
       recognize.model = DOG_BREEDS_MODEL;
       await recognize.recognize();
     },
