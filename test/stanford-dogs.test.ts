@@ -14,6 +14,8 @@ import type { DatasetEntry } from '../src-main/core/datasets/catalog.ts';
 import { prepareStanfordDogs, stanfordDogsEntry } from '../src-main/core/datasets/stanford-dogs.ts';
 import { ModelStore } from '../src-main/core/store/model-store.ts';
 import { startDogBreedsBuild } from '../src-main/service/dog-breeds.ts';
+import { dogBreedsPlan } from '../src-main/service/dog-breeds-plan.ts';
+import { recordExtractionSpeed } from '../src-main/core/transfer/speed.ts';
 import { RecognitionService } from '../src-main/service/recognition.ts';
 import { CodedError } from '../src-main/shared/errors.ts';
 import type { TrainEvent } from '../src-main/shared/train-events.ts';
@@ -162,6 +164,36 @@ describe('the dog-breeds build', () => {
       server.throttle = undefined;
     }
   });
+
+  it('stopped while computing features, ends as stopped (not failed); the plan then counts no download and times the backbone', async () => {
+    const cacheDir = await tempDir();
+    const storeDir = await tempDir();
+    const events: TrainEvent[] = [];
+    const run = await startDogBreedsBuild({}, { env: { cacheDir, storeDir }, modelMirrorDir: mirrorDir, entry }, (e) => {
+      events.push(e);
+      if (e.event === 'dataset' && e.stage === 'features (train)') run.cancel();
+    });
+    const done = await run.done;
+    expect(done).toMatchObject({ cancelled: true, history: [] });
+    expect(done.model).toBeUndefined();
+    expect(events.some((e) => e.event === 'log' && /stopped while computing the train features; those computed so far are cached/.test(e.message))).toBe(true);
+    expect(events.filter((e) => e.event === 'done')).toHaveLength(1);
+    // Nothing was stored, the photos are here: building again downloads nothing; no extraction finished, so the time is timed.
+    let probed = 0;
+    const probe = async () => (probed++, { imagesPerSecond: 12, images: 4, backend: 'test', measuredAt: new Date().toISOString() });
+    const plan = await dogBreedsPlan({ env: { cacheDir, storeDir }, entry, probe });
+    expect(plan).toMatchObject({ built: false, stopped: false, downloadBytes: 0, downloadedBytes: 0, photos: 48, classes: 6, backbone: 'mobilenet' });
+    expect(plan.estimate).toMatchObject({ how: 'timed', seconds: 4, imagesPerSecond: 12 });
+    expect(probed).toBe(1);
+    // A finished extraction's speed wins over a timing.
+    await recordExtractionSpeed(cacheDir, 'mobilenet', { computed: 40, cached: 0, seconds: 5, backend: 'test' });
+    expect((await dogBreedsPlan({ env: { cacheDir, storeDir }, entry, probe })).estimate).toMatchObject({ how: 'extraction', imagesPerSecond: 8, images: 40, seconds: 6 });
+    expect(probed).toBe(1);
+    // Too few photos, or mostly cached ones, time the warm-up rather than the speed: not kept.
+    await recordExtractionSpeed(cacheDir, 'mobilenet', { computed: 8, cached: 0, seconds: 0.1, backend: 'test' });
+    await recordExtractionSpeed(cacheDir, 'mobilenet', { computed: 20, cached: 30, seconds: 0.1, backend: 'test' });
+    expect((await dogBreedsPlan({ env: { cacheDir, storeDir }, entry })).estimate?.imagesPerSecond).toBe(8);
+  }, 240_000);
 
   it('without internet: datasets import of the tars, then models build --offline (the CLI)', async () => {
     const home = await tempDir();
