@@ -244,6 +244,7 @@ export default {
     stopped: 'Stopped. The download, the photos and the features computed so far are kept: resuming goes on from there.',
     stopKeeps: 'Stopping keeps what is done.',
     of: '{done} of {total}',
+    planFailed: 'What building it costs could not be read: {error}',
     steps: 'Steps',
     step: {
       download: 'Download Stanford Dogs',

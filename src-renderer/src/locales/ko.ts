@@ -229,7 +229,7 @@ const ko: typeof en = {
     downloadRest: '다운로드: {size} 남음 (멈춘 빌드에서 {kept} 보관됨)',
     noDownload: '다운로드: 없음 (Stanford Dogs가 이미 이 컴퓨터에 있습니다)',
     photos: '사진: {classes}개 품종의 사진 {n}장, 각각 {backbone}에 한 번씩 통과',
-    time: '시간: 특징 계산에 {time} (추정)',
+    time: '시간: 특징 계산에 {time} 걸릴 것으로 추정',
     estimating: '시간: 추정하는 중…',
     noEstimate: '시간: 추정하지 못함 (이 컴퓨터에서 {backbone}의 속도를 잴 수 없었습니다)',
     howExtraction: '이 컴퓨터의 지난 특징 추출에서 측정: 사진 {n}장, 초당 {speed}장, {backend}',
@@ -246,6 +246,7 @@ const ko: typeof en = {
     stopped: '멈췄습니다. 다운로드, 사진, 지금까지 계산한 특징은 보관되어 이어서 만들면 거기서부터 계속합니다.',
     stopKeeps: '멈춰도 끝난 부분은 보관됩니다.',
     of: '{done} / {total}',
+    planFailed: '만드는 데 드는 비용을 읽지 못했습니다: {error}',
     steps: '단계',
     step: {
       download: 'Stanford Dogs 다운로드',
