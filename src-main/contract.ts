@@ -90,6 +90,14 @@ export const ResumeRequest = z.strictObject({
 });
 export type ResumeRequest = z.input<typeof ResumeRequest>;
 
+/** Builds `dog-breeds` from Stanford Dogs (downloaded first where need be); a stopped build is continued. */
+export const DogBreedsBuildRequest = z.strictObject({
+  runId: JobId,
+  /** Replace a finished `dog-breeds` (the user confirmed). */
+  overwrite: z.boolean().optional(),
+});
+export type DogBreedsBuildRequest = z.input<typeof DogBreedsBuildRequest>;
+
 export const RenameRequest = z.strictObject({ from: ModelName, to: ModelName });
 export const EvaluationRequest = z.strictObject({ model: ModelName, thumbnails: z.number().int().min(0).max(200).optional() });
 export const FolderPurpose = z.enum(['images', 'dataset']);
@@ -138,6 +146,8 @@ export const channels = {
   downloadModel: 'zoo:download',
   cancelModelDownload: 'zoo:cancel-download',
   importZooModel: 'zoo:import',
+  buildDogBreeds: 'dog-breeds:build',
+  dogBreedsPlan: 'dog-breeds:plan',
   listDatasets: 'dataset:list',
   createDataset: 'dataset:create',
   showDataset: 'dataset:show',
@@ -272,6 +282,28 @@ export interface ModelView {
   missing?: { bytes?: number; kept: number; pick: 'file' | 'folder' };
 }
 
+/** What building the dog-breed model costs, told before it starts. */
+export interface DogBreedsPlanView {
+  /** `dog-breeds` is stored and finished. */
+  built: boolean;
+  /** A stopped or interrupted build is stored: building again goes on from it. */
+  stopped: boolean;
+  /** Bytes still to download (0 when the set is in the cache or a mirror). */
+  downloadBytes: number;
+  /** Bytes a stopped download already kept (its .part files), not counted in downloadBytes. */
+  downloadedBytes: number;
+  photos: number;
+  classes: number;
+  /** The zoo model whose features the head is trained on. */
+  backbone: string;
+  /**
+   * Computing the features of every photo on this machine, estimated from a measured speed:
+   * the last feature extraction's ('extraction'), else photos timed through the backbone just
+   * now ('timed'). Absent where neither could be measured (the backbone not at hand).
+   */
+  estimate?: { seconds: number; imagesPerSecond: number; how: 'extraction' | 'timed'; images: number; backend: string; measuredAt: string };
+}
+
 /** A stored evaluation as the window shows it: each mistake may carry its picture's thumbnail. */
 export type EvaluationView = Evaluation;
 
@@ -364,6 +396,10 @@ export interface Api {
   cancelModelDownload(jobId: string): Promise<void>;
   /** A zoo model's files from a file or folder the user chooses (machines without internet); null if cancelled. */
   importZooModel(model: string): Promise<{ model: string; files: number } | null>;
+  /** Starts building `dog-breeds`; its progress comes as that runId's training events, stopped with cancelTraining. */
+  buildDogBreeds(req: DogBreedsBuildRequest): Promise<void>;
+  /** Whether `dog-breeds` is built, and what building it would download and compute (with an estimated time). */
+  dogBreedsPlan(): Promise<DogBreedsPlanView>;
   /** The datasets the app manages under its user-data folder. */
   listDatasets(): Promise<DatasetView[]>;
   createDataset(name: string): Promise<DatasetView>;

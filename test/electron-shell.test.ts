@@ -86,7 +86,7 @@ async function loadPreload(): Promise<Api> {
   return api!;
 }
 
-const NO_PAYLOAD = new Set(['appInfo', 'listModels', 'recentFiles', 'openImageDialog', 'storedModels', 'listDatasets']);
+const NO_PAYLOAD = new Set(['appInfo', 'listModels', 'recentFiles', 'openImageDialog', 'storedModels', 'listDatasets', 'dogBreedsPlan']);
 const methods = (Object.keys(channels) as (keyof typeof channels)[]).filter((k) => k !== 'event');
 
 describe('the preload', () => {

@@ -5,95 +5,35 @@
 // official split, the dog-breeds build and a recognition. Also: a wrong digest, a refused host,
 // the offline route (datasets import, then models build --offline), memory during extraction.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetEntry } from '../src-main/core/datasets/catalog.ts';
 import { prepareStanfordDogs, stanfordDogsEntry } from '../src-main/core/datasets/stanford-dogs.ts';
 import { ModelStore } from '../src-main/core/store/model-store.ts';
 import { startDogBreedsBuild } from '../src-main/service/dog-breeds.ts';
+import { dogBreedsPlan } from '../src-main/service/dog-breeds-plan.ts';
+import { recordExtractionSpeed } from '../src-main/core/transfer/speed.ts';
 import { RecognitionService } from '../src-main/service/recognition.ts';
 import { CodedError } from '../src-main/shared/errors.ts';
 import type { TrainEvent } from '../src-main/shared/train-events.ts';
-import { startFileServer, type FileServer } from './helpers/file-server.ts';
-import { writeMat5 } from './helpers/mat5-writer.ts';
-import { imagenetDevDir, mirrorDir, noNetwork, repoRoot, tempDir } from './helpers/shared.ts';
-import { tarOf, writeTarFile } from './helpers/tar-writer.ts';
-
-const BREEDS = [
-  ['n02086240', 'Shih-Tzu'], ['n02088094', 'Afghan_hound'], ['n02099267', 'flat-coated_retriever'],
-  ['n02106662', 'German_shepherd'], ['n02110185', 'Siberian_husky'], ['n02112137', 'chow'],
-] as const;
-const TRAIN_VIEWS = 6;
-const TEST_VIEWS = 2;
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** View k of a photo: a square crop at one of several places and sizes, some mirrored. */
-async function view(file: string, k: number): Promise<Buffer> {
-  const img = sharp(file);
-  const { width = 0, height = 0 } = await img.metadata();
-  const side = Math.round(Math.min(width, height) * (0.7 + 0.06 * (k % 4)));
-  const left = Math.round(((width - side) * ((k * 37) % 11)) / 10);
-  const top = Math.round(((height - side) * ((k * 53) % 7)) / 6);
-  let out = sharp(file).extract({ left, top, width: side, height: side }).resize(256, 256);
-  if (k % 2) out = out.flop();
-  return out.jpeg({ quality: 90 }).toBuffer();
-}
+import type { FileServer } from './helpers/file-server.ts';
+import { BREEDS, stanfordFixture, TEST_VIEWS, TRAIN_VIEWS, type StanfordFixture } from './helpers/stanford-fixture.ts';
+import { mirrorDir, noNetwork, repoRoot, tempDir } from './helpers/shared.ts';
+import { writeTarFile } from './helpers/tar-writer.ts';
 
 let root: string;
 let server: FileServer;
 let imagesTar: Buffer;
 let listsTar: Buffer;
 let entry: DatasetEntry;
-const testPhotos: { file: string; breed: string }[] = [];
+let testPhotos: StanfordFixture['testPhotos'];
 
 beforeAll(async () => {
   root = await tempDir('cs-dogs-');
-  const images: { name: string; data: Buffer }[] = [];
-  const lists = { train: [] as string[], test: [] as string[], trainLabels: [] as number[], testLabels: [] as number[] };
-  const photoDir = path.join(root, 'photos');
-  await mkdir(photoDir);
-  for (const [i, [synset, breed]] of BREEDS.entries()) {
-    const photo = path.join(imagenetDevDir, `${synset}_${breed}.JPEG`);
-    for (let k = 0; k < TRAIN_VIEWS + TEST_VIEWS; k++) {
-      const rel = `${synset}-${breed}/${synset}_${k}.jpg`;
-      const data = await view(photo, k);
-      images.push({ name: `Images/${rel}`, data });
-      const split = k < TRAIN_VIEWS ? 'train' : 'test';
-      lists[split].push(rel);
-      lists[`${split}Labels`].push(i + 1);
-      if (split === 'test') {
-        const file = path.join(photoDir, `${synset}_${k}.jpg`);
-        await writeFile(file, data);
-        testPhotos.push({ file, breed: breed.replace(/_/g, ' ') });
-      }
-    }
-  }
-  imagesTar = tarOf(images);
-  const mat = (files: string[], labels: number[]) => writeMat5([{ name: 'file_list', strings: files }, { name: 'annotation_list', strings: files.map((f) => f.replace('.jpg', '')) }, { name: 'labels', doubles: labels }], { compress: true });
-  listsTar = tarOf([
-    { name: 'file_list.mat', data: mat([...lists.train, ...lists.test], [...lists.trainLabels, ...lists.testLabels]) },
-    { name: 'test_list.mat', data: mat(lists.test, lists.testLabels) },
-    { name: 'train_list.mat', data: mat(lists.train, lists.trainLabels) },
-  ]);
-  const served = path.join(root, 'served');
-  await mkdir(served);
-  await writeFile(path.join(served, 'images.tar'), imagesTar);
-  await writeFile(path.join(served, 'lists.tar'), listsTar);
-  server = await startFileServer(served);
-  const official = stanfordDogsEntry();
-  entry = {
-    ...official,
-    counts: { train: BREEDS.length * TRAIN_VIEWS, test: BREEDS.length * TEST_VIEWS },
-    files: [
-      { name: 'images.tar', url: `${server.base}aditya86/ImageNetDogs/images.tar`, sha256: sha256(imagesTar), size: imagesTar.length },
-      { name: 'lists.tar', url: `${server.base}aditya86/ImageNetDogs/lists.tar`, sha256: sha256(listsTar), size: listsTar.length },
-    ],
-  };
+  ({ imagesTar, listsTar, testPhotos, server, entry } = await stanfordFixture(root));
 }, 60_000);
 
 afterAll(async () => {
@@ -224,6 +164,36 @@ describe('the dog-breeds build', () => {
       server.throttle = undefined;
     }
   });
+
+  it('stopped while computing features, ends as stopped (not failed); the plan then counts no download and times the backbone', async () => {
+    const cacheDir = await tempDir();
+    const storeDir = await tempDir();
+    const events: TrainEvent[] = [];
+    const run = await startDogBreedsBuild({}, { env: { cacheDir, storeDir }, modelMirrorDir: mirrorDir, entry }, (e) => {
+      events.push(e);
+      if (e.event === 'dataset' && e.stage === 'features (train)') run.cancel();
+    });
+    const done = await run.done;
+    expect(done).toMatchObject({ cancelled: true, history: [] });
+    expect(done.model).toBeUndefined();
+    expect(events.some((e) => e.event === 'log' && /stopped while computing the train features; those computed so far are cached/.test(e.message))).toBe(true);
+    expect(events.filter((e) => e.event === 'done')).toHaveLength(1);
+    // Nothing was stored, the photos are here: building again downloads nothing; no extraction finished, so the time is timed.
+    let probed = 0;
+    const probe = async () => (probed++, { imagesPerSecond: 12, images: 4, backend: 'test', measuredAt: new Date().toISOString() });
+    const plan = await dogBreedsPlan({ env: { cacheDir, storeDir }, entry, probe });
+    expect(plan).toMatchObject({ built: false, stopped: false, downloadBytes: 0, downloadedBytes: 0, photos: 48, classes: 6, backbone: 'mobilenet' });
+    expect(plan.estimate).toMatchObject({ how: 'timed', seconds: 4, imagesPerSecond: 12 });
+    expect(probed).toBe(1);
+    // A finished extraction's speed wins over a timing.
+    await recordExtractionSpeed(cacheDir, 'mobilenet', { computed: 40, cached: 0, seconds: 5, backend: 'test' });
+    expect((await dogBreedsPlan({ env: { cacheDir, storeDir }, entry, probe })).estimate).toMatchObject({ how: 'extraction', imagesPerSecond: 8, images: 40, seconds: 6 });
+    expect(probed).toBe(1);
+    // Too few photos, or mostly cached ones, time the warm-up rather than the speed: not kept.
+    await recordExtractionSpeed(cacheDir, 'mobilenet', { computed: 8, cached: 0, seconds: 0.1, backend: 'test' });
+    await recordExtractionSpeed(cacheDir, 'mobilenet', { computed: 20, cached: 30, seconds: 0.1, backend: 'test' });
+    expect((await dogBreedsPlan({ env: { cacheDir, storeDir }, entry })).estimate?.imagesPerSecond).toBe(8);
+  }, 240_000);
 
   it('without internet: datasets import of the tars, then models build --offline (the CLI)', async () => {
     const home = await tempDir();

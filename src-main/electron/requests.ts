@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BUILT_IN_DATASETS, EvaluationRequest, ExplainRequest, FeatureMapsRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
+  BUILT_IN_DATASETS, DogBreedsBuildRequest, EvaluationRequest, ExplainRequest, FeatureMapsRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
   ResumeRequest, SaveCsvRequest, TrainRequest, type AppInfo, type Reply,
 } from '../contract.ts';
 import { checkName } from '../core/store/model-store.ts';
@@ -16,6 +16,7 @@ import { modelRequests } from './model-requests.ts';
 import { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 import { redactPaths } from './redact-paths.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
+import { DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 
 export { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 
@@ -27,7 +28,8 @@ type Table = { [M in Method]: Request<z.ZodType, ReplyOf<M>> };
  * a path, relative to main's working folder. A stored name obeys the store's rules (checkName).
  */
 async function checkModel(model: string, service: StudioService): Promise<void> {
-  if (findModel(model) || findView(model)) return;
+  // dog-breeds may be asked for before it is built: its ImageNet view answers, and says so.
+  if (findModel(model) || findView(model) || model === DOG_BREEDS_MODEL) return;
   try {
     checkName(model);
   } catch {
@@ -158,6 +160,9 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       host.reveal(path.join(service.modelFolder(name), 'model.json'));
     }),
     evaluation: req(EvaluationRequest, (r) => service.evaluation(r.model, r.thumbnails)),
+    // No path from the window: the dataset is the catalogue's, the model's name is fixed.
+    buildDogBreeds: req(DogBreedsBuildRequest, (r) => service.buildDogBreeds(r.runId, { overwrite: r.overwrite })),
+    dogBreedsPlan: req(none, () => service.dogBreedsPlan()),
     ...datasetRequests(service.datasets, host, grants),
     ...modelRequests(service, host, grants),
   };

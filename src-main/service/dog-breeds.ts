@@ -6,7 +6,6 @@
 import path from 'node:path';
 import { STANFORD_SPLIT_DIR, datasetPlaces, type DatasetEntry } from '../core/datasets/catalog.ts';
 import { prepareStanfordDogs, stanfordDogsEntry, type DogsStage } from '../core/datasets/stanford-dogs.ts';
-import { isDir, isFile } from '../core/fs-kinds.ts';
 import { ModelStore, runState } from '../core/store/model-store.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import type { BackboneId } from '../core/transfer/backbone.ts';
@@ -40,6 +39,9 @@ export interface DogBreedsContext {
   /** The catalogue entry (tests serve their own); resources/datasets.json's by default. */
   entry?: DatasetEntry;
 }
+
+/** The backbone a build uses unless told otherwise. */
+export const DOG_BREEDS_BACKBONE: BackboneId = 'mobilenet';
 
 const STAGE_NAMES: Record<DogsStage, string> = { download: 'download Stanford Dogs', extract: 'unpack images.tar', split: 'official split' };
 
@@ -78,7 +80,7 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
     }
     onEvent({ event: 'log', message: `Stanford Dogs (${dogs.source}): ${dogs.train} training and ${dogs.test} test photos of ${dogs.classNames.length} breeds, the official split` });
     const config: TransferConfigInput = {
-      dataset: dogs.root, backbone: req.backbone ?? 'mobilenet', epochs: req.epochs, batchSize: req.batchSize,
+      dataset: dogs.root, backbone: req.backbone ?? DOG_BREEDS_BACKBONE, epochs: req.epochs, batchSize: req.batchSize,
       limitPerClass: req.limitPerClass, testLimitPerClass: req.testLimitPerClass, seed: req.seed,
       earlyStopping: { patience: 3 }, fineTune: req.fineTune ? {} : undefined, out: DOG_BREEDS_MODEL, overwrite,
     };
@@ -98,30 +100,4 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
     },
     done,
   };
-}
-
-/** What building costs before it starts: the download still to come, and the photos to go through the backbone. */
-export interface DogBreedsPlan {
-  built: boolean;
-  /** Bytes still to download (0 when the set is in the cache or a mirror). */
-  downloadBytes: number;
-  photos: number;
-  classes: number;
-}
-
-export async function dogBreedsPlan(ctx: Pick<DogBreedsContext, 'env' | 'entry'>): Promise<DogBreedsPlan> {
-  const entry = stanfordDogsEntry(ctx.entry);
-  const built = await new ModelStore(ctx.env.storeDir).has(DOG_BREEDS_MODEL);
-  const { cache, mirrors } = datasetPlaces(entry.id, ctx.env.cacheDir, ctx.env.mirrorDir);
-  let downloadBytes = 0;
-  const local = (await isDir(path.join(cache, STANFORD_SPLIT_DIR))) || (await isDir(path.join(cache, 'Images')));
-  if (!local) {
-    for (const f of entry.files) {
-      let here = await isFile(path.join(cache, f.name));
-      for (const m of mirrors) here ||= await isFile(path.join(m, f.name));
-      if (!here) downloadBytes += f.size ?? 0;
-    }
-  }
-  const photos = (entry.counts?.train ?? 0) + (entry.counts?.test ?? 0);
-  return { built, downloadBytes, photos, classes: entry.classCount ?? entry.classNames?.length ?? 0 };
 }

@@ -26,7 +26,11 @@ import type { PhotoFit } from '../shared/vocabulary.ts';
 import { TrainingJobs } from './training-jobs.ts';
 import { importNeed, missingFiles, type ImportNeed } from '../core/zoo/availability.ts';
 import { ModelDownloads } from './model-downloads.ts';
-import { dogBreedsPlan, type DogBreedsPlan, type DogBreedsRequest } from './dog-breeds.ts';
+import { DOG_BREEDS_BACKBONE, type DogBreedsRequest } from './dog-breeds.ts';
+import { dogBreedsPlan, type DogBreedsPlan } from './dog-breeds-plan.ts';
+import { timeBackbone } from './extraction-probe.ts';
+import type { DatasetEntry } from '../core/datasets/catalog.ts';
+import type { ExtractionSpeed } from '../core/transfer/speed.ts';
 
 export interface StudioOptions {
   cacheDir?: string;
@@ -44,6 +48,8 @@ export interface StudioOptions {
   stateDir?: string;
   /** Swap in another recognizer, e.g. one running in a worker thread. */
   recognizer?: Recognizer;
+  /** Stanford Dogs' catalogue entry (tests serve their own copy); resources/datasets.json's by default. */
+  dogsEntry?: DatasetEntry;
 }
 
 /** The part of RecognitionService the studio needs; a worker-thread proxy offers the same. */
@@ -74,6 +80,8 @@ export class StudioService {
   private readonly training: TrainingJobs;
   private readonly folders: FolderJobs;
   private readonly downloads: ModelDownloads;
+  /** The backbone's speed timed once this session, where no extraction had measured it. */
+  private probed?: Promise<ExtractionSpeed>;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
@@ -235,12 +243,17 @@ export class StudioService {
 
   /** Builds the dog-breed model from Stanford Dogs in a run like training's (events through on(), stop with cancelTraining). */
   buildDogBreeds(runId: string, req: DogBreedsRequest = {}): Promise<void> {
-    return this.training.buildDogBreeds(runId, req, this.options.fetch);
+    return this.training.buildDogBreeds(runId, req, { fetch: this.options.fetch, entry: this.options.dogsEntry });
   }
 
-  /** Whether dog-breeds is built, and what building it would download and compute. */
+  /** Whether dog-breeds is built, and what building it would download and compute, with the time estimated on this machine. */
   dogBreedsPlan(): Promise<DogBreedsPlan> {
-    return dogBreedsPlan({ env: this.runEnv });
+    const probe = () => {
+      this.probed ??= timeBackbone(DOG_BREEDS_BACKBONE, (r) => this.recognize(r));
+      this.probed.catch(() => (this.probed = undefined)); // tried again next time
+      return this.probed;
+    };
+    return dogBreedsPlan({ env: this.runEnv, entry: this.options.dogsEntry, probe });
   }
 
   /** A built-in dataset from local files: the official ones, or (allowUnofficial) any copy whose contents check out. */

@@ -10,7 +10,7 @@ import type { EventBus } from './events.ts';
 import { pixelsToDataUrl } from './images.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
 import { toTrainConfig, toTransferConfig } from './training-form.ts';
-import { startDogBreedsBuild, type DogBreedsRequest } from './dog-breeds.ts';
+import { startDogBreedsBuild, type DogBreedsContext, type DogBreedsRequest } from './dog-breeds.ts';
 
 export interface TrainingJobsOptions {
   /** Where runs read built-in datasets and store models. */
@@ -47,9 +47,9 @@ export class TrainingJobs {
   }
 
   /** Builds `dog-breeds` from Stanford Dogs (downloaded first if need be), as one run: stop keeps what is done. */
-  async buildDogBreeds(runId: string, req: DogBreedsRequest, fetchImpl?: typeof fetch): Promise<void> {
+  async buildDogBreeds(runId: string, req: DogBreedsRequest, sources: Pick<DogBreedsContext, 'fetch' | 'entry'> = {}): Promise<void> {
     await this.launch(runId, 'building dog-breeds from Stanford Dogs', () =>
-      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, fetch: fetchImpl }, this.forward(runId)));
+      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, ...sources }, this.forward(runId)));
   }
 
   /** A few training images, each beside augmented versions of itself, as the form's settings would make them. */

@@ -8,6 +8,7 @@ import type { Api, StudioEvent } from '../../src-main/contract.ts';
 import App from '../../src-renderer/src/App.vue';
 import { useAppStore } from '../../src-renderer/src/stores/app.ts';
 import { useDatasetStore } from '../../src-renderer/src/stores/dataset.ts';
+import { useDogBreedsStore } from '../../src-renderer/src/stores/dog-breeds.ts';
 import { useFolderStore } from '../../src-renderer/src/stores/folder.ts';
 import { useModelsStore } from '../../src-renderer/src/stores/models.ts';
 import { useRecognizeStore } from '../../src-renderer/src/stores/recognize.ts';
@@ -43,18 +44,18 @@ describe('the stores\' event subscriptions', () => {
   it('importing and using a store subscribes nothing', () => {
     plugins();
     const api = eventApi();
-    for (const use of [useAppStore, useRecognizeStore, useFolderStore, useTrainingStore, useDatasetStore, useModelsStore, useZooStore]) use();
+    for (const use of [useAppStore, useRecognizeStore, useFolderStore, useTrainingStore, useDatasetStore, useModelsStore, useZooStore, useDogBreedsStore]) use();
     expect(api.subscriptions()).toBe(0);
   });
 
-  it('subscribeStores subscribes app, recognize, folder, training and zoo in that order, and unsubscribes them all', async () => {
+  it('subscribeStores subscribes app, recognize, folder, training, zoo and dog-breeds in that order, and unsubscribes them all', async () => {
     plugins();
     const api = eventApi({ listModels: async () => [] });
     const order: string[] = [];
-    const stores = [useZooStore(), useTrainingStore(), useFolderStore(), useRecognizeStore(), useAppStore()];
+    const stores = [useDogBreedsStore(), useZooStore(), useTrainingStore(), useFolderStore(), useRecognizeStore(), useAppStore()];
     for (const store of stores) store.$onAction(({ name }) => void (name === 'subscribe' && order.push(store.$id)));
     const off = subscribeStores();
-    expect(order).toEqual(['app', 'recognize', 'folder', 'training', 'zoo']);
+    expect(order).toEqual(['app', 'recognize', 'folder', 'training', 'zoo', 'dog-breeds']);
     expect(api.listeners.size).toBe(5);
 
     const app = useAppStore();

@@ -12,7 +12,7 @@ import electronViteConfig from '../../electron.vite.config.ts';
 import { errorMessageOf, type StudioEvent } from '../../src-main/contract.ts';
 import { answer, Grants, requests, type Host, type Method } from '../../src-main/electron/requests.ts';
 import { RecentFiles } from '../../src-main/service/recents.ts';
-import { StudioService } from '../../src-main/service/studio.ts';
+import { StudioService, type StudioOptions } from '../../src-main/service/studio.ts';
 import { mirrorDir, noNetwork, repoRoot, sharedDir, tempDir } from '../helpers/shared.ts';
 
 export const CHROMIUM = process.env.CLASSIFIER_CHROMIUM ?? '/usr/bin/chromium';
@@ -110,6 +110,8 @@ export async function startStudio(opts: {
   /** Downloads through this fetch (a local test server), with no model mirror: zoo models start absent. */
   fetch?: typeof fetch;
   viewport?: { width: number; height: number };
+  /** Changes to the service's options: a local server's fetch and catalogue entry, say (offline and noNetwork otherwise). */
+  service?: Partial<StudioOptions>;
 } = {}): Promise<Studio> {
   const dir = await buildRenderer();
   const server = await serve(dir);
@@ -125,6 +127,7 @@ export async function startStudio(opts: {
     stateDir: tmp,
     offline: !opts.fetch,
     fetch: opts.fetch ?? noNetwork,
+    ...opts.service,
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...chromiumArgs, ...(opts.extraArgs ?? [])], headless: true });
   const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1280, height: 800 }, locale: opts.locale ?? 'en-US', deviceScaleFactor: 1 });

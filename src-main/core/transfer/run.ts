@@ -24,6 +24,7 @@ import { FeatureCache } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
 import { fineTune, imageSetOf } from './fine-tune.ts';
 import { transferHead } from './head.ts';
+import { recordExtractionSpeed } from './speed.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
 
@@ -44,6 +45,13 @@ export function perClass(listing: LabelledFiles, limit: number | undefined, seed
   const random = mulberry32(seed);
   const keep = [...byClass.values()].flatMap((idx) => shuffled(idx.length, random).slice(0, limit).map((k) => idx[k]!)).sort((a, b) => a - b);
   return { files: keep.map((i) => listing.files[i]!), labels: Int32Array.from(keep, (i) => listing.labels[i]!) };
+}
+
+function stoppedDuringFeatures(split: string, emit: (e: TrainEvent) => void): Done {
+  emit({ event: 'log', message: `stopped while computing the ${split} features; those computed so far are cached, so the next run goes on from there` });
+  const done: Done = { event: 'done', cancelled: true, stoppedEarly: false, history: [] };
+  emit(done);
+  return done;
 }
 
 export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
@@ -92,7 +100,16 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     for (const split of ['train', 'validation', 'test'] as const) {
       const list = lists[split];
       if (!list) continue;
-      const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) });
+      const t0 = performance.now();
+      const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) })
+        .catch((err: unknown) => {
+          if (signal?.aborted) return undefined;
+          throw err;
+        });
+      // Stopped here: a stop, not a failure; the features computed so far are in the cache for the next run.
+      if (!f) return stoppedDuringFeatures(split, emit);
+      // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
+      await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       emit({ event: 'log', message: `${split}: features of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
       for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
