@@ -56,7 +56,7 @@ describe('the stores\' event subscriptions', () => {
     for (const store of stores) store.$onAction(({ name }) => void (name === 'subscribe' && order.push(store.$id)));
     const off = subscribeStores();
     expect(order).toEqual(['app', 'recognize', 'folder', 'training', 'zoo', 'dog-breeds']);
-    expect(api.listeners.size).toBe(5);
+    expect(api.listeners.size).toBe(6);
 
     const app = useAppStore();
     const folder = useFolderStore();
@@ -114,7 +114,7 @@ describe('the stores\' event subscriptions', () => {
     });
     const wrapper = mount(App, { global });
     await flushPromises();
-    expect(api.subscriptions()).toBe(5);
+    expect(api.subscriptions()).toBe(6);
     expect(calls).toContain('appInfo after 5 subscriptions');
     api.send({ type: 'menu', command: 'panel', panel: 'folder' });
     await flushPromises();
