@@ -115,7 +115,7 @@ describe('the stores\' event subscriptions', () => {
     const wrapper = mount(App, { global });
     await flushPromises();
     expect(api.subscriptions()).toBe(6);
-    expect(calls).toContain('appInfo after 5 subscriptions');
+    expect(calls).toContain('appInfo after 6 subscriptions');
     api.send({ type: 'menu', command: 'panel', panel: 'folder' });
     await flushPromises();
     expect(wrapper.find('[data-tab="folder"]').attributes('aria-selected')).toBe('true');
