@@ -43,8 +43,10 @@ describe('the explain service', () => {
     const top = await svc.explain({ image: ELEPHANT, model: 'mobilenet' });
     expect(top.prediction).toMatchObject({ index: 385, label: 'Indian_elephant' });
     expect(top.layer).toBe('conv_pw_13');
-    expectHeatmap(top.heatmap, 7, 7); // squashed to 224x224: the 7x7 grid is the whole photo
-    expect(top.seen).toEqual({ left: 0, top: 0, width: 500, height: 333 });
+    // Centre-cropped (MobileNet's fit): the 7x7 grid lies over the middle 333x333 of the 500x333
+    // photo, and cells of its size cover the rest: 11 across.
+    expectHeatmap(top.heatmap, 11, 7);
+    expect(top.seen).toEqual({ left: 83.5, top: 0, width: 333, height: 333 });
     const png = await sharp(top.input.png).metadata();
     expect([png.format, png.width, png.height, top.input.channels]).toEqual(['png', 224, 224, 3]);
     const other = await svc.explain({ image: ELEPHANT, model: 'mobilenet', classIndex: 1 });
@@ -130,7 +132,7 @@ describe('predict --explain', () => {
     expect(top).toHaveLength(3);
     for (const t of top) {
       expect(Object.keys(t.heatmap).sort()).toEqual(['height', 'values', 'width']);
-      expectHeatmap(t.heatmap, 7, 7);
+      expectHeatmap(t.heatmap, 11, 7); // the crop's 7x7 cells, across the whole 500x333 photo
     }
     expect(line!.warnings).toEqual([]);
     const written = path.join(out, 'n02504013_Indian_elephant-gradcam-Indian_elephant.png');
@@ -142,7 +144,7 @@ describe('predict --explain', () => {
 
     const second = await runCli([...args, '--explain-dir', out]);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toContain(`heatmap of Indian_elephant: ${path.join(out, 'n02504013_Indian_elephant-gradcam-Indian_elephant-2.png')}`);
+    expect(second.stdout).toContain(`heatmap of Indian elephant: ${path.join(out, 'n02504013_Indian_elephant-gradcam-Indian_elephant-2.png')}`);
     expect(await readFile(written)).toEqual(before);
     expect((await stat(written)).mtimeMs).toBe(mtime);
 

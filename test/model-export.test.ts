@@ -38,7 +38,7 @@ async function softmaxGap(a: Classifier, b: Classifier, files: string[]): Promis
   return Math.max(...pa.flatMap((p, i) => Array.from(p, (v, k) => Math.abs(v - pb[i]![k]!))));
 }
 
-const useOf = (c: Classifier) => ({ labels: c.spec.labels.map((l) => l.label), inputSize: c.spec.inputSize, channels: c.spec.channels, preprocessing: c.spec.preprocessing, resize: c.spec.resize, invert: c.spec.invertLightBackground });
+const useOf = (c: Classifier) => ({ labels: c.spec.labels.map((l) => l.label), inputSize: c.spec.inputSize, channels: c.spec.channels, preprocessing: c.spec.preprocessing, resize: c.spec.resize, fit: c.spec.fit, invert: c.spec.invertLightBackground });
 
 describe('export round trips on real models and photos', () => {
   it('a MobileNet transfer model (stored folded, one conv fine-tuned) exports with its batch norms and backbone, the same to 1e-5', async () => {
@@ -84,13 +84,14 @@ describe('export round trips on real models and photos', () => {
     const sources = { cacheDir: await tempDir(), mirrorDir, offline: true };
     const zoo = (await loadModel('mobilenet', sources)).classifier;
     const plain = (await loadPlainZooModel(findModel('mobilenet')!, sources)).model;
-    const studio = { name: 'mobilenet', labels: zoo.spec.labels.map((l) => l.label), preprocessing: zoo.spec.preprocessing, inputSize: zoo.spec.inputSize, channels: zoo.spec.channels, resize: 'bilinear' as const, invertLightBackground: false };
+    const studio = { name: 'mobilenet', labels: zoo.spec.labels.map((l) => l.label), preprocessing: zoo.spec.preprocessing, inputSize: zoo.spec.inputSize, channels: zoo.spec.channels, resize: 'bilinear' as const, fit: zoo.spec.fit, invertLightBackground: false };
     const dir = await tempDir();
     const files = await photos(4);
     for (const format of FORMATS) {
       await writeModelAs(plain, studio, { format, out: out(dir, format) });
       const back = (await loadModel(out(dir, format), sources)).classifier;
       expect(back.spec.labels.map((l) => l.label)).toEqual(studio.labels);
+      expect(back.spec.fit).toBe('crop'); // centre-cropped, as MobileNet was evaluated
       expect(await softmaxGap(zoo, back, files)).toBeLessThan(1e-5);
       back.dispose();
     }

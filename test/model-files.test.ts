@@ -45,7 +45,7 @@ function functionalNet(): tf.LayersModel {
 const studioOf = (model: tf.LayersModel): StudioMetadata => {
   const [, h, w, c] = model.inputs[0]!.shape as number[];
   const classes = model.outputs[0]!.shape.at(-1)!;
-  return { name: model.name, labels: Array.from({ length: classes }, (_, i) => `k${i}`), preprocessing: 'tf', inputSize: [h!, w!], channels: c as 1 | 3, resize: 'bilinear', invertLightBackground: false };
+  return { name: model.name, labels: Array.from({ length: classes }, (_, i) => `k${i}`), preprocessing: 'tf', inputSize: [h!, w!], channels: c as 1 | 3, resize: 'bilinear', fit: 'crop', invertLightBackground: false };
 };
 
 /** Every weight identical, in the same order: the file carries the very numbers. */

@@ -30,7 +30,8 @@ describe.skipIf(!hasChromium)('Recognize explains its answer', () => {
         await page.getByTestId('explain').click();
         const heat = page.getByTestId('heatmap');
         await heat.waitFor({ timeout: 60_000 });
-        expect(await heat.getAttribute('data-cells')).toBe('7x7');
+        // The centre crop's 7x7 cells, across the whole 500x333 photo.
+        expect(await heat.getAttribute('data-cells')).toBe('11x7');
         // The canvas lies exactly on the photo, and is not one colour.
         const [photo, layer] = [(await page.getByTestId('photo').boundingBox())!, (await heat.boundingBox())!];
         for (const k of ['x', 'y', 'width', 'height'] as const) expect(layer[k]).toBeCloseTo(photo[k], 0);

@@ -22,7 +22,8 @@ describe('recognition in a worker thread', async () => {
   it('explains an answer there too: the heatmap and the PNG of the input cross the thread', async () => {
     const reply = await recognizer.explain({ image: path.join(imagenetDevDir, 'n01440764_tench.JPEG'), model: 'mobilenet' });
     expect(reply.prediction.label).toBe('tench');
-    expect([reply.heatmap.width, reply.heatmap.height, Math.max(...reply.heatmap.values)]).toEqual([7, 7, 1]);
+    // The centre crop's 7x7 cells, across the whole 500x375 photo.
+    expect([reply.heatmap.width, reply.heatmap.height, Math.max(...reply.heatmap.values)]).toEqual([9, 7, 1]);
     expect(reply.input.png).toBeInstanceOf(Uint8Array);
     expect(Array.from(reply.input.png.subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
   });

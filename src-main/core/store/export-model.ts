@@ -23,9 +23,10 @@ import { ModelStore, type StoredModelMeta } from './model-store.ts';
 export type ExportFormat = ModelFileKind;
 
 /** What an exported model says about itself: the FolderMetadata fields (meta-check.ts). */
-export function studioMetadata(meta: Pick<StoredModelMeta, 'name' | 'labels' | 'preprocessing' | 'inputSize' | 'channels' | 'resize' | 'invertLightBackground'>) {
+export function studioMetadata(meta: Pick<StoredModelMeta, 'name' | 'labels' | 'preprocessing' | 'inputSize' | 'channels' | 'resize' | 'fit' | 'invertLightBackground'>) {
   const { name, labels, preprocessing, inputSize, channels, resize, invertLightBackground } = meta;
-  return { name, labels, preprocessing, inputSize, channels, resize, invertLightBackground };
+  // How photos were fitted in training goes with the model: a centre-cropped one squashed answers worse.
+  return { name, labels, preprocessing, inputSize, channels, resize, fit: meta.fit ?? 'squash', invertLightBackground };
 }
 export type StudioMetadata = ReturnType<typeof studioMetadata>;
 

@@ -120,7 +120,7 @@ const FORMAT_NAMES = { keras: 'keras', h5: 'keras-h5', tfjs: 'tfjs-layers' } as 
 
 /** How the file says it is used (input size, resizing...), where it says so; a preprocessing given by the user wins. */
 function definedOf(own: FolderMetadata, preprocessing: string | undefined) {
-  const { inputSize, channels, resize, invertLightBackground } = own;
-  const picked = { inputSize, channels, resize, invertLightBackground, ...(preprocessing ? {} : { preprocessing: own.preprocessing }) };
+  const { inputSize, channels, resize, fit, invertLightBackground } = own;
+  const picked = { inputSize, channels, resize, fit, invertLightBackground, ...(preprocessing ? {} : { preprocessing: own.preprocessing }) };
   return Object.fromEntries(Object.entries(picked).filter(([, v]) => v !== undefined)) as Partial<Omit<FolderMetadata, 'labels' | 'name'>>;
 }

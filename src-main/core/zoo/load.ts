@@ -179,7 +179,7 @@ async function loadKerasModelFile(file: string): Promise<LoadedModel> {
       id: file,
       name: `${own.name ?? model.name} (${path.basename(file)})`,
       ...use,
-      ...Object.fromEntries(Object.entries({ inputSize: own.inputSize, channels: own.channels, preprocessing: own.preprocessing, resize: own.resize, invertLightBackground: own.invertLightBackground }).filter(([, v]) => v !== undefined)),
+      ...Object.fromEntries(Object.entries({ inputSize: own.inputSize, channels: own.channels, preprocessing: own.preprocessing, resize: own.resize, fit: own.fit, invertLightBackground: own.invertLightBackground }).filter(([, v]) => v !== undefined)),
       labels: namedLabels(names),
     };
     return { classifier: new Classifier(spec, model), source: file };

@@ -143,9 +143,15 @@ export const useRecognizeStore = defineStore('recognize', {
     async recognize() {
       if (!this.source) return;
       // A zoo model not on this machine: the panel offers Download and Import instead of an error.
-      if (useAppStore().models.find((m) => m.id === this.model)?.missing) {
-        this.result = null;
-        return;
+      const app = useAppStore();
+      const missing = () => app.models.find((m) => m.id === this.model)?.missing;
+      if (missing()) {
+        // Its files may have come meanwhile (models import in a terminal, a copy into the cache): look again.
+        await app.refreshModels().catch(() => undefined);
+        if (missing()) {
+          this.result = null;
+          return;
+        }
       }
       this.busy = true;
       this.error = '';
