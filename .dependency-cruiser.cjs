@@ -10,8 +10,22 @@ module.exports = {
     {
       name: 'renderer-through-the-contract',
       severity: 'error',
-      from: { path: '^src-renderer/' },
+      from: { path: '^src-renderer/', pathNot: '^src-renderer/compute/' },
       to: { path: '^src-main/', pathNot: '^src-main/(contract\\.ts|shared/)' },
+    },
+    // The hidden compute page runs core's engine in the browser: only through core/compute, and
+    // nothing it reaches may need Node (node: builtins, sharp, h5wasm's Node build).
+    {
+      name: 'compute-page-through-core-compute',
+      severity: 'error',
+      from: { path: '^src-renderer/compute/' },
+      to: { path: '^src-main/', pathNot: '^src-main/(core/compute/|shared/)' },
+    },
+    {
+      name: 'compute-page-is-browser-safe',
+      severity: 'error',
+      from: { path: '^src-renderer/compute/' },
+      to: { reachable: true, path: '^(node:|fs|path|os|module|url|crypto|stream|worker_threads|child_process|perf_hooks|zlib|http|https|net)(/|$)|sharp|h5wasm' },
     },
   ],
   options: {

@@ -33,7 +33,8 @@ export default defineConfig({
     root: resolve(__dirname, 'src-renderer'),
     plugins: [vue()],
     build: {
-      rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
+      // compute.html: the hidden compute window's page (WebGL/WebGPU tfjs), beside the app's.
+      rollupOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html'), compute: resolve(__dirname, 'src-renderer/compute.html') } },
     },
   },
 });

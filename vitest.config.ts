@@ -14,6 +14,7 @@ const UNIT = [
   'test/cli-options.test.ts',
   'test/components/**/*.test.ts',
   'test/coded-errors.test.ts',
+  'test/compute-choose.test.ts',
   'test/csv-export.test.ts',
   'test/electron-shell.test.ts',
   'test/evaluate.test.ts',

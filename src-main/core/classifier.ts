@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { decodeImage, type DecodedImage } from './images/decode.ts';
 import { topK, type ClassLabel, type Prediction } from './labels.ts';
-import { preprocessBatch } from './models/preprocess.ts';
+import { scoreBatch, type Scores } from './models/scores.ts';
 import type { Preprocessing } from './models/preprocessing.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 
@@ -64,25 +64,8 @@ export class Classifier {
    * Probabilities, and with `classRange` the share of the model's whole probability that fell
    * on those classes before renormalizing (a dog-breed view's "is this a dog at all?").
    */
-  async scores(images: readonly DecodedImage[]): Promise<{ probabilities: Float32Array; rangeShare?: number }[]> {
-    const [height, width] = this.spec.inputSize;
-    const range = this.spec.classRange;
-    const [scores, shares] = tf.tidy(() => {
-      const x = preprocessBatch(images.map((i) => i.data), height, width, this.spec.channels, this.spec.preprocessing);
-      const p = this.model.predict(x) as tf.Tensor2D;
-      if (!range) return [p, undefined];
-      const kept = p.slice([0, range[0]], [-1, range[1] - range[0] + 1]);
-      const share = kept.sum(-1, true);
-      return [kept.div(share) as tf.Tensor2D, share.reshape([-1])];
-    });
-    try {
-      const flat = (await scores.data()) as Float32Array;
-      const share = shares && ((await shares.data()) as Float32Array);
-      const n = this.spec.labels.length;
-      return images.map((_, i) => ({ probabilities: flat.slice(i * n, (i + 1) * n), ...(share ? { rangeShare: share[i]! } : {}) }));
-    } finally {
-      tf.dispose([scores, shares]);
-    }
+  async scores(images: readonly DecodedImage[]): Promise<Scores[]> {
+    return scoreBatch(this.model, this.spec, images.map((i) => i.data));
   }
 
   async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {

@@ -11,6 +11,7 @@ import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
 import { accuracy, makeLoss, type LossFn } from './losses.ts';
 import { getLearningRate, makeOptimizer, setLearningRate } from './optimizers.ts';
 import { improves, Plateau } from './plateau.ts';
+import { trainableVariables, trainStep } from './step.ts';
 import { mulberry32, shuffled } from './random.ts';
 
 export interface FitHooks {
@@ -82,7 +83,7 @@ export async function fit(
   const lossFn = makeLoss(cfg.loss);
   const random = mulberry32(cfg.seed);
   const augment = isIdentity(cfg.augment) ? undefined : cfg.augment;
-  const vars = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+  const vars = trainableVariables(model);
   const steps = Math.ceil(train.size / cfg.batchSize);
   const monitorOf = (m: Monitor): Monitor => (validation || !m.startsWith('val_') ? m : (m.slice(4) as Monitor));
   const ckptMonitor = monitorOf(cfg.checkpointMonitor);
@@ -136,13 +137,7 @@ export async function fit(
           // Augmentation moves pixels; a features set has none (transfer refuses --augment).
           if (augment && !train.featureLength) x = augmentBatch(x as tf.Tensor4D, augment, random);
           const y = tf.tensor1d(batch.y, 'int32');
-          let accT: tf.Scalar | undefined;
-          const c = optimizer.minimize(() => {
-            const pred = model.apply(x, { training: true }) as tf.Tensor2D;
-            accT = tf.keep(accuracy(y, pred));
-            return lossFn(y, pred);
-          }, true, vars)!;
-          return [c, accT!];
+          return trainStep(model, optimizer, lossFn, x, y, vars);
         });
         const l = (await cost.data())[0]!;
         const a = (await acc.data())[0]!;

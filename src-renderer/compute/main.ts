@@ -1,0 +1,28 @@
+// The hidden compute page: tfjs on WebGPU or WebGL, serving the engine (src-main/core/compute) over
+// a MessagePort that arrives as a window message 'compute-port' (Electron's preload forwards main's
+// port so; a test posts its own). It reaches core only through core/compute, which is browser-safe.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { serveCompute, type BackendProbe, type PageBackend, type Port } from '../../src-main/core/compute/port.ts';
+import { probeWebGl, probeWebGpu } from './probe.ts';
+
+const host = {
+  async probe(): Promise<BackendProbe[]> {
+    const cpu: BackendProbe = { backend: 'cpu', available: true };
+    return [await probeWebGpu(), probeWebGl(), { backend: 'wasm', available: false, detail: 'not yet offered by the compute page' }, cpu];
+  },
+  async use(backend: PageBackend): Promise<void> {
+    if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend did not initialise in the compute page`);
+    await tf.ready();
+  },
+};
+
+let served = false;
+window.addEventListener('message', (e: MessageEvent) => {
+  // Only this page's own origin (its preload, or a test in the page) may hand it the port, once.
+  if (served || e.origin !== location.origin || e.data !== 'compute-port' || !e.ports[0]) return;
+  served = true;
+  serveCompute(e.ports[0] as unknown as Port, host);
+});
+// Tells whoever waits (the preload, a test) that the listener is in place.
+document.title = 'compute ready';

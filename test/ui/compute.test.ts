@@ -1,0 +1,199 @@
+// The compute page in Chromium with SwiftShader (a software GPU): its probe names the adapter as
+// software, MobileNet on webgl and webgpu answers like Node's wasm, LeNet-5 training steps lose the
+// same, and the chooser refuses SwiftShader by itself yet honours it when forced.
+import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src-main/core/backend.ts';
+import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
+import { chooseBackend, type Candidate } from '../../src-main/core/compute/choose.ts';
+import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from '../../src-main/core/compute/engine.ts';
+import type { BackendProbe } from '../../src-main/core/compute/port.ts';
+import { readIdxImages, readIdxLabels } from '../../src-main/core/datasets/idx.ts';
+import { lenet5 } from '../../src-main/core/models/classic.ts';
+import { layersModelFiles } from '../../src-main/core/models/layers-io.ts';
+import { TrainConfig } from '../../src-main/core/training/config.ts';
+import { loadModel } from '../../src-main/core/zoo/load.ts';
+import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from '../helpers/shared.ts';
+import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
+
+// Found on Debian's Chromium 156: WebGPU needs both switches (and a secure context: http://127.0.0.1
+// is one); --use-angle=swiftshader keeps WebGL on SwiftShader where there is no GPU.
+const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
+const PHOTOS = ['n01440764_tench.JPEG', 'n02391049_zebra.JPEG'];
+const MOBILENET = 'mobilenet_v1_0.75_224';
+
+/** The built pages, and ../shared/models under /models/ (the page fetches weights like any file). */
+function serve(dir: string): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
+    const file = rel.startsWith('models/') ? path.join(mirrorDir, rel.slice('models/'.length)) : path.join(dir, rel);
+    if (!file.startsWith(dir) && !file.startsWith(mirrorDir)) return void res.writeHead(403).end();
+    try {
+      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type }).end(await readFile(file));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Gives the page its port and a caller on the other end; big inputs go as base64 and are transferred. */
+async function connect(page: Page): Promise<void> {
+  await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'compute ready');
+  await page.evaluate(() => {
+    // Runs in the page (this file is type-checked without DOM types).
+    const w = globalThis as unknown as Record<string, unknown> & { postMessage(m: unknown, origin: string, transfer: unknown[]): void; location: { origin: string } };
+    const channel = new MessageChannel();
+    const waiting = new Map<number, (r: { ok: boolean; value?: unknown; error?: string }) => void>();
+    let next = 0;
+    (channel.port1 as unknown as { onmessage(e: { data: { id: number; ok: boolean } }): void }).onmessage = (e) => waiting.get(e.data.id)?.(e.data);
+    const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const call = (req: Record<string, unknown>, transfer: ArrayBuffer[] = []) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, (r) => (r.ok ? resolve(r.value) : reject(new Error(r.error))));
+        channel.port1.postMessage({ ...req, id }, transfer);
+      });
+    w.__call = call;
+    // Fetches a model folder's files and sends them over the port as transferred buffers.
+    w.__load = async (name: string, url: string, purpose: string, inline?: { json: string; shard: string }) => {
+      let files: { json: string; shards: Uint8Array[] };
+      if (inline) files = { json: inline.json, shards: [bytes(inline.shard)] };
+      else {
+        const json = await (await fetch(`${url}/model.json`)).text();
+        const paths = (JSON.parse(json).weightsManifest as { paths: string[] }[]).flatMap((g) => g.paths);
+        const shards = await Promise.all(paths.map(async (p) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer())));
+        files = { json, shards };
+      }
+      return call({ kind: 'load', name, purpose, files }, files.shards.map((s) => s.buffer as ArrayBuffer));
+    };
+    w.__recognize = (name: string, spec: unknown, pixels: string[]) => {
+      const arrays = pixels.map(bytes);
+      return call({ kind: 'recognize', name, spec, pixels: arrays }, arrays.map((a) => a.buffer as ArrayBuffer));
+    };
+    w.__train = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[]) =>
+      call({ kind: 'trainSteps', name, ...req, batches: batches.map((b) => ({ x: bytes(b.x), y: Int32Array.from(b.y) })) });
+    w.postMessage('compute-port', w.location.origin, [channel.port2]);
+  });
+}
+
+const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+
+describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () => {
+  let browser: Browser;
+  let server: http.Server;
+  let page: Page;
+  const call = <T>(req: Record<string, unknown>) => page.evaluate((r) => (globalThis as unknown as { __call(r: unknown): Promise<unknown> }).__call(r), req) as Promise<T>;
+  let probes: BackendProbe[];
+  const timings: string[] = [];
+
+  beforeAll(async () => {
+    server = await serve(await buildRenderer());
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS], headless: true });
+    page = await browser.newPage();
+    page.on('pageerror', (e) => console.error('compute page:', e.message));
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/compute.html`);
+    await connect(page);
+    probes = await call<BackendProbe[]>({ kind: 'probe' });
+    await initBackend('wasm');
+  });
+  afterAll(async () => {
+    console.log(`compute page timings (SwiftShader on a shared, loaded 2-core machine):\n${timings.join('\n')}`);
+    await browser?.close();
+    server?.close();
+  });
+
+  const gpuBackends = () => probes.filter((p) => p.backend === 'webgl' || p.backend === 'webgpu');
+
+  it('probes WebGL and WebGPU and names SwiftShader as software', () => {
+    const webgl = probes.find((p) => p.backend === 'webgl')!;
+    expect(webgl).toMatchObject({ available: true, adapter: { software: true } });
+    expect(webgl.adapter!.name).toMatch(/SwiftShader/);
+    const webgpu = probes.find((p) => p.backend === 'webgpu')!;
+    expect(webgpu, `WebGPU: ${webgpu.detail}`).toMatchObject({ available: true, adapter: { software: true } });
+    expect(webgpu.adapter!.name).toMatch(/swiftshader/i);
+  });
+
+  it('recognizes real photos with MobileNet on webgl and webgpu like Node wasm does (softmax within 1e-4)', async () => {
+    const { classifier } = await loadModel('mobilenet', { cacheDir: await tempDir(), mirrorDir, offline: true });
+    const images = await Promise.all(PHOTOS.map((f) => classifier.decode(path.join(imagenetDevDir, f))));
+    let start = performance.now();
+    const expected = await classifier.probabilities(images);
+    timings.push(`MobileNet, batch of ${images.length}, Node wasm (first call): ${(performance.now() - start).toFixed(0)} ms`);
+    start = performance.now();
+    await classifier.probabilities(images);
+    timings.push(`MobileNet, batch of ${images.length}, Node wasm: ${(performance.now() - start).toFixed(0)} ms`);
+    const spec = { inputSize: classifier.spec.inputSize, channels: classifier.spec.channels, preprocessing: classifier.spec.preprocessing };
+    for (const probe of gpuBackends().filter((p) => p.available)) {
+      await call({ kind: 'use', backend: probe.backend });
+      await page.evaluate((n) => (globalThis as unknown as { __load(...a: unknown[]): Promise<unknown> }).__load('mobilenet', `models/${n}`, 'inference'), MOBILENET);
+      const pixels = images.map((i) => b64(i.data));
+      const run = () => page.evaluate(([s, p]) => (globalThis as unknown as { __recognize(...a: unknown[]): Promise<unknown> }).__recognize('mobilenet', s, p), [spec, pixels] as const) as Promise<{ probabilities: Float32Array[]; ms: number }>;
+      const first = await run();
+      const again = await run();
+      timings.push(`MobileNet, batch of ${images.length}, ${probe.backend}: first ${first.ms.toFixed(0)} ms, then ${again.ms.toFixed(0)} ms`);
+      // Typed arrays come back from page.evaluate as plain objects of index keys.
+      const got = again.probabilities.map((p) => Object.values(p as unknown as Record<string, number>));
+      timings.push(`MobileNet ${probe.backend} vs Node wasm: largest softmax difference ${Math.max(...got.map((p, i) => maxAbsDiff(p, expected[i]!))).toExponential(1)}`);
+      got.forEach((p, i) => {
+        expect(p).toHaveLength(1000);
+        expect(maxAbsDiff(p, expected[i]!), `${probe.backend}, ${PHOTOS[i]}`).toBeLessThan(1e-4);
+      });
+      expect(got.map((p) => p.indexOf(Math.max(...p)))).toEqual([0, 340]);
+      await call({ kind: 'dispose', name: 'mobilenet' });
+    }
+    classifier.dispose();
+  });
+
+  it('trains LeNet-5 a few steps on Fashion-MNIST on webgl and webgpu with the losses of Node wasm (within 1e-3 relative)', async () => {
+    const dir = path.join(sharedDir, 'datasets/fashion-mnist');
+    const images = await readIdxImages(path.join(dir, 'train-images-idx3-ubyte.gz'));
+    const labels = await readIdxLabels(path.join(dir, 'train-labels-idx1-ubyte.gz'));
+    const batchSize = 16;
+    const batches = [0, 1, 2, 3].map((b) => ({ x: images.data.slice(b * batchSize * 784, (b + 1) * batchSize * 784), y: Int32Array.from(labels.subarray(b * batchSize, (b + 1) * batchSize)) }));
+    // A learning rate of 0.01 so four steps move the loss well away from ln(10): wrong gradients show.
+    const cfg = TrainConfig.parse({ dataset: 'fashion-mnist', network: 'lenet5', optimizer: { name: 'adam', learningRate: 0.01 } });
+    const req: Omit<TrainStepsRequest, 'batches'> = { shape: [28, 28, 1], preprocessing: 'scale01', optimizer: cfg.optimizer, loss: cfg.loss };
+    // One set of initial weights for every backend: the files a fresh LeNet-5 saves to.
+    const initial = lenet5();
+    const saved = await layersModelFiles(initial);
+    initial.dispose();
+    const files: ModelFiles = { json: saved['model.json'], shards: [saved['weights.bin']] };
+    await ensureTrainable();
+    const reference = await modelFromFiles(files, 'training');
+    const node = await trainSteps(reference, { ...req, batches });
+    reference.dispose();
+    timings.push(`LeNet-5 step, batch of ${batchSize}, Node ${tf.getBackend()}: ${node.ms.map((m) => m.toFixed(0)).join(', ')} ms`);
+    const inline = { json: files.json, shard: b64(files.shards[0]!) };
+    const wire = batches.map((b) => ({ x: b64(b.x), y: Array.from(b.y) }));
+    for (const probe of gpuBackends().filter((p) => p.available)) {
+      await call({ kind: 'use', backend: probe.backend });
+      await page.evaluate((f) => (globalThis as unknown as { __load(...a: unknown[]): Promise<unknown> }).__load('lenet5', '', 'training', f), inline);
+      const got = (await page.evaluate(([r, b]) => (globalThis as unknown as { __train(...a: unknown[]): Promise<unknown> }).__train('lenet5', r, b), [req, wire] as const)) as { losses: number[]; ms: number[] };
+      timings.push(`LeNet-5 step, batch of ${batchSize}, ${probe.backend}: ${got.ms.map((m) => m.toFixed(0)).join(', ')} ms`);
+      timings.push(`LeNet-5 ${probe.backend} losses ${got.losses.map((l) => l.toFixed(6)).join(', ')} vs Node ${node.losses.map((l) => l.toFixed(6)).join(', ')}`);
+      got.losses.forEach((l, i) => expect(Math.abs(l - node.losses[i]!) / node.losses[i]!, `${probe.backend} step ${i + 1}: ${l} vs ${node.losses[i]}`).toBeLessThan(1e-3));
+      // The steps did train: the loss moved.
+      expect(new Set(got.losses.map((l) => l.toFixed(4))).size).toBeGreaterThan(1);
+      await call({ kind: 'dispose', name: 'lenet5' });
+    }
+  });
+
+  it('the chooser refuses SwiftShader by itself, yet honours it when forced', () => {
+    // Even a SwiftShader faster than wasm (it is not) must not be picked automatically.
+    const candidates: Candidate[] = [...probes.map((p) => ({ ...p, measured: { inferenceMs: 1, trainStepMs: 1 } })), { backend: 'wasm' as const, available: true, measured: { inferenceMs: 100, trainStepMs: 10 } }].filter((c) => c.backend !== 'cpu' && c.available);
+    const auto = chooseBackend(candidates);
+    expect(auto.backend).toBe('wasm');
+    expect(auto.skipped.filter((s) => s.reason === 'software-adapter').map((s) => s.backend).sort()).toEqual(['webgl', 'webgpu']);
+    const forced = chooseBackend(candidates, 'webgl');
+    expect(forced).toMatchObject({ backend: 'webgl', forced: true, adapter: { software: true } });
+    expect(forced.adapter!.name).toMatch(/SwiftShader/);
+  });
+});
