@@ -1,0 +1,115 @@
+// Fine-tuning from cached activations (issue 16): the backbone split where fine-tuning begins,
+// the frozen bottom's output cached on disk, and the top trained on it. The gradients are
+// those of the whole network on the photos, and the stored model predicts with the whole network.
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src-main/core/backend.ts';
+import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
+import { decodeImage } from '../src-main/core/images/decode.ts';
+import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
+import { makeLoss } from '../src-main/core/training/losses.ts';
+import { ActivationCache } from '../src-main/core/transfer/activation-cache.ts';
+import { activationSet, extractActivations, pooledFeatures } from '../src-main/core/transfer/activations.ts';
+import { loadBackbone, type Backbone } from '../src-main/core/transfer/backbone.ts';
+import { transferHead } from '../src-main/core/transfer/head.ts';
+import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop } from '../src-main/core/transfer/split.ts';
+import { imagenetDevDir, mirrorDir, tempDir } from './helpers/shared.ts';
+
+let env: { cacheDir: string; mirrorDir: string; storeDir: string; offline: boolean };
+let backbone: Backbone;
+
+beforeAll(async () => {
+  await initBackend('wasm');
+  await ensureTrainable();
+  env = { cacheDir: await tempDir('cs-ftcache-'), mirrorDir, storeDir: await tempDir('cs-ftstore-'), offline: true };
+  backbone = await loadBackbone('mobilenet', env);
+});
+afterAll(() => backbone?.classifier.dispose());
+
+/**
+ * Real ImageNet photos made 224x224 PNGs, so any decoding (resize or centre crop) gives the
+ * very pixels the whole network is fed here.
+ */
+async function photos(count: number): Promise<{ files: string[]; labels: Int32Array }> {
+  const dir = await tempDir('cs-ftphotos-');
+  await mkdir(dir, { recursive: true });
+  const names = (await readdir(imagenetDevDir)).filter((f) => f.endsWith('.JPEG')).sort().slice(0, count);
+  const files = await Promise.all(names.map(async (n, i) => {
+    const file = path.join(dir, `${i}.png`);
+    await sharp(path.join(imagenetDevDir, n)).resize(224, 224, { fit: 'fill' }).removeAlpha().toColourspace('srgb').png().toFile(file);
+    return file;
+  }));
+  return { files, labels: Int32Array.from(files, (_, i) => i % 2) };
+}
+
+const cacheKey = (b: Backbone, length: number) => ({
+  backbone: b.id, weightsTag: b.weightsTag, preprocessing: b.preprocessing, resize: 'bilinear', inputSize: b.inputSize, featureLength: length,
+});
+
+describe('the backbone split', () => {
+  it('cuts MobileNet before its last 3 layers with weights, at the 7x7x384 map, and the two halves compute the whole', async () => {
+    const split = splitBackbone(backbone, DEFAULT_UNFROZEN.mobilenet);
+    expect(split.layer).toBe('conv_pw_12');
+    expect(split.shape).toEqual([7, 7, 384]);
+    expect(split.unfrozen).toEqual(['conv_pw_12', 'conv_dw_13', 'conv_pw_13']);
+    // One layer: the last pointwise convolution; 4 layers: the split moves up to the 14x14 map.
+    expect(splitBackbone(backbone, 1).shape).toEqual([7, 7, 768]);
+    expect(splitBackbone(backbone, 4).shape).toEqual([14, 14, 384]);
+    const x = tf.randomUniform([2, 224, 224, 3], -1, 1, 'float32', 7);
+    const whole = backbone.features.predict(x) as tf.Tensor;
+    const mid = split.bottom.predict(x) as tf.Tensor;
+    const halves = split.top.predict(mid.reshape([2, split.length])) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(whole, halves))).dataSync()[0]).toBeLessThan(1e-5);
+    tf.dispose([x, whole, mid, halves]);
+  });
+});
+
+describe('fine-tuning from cached activations', () => {
+  it('gives the gradients of the whole network on real photos (within 1e-4), and reads them from the cache the second time', async () => {
+    const list = await photos(6);
+    const split = splitBackbone(backbone, DEFAULT_UNFROZEN.mobilenet);
+    unfreezeTop(backbone, split);
+    const head = transferHead(backbone.featureLength, 2, { units: 16, dropout: 0, seed: 5 });
+    const whole = head.attach(backbone.classifier.model.inputs as never, backbone.pooled);
+    const fine = head.attach([split.topInput], split.topPooled);
+    const cache = new ActivationCache(env.cacheDir, cacheKey(backbone, split.length), split.layer);
+    const acts = await extractActivations(list, backbone, split, cache);
+    expect([acts.computed, acts.cached, acts.labels.length]).toEqual([6, 0, 6]);
+    const again = await extractActivations(list, backbone, split, cache);
+    expect([again.computed, again.cached]).toEqual([0, 6]);
+    expect(again.hashes).toEqual(acts.hashes);
+
+    const loss = makeLoss({ name: 'sparseCategoricalCrossentropy' } as never);
+    const y = tf.tensor1d(list.labels, 'int32');
+    const vars = fine.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+    expect(vars.length).toBe(3 * 2 + 2 * 2); // three convolutions and two dense layers, kernel and bias each
+    expect(whole.trainableWeights.length).toBe(vars.length);
+    const images = await Promise.all(list.files.map((f) => decodeImage(f, { width: 224, height: 224, channels: 3, resize: 'bilinear' })));
+    const x = preprocessBatch(images.map((i) => i.data), 224, 224, 3, backbone.preprocessing);
+    const viaWhole = tf.variableGrads(() => loss(y, whole.apply(x, { training: true }) as tf.Tensor2D), vars);
+    const rows = await activationSet(acts, cache, ['a', 'b'], { name: 't', source: 't', format: 'folder' }).read([0, 1, 2, 3, 4, 5]);
+    const cached = tf.tensor2d(new Float32Array(rows.x.buffer), [6, split.length]);
+    const viaCache = tf.variableGrads(() => loss(y, fine.apply(cached, { training: true }) as tf.Tensor2D), vars);
+    expect(Math.abs(viaWhole.value.dataSync()[0]! - viaCache.value.dataSync()[0]!)).toBeLessThan(1e-4);
+    let worst = 0;
+    let largest = 0;
+    for (const v of vars) {
+      const d = tf.max(tf.abs(tf.sub(viaWhole.grads[v.name]!, viaCache.grads[v.name]!))).dataSync()[0]!;
+      worst = Math.max(worst, d);
+      largest = Math.max(largest, tf.max(tf.abs(viaWhole.grads[v.name]!)).dataSync()[0]!);
+    }
+    console.log(`gradients: largest ${largest.toExponential(2)}, worst difference ${worst.toExponential(2)}`);
+    expect(largest).toBeGreaterThan(1e-3); // gradients that are there to compare
+    expect(worst).toBeLessThan(1e-4);
+
+    // The pooled features the head first trains on are the whole backbone's.
+    const pooled = await pooledFeatures(acts, split, cache, backbone.featureLength);
+    const direct = (backbone.features.predict(x) as tf.Tensor).dataSync();
+    expect(Math.max(...pooled.x.map((v, i) => Math.abs(v - direct[i]!)))).toBeLessThan(1e-5);
+    tf.dispose([y, x, cached, viaWhole.value, viaCache.value, ...Object.values(viaWhole.grads), ...Object.values(viaCache.grads)]);
+    for (const layer of backbone.features.layers) layer.trainable = false;
+  });
+});
