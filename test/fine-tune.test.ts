@@ -16,7 +16,11 @@ import { activationSet, extractActivations, pooledFeatures } from '../src-main/c
 import { loadBackbone, type Backbone } from '../src-main/core/transfer/backbone.ts';
 import { transferHead } from '../src-main/core/transfer/head.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop } from '../src-main/core/transfer/split.ts';
-import { imagenetDevDir, mirrorDir, tempDir } from './helpers/shared.ts';
+import { perClass, runTransfer } from '../src-main/core/transfer/run.ts';
+import { listClassFolders } from '../src-main/core/datasets/folder.ts';
+import { loadModel } from '../src-main/core/zoo/load.ts';
+import type { Evaluation, TrainEvent } from '../src-main/shared/train-events.ts';
+import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
 
 let env: { cacheDir: string; mirrorDir: string; storeDir: string; offline: boolean };
 let backbone: Backbone;
@@ -111,5 +115,56 @@ describe('fine-tuning from cached activations', () => {
     expect(Math.max(...pooled.x.map((v, i) => Math.abs(v - direct[i]!)))).toBeLessThan(1e-5);
     tf.dispose([y, x, cached, viaWhole.value, viaCache.value, ...Object.values(viaWhole.grads), ...Object.values(viaCache.grads)]);
     for (const layer of backbone.features.layers) layer.trainable = false;
+  });
+});
+
+describe('a fine-tuning transfer run on wasm', () => {
+  it('says what it unfreezes and how long an epoch takes before training, and stores a whole network that predicts what the run evaluated', async () => {
+    const cifar = path.join(sharedDir, 'datasets/cifar10');
+    const events: TrainEvent[] = [];
+    const done = await runTransfer({
+      dataset: cifar, limitPerClass: 6, testLimitPerClass: 3, epochs: 2, batchSize: 16, out: 'cifar-ft', fineTune: { epochs: 1, learningRate: 1e-3 },
+    }, env, (e) => events.push(e));
+    expect(done.model).toBe('cifar-ft');
+    expect(done.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+    const logs = events.flatMap((e) => (e.event === 'log' ? [e.message] : []));
+    expect(logs).toContain("fine-tuning: the last 3 layers with weights (conv_pw_12 to conv_pw_13) learn from the 7x7x384 activations at conv_pw_12's input");
+    const estimate = events.findIndex((e) => e.event === 'log' && /^fine-tuning estimate on wasm: activations of 90 photos take up to \d+ s .* then about \d+ s per fine-tuning epoch/.test(e.message));
+    expect(estimate).toBeGreaterThanOrEqual(0);
+    expect(estimate).toBeLessThan(events.findIndex((e) => e.event === 'dataset'));
+    expect(logs).toContain('train: activations at conv_pw_12 of 60 images, 60 computed by mobilenet, 0 from the cache');
+    const evaluation = events.find((e) => e.event === 'evaluation')!.evaluation as Evaluation;
+    expect(evaluation.count).toBe(30);
+
+    // The stored model is the whole network: photo in, class out. It answers every test photo as
+    // the run's evaluation (top and head on the cached activations) did, to float precision.
+    const { classifier } = await loadModel('cifar-ft', env);
+    const tests = perClass(await listClassFolders(path.join(cifar, 'test')), 3, 1337);
+    const probs = await classifier.probabilities(await Promise.all(tests.files.map((f) => classifier.decode(f))));
+    const right = probs.filter((p, i) => p.indexOf(Math.max(...p)) === tests.labels[i]).length;
+    expect(right / tests.files.length).toBeCloseTo(evaluation.accuracy, 6);
+    const listed = [...evaluation.misclassified, ...(evaluation.correct ?? [])];
+    expect(listed.length).toBeGreaterThan(5);
+    for (const m of listed) {
+      const p = probs[tests.files.indexOf(m.file!)]!;
+      expect(p.indexOf(Math.max(...p))).toBe(m.predicted);
+      expect(Math.abs(p[m.predicted]! - m.confidence)).toBeLessThan(1e-4);
+    }
+    // Fine-tuning moved the unfrozen layers and left the frozen ones as the zoo has them.
+    const zoo = (await loadModel('mobilenet', env)).classifier;
+    // Compared as bytes: a failing toEqual on 300,000 floats would spend minutes printing its diff.
+    const bytes = (m: tf.LayersModel, layer: string) => Buffer.from(m.getLayer(layer).getWeights()[0]!.dataSync().buffer);
+    const same = (layer: string) => bytes(classifier.model, layer).equals(bytes(zoo.model, layer));
+    expect(same('conv_pw_11')).toBe(true);
+    expect(same('conv_pw_12')).toBe(false);
+    expect(same('conv_pw_13')).toBe(false);
+    classifier.dispose();
+    zoo.dispose();
+
+    // A second run reads every photo's activations from the cache.
+    const again: string[] = [];
+    await runTransfer({ dataset: cifar, limitPerClass: 6, testLimitPerClass: 3, epochs: 1, batchSize: 16, out: 'cifar-ft-2', fineTune: { epochs: 1 } }, env,
+      (e) => e.event === 'log' && again.push(e.message));
+    expect(again).toContain('train: activations at conv_pw_12 of 60 images, 0 computed by mobilenet, 60 from the cache');
   });
 });
