@@ -15,6 +15,7 @@ import type { TransferConfig } from './config.ts';
 import type { FeatureKeyParts } from './feature-cache.ts';
 import type { Features, LabelledFiles } from './features.ts';
 import type { Head } from './head.ts';
+import { timeFineTune, type FineTuneTiming } from './estimate.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop, type Split } from './split.ts';
 
 type SplitName = 'train' | 'validation' | 'test';
@@ -47,6 +48,20 @@ export class FineTuning {
     return pooledFeatures(acts, this.split, this.cache, this.backbone.featureLength);
   }
 
+  /** Times the extraction and a training step of the top and head (see estimate.ts). */
+  async time(batch: number): Promise<FineTuneTiming> {
+    unfreezeTop(this.backbone, this.split);
+    try {
+      return await timeFineTune(this.split, this.model, this.backbone.inputSize, batch);
+    } finally {
+      this.freeze();
+    }
+  }
+
+  private freeze(): void {
+    for (const layer of this.backbone.features.layers) layer.trainable = false;
+  }
+
   /**
    * Trains the top and the head on the cached activations. `validationSplit` is the fraction the
    * head's run took from the training set (0 with a validation folder): the same seeded split here.
@@ -64,7 +79,7 @@ export class FineTuning {
       const result = await fit(this.model, train, validation, cfg, this.backbone.preprocessing, hooks);
       return { history: result.history.map((r) => ({ ...r, epoch: r.epoch + epochsBefore })), cancelled: result.cancelled };
     } finally {
-      for (const layer of this.backbone.features.layers) layer.trainable = false;
+      this.freeze();
     }
   }
 }

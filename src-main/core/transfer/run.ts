@@ -22,7 +22,7 @@ import { parseTransferConfig, type TransferConfig, type TransferConfigInput } fr
 import { chosenNote, sizeAwareSettings } from './defaults.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
-import { estimateNote, timeFineTune } from './estimate.ts';
+import { estimateNote } from './estimate.ts';
 import { FineTuning } from './fine-tune.ts';
 import { transferHead } from './head.ts';
 
@@ -80,7 +80,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune);
     if (ft) {
       emit({ event: 'log', message: `fine-tuning: ${ft.describe()}` });
-      const timing = await timeFineTune(ft.split, ft.model, backbone.inputSize, cfg.batchSize ?? 32);
+      const timing = await ft.time(cfg.batchSize ?? 32);
       const count = (l?: LabelledFiles) => l?.files.length ?? 0;
       const fromTrain = lists.validation ? 0 : Math.round(count(lists.train) * cfg.validationSplit);
       const photos = count(lists.train) + count(lists.validation) + count(lists.test);
