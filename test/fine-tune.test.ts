@@ -19,6 +19,8 @@ import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop } from '../src-main/core/t
 import { perClass, runTransfer } from '../src-main/core/transfer/run.ts';
 import { listClassFolders } from '../src-main/core/datasets/folder.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
+import { toTransferConfig } from '../src-main/service/training-form.ts';
+import { parseTransferConfig } from '../src-main/core/transfer/config.ts';
 import type { Evaluation, TrainEvent } from '../src-main/shared/train-events.ts';
 import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
 
@@ -166,5 +168,14 @@ describe('a fine-tuning transfer run on wasm', () => {
     await runTransfer({ dataset: cifar, limitPerClass: 6, testLimitPerClass: 3, epochs: 1, batchSize: 16, out: 'cifar-ft-2', fineTune: { epochs: 1 } }, env,
       (e) => e.event === 'log' && again.push(e.message));
     expect(again).toContain('train: activations at conv_pw_12 of 60 images, 0 computed by mobilenet, 60 from the cache');
+  });
+});
+
+describe('the training form', () => {
+  it('asks for fine-tuning with its default settings, which the core takes', () => {
+    const form = { runId: 'r', dataset: '/photos', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
+    expect(toTransferConfig({ ...form, fineTune: true }).fineTune).toEqual({});
+    expect(parseTransferConfig(toTransferConfig({ ...form, fineTune: true })).fineTune).toEqual({ epochs: 5, learningRate: 1e-4 });
+    expect(toTransferConfig(form).fineTune).toBeUndefined();
   });
 });

@@ -47,6 +47,7 @@ export function toTransferConfig(req: Form): TransferConfigInput {
     testLimitPerClass: req.testLimit,
     ...(req.dropout !== undefined ? { dropout: req.dropout } : {}),
     earlyStopping: req.earlyStoppingPatience !== undefined ? { patience: req.earlyStoppingPatience } : undefined,
+    ...(req.fineTune ? { fineTune: {} } : {}),
     out: req.out,
     overwrite: !!req.overwrite,
   };

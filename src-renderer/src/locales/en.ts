@@ -73,6 +73,8 @@ export default {
     testLimit: 'Test images (limit)',
     dropout: 'Dropout (override)',
     augment: 'Augment images',
+    fineTune: 'Then fine-tune the backbone',
+    fineTuneHint: 'Fine-tuning trains the backbone\'s last {layers} layers with the head, from activations computed once per photo and cached: about {seconds} s an epoch per 1,000 training photos (measured on wasm; the log gives this computer\'s estimate before training).',
     patience: 'Early stopping patience',
     out: 'Model name',
     classicNetworkHint: '{shape} · {params} parameters',

@@ -18,6 +18,8 @@ export interface TrainForm {
   dropout: number | null;
   augment: boolean;
   earlyStoppingPatience: number | null;
+  /** Transfer learning: fine-tune the backbone's last layers after the head. */
+  fineTune: boolean;
   out: string;
   /** The user confirmed that the run replaces the stored model called `out`. */
   overwrite: boolean;
@@ -52,7 +54,7 @@ export const useTrainingStore = defineStore('training', {
   state: () => ({
     form: {
       dataset: 'mnist', network: 'lenet5', epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1,
-      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
+      limit: null, testLimit: null, dropout: null, augment: false, earlyStoppingPatience: null, fineTune: false, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
     running: false,
@@ -72,6 +74,7 @@ export const useTrainingStore = defineStore('training', {
         learningRate: f.learningRate, validationSplit: f.validationSplit, limit: opt(f.limit), testLimit: opt(f.testLimit), dropout: opt(f.dropout),
         // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
         augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
+        ...(f.fineTune && isTransferNetwork(f.network) ? { fineTune: true } : {}),
         ...(f.overwrite && f.out.trim() ? { overwrite: true } : {}),
       };
     },
