@@ -20,6 +20,8 @@ import { perClass, runTransfer } from '../src-main/core/transfer/run.ts';
 import { listClassFolders } from '../src-main/core/datasets/folder.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { toTransferConfig } from '../src-main/service/training-form.ts';
+import { foldBatchNorms } from '../src-main/core/models/fold-batch-norms.ts';
+import { resnet50 } from '../src-main/core/models/resnet50.ts';
 import { parseTransferConfig } from '../src-main/core/transfer/config.ts';
 import type { Evaluation, TrainEvent } from '../src-main/shared/train-events.ts';
 import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
@@ -70,6 +72,28 @@ describe('the backbone split', () => {
     const halves = split.top.predict(mid.reshape([2, split.length])) as tf.Tensor;
     expect(tf.max(tf.abs(tf.sub(whole, halves))).dataSync()[0]).toBeLessThan(1e-5);
     tf.dispose([x, whole, mid, halves]);
+  });
+
+  it('cuts ResNet50 before its last block, where the residual graph has one tensor, moving up from inside a block', async () => {
+    // The architecture with random weights (its ImageNet weights are not in ../shared), at 64 px, folded like the zoo's.
+    const model = await foldBatchNorms(resnet50({ inputShape: [64, 64, 3], classes: 10 }));
+    const pool = model.getLayer('avg_pool');
+    const pooled = pool.output as tf.SymbolicTensor;
+    const features = tf.model({ inputs: model.inputs, outputs: pooled });
+    const fake = { id: 'resnet50', features, pooled, featureLength: 2048, inputSize: [64, 64] } as unknown as Backbone;
+    const split = splitBackbone(fake, DEFAULT_UNFROZEN.resnet50);
+    expect(split.layer).toBe('conv5_block3_1_conv');
+    expect(split.shape).toEqual([2, 2, 2048]);
+    expect(split.unfrozen).toEqual(['conv5_block3_1_conv', 'conv5_block3_2_conv', 'conv5_block3_3_conv']);
+    // Inside the block the shortcut needs conv5_block2_out too: the cut moves up to the block's input.
+    expect(splitBackbone(fake, 2).layer).toBe('conv5_block3_1_conv');
+    // One more layer: the whole of block 2 (whose shortcut is its input) joins.
+    expect(splitBackbone(fake, 4).unfrozen).toEqual(['conv5_block2_1_conv', 'conv5_block2_2_conv', 'conv5_block2_3_conv', ...split.unfrozen]);
+    const x = tf.randomUniform([2, 64, 64, 3], -1, 1, 'float32', 3);
+    const whole = features.predict(x) as tf.Tensor;
+    const halves = split.top.predict((split.bottom.predict(x) as tf.Tensor).reshape([2, split.length])) as tf.Tensor;
+    expect(tf.max(tf.abs(tf.sub(whole, halves))).dataSync()[0]! / tf.max(tf.abs(whole)).dataSync()[0]!).toBeLessThan(1e-5);
+    model.dispose();
   });
 });
 
