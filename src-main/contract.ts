@@ -76,6 +76,8 @@ export const TrainRequest = z.strictObject({
   fit: z.enum(PHOTO_FITS).optional(),
   augment: z.boolean().optional(),
   earlyStoppingPatience: z.number().int().min(0).max(1000).optional(),
+  /** Transfer learning only: then train the backbone's last layers with the head (core/transfer/fine-tune.ts), with its default settings. */
+  fineTune: z.boolean().optional(),
   out: z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores').optional(),
   /** Replace a stored model called `out` (the user confirmed); without it, an existing name is refused. */
   overwrite: z.boolean().optional(),

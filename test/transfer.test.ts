@@ -1,5 +1,5 @@
-// Transfer learning on a frozen MobileNet: the feature cache, label naming, the refused
-// fine-tune on wasm, and a run whose stored model recognizes photos.
+// Transfer learning on a frozen MobileNet: the feature cache, label naming, and a run whose
+// stored model recognizes photos (fine-tuning: fine-tune.test.ts).
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -12,10 +12,7 @@ import type { TrainEvent } from '../src-main/shared/train-events.ts';
 import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
 import { FeatureCache } from '../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../src-main/core/transfer/features.ts';
-import { fineTune } from '../src-main/core/transfer/fine-tune.ts';
-import { transferHead } from '../src-main/core/transfer/head.ts';
 import { runTransfer } from '../src-main/core/transfer/run.ts';
-import { parseTrainConfig } from '../src-main/core/training/config.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
 
@@ -125,41 +122,6 @@ describe('transfer learning', () => {
     expect(second.test_accuracy).toBeGreaterThan(0.4);
     console.log(`second run over cached features: ${secondSeconds.toFixed(1)} s`);
     expect(secondSeconds).toBeLessThan(firstSeconds / 2);
-  });
-
-  it('fine-tunes the last layers of the backbone (depthwise ones included) on the photos themselves', async () => {
-    // runTransfer offers this only on native backends; the mechanics are checked here directly, on 4 photos.
-    const root = await dogsStyleFolder();
-    const listing = await listClassFolders(root);
-    const pick = [0, 1, 8, 9];
-    const lists = { train: { files: pick.map((i) => listing.files[i]!), labels: Int32Array.from(pick, (i) => listing.labels[i]!) }, validation: undefined, test: undefined };
-    const backbone = await loadBackbone('mobilenet', env);
-    const head = transferHead(backbone.featureLength, 2, { units: 8, dropout: 0 });
-    const combined = head.attach(backbone.classifier.model.inputs, backbone.pooled);
-    // Batch norms are folded into the convolutions: the last 2 layers with weights are conv_dw_13 and conv_pw_13.
-    const weightsOf = (name: string) => backbone.features.getLayer(name).getWeights().map((w) => Buffer.from(w.dataSync().slice().buffer));
-    const before = { dw: weightsOf('conv_dw_13'), pw: weightsOf('conv_pw_13'), early: weightsOf('conv_pw_12') };
-    const trainCfg = parseTrainConfig({ dataset: root, network: 'transfer-mobilenet', epochs: 1, batchSize: 4, validationSplit: 0, checkpointMonitor: 'loss' });
-    const saved: number[] = [];
-    const history = await fineTune(combined, backbone, lists, ['Chihuahua', 'Australian terrier'], { epochs: 1, learningRate: 1e-3, layers: 2 }, trainCfg, {
-      emit: () => undefined,
-      checkpoint: async (_m, _h, epoch) => (saved.push(epoch), 'ft'),
-    }, 3);
-    expect(history.map((h) => h.epoch)).toEqual([4]);
-    expect(Number.isFinite(history[0]!.loss)).toBe(true);
-    expect(saved).toEqual([1]);
-    const after = { dw: weightsOf('conv_dw_13'), pw: weightsOf('conv_pw_13'), early: weightsOf('conv_pw_12') };
-    // Compared as bytes: a failing toEqual on 150,000 floats would spend minutes printing its diff.
-    expect(after.dw[0]!.equals(before.dw[0]!)).toBe(false);
-    expect(after.pw[0]!.equals(before.pw[0]!)).toBe(false);
-    expect(after.early[0]!.equals(before.early[0]!)).toBe(true);
-    for (const layer of new Set([...backbone.classifier.model.layers, ...combined.layers])) for (const w of layer.weights) w.dispose();
-  });
-
-  it('refuses to fine-tune on wasm, saying why, before reading any image', async () => {
-    const events: TrainEvent[] = [];
-    await expect(runTransfer({ dataset: cifar, fineTune: {} }, env, (e) => events.push(e))).rejects.toThrow(/Fine-tuning .* wasm backend.*tfjs-node/);
-    expect(events).toEqual([]);
   });
 
   it('refuses a one-class folder and unknown settings', async () => {

@@ -95,8 +95,9 @@ describe('wasm gradient kernels equal the cpu backend', () => {
     });
   }
 
-  it('DepthwiseConv2dNativeBackpropInput', async () => {
-    for (const t of cases(24, true)) {
+  it('DepthwiseConv2dNativeBackpropInput (without a multiplier, a forward depthwise convolution)', async () => {
+    const plain = cases(24, true).map((t, i) => ({ ...t, stride: t.dilation > 1 ? 1 : 1 + (i % 3), out: 1 }));
+    for (const t of [...cases(24, true), ...plain]) {
       const filterShape = [t.k[0], t.k[1], t.c, t.out];
       const inputShape = [t.batch, t.h, t.w, t.c];
       const filter = { shape: filterShape, data: values(filterShape.reduce((a, b) => a * b, 1)) };

@@ -1,6 +1,6 @@
 // classifier-studio transfer: a head on a frozen zoo backbone, over features cached on disk.
 import type { Command } from 'commander';
-import type { TransferConfigInput } from '../core/transfer/config.ts';
+import { FINE_TUNE_DEFAULTS, type TransferConfigInput } from '../core/transfer/config.ts';
 import { startTransfer } from '../service/training.ts';
 import { resizeOption, storageOf, withStorage } from './options.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
@@ -10,7 +10,7 @@ import { num, printerFor } from './progress.ts';
 interface TransferOptions {
   backbone: string; resize?: PhotoFit; dataset: string; epochs?: number; batchSize?: number; lr?: number; validationSplit: number; limitPerClass?: number;
   testLimitPerClass?: number; units: number; dropout: number; earlyStoppingPatience?: number; fineTune?: boolean; fineTuneEpochs: number;
-  fineTuneLr: number; seed: number; out?: string; overwrite?: boolean; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
+  fineTuneLr: number; fineTuneLayers?: number; seed: number; out?: string; overwrite?: boolean; json?: boolean; backend?: string; mirror?: string; cache?: string; store?: string; offline?: boolean;
 }
 
 
@@ -20,7 +20,7 @@ export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
     optimizer: { name: 'adam', ...(o.lr !== undefined ? { learningRate: o.lr } : {}) },
     validationSplit: o.validationSplit, limitPerClass: o.limitPerClass, testLimitPerClass: o.testLimitPerClass, units: o.units, dropout: o.dropout,
     earlyStopping: o.earlyStoppingPatience !== undefined ? { patience: o.earlyStoppingPatience } : undefined,
-    fineTune: o.fineTune ? { epochs: o.fineTuneEpochs, learningRate: o.fineTuneLr } : undefined,
+    fineTune: o.fineTune ? { epochs: o.fineTuneEpochs, learningRate: o.fineTuneLr, layers: o.fineTuneLayers } : undefined,
     seed: o.seed, out: o.out, overwrite: !!o.overwrite,
   };
 }
@@ -41,9 +41,10 @@ export function registerTransfer(program: Command): void {
     .option('--units <n>', 'units of the head\'s hidden Dense layer', num, 1024)
     .option('--dropout <rate>', 'the head\'s dropout', num, 0.75)
     .option('--early-stopping-patience <n>', 'stop after n epochs without a better validation loss', num)
-    .option('--fine-tune', 'then unfreeze the backbone\'s last layers (tfjs-node or tfjs-node-gpu only)')
-    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning', num, 2)
-    .option('--fine-tune-lr <rate>', 'learning rate of fine-tuning', num, 1e-6)
+    .option('--fine-tune', 'then train the backbone\'s last layers with the head, from activations cached once per photo (the time per epoch is estimated first)')
+    .option('--fine-tune-epochs <n>', 'epochs of fine-tuning', num, FINE_TUNE_DEFAULTS.epochs)
+    .option('--fine-tune-lr <rate>', 'Adam learning rate of fine-tuning', num, FINE_TUNE_DEFAULTS.learningRate)
+    .option('--fine-tune-layers <n>', 'layers with weights to unfreeze, from the top (default: mobilenet 3, resnet50 3, its last block)', num)
     .option('--seed <n>', 'random seed', num, 1337)
     .option('--out <name>', 'name in the model store (e.g. dog-breeds)')
     .option('--overwrite', 'replace a stored model called --out (refused without it)')

@@ -48,6 +48,7 @@ export function toTransferConfig(req: Form): TransferConfigInput {
     ...(req.dropout !== undefined ? { dropout: req.dropout } : {}),
     fit: req.fit,
     earlyStopping: req.earlyStoppingPatience !== undefined ? { patience: req.earlyStoppingPatience } : undefined,
+    ...(req.fineTune ? { fineTune: {} } : {}),
     out: req.out,
     overwrite: !!req.overwrite,
   };

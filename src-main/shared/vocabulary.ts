@@ -18,10 +18,16 @@ export const CLASSIC_NETWORKS = {
 } as const satisfies Record<string, { inputShape: readonly [number, number, number]; params: number }>;
 export type ClassicNetworkId = keyof typeof CLASSIC_NETWORKS;
 
-/** Transfer learning: a head on a frozen zoo backbone, over its pooled features. */
+/**
+ * Transfer learning: a head on a frozen zoo backbone, over its pooled features. Fine-tuning then
+ * trains the last `fineTuneLayers` layers with weights too (core/transfer/split.ts), at about
+ * `fineTuneMs` a training photo an epoch on wasm: measured for MobileNet (BENCHMARKS.md, issue
+ * 16, a shared 2-core machine); for ResNet50 scaled by the multiply-adds of its last block (5x
+ * MobileNet's top), not measured (its weights were not at hand).
+ */
 export const TRANSFER_NETWORKS = {
-  'transfer-mobilenet': { backbone: 'mobilenet', inputSize: 224, features: 768 },
-  'transfer-resnet50': { backbone: 'resnet50', inputSize: 224, features: 2048 },
+  'transfer-mobilenet': { backbone: 'mobilenet', inputSize: 224, features: 768, fineTuneLayers: 3, fineTuneMs: 30 },
+  'transfer-resnet50': { backbone: 'resnet50', inputSize: 224, features: 2048, fineTuneLayers: 3, fineTuneMs: 150 },
 } as const;
 export type TransferNetworkId = keyof typeof TRANSFER_NETWORKS;
 

@@ -4,6 +4,9 @@ import { OptimizerConfig, parseSettings } from '../training/config.ts';
 import { BACKBONES } from './backbone.ts';
 import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 
+/** Measured on CIFAR-10 (BENCHMARKS.md, issue 16). */
+export const FINE_TUNE_DEFAULTS = { epochs: 5, learningRate: 1e-4 };
+
 export const TransferConfig = z.strictObject({
   /** A folder of class sub-folders, or of train/ and test/ (and validation/) each holding them. */
   dataset: z.string().min(1).max(4096),
@@ -22,8 +25,15 @@ export const TransferConfig = z.strictObject({
   units: z.number().int().min(1).max(16_384).default(1024),
   dropout: z.number().min(0).lt(1).default(0.75),
   earlyStopping: z.strictObject({ patience: z.number().int().min(0).default(3) }).optional(),
-  /** After the head: unfreeze the backbone's last layers and train on, slowly (native backends only). */
-  fineTune: z.strictObject({ epochs: z.number().int().min(1).default(2), learningRate: z.number().positive().default(1e-6), layers: z.number().int().min(1).default(12) }).optional(),
+  /**
+   * After the head: unfreeze the backbone's last `layers` layers with weights (absent: split.ts's
+   * DEFAULT_UNFROZEN) and train them with the head, from activations cached where the backbone is split.
+   */
+  fineTune: z.strictObject({
+    epochs: z.number().int().min(1).max(10_000).default(FINE_TUNE_DEFAULTS.epochs),
+    learningRate: z.number().positive().default(FINE_TUNE_DEFAULTS.learningRate),
+    layers: z.number().int().min(1).max(1000).optional(),
+  }).optional(),
   seed: z.number().int().default(1337),
   out: z.string().min(1).max(128).optional(),
   /** Replace a stored model called `out`; without it, an existing name is refused. */

@@ -19,6 +19,8 @@ export interface Features {
   x: Float32Array;
   labels: Int32Array;
   files: string[];
+  /** The content hash of each kept file, in order: its key in the cache. */
+  hashes: string[];
   skipped: { file: string; error: string }[];
   computed: number;
   cached: number;
@@ -61,6 +63,7 @@ export async function extractFeatures(
   const x = new Float32Array(total * f);
   const labels: number[] = [];
   const files: string[] = [];
+  const hashes: string[] = [];
   const skipped: Features['skipped'] = [];
   let computed = 0;
   let cached = 0;
@@ -115,12 +118,13 @@ export async function extractFeatures(
       x.set(v, labels.length * f);
       labels.push(p.label);
       files.push(p.file);
+      hashes.push(p.hash!);
     }
     done += items.length;
     opts.onProgress?.(done, total);
   }
   await writes;
-  return { x: x.slice(0, labels.length * f), labels: Int32Array.from(labels), files, skipped, computed, cached };
+  return { x: x.slice(0, labels.length * f), labels: Int32Array.from(labels), files, hashes, skipped, computed, cached };
 }
 
 /** Features as an ImageSet: `read` hands out the float32 bytes; see ImageSet.featureLength. */

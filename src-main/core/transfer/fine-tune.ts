@@ -1,38 +1,85 @@
-// Fine-tuning after the head: the backbone's last layers learn too, slowly (the course's 1e-6),
-// on the images themselves, since their features change with every step. Native backends only
-// (see fineTuneRefusal): on wasm a step over a batch of photos through the whole backbone is far too slow.
-import { fileImageSet } from '../datasets/folder.ts';
+// Fine-tuning after the head: the backbone's last layers learn too, slowly, with the head. The
+// frozen rest of the backbone runs once per photo: its output at the split (split.ts) is cached
+// on disk (activation-cache.ts), and every step runs only the top and the head, so fine-tuning is
+// offered on every backend. The head first trains on pooled features computed from the same cached
+// activations, so the backbone's bottom never runs twice for a photo.
+import * as tf from '@tensorflow/tfjs';
 import { splitValidation, type ImageSet } from '../datasets/types.ts';
-import type { LayersModel } from '@tensorflow/tfjs';
 import type { TrainConfig } from '../training/config.ts';
 import type { EpochRecord } from '../../shared/train-events.ts';
 import { fit, type FitHooks } from '../training/fit.ts';
+import { ActivationCache } from './activation-cache.ts';
+import { activationSet, extractActivations, pooledFeatures } from './activations.ts';
 import type { Backbone } from './backbone.ts';
 import type { TransferConfig } from './config.ts';
-import type { LabelledFiles } from './features.ts';
+import type { FeatureKeyParts } from './feature-cache.ts';
+import type { Features, LabelledFiles } from './features.ts';
+import type { Head } from './head.ts';
+import { timeFineTune, type FineTuneTiming } from './estimate.ts';
+import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop, type Split } from './split.ts';
 
-export function imageSetOf(list: LabelledFiles, backbone: Backbone, classNames: string[], split: string): ImageSet {
-  return fileImageSet({
-    files: list.files, labels: list.labels, classNames, imageSize: backbone.inputSize, channels: 3, resize: 'bilinear', fit: backbone.fit,
-    description: { name: split, source: 'transfer', format: 'folder', split },
-  });
-}
+type SplitName = 'train' | 'validation' | 'test';
+export type FineTuneSettings = NonNullable<TransferConfig['fineTune']>;
 
-export async function fineTune(
-  combined: LayersModel,
-  backbone: Backbone,
-  lists: Record<'train' | 'validation' | 'test', LabelledFiles | undefined>,
-  classNames: string[],
-  ft: NonNullable<TransferConfig['fineTune']>,
-  trainCfg: TrainConfig,
-  hooks: FitHooks,
-  epochsBefore: number,
-): Promise<EpochRecord[]> {
-  for (const layer of backbone.features.layers.filter((l) => l.weights.length).slice(-ft.layers)) layer.trainable = true;
-  let train = imageSetOf(lists.train!, backbone, classNames, 'train');
-  let validation = lists.validation && imageSetOf(lists.validation, backbone, classNames, 'validation');
-  if (!validation && trainCfg.validationSplit > 0) ({ train, validation } = splitValidation(train, trainCfg.validationSplit, trainCfg.seed));
-  const cfg: TrainConfig = { ...trainCfg, epochs: ft.epochs, optimizer: { name: 'adam', learningRate: ft.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } };
-  const result = await fit(combined, train, validation, cfg, backbone.preprocessing, hooks);
-  return result.history.map((r) => ({ ...r, epoch: r.epoch + epochsBefore }));
+export class FineTuning {
+  readonly split: Split;
+  readonly cache: ActivationCache;
+  /** Activations in, class probabilities out: the top and the head, sharing the stored model's layers. */
+  readonly model: tf.LayersModel;
+  /** The activation sets extracted so far, by split. */
+  readonly sets: Partial<Record<SplitName, ImageSet>> = {};
+
+  constructor(private readonly backbone: Backbone, head: Head, key: FeatureKeyParts, cacheDir: string, readonly settings: FineTuneSettings) {
+    this.split = splitBackbone(backbone, settings.layers ?? DEFAULT_UNFROZEN[backbone.id]);
+    this.cache = new ActivationCache(cacheDir, { ...key, featureLength: this.split.length }, this.split.layer);
+    this.model = head.attach([this.split.topInput], this.split.topPooled);
+  }
+
+  /** "the last 3 layers with weights (conv_pw_12 to conv_pw_13) learn from the 7x7x384 activations at conv_pw_12's input" */
+  describe(): string {
+    const u = this.split.unfrozen;
+    return `the last ${u.length} layers with weights (${u[0]}${u.length > 1 ? ` to ${u[u.length - 1]}` : ''}) learn from the ${this.split.shape.join('x')} activations at ${this.split.layer}'s input`;
+  }
+
+  /** Activations of the list's photos (cached), kept as a set; the pooled features the head trains on first. */
+  async extract(list: LabelledFiles, name: SplitName, classNames: string[], description: ImageSet['description'], opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<Features> {
+    const acts = await extractActivations(list, this.backbone, this.split, this.cache, opts);
+    this.sets[name] = activationSet(acts, this.cache, classNames, { ...description, split: name, activations: this.split.layer, activationCache: this.cache.dir });
+    return pooledFeatures(acts, this.split, this.cache, this.backbone.featureLength);
+  }
+
+  /** Times the extraction and a training step of the top and head (see estimate.ts). */
+  async time(batch: number): Promise<FineTuneTiming> {
+    unfreezeTop(this.backbone, this.split);
+    try {
+      return await timeFineTune(this.split, this.model, this.backbone.inputSize, batch);
+    } finally {
+      this.freeze();
+    }
+  }
+
+  private freeze(): void {
+    for (const layer of this.backbone.features.layers) layer.trainable = false;
+  }
+
+  /**
+   * Trains the top and the head on the cached activations. `validationSplit` is the fraction the
+   * head's run took from the training set (0 with a validation folder): the same seeded split here.
+   */
+  async run(trainCfg: TrainConfig, validationSplit: number, hooks: FitHooks, epochsBefore: number): Promise<{ history: EpochRecord[]; cancelled: boolean }> {
+    unfreezeTop(this.backbone, this.split);
+    let train = this.sets.train!;
+    let validation = this.sets.validation;
+    if (!validation && validationSplit > 0) ({ train, validation } = splitValidation(train, validationSplit, trainCfg.seed));
+    const cfg: TrainConfig = {
+      ...trainCfg, epochs: this.settings.epochs,
+      optimizer: { name: 'adam', learningRate: this.settings.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    };
+    try {
+      const result = await fit(this.model, train, validation, cfg, this.backbone.preprocessing, hooks);
+      return { history: result.history.map((r) => ({ ...r, epoch: r.epoch + epochsBefore })), cancelled: result.cancelled };
+    } finally {
+      this.freeze();
+    }
+  }
 }

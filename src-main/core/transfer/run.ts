@@ -2,7 +2,7 @@
 // over them with the training engine, the backbone and head stored as one model that
 // recognizes photos, and optionally a slow fine-tune of the backbone's last layers.
 import path from 'node:path';
-import { initBackend, type BackendId } from '../backend.ts';
+import { initBackend } from '../backend.ts';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 import { classNameFromFolder, listClassFolders, splitFolders } from '../datasets/folder.ts';
 import { heldOutNote, holdOutFiles } from '../datasets/held-out.ts';
@@ -22,20 +22,12 @@ import { parseTransferConfig, type TransferConfig, type TransferConfigInput } fr
 import { chosenNote, sizeAwareSettings } from './defaults.ts';
 import { FeatureCache } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
-import { fineTune, imageSetOf } from './fine-tune.ts';
+import { estimateNote } from './estimate.ts';
+import { FineTuning } from './fine-tune.ts';
 import { transferHead } from './head.ts';
 import { recordExtractionSpeed } from './speed.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
-
-const NATIVE: ReadonlySet<BackendId> = new Set(['tfjs-node', 'tfjs-node-gpu']);
-
-/** Why fine-tuning is refused on this backend, or undefined where it is offered. */
-export function fineTuneRefusal(backend: BackendId): string | undefined {
-  if (NATIVE.has(backend)) return undefined;
-  return `Fine-tuning runs the whole backbone on every photo of every step, far too slow on the ${backend} backend for a real dataset; ` +
-    'it is offered with @tensorflow/tfjs-node or tfjs-node-gpu. Train the head alone (without --fine-tune) here.';
-}
 
 /** At most `limit` files of each class, a seeded choice, in listing order. */
 export function perClass(listing: LabelledFiles, limit: number | undefined, seed: number): LabelledFiles {
@@ -62,8 +54,6 @@ export async function runTransfer(input: TransferConfigInput, env: RunEnvironmen
 
 async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
   const report = await initBackend(env.backend);
-  const refusal = cfg.fineTune && fineTuneRefusal(report.backend);
-  if (refusal) throw new Error(refusal);
   await ensureTrainable();
 
   const root = path.resolve(cfg.dataset);
@@ -89,11 +79,22 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
   const head = transferHead(backbone.featureLength, classNames.length, cfg);
   const combined = head.attach(backbone.classifier.model.inputs as never, backbone.pooled);
   try {
-    const cache = new FeatureCache(env.cacheDir, {
+    const key = {
       // Squashed photos keep the key their features had before crop existed, so those caches still serve.
       backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: backbone.fit === 'squash' ? 'bilinear' : backbone.fit,
       inputSize: backbone.inputSize, featureLength: backbone.featureLength,
-    });
+    };
+    const cache = new FeatureCache(env.cacheDir, key);
+    // Fine-tuning caches the activations where the backbone is split instead, and derives the head's features from them.
+    const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune);
+    if (ft) {
+      emit({ event: 'log', message: `fine-tuning: ${ft.describe()}` });
+      const timing = await ft.time(cfg.batchSize ?? 32);
+      const count = (l?: LabelledFiles) => l?.files.length ?? 0;
+      const fromTrain = lists.validation ? 0 : Math.round(count(lists.train) * cfg.validationSplit);
+      const photos = count(lists.train) + count(lists.validation) + count(lists.test);
+      emit({ event: 'log', message: estimateNote(timing, photos, count(lists.train) - fromTrain, count(lists.validation) + fromTrain, report.backend) });
+    }
     const name0 = path.basename(root);
     const description = { name: name0, source: root, format: 'folder', backbone: backbone.id, features: backbone.featureLength, featureCache: cache.dir };
     const sets: Partial<Record<keyof typeof lists, ImageSet>> = {};
@@ -101,16 +102,18 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       const list = lists[split];
       if (!list) continue;
       const t0 = performance.now();
-      const f = await extractFeatures(list, backbone, cache, { signal, onProgress: (done, total) => emit({ event: 'dataset', stage: `features (${split})`, done, total }) })
-        .catch((err: unknown) => {
-          if (signal?.aborted) return undefined;
-          throw err;
-        });
-      // Stopped here: a stop, not a failure; the features computed so far are in the cache for the next run.
+      const stage = ft ? `activations (${split})` : `features (${split})`;
+      const opts = { signal, onProgress: (done: number, total: number) => emit({ event: 'dataset', stage, done, total }) };
+      const f = await (ft ? ft.extract(list, split, classNames, description, opts) : extractFeatures(list, backbone, cache, opts)).catch((err: unknown) => {
+        if (signal?.aborted) return undefined;
+        throw err;
+      });
+      // Stopped here: a stop, not a failure; what was computed so far is in the cache for the next run.
       if (!f) return stoppedDuringFeatures(split, emit);
       // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
-      await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
-      emit({ event: 'log', message: `${split}: features of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
+      if (!ft) await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
+      const what = ft ? `activations at ${ft.split.layer}` : 'features';
+      emit({ event: 'log', message: `${split}: ${what} of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
       for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
     }
@@ -150,29 +153,27 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     };
     const result = await fit(head.model, train, validation, trainCfg, backbone.preprocessing, hooks);
     let history = result.history;
-    const fineTuned = !!cfg.fineTune && !result.cancelled;
-    if (fineTuned) {
-      const trainCfgWithSplit = { ...trainCfg, validationSplit: validation && !sets.validation ? cfg.validationSplit : 0 };
-      history = [...history, ...(await fineTune(combined, backbone, lists, classNames, cfg.fineTune!, trainCfgWithSplit, hooks, history.length))];
+    let cancelled = result.cancelled;
+    if (ft && !cancelled) {
+      const tuned = await ft.run(trainCfg, validation && !sets.validation ? cfg.validationSplit : 0, hooks, history.length);
+      history = [...history, ...tuned.history];
+      cancelled = tuned.cancelled;
     }
     const saved = result.checkpoint !== undefined;
     let evaluation;
-    if (test && saved && !result.cancelled) {
-      // A fine-tuned backbone gives other features than the cached ones: then the whole model runs on the photos.
-      const [model, set] = fineTuned ? [combined, imageSetOf(lists.test!, backbone, classNames, 'test')] : [head.model, test];
+    if (test && saved && !cancelled) {
+      // A fine-tuned top gives other features than the pooled ones: then the top and head run on the cached activations,
+      // which is what the whole stored model computes on the photos.
+      const [model, set, all] = ft ? [ft.model, ft.sets.test!, ft.sets.train!] : [head.model, test, sets.train!];
       evaluation = await evaluate(model, set, backbone.preprocessing, makeLoss(trainCfg.loss), { signal, files: (i) => set.file?.(i) });
-      // The training pictures it gets wrong, to catch mislabelled ones: the head on the cached
-      // features is cheap (a fine-tuned backbone would have to see every photo again: skipped).
-      if (!fineTuned) {
-        const all = sets.train!;
-        const trainingMistakes = await predictionMistakes(head.model, all, backbone.preprocessing, { signal, files: (i) => all.file?.(i) });
-        evaluation = { ...evaluation, trainingMistakes };
-      }
+      // The training pictures it gets wrong, to catch mislabelled ones: cheap over cached features or activations.
+      const trainingMistakes = await predictionMistakes(model, all, backbone.preprocessing, { signal, files: (i) => all.file?.(i) });
+      evaluation = { ...evaluation, trainingMistakes };
       emit({ event: 'evaluation', evaluation });
     }
-    if (saved) await store.updateMeta(held, { history, status: result.cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
+    if (saved) await store.updateMeta(held, { history, status: cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
     const done: Done = {
-      event: 'done', model: saved ? name : undefined, cancelled: result.cancelled, stoppedEarly: result.stoppedEarly, bestEpoch: result.bestEpoch,
+      event: 'done', model: saved ? name : undefined, cancelled, stoppedEarly: result.stoppedEarly, bestEpoch: result.bestEpoch,
       test_accuracy: evaluation?.accuracy, test_loss: evaluation?.loss, history,
     };
     emit(done);

@@ -147,6 +147,8 @@ export default {
       squash: 'The whole photo is resized to a square, its proportions changed: keeps what is near the edges.',
     },
     augment: 'Augment images',
+    fineTune: 'Then fine-tune the backbone',
+    fineTuneHint: 'Fine-tuning trains the backbone\'s last {layers} layers with the head, from activations computed once per photo and cached: about {seconds} s an epoch per 1,000 training photos (measured on wasm; the log gives this computer\'s estimate before training).',
     patience: 'Early stopping patience',
     out: 'Model name',
     classicNetworkHint: '{shape} · {params} parameters',

@@ -149,6 +149,8 @@ const ko: typeof en = {
       squash: '사진 전체를 정사각형으로 줄이며 비율이 바뀝니다. 가장자리 근처의 내용도 남습니다.',
     },
     augment: '이미지 증강',
+    fineTune: '이어서 백본 미세 조정',
+    fineTuneHint: '미세 조정은 백본의 마지막 {layers}개 층을 헤드와 함께 학습합니다. 활성값은 사진마다 한 번 계산되어 캐시됩니다. 학습 사진 1,000장당 에포크마다 약 {seconds}초가 걸립니다(wasm에서 측정, 학습 전에 로그가 이 컴퓨터의 예상 시간을 알려 줍니다).',
     patience: '조기 종료 인내 에포크',
     out: '모델 이름',
     classicNetworkHint: '{shape} · 파라미터 {params}개',

@@ -21,6 +21,8 @@ export interface TrainForm {
   fit: NonNullable<TrainRequest['fit']>;
   augment: boolean;
   earlyStoppingPatience: number | null;
+  /** Transfer learning: fine-tune the backbone's last layers after the head. */
+  fineTune: boolean;
   out: string;
   /** The user confirmed that the run replaces the stored model called `out`. */
   overwrite: boolean;
@@ -58,7 +60,7 @@ export const useTrainingStore = defineStore('training', {
     form: {
       // The CLI's defaults (one list: shared/vocabulary.ts).
       dataset: 'mnist', network: 'lenet5', ...TRAINING_DEFAULTS, optimizer: 'adam', learningRate: 0.001,
-      limit: null, testLimit: null, dropout: null, fit: 'crop', augment: false, earlyStoppingPatience: null, out: '', overwrite: false,
+      limit: null, testLimit: null, dropout: null, fit: 'crop', augment: false, earlyStoppingPatience: null, fineTune: false, out: '', overwrite: false,
     } as TrainForm,
     runId: '',
     running: false,
@@ -78,6 +80,7 @@ export const useTrainingStore = defineStore('training', {
         learningRate: f.learningRate, validationSplit: f.validationSplit, limit: opt(f.limit), testLimit: opt(f.testLimit), dropout: opt(f.dropout),
         // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
         augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
+        ...(f.fineTune && isTransferNetwork(f.network) ? { fineTune: true } : {}),
         ...(f.overwrite && f.out.trim() ? { overwrite: true } : {}),
         ...(isTransferNetwork(f.network) ? { fit: f.fit } : {}),
       };
