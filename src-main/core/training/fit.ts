@@ -25,6 +25,13 @@ export interface FitHooks {
 export interface FitStart {
   history: EpochRecord[];
   bestEpoch: number;
+  /**
+   * A new phase after `history` rather than a resume (fine-tuning after the head): its epochs are
+   * numbered after the last one there, all of that history is kept, and the optimizer and the
+   * callbacks start afresh; only the best so far carries over, so an epoch worse than the head's
+   * best is not saved over it.
+   */
+  continues?: boolean;
 }
 
 export interface FitResult {
@@ -87,7 +94,7 @@ export async function fit(
   const steps = Math.ceil(train.size / cfg.batchSize);
   const monitorOf = (m: Monitor): Monitor => (validation || !m.startsWith('val_') ? m : (m.slice(4) as Monitor));
   const ckptMonitor = monitorOf(cfg.checkpointMonitor);
-  const history: EpochRecord[] = start ? start.history.filter((r) => r.epoch <= start.bestEpoch) : [];
+  const history: EpochRecord[] = !start ? [] : start.continues ? [...start.history] : start.history.filter((r) => r.epoch <= start.bestEpoch);
   let best: { value: number; epoch: number; weights: tf.Tensor[] } | undefined;
   let checkpoint: string | undefined;
   let stoppedEarly = false;
@@ -97,9 +104,14 @@ export async function fit(
   const rl = cfg.reduceLrOnPlateau;
   const plateau = rl && new Plateau(monitorOf(rl.monitor), rl.patience, rl.minDelta);
 
-  const first = start ? start.bestEpoch + 1 : 1;
+  const first = !start ? 1 : start.continues ? (start.history.at(-1)?.epoch ?? 0) + 1 : start.bestEpoch + 1;
+  const last = start?.continues ? first - 1 + cfg.epochs : cfg.epochs;
   try {
-    if (start) {
+    if (start?.continues) {
+      const rec = history.find((r) => r.epoch === start.bestEpoch);
+      const value = rec && valueOf(rec, ckptMonitor);
+      if (value !== undefined && Number.isFinite(value)) best = { value, epoch: start.bestEpoch, weights: model.getWeights().map((w) => w.clone()) };
+    } else if (start) {
       // The checkpoint is the best so far and the callbacks count from it (Keras's wait is 0 at
       // the best epoch). The optimizer starts fresh, at the checkpoint epoch's learning rate.
       const rec = history.find((r) => r.epoch === start.bestEpoch);
@@ -114,7 +126,7 @@ export async function fit(
       // from the same generator) each epoch sees the order an unbroken run would have given it.
       for (let e = 1; e < first; e++) shuffled(train.size, random);
     }
-    for (let epoch = first; epoch <= cfg.epochs && !cancelled && !stoppedEarly; epoch++) {
+    for (let epoch = first; epoch <= last && !cancelled && !stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const order = shuffled(train.size, random);
       let lossSum = 0;
@@ -154,7 +166,7 @@ export async function fit(
             event: 'batch', epoch, step: step + 1, steps, loss: lossSum / seen, accuracy: correct / seen,
             samplesPerSec: (seen / (now - epochStart)) * 1000,
             etaEpoch: epochLeft / 1000,
-            etaRun: (epochLeft + perStep * steps * (cfg.epochs - epoch) + (validation ? perStep * steps * 0.1 * (cfg.epochs - epoch) : 0)) / 1000,
+            etaRun: (epochLeft + perStep * steps * (last - epoch) + (validation ? perStep * steps * 0.1 * (last - epoch) : 0)) / 1000,
           });
         }
         // Let messages (cancel) in between steps.

@@ -66,7 +66,11 @@ export class FineTuning {
    * Trains the top and the head on the cached activations. `validationSplit` is the fraction the
    * head's run took from the training set (0 with a validation folder): the same seeded split here.
    */
-  async run(trainCfg: TrainConfig, validationSplit: number, hooks: FitHooks, epochsBefore: number): Promise<{ history: EpochRecord[]; cancelled: boolean }> {
+  /**
+   * `head`: the head's run. Its best carries over, so a fine-tuning epoch is saved only when it
+   * beats it, and the fine-tuning epochs are numbered after the head's (one history, one chart).
+   */
+  async run(trainCfg: TrainConfig, validationSplit: number, hooks: FitHooks, head: { history: EpochRecord[]; bestEpoch?: number }): Promise<{ history: EpochRecord[]; bestEpoch?: number; cancelled: boolean; stoppedEarly: boolean }> {
     unfreezeTop(this.backbone, this.split);
     let train = this.sets.train!;
     let validation = this.sets.validation;
@@ -76,8 +80,13 @@ export class FineTuning {
       optimizer: { name: 'adam', learningRate: this.settings.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
     };
     try {
-      const result = await fit(this.model, train, validation, cfg, this.backbone.preprocessing, hooks);
-      return { history: result.history.map((r) => ({ ...r, epoch: r.epoch + epochsBefore })), cancelled: result.cancelled };
+      const start = head.bestEpoch === undefined ? undefined : { history: head.history, bestEpoch: head.bestEpoch, continues: true };
+      const result = await fit(this.model, train, validation, cfg, this.backbone.preprocessing, hooks, start);
+      const before = head.history.at(-1)?.epoch ?? 0;
+      // Without a best to carry over, the epochs are still numbered after the head's.
+      const history = start ? result.history : [...head.history, ...result.history.map((r) => ({ ...r, epoch: r.epoch + before }))];
+      const bestEpoch = start ? result.bestEpoch : result.bestEpoch === undefined ? head.bestEpoch : result.bestEpoch + before;
+      return { history, bestEpoch, cancelled: result.cancelled, stoppedEarly: result.stoppedEarly };
     } finally {
       this.freeze();
     }

@@ -152,13 +152,8 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       },
     };
     const result = await fit(head.model, train, validation, trainCfg, backbone.preprocessing, hooks);
-    let history = result.history;
-    let cancelled = result.cancelled;
-    if (ft && !cancelled) {
-      const tuned = await ft.run(trainCfg, validation && !sets.validation ? cfg.validationSplit : 0, hooks, history.length);
-      history = [...history, ...tuned.history];
-      cancelled = tuned.cancelled;
-    }
+    let { history, cancelled, bestEpoch, stoppedEarly } = result;
+    if (ft && !cancelled) ({ history, cancelled, bestEpoch, stoppedEarly } = await ft.run(trainCfg, validation && !sets.validation ? cfg.validationSplit : 0, hooks, result));
     const saved = result.checkpoint !== undefined;
     let evaluation;
     if (test && saved && !cancelled) {
@@ -173,7 +168,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     }
     if (saved) await store.updateMeta(held, { history, status: cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
     const done: Done = {
-      event: 'done', model: saved ? name : undefined, cancelled, stoppedEarly: result.stoppedEarly, bestEpoch: result.bestEpoch,
+      event: 'done', model: saved ? name : undefined, cancelled, stoppedEarly, bestEpoch,
       test_accuracy: evaluation?.accuracy, test_loss: evaluation?.loss, history,
     };
     emit(done);
