@@ -1,7 +1,9 @@
 // ESLint: typescript-eslint's recommended rules for every TypeScript file, eslint-plugin-vue's
-// for the components. Formatting is not ESLint's job here.
+// for the components. Formatting is Prettier's job (npm run lint checks it): eslint-config-prettier
+// turns off the rules that would argue with it.
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
+import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-artifacts/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -25,4 +27,5 @@ export default tseslint.config(
       'vue/first-attribute-linebreak': 'off',
     },
   },
+  prettier,
 );

@@ -41,8 +41,9 @@ const shared = process.env.CLASSIFIER_SHARED ?? path.resolve(import.meta.dirname
 export default defineConfig(({ mode }) => {
   const hasShared = existsSync(path.join(shared, 'models'));
   if (mode !== 'unit' && !hasShared) {
-    console.warn(`\n${shared} is missing: only the tests that need no real models or data run (npm run test:unit). ` +
-      'README "Test" says how to make ../shared from the official files.\n');
+    console.warn(
+      `\n${shared} is missing: only the tests that need no real models or data run (npm run test:unit). ` + 'README "Test" says how to make ../shared from the official files.\n',
+    );
   }
   return {
     // Component tests mount .vue files.

@@ -24,26 +24,51 @@ const mirrorDir = path.join(shared, 'models');
 const work = await mkdtemp(path.join(os.tmpdir(), 'cs-bench-bulk-'));
 
 // 1. predict, as a separate process: what `time classifier-studio predict ...` shows.
-const truth = new Map((await readFile(path.join(devDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => {
-  const [file, index] = line.split(',');
-  return [path.join(devDir, file!), Number(index)] as const;
-}));
+const truth = new Map(
+  (await readFile(path.join(devDir, 'labels.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => {
+      const [file, index] = line.split(',');
+      return [path.join(devDir, file!), Number(index)] as const;
+    }),
+);
 const cli = path.resolve(here, '../bin/classifier-studio.js');
-const predictArgs = [cli, 'predict', ...truth.keys(), '--model', 'mobilenet', '--mirror', mirrorDir, '--cache', path.join(work, 'cache'), '--offline', '--json', ...(resize ? ['--resize', resize] : [])];
+const predictArgs = [
+  cli,
+  'predict',
+  ...truth.keys(),
+  '--model',
+  'mobilenet',
+  '--mirror',
+  mirrorDir,
+  '--cache',
+  path.join(work, 'cache'),
+  '--offline',
+  '--json',
+  ...(resize ? ['--resize', resize] : []),
+];
 for (let run = 0; run < runs; run++) {
   const t0 = performance.now();
   const stdout = await new Promise<string>((resolve, reject) =>
-    execFile(process.execPath, predictArgs, { maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))));
+    execFile(process.execPath, predictArgs, { maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))),
+  );
   const seconds = (performance.now() - t0) / 1000;
   let top1 = 0;
   let top5 = 0;
-  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { file: string; top: { index: number }[] });
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { file: string; top: { index: number }[] });
   for (const l of lines) {
     const want = truth.get(l.file);
     if (l.top[0]!.index === want) top1++;
     if (l.top.some((t) => t.index === want)) top5++;
   }
-  console.log(`predict --json, ${lines.length} dev photos${resize ? ` --resize ${resize}` : ''}: ${seconds.toFixed(2)} s (${(lines.length / seconds).toFixed(1)} photos/s), top-1 ${(100 * top1 / lines.length).toFixed(1)}%, top-5 ${(100 * top5 / lines.length).toFixed(1)}%`);
+  console.log(
+    `predict --json, ${lines.length} dev photos${resize ? ` --resize ${resize}` : ''}: ${seconds.toFixed(2)} s (${(lines.length / seconds).toFixed(1)} photos/s), top-1 ${((100 * top1) / lines.length).toFixed(1)}%, top-5 ${((100 * top5) / lines.length).toFixed(1)}%`,
+  );
 }
 
 // 2. Transfer feature extraction: MobileNet over CIFAR-10 training photos, every one computed.
@@ -63,12 +88,19 @@ if (featurePhotos > 0) {
   const backbone = await loadBackbone('mobilenet', { cacheDir: path.join(work, 'cache'), mirrorDir, offline: true });
   for (let run = 0; run < runs; run++) {
     const cache = new FeatureCache(path.join(work, `features-${run}`), {
-      backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: backbone.fit, inputSize: backbone.inputSize, featureLength: backbone.featureLength,
+      backbone: backbone.id,
+      weightsTag: backbone.weightsTag,
+      preprocessing: backbone.preprocessing,
+      resize: backbone.fit,
+      inputSize: backbone.inputSize,
+      featureLength: backbone.featureLength,
     });
     const t0 = performance.now();
     const f = await extractFeatures({ files, labels: Int32Array.from(labels) }, backbone, cache);
     const seconds = (performance.now() - t0) / 1000;
-    console.log(`transfer features, mobilenet on ${report.backend}${report.threads ? ` (${report.threads} threads)` : ''}: ${f.computed} CIFAR-10 photos in ${seconds.toFixed(2)} s = ${(f.computed / seconds).toFixed(1)} photos/s`);
+    console.log(
+      `transfer features, mobilenet on ${report.backend}${report.threads ? ` (${report.threads} threads)` : ''}: ${f.computed} CIFAR-10 photos in ${seconds.toFixed(2)} s = ${(f.computed / seconds).toFixed(1)} photos/s`,
+    );
   }
   backbone.classifier.dispose();
 }

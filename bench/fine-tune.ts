@@ -50,20 +50,33 @@ for (const layers of layersList) {
     }
   };
   const t = performance.now();
-  const done = await runTransfer({
-    dataset, backbone, limitPerClass: perClass, testLimitPerClass: testPerClass, epochs: num('--epochs'), out: `ft-${layers}`,
-    fineTune: { layers, epochs: ftEpochs, learningRate: num('--fine-tune-lr') ?? 1e-4 },
-  }, env, log);
+  const done = await runTransfer(
+    {
+      dataset,
+      backbone,
+      limitPerClass: perClass,
+      testLimitPerClass: testPerClass,
+      epochs: num('--epochs'),
+      out: `ft-${layers}`,
+      fineTune: { layers, epochs: ftEpochs, learningRate: num('--fine-tune-lr') ?? 1e-4 },
+    },
+    env,
+    log,
+  );
   const seconds = (performance.now() - t) / 1000;
   // The last epochs are the fine-tuning's (it has no early stopping); the head's last is before them.
   const ftSeconds = epochs.slice(-ftEpochs).map((e) => e.seconds);
   const headAccuracy = epochs.at(-ftEpochs - 1)?.val_accuracy ?? NaN;
   const perEpoch = ftSeconds.reduce((a, b) => a + b, 0) / Math.max(1, ftSeconds.length);
-  rows.push(`| ${layers} | ${split} | ${report.backend} | ${perClass} x 10 | ${extractSeconds.toFixed(0)} | ${headAccuracy.toFixed(4)} | ${ftSeconds.length} | ${perEpoch.toFixed(1)} | ` +
-    `${((done.test_accuracy ?? NaN) * 100).toFixed(2)}% | ${seconds.toFixed(0)} |`);
+  rows.push(
+    `| ${layers} | ${split} | ${report.backend} | ${perClass} x 10 | ${extractSeconds.toFixed(0)} | ${headAccuracy.toFixed(4)} | ${ftSeconds.length} | ${perEpoch.toFixed(1)} | ` +
+      `${((done.test_accuracy ?? NaN) * 100).toFixed(2)}% | ${seconds.toFixed(0)} |`,
+  );
   console.error(rows.at(-1));
 }
-console.log(`| layers | split | backend | training images | extraction s | head val_acc | fine-tune epochs | s / fine-tune epoch | test accuracy (${testPerClass} x 10) | total s |`);
+console.log(
+  `| layers | split | backend | training images | extraction s | head val_acc | fine-tune epochs | s / fine-tune epoch | test accuracy (${testPerClass} x 10) | total s |`,
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 console.log(rows.join('\n'));
 await rm(work, { recursive: true, force: true });

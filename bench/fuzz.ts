@@ -14,7 +14,11 @@ const seed = Number(option(args, '--seed') ?? 20262125);
 await initBackend();
 // The test's case counts (HDF5: the benchmark's 200, the test runs 50), times the scale; fuzzer i gets seed + i.
 const plan: [string, (n: number, seed: number) => Promise<FuzzReport>, number][] = [
-  ['image', fuzzImageDecoder, 1500], ['idx', fuzzIdxBuffers, 3000], ['idx', fuzzIdxFiles, 150], ['cifar', fuzzCifar, 300], ['hdf5', fuzzKerasH5, 200],
+  ['image', fuzzImageDecoder, 1500],
+  ['idx', fuzzIdxBuffers, 3000],
+  ['idx', fuzzIdxFiles, 150],
+  ['cifar', fuzzCifar, 300],
+  ['hdf5', fuzzKerasH5, 200],
 ];
 const only = option(args, '--only');
 const reports: FuzzReport[] = [];

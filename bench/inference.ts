@@ -17,7 +17,14 @@ const args = process.argv.slice(2);
 const opt = (name: string) => option(args, name);
 const mirrorDir = opt('--mirror') ?? path.resolve(path.dirname(here), '../../shared/models');
 
-interface Row { backend: string; model: string; weights: string; batch: number; msPerImage: number; runs: number }
+interface Row {
+  backend: string;
+  model: string;
+  weights: string;
+  batch: number;
+  msPerImage: number;
+  runs: number;
+}
 
 /** Median ms per image over runs that together take about `budgetMs`. */
 async function time(model: tf.LayersModel, batch: number, budgetMs: number): Promise<{ ms: number; runs: number }> {

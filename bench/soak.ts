@@ -14,10 +14,7 @@ const limit = Number(option(args, '--limit') ?? 5000);
 const progress = (what: string) => (s: Sample) => console.error(`${what} ${s.at}: ${s.numTensors} tensors, rss ${s.rssMB.toFixed(0)} MB, heap ${s.heapMB.toFixed(1)} MB`);
 
 const rec = await recognitionSoak(recognitions, every, progress('recognition'));
-const train = await trainingSoak(
-  { dataset: 'mnist', network: 'lenet5', epochs, batchSize: 32, limit, testLimit: 1000, validationSplit: 0.1, seed: 1 },
-  progress('epoch'),
-);
+const train = await trainingSoak({ dataset: 'mnist', network: 'lenet5', epochs, batchSize: 32, limit, testLimit: 1000, validationSplit: 0.1, seed: 1 }, progress('epoch'));
 
 /**
  * Tensors identical from the second sample on (the first is the warm-up); memory growth as the
@@ -52,6 +49,8 @@ if (args.includes('--json')) {
   table('recognitions', rec.samples);
   console.log(`\n${recognitions} recognitions in ${rec.seconds.toFixed(0)} s, top-5 right ${rec.top5}/${recognitions}: ${line(result.recognition.verdict)}\n`);
   table('epoch', train.samples);
-  console.log(`\n${epochs} epochs of lenet5 on ${limit} MNIST images in ${train.seconds.toFixed(0)} s, test accuracy ${train.done.test_accuracy?.toFixed(4)}: ${line(result.training.verdict)}`);
+  console.log(
+    `\n${epochs} epochs of lenet5 on ${limit} MNIST images in ${train.seconds.toFixed(0)} s, test accuracy ${train.done.test_accuracy?.toFixed(4)}: ${line(result.training.verdict)}`,
+  );
 }
 process.exitCode = result.recognition.verdict.flat && result.training.verdict.flat ? 0 : 1;

@@ -14,7 +14,13 @@ const here = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
 const BATCH = 32;
 
-interface Row { backend: string; network: string; batch: number; msPerStep: number; steps: number }
+interface Row {
+  backend: string;
+  network: string;
+  batch: number;
+  msPerStep: number;
+  steps: number;
+}
 
 async function stepTime(id: NetworkId, budgetMs: number): Promise<{ ms: number; steps: number }> {
   const model = NETWORKS[id].build();
@@ -22,7 +28,10 @@ async function stepTime(id: NetworkId, budgetMs: number): Promise<{ ms: number; 
   const optimizer = tf.train.adam(0.001);
   const loss = makeLoss({ name: 'sparse-categorical-crossentropy' });
   const x = tf.randomUniform([BATCH, h, w, c]);
-  const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32');
+  const y = tf.tensor1d(
+    Array.from({ length: BATCH }, (_, i) => i % 10),
+    'int32',
+  );
   const vars = model.trainableWeights.map((v) => (v as unknown as { read(): tf.Variable }).read());
   const step = async () => {
     const t = performance.now();

@@ -25,12 +25,17 @@ const report = await initBackend();
 const work = await mkdtemp(path.join(os.tmpdir(), 'cs-bench-transfer-'));
 const env = { cacheDir, storeDir: path.join(work, 'store'), mirrorDir, offline: true };
 const log = (e: TrainEvent) => {
-  if (e.event === 'epoch') console.error(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
+  if (e.event === 'epoch')
+    console.error(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
   else if (e.event === 'log') console.error(`  ${e.message}`);
 };
 const config = {
-  dataset, backbone, limitPerClass: perClass, epochs: Number(option(args, '--epochs') ?? 30),
-  earlyStopping: { patience: Number(option(args, '--patience') ?? 3) }, dropout: Number(option(args, '--dropout') ?? 0.75),
+  dataset,
+  backbone,
+  limitPerClass: perClass,
+  epochs: Number(option(args, '--epochs') ?? 30),
+  earlyStopping: { patience: Number(option(args, '--patience') ?? 3) },
+  dropout: Number(option(args, '--dropout') ?? 0.75),
 };
 const rows: string[] = [];
 for (const run of ['first (backbone runs)', 'second (cached features)']) {
@@ -38,7 +43,9 @@ for (const run of ['first (backbone runs)', 'second (cached features)']) {
   const t = performance.now();
   const done = await runTransfer({ ...config, out: run.startsWith('first') ? 'first' : 'second' }, env, log);
   const seconds = (performance.now() - t) / 1000;
-  rows.push(`| ${run} | ${backbone} | ${report.backend} | ${perClass} x 10 | ${config.dropout} | ${done.history.length} (best ${done.bestEpoch}) | ${((done.test_accuracy ?? NaN) * 100).toFixed(2)}% | ${seconds.toFixed(1)} |`);
+  rows.push(
+    `| ${run} | ${backbone} | ${report.backend} | ${perClass} x 10 | ${config.dropout} | ${done.history.length} (best ${done.bestEpoch}) | ${((done.test_accuracy ?? NaN) * 100).toFixed(2)}% | ${seconds.toFixed(1)} |`,
+  );
 }
 console.log('| run | backbone | backend | training images | head dropout | epochs | test accuracy (10,000) | seconds |\n|---|---|---|---|---|---|---|---|');
 console.log(rows.join('\n'));

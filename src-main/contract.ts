@@ -341,11 +341,7 @@ export interface FolderReply {
   cancelled: boolean;
 }
 
-export type MenuCommand =
-  | { command: 'open-image'; path: string }
-  | { command: 'open-dataset'; path: string }
-  | { command: 'panel'; panel: PanelId }
-  | { command: 'about' };
+export type MenuCommand = { command: 'open-image'; path: string } | { command: 'open-dataset'; path: string } | { command: 'panel'; panel: PanelId } | { command: 'about' };
 
 export type PanelId = 'recognize' | 'folder' | 'dataset' | 'training' | 'models';
 
@@ -456,8 +452,16 @@ export function readError(err: unknown): { message: string; code?: ErrorCode; pa
 
 // One's own datasets (service/datasets.ts). Names are checked again where they are used; these
 // keep the shape: a class and a picture are plain names, never paths.
-const PlainName = z.string().min(1).max(255).refine((n) => !/[/\\\0]/.test(n) && !n.startsWith('.'), 'a plain file name');
-const ClassName = z.string().min(1).max(128).refine((n) => !/[/\\\0]/.test(n) && !n.startsWith('.'), 'a plain class name');
+const PlainName = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((n) => !/[/\\\0]/.test(n) && !n.startsWith('.'), 'a plain file name');
+const ClassName = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((n) => !/[/\\\0]/.test(n) && !n.startsWith('.'), 'a plain class name');
 export const NamedBytes = z.strictObject({ name: z.string().min(1).max(256), data: z.instanceof(Uint8Array) });
 export type NamedBytes = z.infer<typeof NamedBytes>;
 export const DatasetClassRequest = z.strictObject({ dataset: Path, cls: ClassName });
@@ -465,9 +469,17 @@ export const DatasetImagesRequest = DatasetClassRequest.extend({ offset: z.numbe
 export const DatasetThumbnailsRequest = DatasetClassRequest.extend({ names: z.array(PlainName).max(100) });
 export const DatasetFileRequest = DatasetClassRequest.extend({ name: PlainName });
 /** At most 64 pictures and 256 MB a request: a burst or a drop is sent in parts. */
-export const DatasetBytesRequest = DatasetClassRequest.extend({ images: z.array(NamedBytes).min(1).max(64) })
-  .refine((r) => r.images.reduce((n, i) => n + i.data.byteLength, 0) <= 256 * 1024 ** 2, 'at most 256 MB a request');
-export const DatasetRemoveRequest = z.strictObject({ dataset: Path, files: z.array(z.strictObject({ cls: ClassName, name: PlainName })).min(1).max(1000) });
+export const DatasetBytesRequest = DatasetClassRequest.extend({ images: z.array(NamedBytes).min(1).max(64) }).refine(
+  (r) => r.images.reduce((n, i) => n + i.data.byteLength, 0) <= 256 * 1024 ** 2,
+  'at most 256 MB a request',
+);
+export const DatasetRemoveRequest = z.strictObject({
+  dataset: Path,
+  files: z
+    .array(z.strictObject({ cls: ClassName, name: PlainName }))
+    .min(1)
+    .max(1000),
+});
 export const DatasetMoveRequest = DatasetFileRequest.extend({ to: ClassName });
 export const DatasetRenameClassRequest = DatasetClassRequest.extend({ to: ClassName });
 export const DatasetName = z.string().min(1).max(128);

@@ -22,7 +22,11 @@ let photos: string[];
 beforeAll(async () => {
   await initBackend('wasm');
   mobilenet = (await loadModel('mobilenet', sources)).classifier;
-  photos = (await readdir(imagenetDevDir)).filter((f) => f.endsWith('.JPEG')).sort().slice(0, 40).map((f) => path.join(imagenetDevDir, f));
+  photos = (await readdir(imagenetDevDir))
+    .filter((f) => f.endsWith('.JPEG'))
+    .sort()
+    .slice(0, 40)
+    .map((f) => path.join(imagenetDevDir, f));
 });
 afterAll(() => mobilenet.dispose());
 
@@ -107,9 +111,19 @@ describe('transfer feature extraction', () => {
 
   it('gives the features of one photo at a time, in batches with decodes ahead', async () => {
     const dir = path.join(sharedDir, 'datasets/cifar10/train/ship');
-    const files = (await readdir(dir)).sort().slice(0, 20).map((f) => path.join(dir, f));
+    const files = (await readdir(dir))
+      .sort()
+      .slice(0, 20)
+      .map((f) => path.join(dir, f));
     const list = { files, labels: new Int32Array(files.length) };
-    const key = { backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: backbone.fit, inputSize: backbone.inputSize, featureLength: backbone.featureLength };
+    const key = {
+      backbone: backbone.id,
+      weightsTag: backbone.weightsTag,
+      preprocessing: backbone.preprocessing,
+      resize: backbone.fit,
+      inputSize: backbone.inputSize,
+      featureLength: backbone.featureLength,
+    };
     const one = await extractFeatures(list, backbone, new FeatureCache(path.join(tmp, 'f1'), key), { batchSize: 1, prefetch: 1 });
     const many = await extractFeatures(list, backbone, new FeatureCache(path.join(tmp, 'f8'), key), { batchSize: 8, prefetch: 16 });
     expect([one.computed, many.computed]).toEqual([20, 20]);

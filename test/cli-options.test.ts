@@ -13,7 +13,11 @@ type Parsed = { options: Record<string, unknown>; cmd: Command };
 
 /** `classifier-studio <args>` as far as commander goes: the options the action would get, or commander's refusal. */
 async function parse(args: string[]): Promise<Parsed> {
-  const program = new Command().name('classifier-studio').enablePositionalOptions().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  const program = new Command()
+    .name('classifier-studio')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
   registerTraining(program);
   registerTransfer(program);
   let got: Parsed | undefined;
@@ -43,7 +47,7 @@ async function refusal(args: string[]): Promise<string> {
 
 describe('train flags', () => {
   it('without settings: Keras defaults, 20 epochs, adam', async () => {
-    const c = await train(['--dataset', 'mnist', '--model', 'lenet5']) as TrainConfig;
+    const c = (await train(['--dataset', 'mnist', '--model', 'lenet5'])) as TrainConfig;
     expect(c).toEqual(parseTrainConfig({ dataset: 'mnist', network: 'lenet5', epochs: 20 }));
     expect(c).toMatchObject({ epochs: 20, batchSize: 32, validationSplit: 0.2, seed: 1337, checkpointMonitor: 'val_loss', overwrite: false });
     expect(c.optimizer).toEqual({ name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
@@ -51,13 +55,51 @@ describe('train flags', () => {
   });
 
   it('every flag reaches its setting', async () => {
-    const c = await train([
-      '--dataset', 'cifar10', '--model', 'cifar-cnn', '--epochs', '7', '--batch-size', '16', '--optimizer', 'sgd', '--lr', '0.05', '--momentum', '0.9', '--nesterov',
-      '--loss', 'focal', '--gamma', '3', '--validation-split', '0.1', '--early-stopping-patience', '4', '--monitor', 'val_accuracy', '--reduce-lr', '--augment',
-      '--dropout', '0.3', '--limit', '500', '--test-limit', '100', '--seed', '7', '--out', 'my run', '--overwrite',
-    ]) as TrainConfig;
+    const c = (await train([
+      '--dataset',
+      'cifar10',
+      '--model',
+      'cifar-cnn',
+      '--epochs',
+      '7',
+      '--batch-size',
+      '16',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '0.05',
+      '--momentum',
+      '0.9',
+      '--nesterov',
+      '--loss',
+      'focal',
+      '--gamma',
+      '3',
+      '--validation-split',
+      '0.1',
+      '--early-stopping-patience',
+      '4',
+      '--monitor',
+      'val_accuracy',
+      '--reduce-lr',
+      '--augment',
+      '--dropout',
+      '0.3',
+      '--limit',
+      '500',
+      '--test-limit',
+      '100',
+      '--seed',
+      '7',
+      '--out',
+      'my run',
+      '--overwrite',
+    ])) as TrainConfig;
     expect(c).toEqual({
-      dataset: 'cifar10', network: 'cifar-cnn', epochs: 7, batchSize: 16,
+      dataset: 'cifar10',
+      network: 'cifar-cnn',
+      epochs: 7,
+      batchSize: 16,
       optimizer: { name: 'sgd', learningRate: 0.05, momentum: 0.9, nesterov: true },
       loss: { name: 'focal', gamma: 3, alpha: 0.25 },
       validationSplit: 0.1,
@@ -66,7 +108,12 @@ describe('train flags', () => {
       checkpointMonitor: 'val_accuracy',
       // Photos: the preset flips them too.
       augment: { rotationRange: 10, widthShiftRange: 0.1, heightShiftRange: 0.1, zoomRange: 0.1, horizontalFlip: true },
-      dropout: 0.3, limit: 500, testLimit: 100, seed: 7, out: 'my run', overwrite: true,
+      dropout: 0.3,
+      limit: 500,
+      testLimit: 100,
+      seed: 7,
+      out: 'my run',
+      overwrite: true,
     });
   });
 
@@ -79,11 +126,18 @@ describe('train flags', () => {
     expect(((await train(['--dataset', 'mnist', '--model', 'lenet5', '--augment'])) as TrainConfig).augment).toMatchObject({ horizontalFlip: false });
   });
 
-  it('--resume takes the run\'s own settings: only --epochs, and --dataset/--model as a check', async () => {
+  it("--resume takes the run's own settings: only --epochs, and --dataset/--model as a check", async () => {
     expect(await train(['--resume', 'crashy'])).toEqual({ resume: 'crashy' });
-    expect(await train(['--resume', 'crashy', '--epochs', '9', '--dataset', 'mnist', '--model', 'lenet5', '--json', '--offline', '--store', '/tmp/s'])).toEqual({ resume: 'crashy', epochs: 9, dataset: 'mnist', network: 'lenet5' });
+    expect(await train(['--resume', 'crashy', '--epochs', '9', '--dataset', 'mnist', '--model', 'lenet5', '--json', '--offline', '--store', '/tmp/s'])).toEqual({
+      resume: 'crashy',
+      epochs: 9,
+      dataset: 'mnist',
+      network: 'lenet5',
+    });
     expect(await refusal(['--resume', 'crashy', '--batch-size', '4'])).toBe('--resume continues "crashy" with its own settings; only --epochs may change (not --batch-size).');
-    expect(await refusal(['--resume', 'crashy', '--lr', '0.1', '--reduce-lr', '--early-stopping-patience', '3'])).toMatch(/only --epochs may change \(not --lr, --reduce-lr, --early-stopping-patience\)/);
+    expect(await refusal(['--resume', 'crashy', '--lr', '0.1', '--reduce-lr', '--early-stopping-patience', '3'])).toMatch(
+      /only --epochs may change \(not --lr, --reduce-lr, --early-stopping-patience\)/,
+    );
   });
 
   it('refuses what cannot start: no dataset or model, bad numbers, unknown choices', async () => {
@@ -103,19 +157,68 @@ describe('train flags', () => {
 describe('transfer flags', () => {
   it('without settings: mobilenet, sizes chosen later from the data', async () => {
     expect(await transfer(['--dataset', '/data/dogs'])).toEqual(parseTransferConfig({ dataset: '/data/dogs' }));
-    expect(await transfer(['--dataset', '/data/dogs'])).toMatchObject({ backbone: 'mobilenet', units: 1024, dropout: 0.75, validationSplit: 0.2, epochs: undefined, batchSize: undefined, fineTune: undefined });
+    expect(await transfer(['--dataset', '/data/dogs'])).toMatchObject({
+      backbone: 'mobilenet',
+      units: 1024,
+      dropout: 0.75,
+      validationSplit: 0.2,
+      epochs: undefined,
+      batchSize: undefined,
+      fineTune: undefined,
+    });
   });
 
   it('every flag reaches its setting', async () => {
     const c = await transfer([
-      '--dataset', '/data/dogs', '--backbone', 'resnet50', '--epochs', '12', '--batch-size', '8', '--lr', '0.0005', '--validation-split', '0.25',
-      '--limit-per-class', '40', '--test-limit-per-class', '10', '--units', '256', '--dropout', '0.5', '--early-stopping-patience', '2',
-      '--fine-tune', '--fine-tune-epochs', '3', '--fine-tune-lr', '0.00001', '--seed', '9', '--out', 'dog-breeds', '--overwrite',
+      '--dataset',
+      '/data/dogs',
+      '--backbone',
+      'resnet50',
+      '--epochs',
+      '12',
+      '--batch-size',
+      '8',
+      '--lr',
+      '0.0005',
+      '--validation-split',
+      '0.25',
+      '--limit-per-class',
+      '40',
+      '--test-limit-per-class',
+      '10',
+      '--units',
+      '256',
+      '--dropout',
+      '0.5',
+      '--early-stopping-patience',
+      '2',
+      '--fine-tune',
+      '--fine-tune-epochs',
+      '3',
+      '--fine-tune-lr',
+      '0.00001',
+      '--seed',
+      '9',
+      '--out',
+      'dog-breeds',
+      '--overwrite',
     ]);
     expect(c).toMatchObject({
-      dataset: '/data/dogs', backbone: 'resnet50', epochs: 12, batchSize: 8, optimizer: { name: 'adam', learningRate: 0.0005 }, validationSplit: 0.25,
-      limitPerClass: 40, testLimitPerClass: 10, units: 256, dropout: 0.5, earlyStopping: { patience: 2 }, fineTune: { epochs: 3, learningRate: 0.00001 },
-      seed: 9, out: 'dog-breeds', overwrite: true,
+      dataset: '/data/dogs',
+      backbone: 'resnet50',
+      epochs: 12,
+      batchSize: 8,
+      optimizer: { name: 'adam', learningRate: 0.0005 },
+      validationSplit: 0.25,
+      limitPerClass: 40,
+      testLimitPerClass: 10,
+      units: 256,
+      dropout: 0.5,
+      earlyStopping: { patience: 2 },
+      fineTune: { epochs: 3, learningRate: 0.00001 },
+      seed: 9,
+      out: 'dog-breeds',
+      overwrite: true,
     });
   });
 

@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from './helpers/cli.ts';
 import { imagenetDevDir, mirrorDir, tempDir } from './helpers/shared.ts';
 
-interface Top { index: number; id: string; label: string; probability: number }
+interface Top {
+  index: number;
+  id: string;
+  label: string;
+  probability: number;
+}
 
 describe('classifier-studio predict', () => {
   it('answers each image as one JSON line, reports bad ones and exits non-zero', async () => {
@@ -53,7 +58,10 @@ describe('classifier-studio predict', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/answer: not sure \(best guess \S+, \d+\.\d\d% < 50%\)/);
     expect(text.stdout).toMatch(/answer: tench\n/);
-    const json = jsonLines((await runCli(['predict', quail, tench, '--threshold', '0.5', '--json', '--mirror', mirrorDir, '--cache', dir])).stdout) as { sure: boolean; top: Top[] }[];
+    const json = jsonLines((await runCli(['predict', quail, tench, '--threshold', '0.5', '--json', '--mirror', mirrorDir, '--cache', dir])).stdout) as {
+      sure: boolean;
+      top: Top[];
+    }[];
     expect(json.map((l) => l.sure)).toEqual([false, true]);
     expect(json[0]!.top).toHaveLength(5);
     const bad = await runCli(['predict', tench, '--threshold', '120%']);
@@ -86,10 +94,12 @@ describe('classifier-studio predict', () => {
   // ../shared/README gives (squashed, as before: 82.5% / 97.0%).
   it('reaches the published accuracy on the 200 ImageNet photos (top-1 >= 90%, top-5 >= 97%)', async () => {
     const csv = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1);
-    const truth = new Map(csv.map((line) => {
-      const [file, index] = line.split(',');
-      return [path.join(imagenetDevDir, file!), Number(index)];
-    }));
+    const truth = new Map(
+      csv.map((line) => {
+        const [file, index] = line.split(',');
+        return [path.join(imagenetDevDir, file!), Number(index)];
+      }),
+    );
     expect(truth.size).toBe(200);
     const dir = await tempDir();
     const run = await runCli(['predict', ...truth.keys(), '--model', 'mobilenet', '--mirror', mirrorDir, '--cache', dir, '--json']);

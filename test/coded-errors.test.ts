@@ -11,7 +11,15 @@ import { ERROR_CODES } from '../src-main/shared/errors.ts';
 
 describe('coded errors over IPC', () => {
   it('answer() keeps the code and values; the message carries them through the bridge and back', async () => {
-    const reply = await answer({ schema: z.undefined(), run: () => { throw new CodedError('model-exists', 'A model called "dup" already exists.', { name: 'dup' }); } }, undefined);
+    const reply = await answer(
+      {
+        schema: z.undefined(),
+        run: () => {
+          throw new CodedError('model-exists', 'A model called "dup" already exists.', { name: 'dup' });
+        },
+      },
+      undefined,
+    );
     expect(reply).toEqual({ ok: false, error: 'A model called "dup" already exists.', code: 'model-exists', params: { name: 'dup' } });
     if (reply.ok) return;
     const crossed = new Error(errorMessageOf(reply)); // what the renderer catches
@@ -19,7 +27,15 @@ describe('coded errors over IPC', () => {
   });
 
   it('a plain error stays plain', async () => {
-    const reply = await answer({ schema: z.undefined(), run: () => { throw new Error('no such file'); } }, undefined);
+    const reply = await answer(
+      {
+        schema: z.undefined(),
+        run: () => {
+          throw new Error('no such file');
+        },
+      },
+      undefined,
+    );
     expect(reply).toEqual({ ok: false, error: 'no such file' });
     if (!reply.ok) expect(readError(new Error(errorMessageOf(reply)))).toEqual({ message: 'no such file', params: {} });
   });

@@ -9,7 +9,11 @@ const wasm: Candidate = { backend: 'wasm', available: true, measured: { inferenc
 describe('chooseBackend', () => {
   it('names software rasterizers as software, real GPUs not', () => {
     expect([swiftshader, 'llvmpipe (LLVM 15.0.6, 256 bits)', 'Microsoft Basic Render Driver', 'google swiftshader'].every(isSoftwareRenderer)).toBe(true);
-    expect(['ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 Direct3D11 vs_5_0 ps_5_0)', 'Apple M2', 'AMD Radeon RX 6600 (radeonsi, navi23, LLVM 15.0.6)', 'nvidia ampere'].some(isSoftwareRenderer)).toBe(false);
+    expect(
+      ['ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 Direct3D11 vs_5_0 ps_5_0)', 'Apple M2', 'AMD Radeon RX 6600 (radeonsi, navi23, LLVM 15.0.6)', 'nvidia ampere'].some(
+        isSoftwareRenderer,
+      ),
+    ).toBe(false);
   });
 
   it('refuses a software adapter even when it measured faster, and says why', () => {
@@ -32,7 +36,10 @@ describe('chooseBackend', () => {
     const webgpu: Candidate = { backend: 'webgpu', available: true, adapter: gpu, measured: { inferenceMs: 20, trainStepMs: 25 } };
     const choice = chooseBackend([webgpu, webgl, wasm]);
     expect(choice.backend).toBe('webgpu');
-    expect(choice.skipped.map((s) => [s.backend, s.reason])).toEqual([['webgl', 'slower'], ['wasm', 'slower']]);
+    expect(choice.skipped.map((s) => [s.backend, s.reason])).toEqual([
+      ['webgl', 'slower'],
+      ['wasm', 'slower'],
+    ]);
     // A GPU slower than wasm loses to it.
     expect(chooseBackend([{ ...webgl, measured: { inferenceMs: 400, trainStepMs: 50 } }, wasm]).backend).toBe('wasm');
   });

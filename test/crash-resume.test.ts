@@ -53,7 +53,9 @@ async function mnistDigits(n: number): Promise<{ png: Buffer; label: number }[]>
   const labels = gunzipSync(readFileSync(path.join(datasets, 'mnist/t10k-labels-idx1-ubyte.gz')));
   return Promise.all(
     Array.from({ length: n }, async (_, i) => ({
-      png: await sharp(images.subarray(16 + i * 784, 16 + (i + 1) * 784), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer(),
+      png: await sharp(images.subarray(16 + i * 784, 16 + (i + 1) * 784), { raw: { width: 28, height: 28, channels: 1 } })
+        .png()
+        .toBuffer(),
       label: labels[8 + i]!,
     })),
   );
@@ -114,7 +116,9 @@ describe('a training run killed with SIGKILL, then resumed', async () => {
   it('is listed as interrupted by `trained list` and by the service, and offered for recognition', async () => {
     const list = await runCli(['trained', 'list', '--json', '--store', storeDir]);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ name: NAME, status: 'training', state: 'interrupted', bestEpoch: checkpointEpoch, epochs: checkpointEpoch })]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ name: NAME, status: 'training', state: 'interrupted', bestEpoch: checkpointEpoch, epochs: checkpointEpoch }),
+    ]);
     const studio = new StudioService({ storeDir, cacheDir, offline: true });
     try {
       expect(await studio.storedModels()).toEqual([expect.objectContaining({ name: NAME, status: 'cancelled', interrupted: true, bestEpoch: checkpointEpoch })]);
@@ -160,6 +164,8 @@ describe('a training run killed with SIGKILL, then resumed', async () => {
 
     // Complete now: resuming again needs more epochs than it ran.
     const env = { cacheDir, mirrorDir: datasets, storeDir, offline: true };
-    await expect(runTraining({ resume: NAME }, env, () => undefined)).rejects.toThrow(/"crashy" is complete: it ran 4 epochs .* ask for more epochs than that \(e\.g\. --epochs 9\)/);
+    await expect(runTraining({ resume: NAME }, env, () => undefined)).rejects.toThrow(
+      /"crashy" is complete: it ran 4 epochs .* ask for more epochs than that \(e\.g\. --epochs 9\)/,
+    );
   });
 });

@@ -15,12 +15,15 @@ const rows = (csv: string) => Papa.parse<string[]>(csv, { skipEmptyLines: true }
 
 describe('predictionsCsv', () => {
   it('puts an apostrophe before every cell that starts with = + - @, a tab or a carriage return', () => {
-    const hostile = ['=HYPERLINK("http://evil","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1', '=1\n+2'];
-    const csv = predictionsCsv([
-      item(`/photos/${hostile[0]}.jpg`, [hostile[1]!, hostile[2]!, hostile[3]!]),
-      { file: hostile[0]!, name: hostile[0]!, top: [{ index: 0, id: 'x', label: hostile[4]!, probability: 1 }], error: hostile[5] },
-      { file: hostile[6]!, name: 'n', error: '-failed' },
-    ], 'mobilenet');
+    const hostile = ['=HYPERLINK("http://evil","x")', "+1+cmd|' /C calc'!A0", '-2+3', '@SUM(A1:A9)', '\t=1+1', '\r=1+1', '=1\n+2'];
+    const csv = predictionsCsv(
+      [
+        item(`/photos/${hostile[0]}.jpg`, [hostile[1]!, hostile[2]!, hostile[3]!]),
+        { file: hostile[0]!, name: hostile[0]!, top: [{ index: 0, id: 'x', label: hostile[4]!, probability: 1 }], error: hostile[5] },
+        { file: hostile[6]!, name: 'n', error: '-failed' },
+      ],
+      'mobilenet',
+    );
     const [header, a, b, c] = rows(csv);
     expect(header).toEqual([...CSV_FIELDS]);
     // A path starting with / is no formula and stays as it is.

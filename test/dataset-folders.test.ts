@@ -65,7 +65,7 @@ describe('dataset folders the user chose', () => {
   });
 });
 
-describe('the window\'s permissions', () => {
+describe("the window's permissions", () => {
   const ours = (url: string) => isRendererUrl(url);
   it('allow the camera to our own pages, and nothing else', () => {
     expect(allowRequest('media', 'app://renderer/index.html', ours, ['video'])).toBe(true);

@@ -31,7 +31,11 @@ async function call<T>(method: Method, payload?: unknown): Promise<T> {
   if (!reply.ok) throw new Error(reply.error);
   return reply.value as T;
 }
-const labels = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+const labels = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8'))
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(','));
 const dogs = labels.filter(([, i]) => Number(i) >= 151 && Number(i) <= 268).map(([f]) => path.join(imagenetDevDir, f!));
 const bytes = async (file: string) => ({ name: path.basename(file), data: new Uint8Array(await readFile(file)) });
 
@@ -66,7 +70,10 @@ describe('own datasets over IPC', () => {
 
   it('shows classes, counts and the one-button plan, pages names, thumbnails once', async () => {
     const s = await call<DatasetSummaryView>('showDataset', ds.dir);
-    expect(s.classes).toEqual([{ name: 'dog', count: 5 }, { name: 'more dogs', count: 3 }]);
+    expect(s.classes).toEqual([
+      { name: 'dog', count: 5 },
+      { name: 'more dogs', count: 3 },
+    ]);
     expect(s.plan).toMatchObject({ test: 2, train: 5, validation: 1 });
     expect(s.plan.epochs).toBeGreaterThanOrEqual(10);
     const page = await call<{ total: number; files: string[] }>('datasetImages', { dataset: ds.dir, cls: 'dog', offset: 2, limit: 2 });
@@ -97,8 +104,11 @@ describe('own datasets over IPC', () => {
   it('refuses folders the user did not choose and names that are paths', async () => {
     const dir = ds.dir;
     const refused: [Method, unknown][] = [
-      ['showDataset', tmp], ['showDataset', '/etc'], ['showDataset', `${tmp}/datasets/../datasets/pets`],
-      ['showDataset', path.join(tmp, 'datasets')], ['showDataset', path.join(tmp, 'datasets', 'pets', 'dog')],
+      ['showDataset', tmp],
+      ['showDataset', '/etc'],
+      ['showDataset', `${tmp}/datasets/../datasets/pets`],
+      ['showDataset', path.join(tmp, 'datasets')],
+      ['showDataset', path.join(tmp, 'datasets', 'pets', 'dog')],
       ['datasetImages', { dataset: '/etc', cls: 'x', offset: 0, limit: 1 }],
       ['datasetImage', { dataset: dir, cls: 'dog', name: '../../../../etc/passwd' }],
       ['datasetImage', { dataset: dir, cls: '..', name: 'passwd' }],
@@ -106,7 +116,8 @@ describe('own datasets over IPC', () => {
       ['datasetThumbnails', { dataset: dir, cls: '../..', names: ['a.jpg'] }],
       ['moveInDataset', { dataset: dir, cls: 'dog', name: 'a.jpg', to: '../../outside' }],
       ['removeFromDataset', { dataset: dir, files: [{ cls: 'dog', name: '/etc/passwd' }] }],
-      ['createClass', { dataset: dir, cls: 'a/b' }], ['createClass', { dataset: dir, cls: 'train' }],
+      ['createClass', { dataset: dir, cls: 'a/b' }],
+      ['createClass', { dataset: dir, cls: 'train' }],
       ['renameClass', { dataset: dir, cls: 'dog', to: '..' }],
       ['addBytesToDataset', { dataset: '/tmp', cls: 'dog', images: [{ name: 'a.jpg', data: new Uint8Array(4) }] }],
       ['addBytesToDataset', { dataset: dir, cls: 'dog', images: [{ name: 'a.jpg', data: 'bytes' }] }],

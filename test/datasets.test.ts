@@ -35,7 +35,9 @@ async function opts(extra: Partial<LoadDatasetOptions> = {}): Promise<LoadDatase
 
 async function png(file: string, rgb: [number, number, number], size = 8): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  await sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+  await sharp({ create: { width: size, height: size, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toFile(file);
 }
 
 describe('built-in datasets from the shared mirror', () => {
@@ -276,7 +278,9 @@ describe('finding and downloading built-ins', () => {
     const entry = findDataset('mnist')!;
     // The shared MNIST is a faithful rebuild, not the original bytes, so the official size and digests refuse it.
     const cacheDir = await tempDir();
-    await expect(loadDataset('mnist', { cacheDir, fetch: fakeFetch, imageSize: [28, 28], channels: 1 })).rejects.toThrow(/does not match the catalogue \(9475630 bytes, expected 9912422\)/);
+    await expect(loadDataset('mnist', { cacheDir, fetch: fakeFetch, imageSize: [28, 28], channels: 1 })).rejects.toThrow(
+      /does not match the catalogue \(9475630 bytes, expected 9912422\)/,
+    );
     const cache = datasetPlaces('mnist', cacheDir).cache;
     expect((await readdir(cache)).filter((f) => !f.endsWith('.gz'))).toEqual([]);
     expect(await readdir(cache)).not.toContain('train-images-idx3-ubyte.gz');
@@ -306,6 +310,8 @@ async function sameLabels(limited: ImageSet, full: ImageSet): Promise<boolean> {
     labelsOf.set(key, (labelsOf.get(key) ?? new Set()).add(whole.y[i]!));
   }
   const { x, y } = await limited.read(all(limited.size));
-  return limited.classNames.join() === full.classNames.join() &&
-    [...y].every((l, i) => l === limited.labels[i] && labelsOf.get(Buffer.from(x.subarray(i * px, (i + 1) * px)).toString('base64'))?.has(l));
+  return (
+    limited.classNames.join() === full.classNames.join() &&
+    [...y].every((l, i) => l === limited.labels[i] && labelsOf.get(Buffer.from(x.subarray(i * px, (i + 1) * px)).toString('base64'))?.has(l))
+  );
 }

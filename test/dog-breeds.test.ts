@@ -13,7 +13,11 @@ describe('dog-breeds-imagenet', () => {
   });
 
   it('reaches at least 80% top-1 on the dog photos of imagenet-dev, with breed names and ImageNet indices', async () => {
-    const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const dogs = rows.filter((r) => Number(r[1]) >= 151 && Number(r[1]) <= 268);
     expect(dogs).toHaveLength(23);
     const svc = new RecognitionService({ mirrorDir, cacheDir: await tempDir(), offline: true, fetch: noNetwork });

@@ -70,7 +70,10 @@ describe('resumable downloads', () => {
     await downloadFile(urlOf(shard.path), dest, shard, { onProgress: (p) => second.push(p) });
     expect(sha256(await readFile(dest))).toBe(shard.sha256);
     expect(existsSync(partFileOf(dest))).toBe(false);
-    expect(server.requests.map((r) => [r.range, r.status])).toEqual([[undefined, 200], [`bytes=${kept}-`, 206]]);
+    expect(server.requests.map((r) => [r.range, r.status])).toEqual([
+      [undefined, 200],
+      [`bytes=${kept}-`, 206],
+    ]);
     // Progress starts where the .part ended, says so, rises and ends at the size.
     expect(second[0]).toMatchObject({ received: kept, resumedFrom: kept, total: SIZE });
     expectMonotonic(second);
@@ -155,15 +158,21 @@ describe('resumable downloads', () => {
   });
 
   it('stops a server that sends more than it should: past the catalogue size, or past the bound for a file of unknown size', async () => {
-    const endless = (chunk: number, headers: Record<string, string> = {}): typeof fetch => async () =>
-      new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(chunk)) }), { status: 200, headers });
+    const endless =
+      (chunk: number, headers: Record<string, string> = {}): typeof fetch =>
+      async () =>
+        new Response(new ReadableStream({ pull: (c) => c.enqueue(new Uint8Array(chunk)) }), { status: 200, headers });
     const dest = await destIn();
     const sizeless = { ...shard, size: undefined };
-    await expect(downloadFile('http://endless.invalid/x', dest, sizeless, { fetch: endless(64 * 1024), unsizedLimit: 1024 * 1024 }))
-      .rejects.toThrow(/went on past 1048576 bytes \(the bound for a file of unknown size\); it was stopped and .*\.part deleted/);
-    await expect(downloadFile('http://endless.invalid/x', dest, shard, { fetch: endless(64 * 1024) })).rejects.toThrow(new RegExp(`went on past ${SIZE} bytes \\(the catalogue's size\\)`));
-    await expect(downloadFile('http://endless.invalid/x', dest, shard, { fetch: endless(1, { 'content-length': String(SIZE + 1) }) }))
-      .rejects.toThrow(/would be \d+ bytes, more than the catalogue gives; nothing was written/);
+    await expect(downloadFile('http://endless.invalid/x', dest, sizeless, { fetch: endless(64 * 1024), unsizedLimit: 1024 * 1024 })).rejects.toThrow(
+      /went on past 1048576 bytes \(the bound for a file of unknown size\); it was stopped and .*\.part deleted/,
+    );
+    await expect(downloadFile('http://endless.invalid/x', dest, shard, { fetch: endless(64 * 1024) })).rejects.toThrow(
+      new RegExp(`went on past ${SIZE} bytes \\(the catalogue's size\\)`),
+    );
+    await expect(downloadFile('http://endless.invalid/x', dest, shard, { fetch: endless(1, { 'content-length': String(SIZE + 1) }) })).rejects.toThrow(
+      /would be \d+ bytes, more than the catalogue gives; nothing was written/,
+    );
     expect(await readdir(path.dirname(dest))).toEqual([]);
   });
 
@@ -184,7 +193,10 @@ describe('resumable downloads', () => {
 function startCli(args: string[]): { done: Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>; kill(sig: NodeJS.Signals): void } {
   const env: NodeJS.ProcessEnv = { ...process.env, CLASSIFIER_TEST_REDIRECT: server.base };
   for (const k of ['CLASSIFIER_BACKEND', 'CLASSIFIER_MIRROR', 'CLASSIFIER_CACHE']) delete env[k];
-  const child = spawn(process.execPath, ['--import', path.join(repoRoot, 'test/helpers/redirect-fetch.mjs'), path.join(repoRoot, 'bin/classifier-studio.js'), ...args], { cwd: repoRoot, env });
+  const child = spawn(process.execPath, ['--import', path.join(repoRoot, 'test/helpers/redirect-fetch.mjs'), path.join(repoRoot, 'bin/classifier-studio.js'), ...args], {
+    cwd: repoRoot,
+    env,
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -252,7 +264,10 @@ describe('classifier-studio models download', () => {
     expect([a.code, b.code, a.stderr + b.stderr]).toEqual([0, 0, expect.not.stringMatching(/error/)]);
     const perFile = new Map<string, number>();
     for (const r of server.requests) perFile.set(r.path, (perFile.get(r.path) ?? 0) + 1);
-    expect([...perFile.values()].every((n) => n === 1), JSON.stringify([...perFile])).toBe(true);
+    expect(
+      [...perFile.values()].every((n) => n === 1),
+      JSON.stringify([...perFile]),
+    ).toBe(true);
     for (const f of mobilenet.files) expect(sha256(await readFile(path.join(cacheDir, f.path))), f.path).toBe(f.sha256);
     const leftovers = (await readdir(cacheDir, { recursive: true })).filter((n) => /\.(part|lock)$/.test(n));
     expect(leftovers).toEqual([]);

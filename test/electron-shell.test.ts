@@ -95,7 +95,7 @@ describe('the preload', () => {
     expect(Object.keys(api).sort()).toEqual([...methods, 'onEvent'].sort());
   });
 
-  it('sends every method to its own channel with its payload, and resolves with the reply\'s value', async () => {
+  it("sends every method to its own channel with its payload, and resolves with the reply's value", async () => {
     const api = await loadPreload();
     for (const method of methods) {
       const payload = { probe: method, bytes: new Uint8Array([1, 2, 3]) };
@@ -121,7 +121,7 @@ describe('the preload', () => {
     expect(readError(plain)).toEqual({ message: 'bad request: model: too long', params: {} });
   });
 
-  it('onEvent hands main\'s events to the listener until unsubscribed', async () => {
+  it("onEvent hands main's events to the listener until unsubscribed", async () => {
     const api = await loadPreload();
     const got: StudioEvent[] = [];
     const off = api.onEvent((e) => got.push(e));
@@ -175,15 +175,19 @@ describe('the menu', () => {
     expect([...g.files]).toEqual([]);
   });
 
-  it('File\'s items call the open actions, View\'s switch panels', async () => {
+  it("File's items call the open actions, View's switch panels", async () => {
     const { buildMenu } = await import('../src-main/electron/menu.ts');
     const calls: string[] = [];
-    buildMenu(fakeWindow, {
-      openImage: async () => void calls.push('image'),
-      openDataset: async () => void calls.push('dataset'),
-      send: (c) => void calls.push(JSON.stringify(c)),
-      about: async () => '',
-    }, false);
+    buildMenu(
+      fakeWindow,
+      {
+        openImage: async () => void calls.push('image'),
+        openDataset: async () => void calls.push('dataset'),
+        send: (c) => void calls.push(JSON.stringify(c)),
+        about: async () => '',
+      },
+      false,
+    );
     const item = (menu: string, label: string) => electron.state.template.find((m) => m.label === menu)!.submenu!.find((i) => i.label === label)!;
     item('&File', 'Open Image…').click!();
     item('&File', 'Open Dataset Folder…').click!();
@@ -271,8 +275,9 @@ describe('workerEntry', () => {
     // A worker calling another from its own bundle.
     expect(workerEntry('./h5.worker.ts', 'file:///app/out/main/recognition.worker.js').href).toBe('file:///app/out/main/h5.worker.js');
     // Packaged in an asar archive, on Windows.
-    expect(workerEntry('./h5.worker.ts', 'file:///C:/Program%20Files/Studio/resources/app.asar/out/main/chunks/x.js').href)
-      .toBe('file:///C:/Program%20Files/Studio/resources/app.asar/out/main/h5.worker.js');
+    expect(workerEntry('./h5.worker.ts', 'file:///C:/Program%20Files/Studio/resources/app.asar/out/main/chunks/x.js').href).toBe(
+      'file:///C:/Program%20Files/Studio/resources/app.asar/out/main/h5.worker.js',
+    );
   });
 
   it('no two workers share a name, since built they all sit in out/main under their file name', async () => {
@@ -319,18 +324,23 @@ describe('ipc.ts', () => {
     const window = { webContents: { mainFrame } };
     let current: typeof window | undefined = window;
     const r = recents(['/photos/a.jpg']);
-    registerIpc(fakeService(), () => current as never, new Grants(r), (url) => url === OURS);
+    registerIpc(
+      fakeService(),
+      () => current as never,
+      new Grants(r),
+      (url) => url === OURS,
+    );
     const ask = (event: unknown) => electron.state.handlers.get(channels.recentFiles)!(event, undefined) as Promise<{ ok: boolean; value?: unknown; error?: string }>;
     return { window, mainFrame, recents: r, ask, close: () => void (current = undefined) };
   };
   const refused = { ok: false, error: 'request from an unknown frame' };
 
-  it('handles every method\'s channel', async () => {
+  it("handles every method's channel", async () => {
     await setUp();
     expect([...electron.state.handlers.keys()].sort()).toEqual(methods.map((m) => channels[m]).sort());
   });
 
-  it('answers our window\'s main frame showing our page', async () => {
+  it("answers our window's main frame showing our page", async () => {
     const { window, mainFrame, ask } = await setUp();
     expect(await ask({ sender: window.webContents, senderFrame: mainFrame })).toEqual({ ok: true, value: ['/photos/a.jpg'] });
   });

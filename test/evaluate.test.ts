@@ -52,16 +52,26 @@ describe('evaluate: right answers of each class for the diagonal cells', () => {
     const rows: number[][] = [];
     const labels: number[] = [];
     // Class 0: 30 right answers of rising confidence (logit 1 + i/10) and 2 mistakes called "b".
-    for (let i = 0; i < 30; i++) { rows.push([1 + i / 10, 0, 0]); labels.push(0); }
-    rows.push([0, 3, 0], [0, 1, 0]); labels.push(0, 0);
+    for (let i = 0; i < 30; i++) {
+      rows.push([1 + i / 10, 0, 0]);
+      labels.push(0);
+    }
+    rows.push([0, 3, 0], [0, 1, 0]);
+    labels.push(0, 0);
     // Class 1: 2 right; class 2: none right (1 mistake called "a").
-    rows.push([0, 2, 0], [0, 4, 0]); labels.push(1, 1);
-    rows.push([5, 0, 0]); labels.push(2);
+    rows.push([0, 2, 0], [0, 4, 0]);
+    labels.push(1, 1);
+    rows.push([5, 0, 0]);
+    labels.push(2);
     const set = logitSet(rows, labels, ['a', 'b', 'c']);
     const e = await evaluate(softmaxModel(3), set, 'none', makeLoss({ name: 'sparse-categorical-crossentropy' }), { files: (i) => set.file?.(i), batchSize: 8 });
 
     expect(e.count).toBe(35);
-    expect(e.confusion).toEqual([[30, 2, 0], [0, 2, 0], [1, 0, 0]]);
+    expect(e.confusion).toEqual([
+      [30, 2, 0],
+      [0, 2, 0],
+      [1, 0, 0],
+    ]);
     expect(e.accuracy).toBeCloseTo(32 / 35, 6);
     // Mistakes: most confident first (the "c" called "a" with logit 5, then the two "a"s called "b").
     expect(e.misclassified.map((m) => m.index)).toEqual([34, 30, 31]);
@@ -91,7 +101,15 @@ describe('evaluate: right answers of each class for the diagonal cells', () => {
 
 describe('predictionMistakes: the training pictures a model gets wrong', () => {
   it('lists only the wrong ones, most confident first, at most `max`, named by file', async () => {
-    const rows = [[2, 0], [0, 1], [0, 3], [0, 2], [1, 0], [4, 0], [0, 0.5]];
+    const rows = [
+      [2, 0],
+      [0, 1],
+      [0, 3],
+      [0, 2],
+      [1, 0],
+      [4, 0],
+      [0, 0.5],
+    ];
     const labels = [0, 0, 0, 0, 1, 1, 1];
     const set = logitSet(rows, labels, ['dog', 'bird']);
     const model = softmaxModel(2);
@@ -104,7 +122,14 @@ describe('predictionMistakes: the training pictures a model gets wrong', () => {
   });
 
   it('is empty for a model that gets everything right', async () => {
-    const set = logitSet([[1, 0], [0, 1]], [0, 1], ['dog', 'bird']);
+    const set = logitSet(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [0, 1],
+      ['dog', 'bird'],
+    );
     expect(await predictionMistakes(softmaxModel(2), set, 'none')).toEqual([]);
   });
 });

@@ -63,16 +63,20 @@ describe('the explain service', () => {
     expect(r.prediction.index).toBeGreaterThanOrEqual(151);
     const landscape = meta.width! > meta.height!;
     const side = Math.min(meta.width!, meta.height!);
-    expect(r.seen).toEqual(landscape
-      ? { left: (meta.width! - side) / 2, top: 0, width: side, height: side }
-      : { left: 0, top: (meta.height! - side) / 2, width: side, height: side });
+    expect(r.seen).toEqual(
+      landscape ? { left: (meta.width! - side) / 2, top: 0, width: side, height: side } : { left: 0, top: (meta.height! - side) / 2, width: side, height: side },
+    );
     const h = r.heatmap;
     // Cells as large as the 7x7 grid's over the crop, across the whole photo.
     expect(landscape ? h.height : h.width).toBe(7);
     expect(landscape ? h.width : h.height).toBe(Math.round((7 * Math.max(meta.width!, meta.height!)) / side));
     expect(Math.max(...h.values)).toBe(1);
     const edge = landscape ? Array.from({ length: h.height }, (_, y) => h.values[y * h.width]!) : h.values.slice(0, h.width);
-    if ((landscape ? meta.width! : meta.height!) / side > 1.3) expect(edge.every((v) => v === 0), 'outside the crop').toBe(true);
+    if ((landscape ? meta.width! : meta.height!) / side > 1.3)
+      expect(
+        edge.every((v) => v === 0),
+        'outside the crop',
+      ).toBe(true);
   });
 
   it("a grey 28x28 model's explanation: its 14x14 feature maps over the photo and the 28x28 grey picture it was given; a colour photo is warned about", async () => {

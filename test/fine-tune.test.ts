@@ -44,17 +44,27 @@ afterAll(() => backbone?.classifier.dispose());
 async function photos(count: number): Promise<{ files: string[]; labels: Int32Array }> {
   const dir = await tempDir('cs-ftphotos-');
   await mkdir(dir, { recursive: true });
-  const names = (await readdir(imagenetDevDir)).filter((f) => f.endsWith('.JPEG')).sort().slice(0, count);
-  const files = await Promise.all(names.map(async (n, i) => {
-    const file = path.join(dir, `${i}.png`);
-    await sharp(path.join(imagenetDevDir, n)).resize(224, 224, { fit: 'fill' }).removeAlpha().toColourspace('srgb').png().toFile(file);
-    return file;
-  }));
+  const names = (await readdir(imagenetDevDir))
+    .filter((f) => f.endsWith('.JPEG'))
+    .sort()
+    .slice(0, count);
+  const files = await Promise.all(
+    names.map(async (n, i) => {
+      const file = path.join(dir, `${i}.png`);
+      await sharp(path.join(imagenetDevDir, n)).resize(224, 224, { fit: 'fill' }).removeAlpha().toColourspace('srgb').png().toFile(file);
+      return file;
+    }),
+  );
   return { files, labels: Int32Array.from(files, (_, i) => i % 2) };
 }
 
 const cacheKey = (b: Backbone, length: number) => ({
-  backbone: b.id, weightsTag: b.weightsTag, preprocessing: b.preprocessing, resize: 'bilinear', inputSize: b.inputSize, featureLength: length,
+  backbone: b.id,
+  weightsTag: b.weightsTag,
+  preprocessing: b.preprocessing,
+  resize: 'bilinear',
+  inputSize: b.inputSize,
+  featureLength: length,
 });
 
 describe('the backbone split', () => {
@@ -118,7 +128,13 @@ describe('fine-tuning from cached activations', () => {
     expect(vars.length).toBe(3 * 2 + 2 * 2); // three convolutions and two dense layers, kernel and bias each
     expect(whole.trainableWeights.length).toBe(vars.length);
     const images = await Promise.all(list.files.map((f) => decodeImage(f, { width: 224, height: 224, channels: 3, resize: 'bilinear' })));
-    const x = preprocessBatch(images.map((i) => i.data), 224, 224, 3, backbone.preprocessing);
+    const x = preprocessBatch(
+      images.map((i) => i.data),
+      224,
+      224,
+      3,
+      backbone.preprocessing,
+    );
     const viaWhole = tf.variableGrads(() => loss(y, whole.apply(x, { training: true }) as tf.Tensor2D), vars);
     const rows = await activationSet(acts, cache, ['a', 'b'], { name: 't', source: 't', format: 'folder' }).read([0, 1, 2, 3, 4, 5]);
     const cached = tf.tensor2d(new Float32Array(rows.x.buffer), [6, split.length]);
@@ -148,9 +164,19 @@ describe('a fine-tuning transfer run on wasm', () => {
   it('says what it unfreezes and how long an epoch takes before training, and stores a whole network that predicts what the run evaluated', async () => {
     const cifar = path.join(sharedDir, 'datasets/cifar10');
     const events: TrainEvent[] = [];
-    const done = await runTransfer({
-      dataset: cifar, limitPerClass: 6, testLimitPerClass: 3, epochs: 2, batchSize: 16, out: 'cifar-ft', fineTune: { epochs: 1, learningRate: 1e-3 },
-    }, env, (e) => events.push(e));
+    const done = await runTransfer(
+      {
+        dataset: cifar,
+        limitPerClass: 6,
+        testLimitPerClass: 3,
+        epochs: 2,
+        batchSize: 16,
+        out: 'cifar-ft',
+        fineTune: { epochs: 1, learningRate: 1e-3 },
+      },
+      env,
+      (e) => events.push(e),
+    );
     expect(done.model).toBe('cifar-ft');
     expect(done.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     // One best over head and fine-tuning: each checkpoint beats every one before it, a fine-tuning
@@ -161,7 +187,9 @@ describe('a fine-tuning transfer run on wasm', () => {
     expect(valLoss(done.bestEpoch!)).toBe(Math.min(...done.history.map((h) => h.val_loss!)));
     const logs = events.flatMap((e) => (e.event === 'log' ? [e.message] : []));
     expect(logs).toContain("fine-tuning: the last 3 layers with weights (conv_pw_12 to conv_pw_13) learn from the 7x7x384 activations at conv_pw_12's input");
-    const estimate = events.findIndex((e) => e.event === 'log' && /^fine-tuning estimate on wasm: activations of 90 photos take up to \d+ s .* then about \d+ s per fine-tuning epoch/.test(e.message));
+    const estimate = events.findIndex(
+      (e) => e.event === 'log' && /^fine-tuning estimate on wasm: activations of 90 photos take up to \d+ s .* then about \d+ s per fine-tuning epoch/.test(e.message),
+    );
     expect(estimate).toBeGreaterThanOrEqual(0);
     expect(estimate).toBeLessThan(events.findIndex((e) => e.event === 'dataset'));
     expect(logs).toContain('train: activations at conv_pw_12 of 60 images, 60 computed by mobilenet, 0 from the cache');
@@ -196,8 +224,11 @@ describe('a fine-tuning transfer run on wasm', () => {
 
     // A second run reads every photo's activations from the cache.
     const again: string[] = [];
-    await runTransfer({ dataset: cifar, limitPerClass: 6, testLimitPerClass: 3, epochs: 1, batchSize: 16, out: 'cifar-ft-2', fineTune: { epochs: 1 } }, env,
-      (e) => e.event === 'log' && again.push(e.message));
+    await runTransfer(
+      { dataset: cifar, limitPerClass: 6, testLimitPerClass: 3, epochs: 1, batchSize: 16, out: 'cifar-ft-2', fineTune: { epochs: 1 } },
+      env,
+      (e) => e.event === 'log' && again.push(e.message),
+    );
     expect(again).toContain('train: activations at conv_pw_12 of 60 images, 0 computed by mobilenet, 60 from the cache');
   });
 });

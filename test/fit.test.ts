@@ -28,7 +28,7 @@ function synthetic(n: number, seed: number, flipLabels = false): ImageSet {
     if (flipLabels) labels[i] = 1 - labels[i]!;
     for (let r = 0; r < H; r++) {
       for (let c = 0; c < W; c++) {
-        const bright = (c < W / 2) === bright0;
+        const bright = c < W / 2 === bright0;
         x[i * H * W + r * W + c] = Math.floor((bright ? 150 : 20) + random() * 80);
       }
     }
@@ -50,7 +50,10 @@ async function run(c: Partial<TrainConfigInput>, validation: ImageSet | null = s
   const result = await fit(m, synthetic(48, 1), validation ?? undefined, config(c), 'scale01', {
     emit: (e) => events.push(e),
     checkpoint: async (cm, _history, epoch) => {
-      saved.set(epoch, cm.getWeights().map((w) => Array.from(w.dataSync())));
+      saved.set(
+        epoch,
+        cm.getWeights().map((w) => Array.from(w.dataSync())),
+      );
       return `checkpoint-${epoch}`;
     },
   });
@@ -62,7 +65,13 @@ async function run(c: Partial<TrainConfigInput>, validation: ImageSet | null = s
 describe('fit: EarlyStopping and ReduceLROnPlateau', () => {
   it('stops `patience` epochs after the last improvement, lowers the rate each `patience` epochs down to min_lr, and restores the best weights', async () => {
     // A min_delta no epoch can beat: every epoch after the first one counts as no improvement.
-    const { result, of, model: m, saved, weights } = await run({
+    const {
+      result,
+      of,
+      model: m,
+      saved,
+      weights,
+    } = await run({
       epochs: 10,
       earlyStopping: { monitor: 'val_loss', patience: 5, minDelta: 100 },
       reduceLrOnPlateau: { monitor: 'val_loss', patience: 2, factor: 0.5, minLr: 0.04, minDelta: 100 },
@@ -72,7 +81,10 @@ describe('fit: EarlyStopping and ReduceLROnPlateau', () => {
     // Keras: wait reaches patience at the 5th epoch after the best one.
     expect(of('early-stop')).toEqual([{ event: 'early-stop', epoch: 6, bestEpoch: result.bestEpoch }]);
     // 0.1 -> 0.05 after epoch 3; the wait starts again, and after epoch 5 0.025 is held at min_lr 0.04.
-    expect(of('lr').map(({ epoch, lr }) => [epoch, lr])).toEqual([[3, 0.05], [5, 0.04]]);
+    expect(of('lr').map(({ epoch, lr }) => [epoch, lr])).toEqual([
+      [3, 0.05],
+      [5, 0.04],
+    ]);
     expect(result.history.map((h) => h.lr)).toEqual([0.1, 0.1, 0.1, 0.05, 0.05, 0.04]);
 
     // The checkpoint monitor (val_loss, no min_delta) picks the best epoch, and the model leaves with its weights.
@@ -87,13 +99,16 @@ describe('fit: EarlyStopping and ReduceLROnPlateau', () => {
 
   it('keeps going while the monitored value improves; without a validation set val_loss means loss', async () => {
     // A separable problem at a small rate: the training loss falls every epoch.
-    const { result, of } = await run({
-      epochs: 5,
-      optimizer: { name: 'sgd', learningRate: 0.05 },
-      earlyStopping: { monitor: 'val_loss', patience: 0 },
-      reduceLrOnPlateau: { monitor: 'val_loss', patience: 0, factor: 0.5 },
-      checkpointMonitor: 'val_loss',
-    }, null);
+    const { result, of } = await run(
+      {
+        epochs: 5,
+        optimizer: { name: 'sgd', learningRate: 0.05 },
+        earlyStopping: { monitor: 'val_loss', patience: 0 },
+        reduceLrOnPlateau: { monitor: 'val_loss', patience: 0, factor: 0.5 },
+        checkpointMonitor: 'val_loss',
+      },
+      null,
+    );
     const losses = result.history.map((h) => h.loss);
     for (let i = 1; i < losses.length; i++) expect(losses[i]!).toBeLessThan(losses[i - 1]!);
     expect(result.stoppedEarly).toBe(false);
@@ -106,7 +121,7 @@ describe('fit: EarlyStopping and ReduceLROnPlateau', () => {
   // Validated on the opposite labels: the better the model learns, the worse val_loss gets.
   const contrary = () => synthetic(16, 2, true);
 
-  it('with patience 1 stops at the first epoch that is not better, and goes back to the best epoch\'s weights', async () => {
+  it("with patience 1 stops at the first epoch that is not better, and goes back to the best epoch's weights", async () => {
     const { result, of, saved, weights, model: m } = await run({ epochs: 20, earlyStopping: { monitor: 'val_loss', patience: 1 } }, contrary());
     const losses = result.history.map((h) => h.val_loss!);
     expect(losses[1]!).toBeGreaterThan(losses[0]!);
@@ -116,7 +131,7 @@ describe('fit: EarlyStopping and ReduceLROnPlateau', () => {
     m.dispose();
   });
 
-  it('restore_best_weights false leaves the last epoch\'s weights', async () => {
+  it("restore_best_weights false leaves the last epoch's weights", async () => {
     const { result, saved, weights, model: m } = await run({ epochs: 20, earlyStopping: { monitor: 'val_loss', patience: 0, restoreBestWeights: false } }, contrary());
     expect(result).toMatchObject({ stoppedEarly: true, bestEpoch: 1 });
     expect(result.history).toHaveLength(2);
@@ -146,7 +161,8 @@ describe('fit: augmentation', () => {
     return { trained, validated };
   }
 
-  const pixels = (set: ImageSet) => set.read([...Array(set.size).keys()]).then((b) => Array.from({ length: set.size }, (_, i) => Array.from(b.x.subarray(i * H * W, (i + 1) * H * W), (v) => v / 255)));
+  const pixels = (set: ImageSet) =>
+    set.read([...Array(set.size).keys()]).then((b) => Array.from({ length: set.size }, (_, i) => Array.from(b.x.subarray(i * H * W, (i + 1) * H * W), (v) => v / 255)));
   const mirror = (img: number[]) => img.map((_, k) => img[Math.floor(k / W) * W + (W - 1 - (k % W))]!);
   const key = (img: number[]) => img.map((v) => v.toFixed(4)).join();
 

@@ -29,10 +29,15 @@ function randomizeBatchNorms(model: tf.LayersModel, seed: number): void {
   for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
     const cfg = layer.getConfig() as { scale?: boolean; center?: boolean };
     const kinds = [...(cfg.scale !== false ? ['gamma'] : []), ...(cfg.center !== false ? ['beta'] : []), 'mean', 'variance'];
-    layer.setWeights(layer.getWeights().map((w, k) => {
-      const positive = kinds[k] === 'gamma' || kinds[k] === 'variance';
-      return tf.tensor(Float32Array.from({ length: w.size }, () => (positive ? 0.5 + random() : (random() - 0.5) * 0.4)), w.shape);
-    }));
+    layer.setWeights(
+      layer.getWeights().map((w, k) => {
+        const positive = kinds[k] === 'gamma' || kinds[k] === 'variance';
+        return tf.tensor(
+          Float32Array.from({ length: w.size }, () => (positive ? 0.5 + random() : (random() - 0.5) * 0.4)),
+          w.shape,
+        );
+      }),
+    );
   }
 }
 
@@ -47,7 +52,13 @@ describe('foldBatchNorms', () => {
     expect((folded.getLayer('conv_dw_1').getConfig() as { activation: string }).activation).toBe('relu6');
     const names = ['n01440764_tench.JPEG', 'n01882714_koala.JPEG', 'n04120489_running_shoe.JPEG'];
     const images = await Promise.all(names.map((n) => decodeImage(path.join(imagenetDevDir, n), { width: 224, height: 224 })));
-    const x = preprocessBatch(images.map((i) => i.data), 224, 224, 3, 'tf');
+    const x = preprocessBatch(
+      images.map((i) => i.data),
+      224,
+      224,
+      3,
+      'tf',
+    );
     const [a, b] = [plain.predict(x) as tf.Tensor, folded.predict(x) as tf.Tensor];
     expect(maxDiff(a, b)).toBeLessThan(1e-4);
     expect(Array.from(b.argMax(-1).dataSync())).toEqual(Array.from(a.argMax(-1).dataSync()));
@@ -149,10 +160,12 @@ describe('foldBatchNorms', () => {
     const folded = await foldBatchNorms(plain);
     plain.dispose();
     let saved!: tf.io.ModelArtifacts;
-    await folded.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await folded.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const json = JSON.stringify(saved.modelTopology);
     expect(json).toContain('"class_name":"DepthwiseConv2D"');
     expect(json).not.toMatch(/Fused/);

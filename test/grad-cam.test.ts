@@ -23,7 +23,11 @@ import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.
 /** Grad-CAM written out for a head given as a function of the feature maps: the paper's formulas. */
 function directCam(a: tf.Tensor4D, scores: (a: tf.Tensor4D) => tf.Tensor1D, c: number): Float32Array {
   return tf.tidy(() => {
-    const g = tf.grad((maps: tf.Tensor) => scores(maps as tf.Tensor4D).slice([c], [1]).sum())(a);
+    const g = tf.grad((maps: tf.Tensor) =>
+      scores(maps as tf.Tensor4D)
+        .slice([c], [1])
+        .sum(),
+    )(a);
     const alpha = g.mean([0, 1, 2]);
     const cam = tf.relu(tf.sum(tf.mul(a, alpha), -1));
     const max = cam.max();
@@ -55,7 +59,11 @@ describe('Grad-CAM equals the direct computation', () => {
     const a = features.predict(x) as tf.Tensor4D;
     const [kernel, bias] = plain.getLayer('conv_preds').getWeights() as [tf.Tensor4D, tf.Tensor1D];
     // The published head: global average pooling, dropout (none at inference), a 1x1 convolution, then softmax (left out).
-    const logits = (maps: tf.Tensor4D) => tf.conv2d(maps.mean([1, 2], true) as tf.Tensor4D, kernel, 1, 'valid').add(bias).reshape([-1]) as tf.Tensor1D;
+    const logits = (maps: tf.Tensor4D) =>
+      tf
+        .conv2d(maps.mean([1, 2], true) as tf.Tensor4D, kernel, 1, 'valid')
+        .add(bias)
+        .reshape([-1]) as tf.Tensor1D;
     for (const [i, c] of classes.entries()) {
       const direct = directCam(a, logits, c);
       expect(ours.maps[i]!.width * ours.maps[i]!.height).toBe(49);
@@ -74,7 +82,10 @@ describe('Grad-CAM equals the direct computation', () => {
     const n = 512;
     const model = NETWORKS['fashion-cnn'].build();
     model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const xs = tf.tensor4d(images.data.subarray(0, n * 784), [n, 28, 28, 1], 'int32').toFloat().div(255);
+    const xs = tf
+      .tensor4d(images.data.subarray(0, n * 784), [n, 28, 28, 1], 'int32')
+      .toFloat()
+      .div(255);
     const ys = tf.tensor1d(Array.from(labels.subarray(0, n)), 'float32');
     const history = await model.fit(xs, ys, { epochs: 2, batchSize: 64, verbose: 0 });
     const loss = history.history.loss as number[];
@@ -91,7 +102,12 @@ describe('Grad-CAM equals the direct computation', () => {
     const [dense1, dense2] = model.layers.filter((l) => l.getClassName() === 'Dense');
     const [k1, b1] = dense1!.getWeights();
     const [k2, b2] = dense2!.getWeights();
-    const logits = (maps: tf.Tensor4D) => tf.relu(tf.maxPool(maps, 2, 2, 'valid').reshape([1, -1]).matMul(k1!).add(b1!)).matMul(k2!).add(b2!).reshape([-1]) as tf.Tensor1D;
+    const logits = (maps: tf.Tensor4D) =>
+      tf
+        .relu(tf.maxPool(maps, 2, 2, 'valid').reshape([1, -1]).matMul(k1!).add(b1!))
+        .matMul(k2!)
+        .add(b2!)
+        .reshape([-1]) as tf.Tensor1D;
     expect(ours.maps[0]).toMatchObject({ width: 14, height: 14 });
     for (const [i, c] of classes.entries()) {
       expect(Math.max(...ours.maps[i]!.values), `class ${c}: something speaks for it`).toBe(1);
@@ -118,10 +134,17 @@ describe('Grad-CAM equals the direct computation', () => {
     const x = preprocessBatch([photo.data], 224, 224, 3, 'tf');
     const ours = await gradCam(combined, x, [0, 1, 2]);
     expect(ours.layer).toBe('conv_pw_13');
-    const a = tf.model({ inputs: backbone.classifier.model.inputs, outputs: backbone.classifier.model.getLayer('conv_pw_13').output as tf.SymbolicTensor }).predict(x) as tf.Tensor4D;
+    const a = tf
+      .model({ inputs: backbone.classifier.model.inputs, outputs: backbone.classifier.model.getLayer('conv_pw_13').output as tf.SymbolicTensor })
+      .predict(x) as tf.Tensor4D;
     const [k1, b1] = combined.getLayer('head_dense').getWeights();
     const [k2, b2] = combined.getLayer('head_predictions').getWeights();
-    const logits = (maps: tf.Tensor4D) => tf.relu(maps.mean([1, 2]).matMul(k1!).add(b1!)).matMul(k2!).add(b2!).reshape([-1]) as tf.Tensor1D;
+    const logits = (maps: tf.Tensor4D) =>
+      tf
+        .relu(maps.mean([1, 2]).matMul(k1!).add(b1!))
+        .matMul(k2!)
+        .add(b2!)
+        .reshape([-1]) as tf.Tensor1D;
     for (const c of [0, 1, 2]) expect(maxDiff(ours.maps[c]!.values, directCam(a, logits, c)), `class ${c}`).toBeLessThan(1e-4);
     tf.dispose([x, a]);
     backbone.classifier.dispose();
@@ -153,7 +176,11 @@ describe('Grad-CAM localises', () => {
   // is 3.5 cells wide, and for a head of global pooling and one linear layer, Grad-CAM is exactly
   // the class activation map, whose spread is the network's own (checked equal above).
   it("on 2x2 mosaics of real photos, the heatmap of a tile's class holds most of its mass in that tile in at least 80% of cases", async () => {
-    const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     // Tiles: photos MobileNet gets right on their own.
     const right: { file: string; index: number }[] = [];
     for (const [file, index] of rows) {
@@ -167,13 +194,19 @@ describe('Grad-CAM localises', () => {
     let cases = 0;
     for (let m = 0; m < right.length; m += 4) {
       const tiles = right.slice(m, m + 4);
-      const parts = await Promise.all(tiles.map((t) => sharp(path.join(imagenetDevDir, t.file)).rotate().resize(112, 112, { fit: 'cover' }).toColourspace('srgb').removeAlpha().png().toBuffer()));
+      const parts = await Promise.all(
+        tiles.map((t) => sharp(path.join(imagenetDevDir, t.file)).rotate().resize(112, 112, { fit: 'cover' }).toColourspace('srgb').removeAlpha().png().toBuffer()),
+      );
       const mosaic = await sharp({ create: { width: 224, height: 224, channels: 3, background: '#000' } })
         .composite(parts.map((input, i) => ({ input, left: (i % 2) * 112, top: Math.floor(i / 2) * 112 })))
         .png()
         .toBuffer();
       const decoded = await mobilenet.decode(mosaic, `mosaic ${m / 4}`);
-      const { heatmaps } = await explainClasses(mobilenet, decoded, tiles.map((t) => t.index));
+      const { heatmaps } = await explainClasses(
+        mobilenet,
+        decoded,
+        tiles.map((t) => t.index),
+      );
       heatmaps.forEach((h, i) => {
         const shares = quadrantShares(h);
         cases++;
@@ -181,7 +214,9 @@ describe('Grad-CAM localises', () => {
         if (shares[i]! > 0.5) majority++;
       });
     }
-    console.log(`Grad-CAM localisation on ${cases / 4} mosaics of 4 dev photos: ${hits}/${cases} (${((100 * hits) / cases).toFixed(1)}%) heatmaps with the most of their mass on their tile (over half of it: ${majority}/${cases})`);
+    console.log(
+      `Grad-CAM localisation on ${cases / 4} mosaics of 4 dev photos: ${hits}/${cases} (${((100 * hits) / cases).toFixed(1)}%) heatmaps with the most of their mass on their tile (over half of it: ${majority}/${cases})`,
+    );
     expect(hits / cases).toBeGreaterThanOrEqual(0.8);
   });
 });

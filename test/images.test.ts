@@ -8,8 +8,12 @@ import { decodeImage, DEFAULT_PIXEL_LIMIT, ImageDecodeError, toFloat32, type Dec
 import { imagenetDevDir, tempDir } from './helpers/shared.ts';
 
 let dir: string;
-beforeAll(async () => { dir = await tempDir('cs-images-'); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await tempDir('cs-images-');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const RED = [255, 0, 0];
 const BLUE = [0, 0, 255];
@@ -22,8 +26,7 @@ function redBlue(w: number, h: number): Buffer {
   }
   return raw;
 }
-const fromRaw = (raw: Buffer, width: number, height: number, channels: 1 | 3 | 4 = 3) =>
-  sharp(raw, { raw: { width, height, channels } });
+const fromRaw = (raw: Buffer, width: number, height: number, channels: 1 | 3 | 4 = 3) => sharp(raw, { raw: { width, height, channels } });
 
 function px(img: DecodedImage, x: number, y: number): number[] {
   const i = (y * img.width + x) * img.channels;
@@ -38,7 +41,10 @@ async function write(name: string, data: Buffer | string): Promise<string> {
   return file;
 }
 async function decodeError(p: Promise<unknown>): Promise<ImageDecodeError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ImageDecodeError);
   return err as ImageDecodeError;
 }
@@ -69,7 +75,9 @@ describe('decodeImage formats', () => {
 
   it('takes only the first frame of an animated GIF', async () => {
     const frames = Buffer.concat([Buffer.alloc(20 * 10 * 3, 0), Buffer.alloc(20 * 10 * 3, 255)]);
-    const gif = await sharp(frames, { raw: { width: 20, height: 20, channels: 3, pageHeight: 10 } }).gif().toBuffer();
+    const gif = await sharp(frames, { raw: { width: 20, height: 20, channels: 3, pageHeight: 10 } })
+      .gif()
+      .toBuffer();
     expect((await sharp(gif).metadata()).pages).toBe(2);
     const img = await decodeImage(gif, {}, 'two-frames.gif');
     expect([img.width, img.height]).toEqual([20, 10]);
@@ -152,7 +160,13 @@ describe('decodeImage conversions', () => {
     for (let y = 0; y < 100; y++) for (let x = 0; x < 300; x++) raw.set(x < 100 ? RED : x < 200 ? [0, 255, 0] : BLUE, (y * 300 + x) * 3);
     const img = await decodeImage(await fromRaw(raw, 300, 100).png().toBuffer(), { width: 50, height: 50, fit: 'crop' });
     expect([img.width, img.height]).toEqual([50, 50]);
-    for (const [x, y] of [[5, 5], [44, 44], [25, 10], [10, 40]] as const) expect(px(img, x, y)).toEqual([0, 255, 0]);
+    for (const [x, y] of [
+      [5, 5],
+      [44, 44],
+      [25, 10],
+      [10, 40],
+    ] as const)
+      expect(px(img, x, y)).toEqual([0, 255, 0]);
     // At the cut, the bilinear filter may borrow a little of the neighbours, never much.
     for (const y of [0, 25, 49]) for (const x of [0, 49]) expect(px(img, x, y)[1]).toBeGreaterThan(200);
   });
@@ -204,8 +218,14 @@ describe('decodeImage conversions', () => {
     expect(img.data[0]).toBe(0);
     expect(img.data[14 * 28 + 14]).toBe(255);
     // Already white-on-black: left alone.
-    const again = await decodeImage(Buffer.from(await sharp(Buffer.from(img.data), { raw: { width: 28, height: 28, channels: 1 } }).png().toBuffer()),
-      { channels: 1, invertLightBackground: true });
+    const again = await decodeImage(
+      Buffer.from(
+        await sharp(Buffer.from(img.data), { raw: { width: 28, height: 28, channels: 1 } })
+          .png()
+          .toBuffer(),
+      ),
+      { channels: 1, invertLightBackground: true },
+    );
     expect([...again.data]).toEqual([...img.data]);
   });
 });
@@ -213,7 +233,9 @@ describe('decodeImage conversions', () => {
 describe('decodeImage errors', () => {
   it('reports a truncated JPEG and PNG, naming the file', async () => {
     const photo = await sharp(redBlue(300, 200), { raw: { width: 300, height: 200, channels: 3 } })
-      .blur(3).jpeg({ quality: 95 }).toBuffer();
+      .blur(3)
+      .jpeg({ quality: 95 })
+      .toBuffer();
     const file = await write('photo.jpg', photo.subarray(0, photo.length >> 1));
     const err = await decodeError(decodeImage(file));
     expect(err.kind).toBe('truncated');
@@ -236,7 +258,11 @@ describe('decodeImage errors', () => {
   it('rejects a huge image from its header before decoding', async () => {
     // A real 1x1 PNG whose IHDR is patched to claim 12000x10000: decoding it would fail as corrupt,
     // so 'too-large' proves the check ran on the header alone.
-    const png = Buffer.from(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer());
+    const png = Buffer.from(
+      await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } })
+        .png()
+        .toBuffer(),
+    );
     png.writeUInt32BE(12000, 16);
     png.writeUInt32BE(10000, 20);
     png.writeUInt32BE(crc32(png.subarray(12, 29)), 29);

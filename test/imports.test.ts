@@ -35,7 +35,10 @@ afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true 
 async function filesUnder(dir: string): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const all = await readdir(dir, { recursive: true, withFileTypes: true });
-  return all.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))).sort();
+  return all
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function flipByte(file: string, at?: number): Promise<void> {
@@ -70,7 +73,9 @@ describe('models import', () => {
     const r = await importModelFiles('dog-breeds-imagenet', flat, { cacheDir });
     expect(r.id).toBe('mobilenet');
     expect(r.files).toHaveLength(56);
-    expect(r.notes.join()).toMatch(/imagenet_class_index\.json \(the class labels\) is not in .* nor in the cache: import it too \(classifier-studio models import imagenet <file>\)/);
+    expect(r.notes.join()).toMatch(
+      /imagenet_class_index\.json \(the class labels\) is not in .* nor in the cache: import it too \(classifier-studio models import imagenet <file>\)/,
+    );
     const file = path.join(await tempDir(), 'my-labels.json');
     await cp(path.join(mirrorDir, labels.path), file);
     const l = await importModelFiles('imagenet', file, { cacheDir });
@@ -92,13 +97,17 @@ describe('models import', () => {
     // Cut short: refused on its size, before it is read, the digest still named.
     await cp(path.join(mirrorDir, shard.path), path.join(src, 'group29-shard1of1'));
     await writeFile(path.join(src, 'group31-shard1of1'), (await readFile(path.join(src, 'group31-shard1of1'))).subarray(0, 1000));
-    await expect(importModelFiles('mobilenet', src, { cacheDir })).rejects.toThrow(/group31-shard1of1 \(as .*\) does not match the catalogue \(1000 bytes, expected 589824; sha256 expected e4dbda04/);
+    await expect(importModelFiles('mobilenet', src, { cacheDir })).rejects.toThrow(
+      /group31-shard1of1 \(as .*\) does not match the catalogue \(1000 bytes, expected 589824; sha256 expected e4dbda04/,
+    );
     expect(await filesUnder(cacheDir)).toEqual([]);
 
     // ResNet50 is one file, checked by the md5 Keras publishes.
     const fakeH5 = path.join(src, 'resnet50.h5');
     await writeFile(fakeH5, 'not the weights');
-    await expect(importModelFiles('resnet50', fakeH5, { cacheDir })).rejects.toThrow(/resnet50\.h5 \(as resnet50_weights_tf_dim_ordering_tf_kernels\.h5 of resnet50\) does not match the catalogue \(md5 [0-9a-f]{32}, expected 2cb95161c43110f7111970584f804107\)/);
+    await expect(importModelFiles('resnet50', fakeH5, { cacheDir })).rejects.toThrow(
+      /resnet50\.h5 \(as resnet50_weights_tf_dim_ordering_tf_kernels\.h5 of resnet50\) does not match the catalogue \(md5 [0-9a-f]{32}, expected 2cb95161c43110f7111970584f804107\)/,
+    );
   });
 
   it('says what is missing, and refuses one file for a many-file model and unknown ids', async () => {
@@ -122,10 +131,12 @@ async function mnistCopy(): Promise<string> {
 /** MNIST's entry with the digests of the shared copy, standing in for the official bytes. */
 async function entryFor(src: string): Promise<DatasetEntry> {
   const entry = findDataset('mnist')!;
-  const files = await Promise.all(entry.files.map(async (f) => {
-    const b = await readFile(path.join(src, f.name));
-    return { name: f.name, url: f.url, sha256: sha256(b), size: b.length };
-  }));
+  const files = await Promise.all(
+    entry.files.map(async (f) => {
+      const b = await readFile(path.join(src, f.name));
+      return { name: f.name, url: f.url, sha256: sha256(b), size: b.length };
+    }),
+  );
   return { ...entry, files };
 }
 
@@ -154,7 +165,9 @@ describe('datasets import', () => {
 
     await flipByte(path.join(src, 't10k-labels-idx1-ubyte.gz'));
     const want = entry.files.find((f) => f.name === 't10k-labels-idx1-ubyte.gz')!.sha256!;
-    await expect(importDatasetFiles(entry, src, { cacheDir })).rejects.toThrow(new RegExp(`t10k-labels-idx1-ubyte\\.gz \\(as .*\\) does not match the catalogue \\(sha256 [0-9a-f]{64}, expected ${want}\\)`));
+    await expect(importDatasetFiles(entry, src, { cacheDir })).rejects.toThrow(
+      new RegExp(`t10k-labels-idx1-ubyte\\.gz \\(as .*\\) does not match the catalogue \\(sha256 [0-9a-f]{64}, expected ${want}\\)`),
+    );
     expect(await filesUnder(path.dirname(r.dir))).toEqual(entry.files.map((f) => path.join('mnist', f.name)).sort());
     expect((await readMnist(cacheDir)).train.size).toBe(60000);
   });
@@ -178,14 +191,19 @@ describe('datasets import', () => {
 
     const wrong = await mnistCopy();
     for (const kind of ['images-idx3', 'labels-idx1']) await cp(path.join(wrong, `t10k-${kind}-ubyte.gz`), path.join(wrong, `train-${kind}-ubyte.gz`));
-    await expect(importDatasetFiles('mnist', wrong, { cacheDir: fresh, allowUnofficial: true })).rejects.toThrow(/train-images-idx3-ubyte\.gz holds 10000 train images; MNIST has 60000/);
+    await expect(importDatasetFiles('mnist', wrong, { cacheDir: fresh, allowUnofficial: true })).rejects.toThrow(
+      /train-images-idx3-ubyte\.gz holds 10000 train images; MNIST has 60000/,
+    );
     studio.dispose();
   });
 
   it('imports CIFAR-10 class folders only when allowed, and checks their classes', async () => {
     const src = await tempDir();
     const classes = findDataset('cifar10')!.classNames!;
-    for (const [split, n] of [['train', 2], ['test', 1]] as const) {
+    for (const [split, n] of [
+      ['train', 2],
+      ['test', 1],
+    ] as const) {
       for (const c of classes) {
         await mkdir(path.join(src, split, c), { recursive: true });
         for (let i = 0; i < n; i++) await cp(path.join(datasetsDir, 'cifar10', split, c, `000${i}.jpg`), path.join(src, split, c, `000${i}.jpg`));
@@ -223,7 +241,9 @@ describe('datasets import', () => {
     const { train } = await loadDataset('cifar10', { cacheDir, offline: true, fetch: noNetwork, imageSize: [32, 32], channels: 3 });
     expect([...train.labels]).toEqual([1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
     // Against the real catalogue it is not the official archive.
-    await expect(importDatasetFiles('cifar10', src, { cacheDir })).rejects.toThrow(/cifar-10-binary\.tar\.gz \(as .* of CIFAR-10\) does not match the catalogue \(sha256 [0-9a-f]{64}, expected c4a38c50/);
+    await expect(importDatasetFiles('cifar10', src, { cacheDir })).rejects.toThrow(
+      /cifar-10-binary\.tar\.gz \(as .* of CIFAR-10\) does not match the catalogue \(sha256 [0-9a-f]{64}, expected c4a38c50/,
+    );
   });
 });
 

@@ -22,7 +22,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RecognizeReply } from '../src-main/contract.ts';
 import { imagenetDevDir, mirrorDir, repoRoot, tempDir } from './helpers/shared.ts';
 
-const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; optionalDependencies: Record<string, string> };
+const pkg = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+  main: string;
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+};
 const loadConfig = () => getConfig(repoRoot, null, null);
 const validate = (c: Configuration) => validateConfiguration(c, new DebugLogger(false));
 
@@ -32,7 +36,7 @@ function targetsOf(platform: unknown): string[] {
 }
 
 describe('electron-builder.yml', () => {
-  it('passes electron-builder\'s schema validation, which refuses a misspelt option', async () => {
+  it("passes electron-builder's schema validation, which refuses a misspelt option", async () => {
     const config = await loadConfig();
     await expect(validate(config)).resolves.toBeUndefined();
     // The validator bites: the same configuration with one key misspelt is refused, naming it.
@@ -93,9 +97,11 @@ describe('electron-builder.yml', () => {
 function ensureBundles(): void {
   const entries = ['out/main/index.js', 'out/preload/index.cjs', 'out/renderer/index.html'].map((f) => path.join(repoRoot, f));
   const newestSource = Math.max(
-    ...['src-main', 'src-renderer'].flatMap((dir) => readdirSync(path.join(repoRoot, dir), { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs)),
+    ...['src-main', 'src-renderer'].flatMap((dir) =>
+      readdirSync(path.join(repoRoot, dir), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => statSync(path.join(e.parentPath, e.name)).mtimeMs),
+    ),
     statSync(path.join(repoRoot, 'electron.vite.config.ts')).mtimeMs,
   );
   if (entries.every((f) => existsSync(f) && statSync(f).mtimeMs > newestSource)) return;
@@ -159,14 +165,27 @@ describe('the app as electron-builder packs it (--dir, Linux, stand-in Electron)
   });
 
   it('holds the bundles, the catalogues and package.json, and none of the sources, tests or data', () => {
-    for (const f of ['/package.json', '/out/main/index.js', '/out/main/recognition.worker.js', '/out/main/training.worker.js', '/out/main/h5.worker.js', '/out/preload/index.cjs', '/out/renderer/index.html', '/resources/models.json', '/resources/datasets.json']) {
+    for (const f of [
+      '/package.json',
+      '/out/main/index.js',
+      '/out/main/recognition.worker.js',
+      '/out/main/training.worker.js',
+      '/out/main/h5.worker.js',
+      '/out/preload/index.cjs',
+      '/out/renderer/index.html',
+      '/resources/models.json',
+      '/resources/datasets.json',
+    ]) {
       expect(files).toContain(f);
     }
     expect(files).toContain(`/${path.posix.normalize(pkg.main)}`);
     expect(files.some((f) => /^\/out\/renderer\/assets\/.+\.js$/.test(f))).toBe(true);
     const app = files.filter((f) => !f.startsWith('/node_modules/'));
     for (const dir of ['src-main', 'src-renderer', 'test', 'bench', 'docs', 'scripts', 'scratch', 'test-artifacts', 'bin', 'dist']) {
-      expect(app.filter((f) => f === `/${dir}` || f.startsWith(`/${dir}/`)), dir).toEqual([]);
+      expect(
+        app.filter((f) => f === `/${dir}` || f.startsWith(`/${dir}/`)),
+        dir,
+      ).toEqual([]);
     }
     expect(app.filter((f) => /\.(ts|vue|map)$/.test(f))).toEqual([]);
     // The icon sources are build resources, not app files.
@@ -202,7 +221,11 @@ describe('the app as electron-builder packs it (--dir, Linux, stand-in Electron)
   it('keeps native code and the wasm binaries outside the archive, where they can be loaded', async () => {
     type Entry = { files?: Record<string, Entry>; unpacked?: boolean } | undefined;
     const header = getRawHeader(asarFile).header as Entry;
-    const entry = (f: string) => f.split('/').filter(Boolean).reduce((n: Entry, part) => n?.files?.[part], header);
+    const entry = (f: string) =>
+      f
+        .split('/')
+        .filter(Boolean)
+        .reduce((n: Entry, part) => n?.files?.[part], header);
     const native = files.filter((f) => /\.node$|\.so(\.\d+)*$|\.dylib$|\.dll$/.test(f));
     expect(native.some((f) => /\/sharp-[^/]+\.node$/.test(f))).toBe(true);
     expect(native.some((f) => /libvips-cpp/.test(f))).toBe(true);

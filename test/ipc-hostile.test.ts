@@ -38,12 +38,29 @@ const EVALUATION_OUT = { model: '../../etc', thumbnails: 5 };
 const CSV_OUT = { name: '../../../tmp/evil.csv', csv: 'x' };
 
 const HOSTILE: unknown[] = [
-  null, 42, -1, Number.NaN, true, '', 'x'.repeat(1_000_000), [], [1, 2, 3], {}, deep,
-  JSON.parse('{"__proto__": {"polluted": true}}'), { constructor: { prototype: { polluted: true } } },
-  ...SYSTEM_PATHS, new Uint8Array(16),
-  IMAGE_NOT_CHOSEN, { image: { name: 'x.jpg', data: 'not bytes' }, model: 'mobilenet' },
+  null,
+  42,
+  -1,
+  Number.NaN,
+  true,
+  '',
+  'x'.repeat(1_000_000),
+  [],
+  [1, 2, 3],
+  {},
+  deep,
+  JSON.parse('{"__proto__": {"polluted": true}}'),
+  { constructor: { prototype: { polluted: true } } },
+  ...SYSTEM_PATHS,
+  new Uint8Array(16),
+  IMAGE_NOT_CHOSEN,
+  { image: { name: 'x.jpg', data: 'not bytes' }, model: 'mobilenet' },
   { runId: '../../x', dataset: '/etc', network: 'lenet5', epochs: 1, batchSize: 1, optimizer: 'adam', learningRate: 0.1, validationSplit: 0 },
-  TRAIN_NOT_CHOSEN, FOLDER_NOT_CHOSEN, RENAME_OUT, EVALUATION_OUT, CSV_OUT,
+  TRAIN_NOT_CHOSEN,
+  FOLDER_NOT_CHOSEN,
+  RENAME_OUT,
+  EVALUATION_OUT,
+  CSV_OUT,
 ];
 
 const notFile = /^That file was not chosen by the user\.$/;
@@ -124,15 +141,17 @@ describe('models the window may ask for', () => {
 
   // Each of these was loaded relative to main's working folder, its error naming the absolute path.
   it.each(['..', '.', 'model.json', 'x.h5', 'package.json', 'test', 'mobilenet.json', 'node_modules', ' mobilenet', '~', 'a..b'])(
-    'refuses %j: neither a zoo id nor a stored model', async (model) => {
+    'refuses %j: neither a zoo id nor a stored model',
+    async (model) => {
       const reply = await answer(table.recognize, { image: tench, model });
       expect(reply).toMatchObject({ ok: false, error: /Models are chosen by name, not by path|There is no model/ });
       expectNoPrivatePath((reply as { error: string }).error);
       const folder = await answer(table.recognizeFolder, { jobId: 'j2', folder: sharedDir, model });
       expect(folder).toMatchObject({ ok: false, error: /Models are chosen by name, not by path|There is no model/ });
-    });
+    },
+  );
 
-  it('takes a stored model by name, and a failed load names no file of main\'s', async () => {
+  it("takes a stored model by name, and a failed load names no file of main's", async () => {
     // A run whose folder has its description but lost its weights: past the name check, the load fails.
     const folder = path.join(service.storage.storeDir, 'lost weights');
     await mkdir(folder, { recursive: true });

@@ -23,7 +23,12 @@ function randomize(model: tf.LayersModel): void {
   for (const w of model.weights) {
     const n = (w.shape as number[]).reduce((a, b) => a * b, 1);
     const positive = /moving_variance/.test(w.originalName);
-    w.write(tf.tensor(Float32Array.from({ length: n }, () => (positive ? 0.5 + random() : random() - 0.5)), w.shape as number[]));
+    w.write(
+      tf.tensor(
+        Float32Array.from({ length: n }, () => (positive ? 0.5 + random() : random() - 0.5)),
+        w.shape as number[],
+      ),
+    );
   }
 }
 
@@ -41,7 +46,15 @@ function maxDiff(a: tf.LayersModel, b: tf.LayersModel, shape: number[], layer: s
   });
 }
 
-const init = { kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null };
+const init = {
+  kernel_initializer: { class_name: 'GlorotUniform', config: { seed: null } },
+  bias_initializer: { class_name: 'Zeros', config: {} },
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+};
 
 /** The course's Fashion-MNIST CNN with a Rescaling layer and batch norm, as Keras 2.12 writes its config. */
 const kerasSequentialConfig = {
@@ -51,10 +64,53 @@ const kerasSequentialConfig = {
     layers: [
       { class_name: 'InputLayer', config: { batch_input_shape: [null, 28, 28, 1], dtype: 'float32', sparse: false, ragged: false, name: 'input_1' } },
       { class_name: 'Rescaling', config: { name: 'rescaling', trainable: true, dtype: 'float32', scale: 1 / 255, offset: 0.0 } },
-      { class_name: 'Conv2D', config: { name: 'conv2d', trainable: true, dtype: 'float32', filters: 8, kernel_size: [3, 3], strides: [1, 1], padding: 'same', data_format: 'channels_last', dilation_rate: [1, 1], groups: 1, activation: 'relu', use_bias: true, ...init } },
-      { class_name: 'BatchNormalization', config: { name: 'batch_normalization', trainable: true, dtype: 'float32', axis: [3], momentum: 0.99, epsilon: 0.001, center: true, scale: true, beta_initializer: { class_name: 'Zeros', config: {} }, gamma_initializer: { class_name: 'Ones', config: {} }, moving_mean_initializer: { class_name: 'Zeros', config: {} }, moving_variance_initializer: { class_name: 'Ones', config: {} }, beta_regularizer: null, gamma_regularizer: null, beta_constraint: null, gamma_constraint: null } },
-      { class_name: 'MaxPooling2D', config: { name: 'max_pooling2d', trainable: true, dtype: 'float32', pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' } },
-      { class_name: 'AveragePooling2D', config: { name: 'average_pooling2d', trainable: true, dtype: 'float32', pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' } },
+      {
+        class_name: 'Conv2D',
+        config: {
+          name: 'conv2d',
+          trainable: true,
+          dtype: 'float32',
+          filters: 8,
+          kernel_size: [3, 3],
+          strides: [1, 1],
+          padding: 'same',
+          data_format: 'channels_last',
+          dilation_rate: [1, 1],
+          groups: 1,
+          activation: 'relu',
+          use_bias: true,
+          ...init,
+        },
+      },
+      {
+        class_name: 'BatchNormalization',
+        config: {
+          name: 'batch_normalization',
+          trainable: true,
+          dtype: 'float32',
+          axis: [3],
+          momentum: 0.99,
+          epsilon: 0.001,
+          center: true,
+          scale: true,
+          beta_initializer: { class_name: 'Zeros', config: {} },
+          gamma_initializer: { class_name: 'Ones', config: {} },
+          moving_mean_initializer: { class_name: 'Zeros', config: {} },
+          moving_variance_initializer: { class_name: 'Ones', config: {} },
+          beta_regularizer: null,
+          gamma_regularizer: null,
+          beta_constraint: null,
+          gamma_constraint: null,
+        },
+      },
+      {
+        class_name: 'MaxPooling2D',
+        config: { name: 'max_pooling2d', trainable: true, dtype: 'float32', pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' },
+      },
+      {
+        class_name: 'AveragePooling2D',
+        config: { name: 'average_pooling2d', trainable: true, dtype: 'float32', pool_size: [2, 2], padding: 'valid', strides: [2, 2], data_format: 'channels_last' },
+      },
       { class_name: 'Flatten', config: { name: 'flatten', trainable: true, dtype: 'float32', data_format: 'channels_last' } },
       { class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: 'float32', units: 16, activation: 'relu', use_bias: true, ...init } },
       { class_name: 'Dropout', config: { name: 'dropout', trainable: true, dtype: 'float32', rate: 0.4, noise_shape: null, seed: null } },
@@ -171,10 +227,14 @@ describe('Keras full-model .h5 import', () => {
 
     const meta = await importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' });
     expect(meta).toMatchObject({ inputSize: [28, 28], channels: 1, preprocessing: 'none', resize: 'area', invertLightBackground: true, labels: names });
-    await expect(importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' })).rejects.toThrow(/A model called "course-fashion" already exists: choose another name, or ask to overwrite it/);
+    await expect(importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' })).rejects.toThrow(
+      /A model called "course-fashion" already exists: choose another name, or ask to overwrite it/,
+    );
 
     const { classifier } = await loadModel('course-fashion', { cacheDir: dir, storeDir, offline: true });
-    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#f0f0f0' } }).png().toBuffer();
+    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#f0f0f0' } })
+      .png()
+      .toBuffer();
     const [top] = await classifier.classify([await classifier.decode(photo, 'photo.png')], 3);
     // The same answer as the network built directly, given the same grey, inverted 28x28 input.
     const decoded = await classifier.decode(photo, 'photo.png');

@@ -24,7 +24,14 @@ describe('readMat5', () => {
   for (const compress of [false, true]) {
     for (const chars of ['uint16', 'utf8'] as const) {
       it(`reads a cell array of strings and a double array (${compress ? 'compressed' : 'uncompressed'}, ${chars} characters)`, () => {
-        const buf = writeMat5([{ name: 'file_list', strings: files }, { name: 'meta', struct: true }, { name: 'labels', doubles: labels }], { compress, chars });
+        const buf = writeMat5(
+          [
+            { name: 'file_list', strings: files },
+            { name: 'meta', struct: true },
+            { name: 'labels', doubles: labels },
+          ],
+          { compress, chars },
+        );
         const vars = readMat5(buf, 'train_list.mat');
         expect(cellStrings(vars.get('file_list'), 'file_list', 'x')).toEqual(files);
         expect(Array.from(numbers(vars.get('labels'), 'labels', 'x'))).toEqual(labels);
@@ -35,7 +42,16 @@ describe('readMat5', () => {
   }
 
   it('reads big-endian files and small data elements (a one-character string)', () => {
-    const vars = readMat5(writeMat5([{ name: 'c', strings: ['a', 'bc'] }, { name: 'x', doubles: [3.5] }], { bigEndian: true }), 'be.mat');
+    const vars = readMat5(
+      writeMat5(
+        [
+          { name: 'c', strings: ['a', 'bc'] },
+          { name: 'x', doubles: [3.5] },
+        ],
+        { bigEndian: true },
+      ),
+      'be.mat',
+    );
     expect(cellStrings(vars.get('c'), 'c', 'be.mat')).toEqual(['a', 'bc']);
     expect(Array.from(numbers(vars.get('x'), 'x', 'be.mat'))).toEqual([3.5]);
   });
@@ -53,8 +69,9 @@ describe('readMat5', () => {
     const huge = Buffer.from(good);
     huge.writeUInt32LE(0x7fffffff, 132);
     expect(() => readMat5(huge, 'huge.mat')).toThrow(/huge\.mat: a data element at byte 128 claims 2147483647 bytes/);
-    expect(() => cellStrings(readMat5(writeMat5([{ name: 'labels', doubles: [1] }]), 'l.mat').get('labels'), 'labels', 'l.mat'))
-      .toThrow(/l\.mat: labels is a numeric array, not a cell array of strings/);
+    expect(() => cellStrings(readMat5(writeMat5([{ name: 'labels', doubles: [1] }]), 'l.mat').get('labels'), 'labels', 'l.mat')).toThrow(
+      /l\.mat: labels is a numeric array, not a cell array of strings/,
+    );
   });
 
   it.skipIf(!hasScipy())('reads what scipy.io.savemat writes, compressed and not (python3 with scipy)', async () => {
@@ -69,7 +86,11 @@ for c in (False, True):
     execFileSync('python3', ['-c', script, dir]);
     for (const f of ['u.mat', 'c.mat']) {
       const vars = readMat5(await readFile(path.join(dir, f)), f);
-      expect(cellStrings(vars.get('file_list'), 'file_list', f)).toEqual(['n02085620-Chihuahua/n02085620_5927.jpg', 'n02085782-Japanese_spaniel/n02085782_2.jpg', 'n02086240-Shih-Tzu/n02086240_7.jpg']);
+      expect(cellStrings(vars.get('file_list'), 'file_list', f)).toEqual([
+        'n02085620-Chihuahua/n02085620_5927.jpg',
+        'n02085782-Japanese_spaniel/n02085782_2.jpg',
+        'n02086240-Shih-Tzu/n02086240_7.jpg',
+      ]);
       expect(Array.from(numbers(vars.get('labels'), 'labels', f))).toEqual([1, 2, 3]);
     }
   });

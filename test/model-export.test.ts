@@ -28,7 +28,10 @@ beforeAll(async () => {
 
 async function photos(n: number): Promise<string[]> {
   const names = (await readdir(imagenetDevDir)).filter((f) => f.endsWith('.JPEG')).sort();
-  return names.filter((_, i) => i % Math.floor(names.length / n) === 0).slice(0, n).map((f) => path.join(imagenetDevDir, f));
+  return names
+    .filter((_, i) => i % Math.floor(names.length / n) === 0)
+    .slice(0, n)
+    .map((f) => path.join(imagenetDevDir, f));
 }
 
 /** Largest softmax difference of two classifiers on the same photos, each decoded by its own spec. */
@@ -38,7 +41,15 @@ async function softmaxGap(a: Classifier, b: Classifier, files: string[]): Promis
   return Math.max(...pa.flatMap((p, i) => Array.from(p, (v, k) => Math.abs(v - pb[i]![k]!))));
 }
 
-const useOf = (c: Classifier) => ({ labels: c.spec.labels.map((l) => l.label), inputSize: c.spec.inputSize, channels: c.spec.channels, preprocessing: c.spec.preprocessing, resize: c.spec.resize, fit: c.spec.fit, invert: c.spec.invertLightBackground });
+const useOf = (c: Classifier) => ({
+  labels: c.spec.labels.map((l) => l.label),
+  inputSize: c.spec.inputSize,
+  channels: c.spec.channels,
+  preprocessing: c.spec.preprocessing,
+  resize: c.spec.resize,
+  fit: c.spec.fit,
+  invert: c.spec.invertLightBackground,
+});
 
 describe('export round trips on real models and photos', () => {
   it('a MobileNet transfer model (stored folded, one conv fine-tuned) exports with its batch norms and backbone, the same to 1e-5', async () => {
@@ -54,8 +65,19 @@ describe('export round trips on real models and photos', () => {
     const held = await store.reserve('dogs', 'trained', 'refuse');
     const now = new Date().toISOString();
     const meta: StoredModelMeta = {
-      name: 'dogs', network: 'transfer-mobilenet', labels: ['a', 'b', 'c'], inputSize: [224, 224], channels: 3, preprocessing: backbone.preprocessing,
-      resize: 'bilinear', invertLightBackground: false, dataset: {}, history: [], status: 'complete', createdAt: now, updatedAt: now,
+      name: 'dogs',
+      network: 'transfer-mobilenet',
+      labels: ['a', 'b', 'c'],
+      inputSize: [224, 224],
+      channels: 3,
+      preprocessing: backbone.preprocessing,
+      resize: 'bilinear',
+      invertLightBackground: false,
+      dataset: {},
+      history: [],
+      status: 'complete',
+      createdAt: now,
+      updatedAt: now,
     };
     await store.save(combined, meta, held);
     await store.release(held);
@@ -63,7 +85,22 @@ describe('export round trips on real models and photos', () => {
     const stored = (await loadModel('dogs', { ...sources, storeDir })).classifier;
     const dir = await tempDir();
     for (const format of FORMATS) {
-      const r = await runCli(['trained', 'export', 'dogs', '--format', format, '--out', out(dir, format), '--store', storeDir, '--mirror', mirrorDir, '--cache', sources.cacheDir, '--offline']);
+      const r = await runCli([
+        'trained',
+        'export',
+        'dogs',
+        '--format',
+        format,
+        '--out',
+        out(dir, format),
+        '--store',
+        storeDir,
+        '--mirror',
+        mirrorDir,
+        '--cache',
+        sources.cacheDir,
+        '--offline',
+      ]);
       expect(r.stderr).not.toMatch(/error/i);
       expect(r.code, r.stderr).toBe(0);
       const back = (await loadModel(out(dir, format), sources)).classifier;
@@ -84,7 +121,16 @@ describe('export round trips on real models and photos', () => {
     const sources = { cacheDir: await tempDir(), mirrorDir, offline: true };
     const zoo = (await loadModel('mobilenet', sources)).classifier;
     const plain = (await loadPlainZooModel(findModel('mobilenet')!, sources)).model;
-    const studio = { name: 'mobilenet', labels: zoo.spec.labels.map((l) => l.label), preprocessing: zoo.spec.preprocessing, inputSize: zoo.spec.inputSize, channels: zoo.spec.channels, resize: 'bilinear' as const, fit: zoo.spec.fit, invertLightBackground: false };
+    const studio = {
+      name: 'mobilenet',
+      labels: zoo.spec.labels.map((l) => l.label),
+      preprocessing: zoo.spec.preprocessing,
+      inputSize: zoo.spec.inputSize,
+      channels: zoo.spec.channels,
+      resize: 'bilinear' as const,
+      fit: zoo.spec.fit,
+      invertLightBackground: false,
+    };
     const dir = await tempDir();
     const files = await photos(4);
     for (const format of FORMATS) {
@@ -100,7 +146,11 @@ describe('export round trips on real models and photos', () => {
 
   it('a LeNet-5 trained one epoch on MNIST: trained export in each format, eval of the file within 0.002 of the stored accuracy; import takes each back', async () => {
     const env = { cacheDir: await tempDir(), mirrorDir: path.join(sharedDir, 'datasets'), storeDir: await tempDir('cs-store-'), offline: true };
-    const run = await startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 1, batchSize: 32, limit: 3000, testLimit: 1000, validationSplit: 0.1, out: 'lenet' }, env, () => undefined);
+    const run = await startTraining(
+      { dataset: 'mnist', network: 'lenet5', epochs: 1, batchSize: 32, limit: 3000, testLimit: 1000, validationSplit: 0.1, out: 'lenet' },
+      env,
+      () => undefined,
+    );
     const done = await run.done;
     expect(done.model).toBe('lenet');
     const meta = await new ModelStore(env.storeDir).get('lenet');

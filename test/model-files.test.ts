@@ -24,7 +24,12 @@ function randomize(model: tf.LayersModel): tf.LayersModel {
   for (const w of model.weights) {
     const n = (w.shape as number[]).reduce((a, b) => a * b, 1);
     const positive = /moving_variance/.test(w.originalName);
-    w.write(tf.tensor(Float32Array.from({ length: n }, () => (positive ? 0.5 + random() : random() - 0.5)), w.shape as number[]));
+    w.write(
+      tf.tensor(
+        Float32Array.from({ length: n }, () => (positive ? 0.5 + random() : random() - 0.5)),
+        w.shape as number[],
+      ),
+    );
   }
   return model;
 }
@@ -45,7 +50,16 @@ function functionalNet(): tf.LayersModel {
 const studioOf = (model: tf.LayersModel): StudioMetadata => {
   const [, h, w, c] = model.inputs[0]!.shape as number[];
   const classes = model.outputs[0]!.shape.at(-1)!;
-  return { name: model.name, labels: Array.from({ length: classes }, (_, i) => `k${i}`), preprocessing: 'tf', inputSize: [h!, w!], channels: c as 1 | 3, resize: 'bilinear', fit: 'crop', invertLightBackground: false };
+  return {
+    name: model.name,
+    labels: Array.from({ length: classes }, (_, i) => `k${i}`),
+    preprocessing: 'tf',
+    inputSize: [h!, w!],
+    channels: c as 1 | 3,
+    resize: 'bilinear',
+    fit: 'crop',
+    invertLightBackground: false,
+  };
 };
 
 /** Every weight identical, in the same order: the file carries the very numbers. */
@@ -60,7 +74,11 @@ function maxGap(a: tf.LayersModel, b: tf.LayersModel): number {
   const shape = [2, ...(a.inputs[0]!.shape.slice(1) as number[])];
   return tf.tidy(() => {
     const x = tf.randomUniform(shape, -1, 1, 'float32', 3);
-    return (a.predict(x) as tf.Tensor).sub(b.predict(x) as tf.Tensor).abs().max().dataSync()[0]!;
+    return (a.predict(x) as tf.Tensor)
+      .sub(b.predict(x) as tf.Tensor)
+      .abs()
+      .max()
+      .dataSync()[0]!;
   });
 }
 
@@ -95,25 +113,54 @@ describe('export layouts', () => {
     expect(Object.keys(meta)).toEqual(['keras_version', 'date_saved', 'classifier_studio']);
     expect(meta.keras_version).toMatch(/^3\./);
     const config = JSON.parse(entries.get('config.json')!.read().toString());
-    expect(config).toMatchObject({ module: 'keras', class_name: 'Functional', registered_name: 'Functional', config: { name: 'small_functional', input_layers: ['image', 0, 0], output_layers: ['probs', 0, 0] } });
+    expect(config).toMatchObject({
+      module: 'keras',
+      class_name: 'Functional',
+      registered_name: 'Functional',
+      config: { name: 'small_functional', input_layers: ['image', 0, 0], output_layers: ['probs', 0, 0] },
+    });
     const layers = config.config.layers as Record<string, unknown>[];
     expect(layers.map((l) => l.class_name)).toEqual(['InputLayer', 'Conv2D', 'BatchNormalization', 'DepthwiseConv2D', 'Conv2D', 'Add', 'GlobalAveragePooling2D', 'Dense']);
-    expect(layers[0]).toEqual({ module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 12, 12, 3], dtype: 'float32', sparse: false, name: 'image' }, registered_name: null, name: 'image', inbound_nodes: [] });
+    expect(layers[0]).toEqual({
+      module: 'keras.layers',
+      class_name: 'InputLayer',
+      config: { batch_shape: [null, 12, 12, 3], dtype: 'float32', sparse: false, name: 'image' },
+      registered_name: null,
+      name: 'image',
+      inbound_nodes: [],
+    });
     for (const l of layers.slice(1)) expect(Object.keys(l).sort()).toEqual(['build_config', 'class_name', 'config', 'inbound_nodes', 'module', 'name', 'registered_name']);
     const conv = layers[1] as { config: Record<string, unknown>; inbound_nodes: unknown[] };
     expect(conv.config.kernel_initializer).toMatchObject({ module: 'keras.initializers', registered_name: null });
     expect(conv.config.dtype).toEqual({ module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null });
-    expect(conv.inbound_nodes).toEqual([{ args: [{ class_name: '__keras_tensor__', config: { shape: [null, 12, 12, 3], dtype: 'float32', keras_history: ['image', 0, 0] } }], kwargs: {} }]);
+    expect(conv.inbound_nodes).toEqual([
+      { args: [{ class_name: '__keras_tensor__', config: { shape: [null, 12, 12, 3], dtype: 'float32', keras_history: ['image', 0, 0] } }], kwargs: {} },
+    ]);
     // A merge layer is called with one list of tensors.
     expect((layers[5]!.inbound_nodes as { args: unknown[][] }[])[0]!.args[0]).toHaveLength(2);
     const h5 = path.join(dir, 'w.h5');
     await writeFile(h5, entries.get('model.weights.h5')!.read());
     expect(await h5Paths(h5)).toEqual([
-      'layers/batch_normalization/vars/0', 'layers/batch_normalization/vars/1', 'layers/batch_normalization/vars/2', 'layers/batch_normalization/vars/3',
-      'layers/conv2d/vars/0', 'layers/conv2d/vars/1', 'layers/conv2d_1/vars/0', 'layers/conv2d_1/vars/1',
-      'layers/dense/vars/0', 'layers/dense/vars/1', 'layers/depthwise_conv2d/vars/0', 'layers/depthwise_conv2d/vars/1',
+      'layers/batch_normalization/vars/0',
+      'layers/batch_normalization/vars/1',
+      'layers/batch_normalization/vars/2',
+      'layers/batch_normalization/vars/3',
+      'layers/conv2d/vars/0',
+      'layers/conv2d/vars/1',
+      'layers/conv2d_1/vars/0',
+      'layers/conv2d_1/vars/1',
+      'layers/dense/vars/0',
+      'layers/dense/vars/1',
+      'layers/depthwise_conv2d/vars/0',
+      'layers/depthwise_conv2d/vars/1',
     ]);
-    expect(['Conv2D', 'BatchNormalization', 'ReLU', 'GlobalAveragePooling2D', 'ZeroPadding2D'].map(snakeCase)).toEqual(['conv2d', 'batch_normalization', 're_lu', 'global_average_pooling2d', 'zero_padding2d']);
+    expect(['Conv2D', 'BatchNormalization', 'ReLU', 'GlobalAveragePooling2D', 'ZeroPadding2D'].map(snakeCase)).toEqual([
+      'conv2d',
+      'batch_normalization',
+      're_lu',
+      'global_average_pooling2d',
+      'zero_padding2d',
+    ]);
     const back = await loadKeras3Model(file);
     expect(maxGap(model, back.model)).toBeLessThan(1e-6);
     expect(sameWeights(model, back.model)).toBe(true);
@@ -127,7 +174,17 @@ describe('export layouts', () => {
     const entries = readZip(await readFile(file), file, { maxEntries: 10, maxEntryBytes: 1e8 });
     const config = JSON.parse(entries.get('config.json')!.read().toString());
     expect(config).toMatchObject({ module: 'keras', class_name: 'Sequential', registered_name: null, build_config: { input_shape: [null, 28, 28, 1] } });
-    expect(config.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual(['InputLayer', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Conv2D', 'Flatten', 'Dense', 'Dense']);
+    expect(config.config.layers.map((l: { class_name: string }) => l.class_name)).toEqual([
+      'InputLayer',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'MaxPooling2D',
+      'Conv2D',
+      'Flatten',
+      'Dense',
+      'Dense',
+    ]);
     expect(config.config.layers[0].config.batch_shape).toEqual([null, 28, 28, 1]);
     const h5 = path.join(dir, 'w.h5');
     await writeFile(h5, entries.get('model.weights.h5')!.read());
@@ -152,9 +209,20 @@ describe('export layouts', () => {
     f.close();
     expect(await h5Paths(h5)).toContain('optimizer/vars/2');
     const withOptimizer = path.join(dir, 'compiled.keras');
-    const compileConfig = { optimizer: { module: 'keras.optimizers', class_name: 'Adam', config: { name: 'adam', learning_rate: 0.001 }, registered_name: null }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] };
+    const compileConfig = {
+      optimizer: { module: 'keras.optimizers', class_name: 'Adam', config: { name: 'adam', learning_rate: 0.001 }, registered_name: null },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    };
     const config = { ...JSON.parse(entries.get('config.json')!.read().toString()), compile_config: compileConfig };
-    await writeFile(withOptimizer, writeZip([['metadata.json', entries.get('metadata.json')!.read()], ['config.json', Buffer.from(JSON.stringify(config))], ['model.weights.h5', await readFile(h5)]]));
+    await writeFile(
+      withOptimizer,
+      writeZip([
+        ['metadata.json', entries.get('metadata.json')!.read()],
+        ['config.json', Buffer.from(JSON.stringify(config))],
+        ['model.weights.h5', await readFile(h5)],
+      ]),
+    );
     const back = await loadModelFile(withOptimizer);
     expect(back.kind).toBe('keras');
     expect(maxGap(model, back.model)).toBeLessThan(1e-6);
@@ -172,7 +240,9 @@ describe('export layouts', () => {
       expect(Object.keys(config)).toEqual(['class_name', 'config']);
       expect(config.class_name).toBe('Functional');
       const mw = h5.get('model_weights') as InstanceType<typeof h5wasm.Group>;
-      expect(mw.attrs.layer_names!.value).toEqual(['image', 'c1', 'c2', 'bn', 'dw', 'sum', 'gap', 'probs'].sort((a, b) => model.layers.findIndex((l) => l.name === a) - model.layers.findIndex((l) => l.name === b)));
+      expect(mw.attrs.layer_names!.value).toEqual(
+        ['image', 'c1', 'c2', 'bn', 'dw', 'sum', 'gap', 'probs'].sort((a, b) => model.layers.findIndex((l) => l.name === a) - model.layers.findIndex((l) => l.name === b)),
+      );
       expect((mw.get('bn') as InstanceType<typeof h5wasm.Group>).attrs.weight_names!.value).toEqual(['bn/gamma:0', 'bn/beta:0', 'bn/moving_mean:0', 'bn/moving_variance:0']);
     } finally {
       h5.close();
@@ -218,7 +288,9 @@ describe('untrusted model files', () => {
     const dir = await tempDir();
     const junk = path.join(dir, 'x.keras');
     await writeFile(junk, 'not a model');
-    await expect(loadModelFile(junk)).rejects.toThrow(/not a Keras 3 \.keras file \(no zip signature\), not a Keras \.h5 file \(no HDF5 signature\), and not a TensorFlow\.js model/);
+    await expect(loadModelFile(junk)).rejects.toThrow(
+      /not a Keras 3 \.keras file \(no zip signature\), not a Keras \.h5 file \(no HDF5 signature\), and not a TensorFlow\.js model/,
+    );
     await expect(loadModelFile(path.join(dir, 'missing.keras'))).rejects.toThrow(/No model at .*missing\.keras: there is no such file or folder/);
     await expect(loadModelFile(dir)).rejects.toThrow(/folder without model\.json/);
   });
@@ -237,11 +309,19 @@ describe('untrusted model files', () => {
     await expect(loadModelFile(big)).rejects.toThrow(/Zip64|over the limit/);
     // A truncated archive.
     const cut = path.join(dir, 'c.keras');
-    const whole = writeZip([['config.json', Buffer.from('{}')], ['metadata.json', Buffer.from('{}')]]);
+    const whole = writeZip([
+      ['config.json', Buffer.from('{}')],
+      ['metadata.json', Buffer.from('{}')],
+    ]);
     await writeFile(cut, whole.subarray(0, whole.length - 30));
     await expect(loadModelFile(cut)).rejects.toThrow(/not a readable \.keras \(zip\) file/);
     // A damaged checksum.
-    const bad = Buffer.from(writeZip([['config.json', Buffer.from('{"class_name":"Sequential"}')], ['model.weights.h5', await keras3WeightsFile(lenet5())]]));
+    const bad = Buffer.from(
+      writeZip([
+        ['config.json', Buffer.from('{"class_name":"Sequential"}')],
+        ['model.weights.h5', await keras3WeightsFile(lenet5())],
+      ]),
+    );
     bad[30 + 'config.json'.length] ^= 0xff;
     const crc = path.join(dir, 'd.keras');
     await writeFile(crc, bad);

@@ -30,8 +30,19 @@ function tinyModel(): tf.LayersModel {
 function metaOf(name: string): StoredModelMeta {
   const now = new Date().toISOString();
   return {
-    name, network: 'dense', labels: ['a', 'b'], inputSize: [1, 3], channels: 1, preprocessing: 'none', resize: 'bilinear',
-    invertLightBackground: false, dataset: { name: 'none' }, history: [], status: 'complete', createdAt: now, updatedAt: now,
+    name,
+    network: 'dense',
+    labels: ['a', 'b'],
+    inputSize: [1, 3],
+    channels: 1,
+    preprocessing: 'none',
+    resize: 'bilinear',
+    invertLightBackground: false,
+    dataset: { name: 'none' },
+    history: [],
+    status: 'complete',
+    createdAt: now,
+    updatedAt: now,
   };
 }
 
@@ -150,7 +161,7 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
   const quick = ['--dataset', 'mnist', '--model', 'lenet5', '--epochs', '1', '--limit', '600', '--test-limit', '100', ...storage];
   const store = new ModelStore(storeDir);
 
-  it('started together with one --out: exactly one trains, the other is refused, and the model is the winner\'s', async () => {
+  it("started together with one --out: exactly one trains, the other is refused, and the model is the winner's", async () => {
     const [a, b] = await Promise.all([runCli(['train', ...quick, '--out', 'dup', '--json']), runCli(['train', ...quick, '--out', 'dup', '--seed', '7', '--json'])]);
     expect([a.code, b.code].filter((c) => c === 0)).toHaveLength(1);
     const loser = a.code ? a : b;
@@ -171,7 +182,7 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
     expect(((await store.get('dup')).config as { seed: number }).seed).toBe(99);
   });
 
-  it('eval scores a stored model through the service, with the model\'s own preprocessing', async () => {
+  it("eval scores a stored model through the service, with the model's own preprocessing", async () => {
     const run = await runCli(['eval', '--model', 'dup', '--dataset', 'mnist', '--test-limit', '100', ...storage, '--json']);
     expect(run.stderr).toBe('');
     const score = JSON.parse(run.stdout) as { accuracy: number; loss: number; count: number };
@@ -199,13 +210,27 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
   it('two runs without --out get two names', async () => {
     const [a, b] = await Promise.all([runCli(['train', ...quick]), runCli(['train', ...quick])]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    const names = (await store.list()).map((m) => m.name).filter((n) => n.startsWith('lenet5-mnist')).sort();
+    const names = (await store.list())
+      .map((m) => m.name)
+      .filter((n) => n.startsWith('lenet5-mnist'))
+      .sort();
     expect(names).toEqual(['lenet5-mnist', 'lenet5-mnist-2']);
   });
 
-  it('the app\'s service refuses a stored name before any thread starts, and replaces the model once told to', async () => {
+  it("the app's service refuses a stored name before any thread starts, and replaces the model once told to", async () => {
     const studio = new StudioService({ storeDir, cacheDir, datasetMirrorDir: datasets, offline: true });
-    const form = { dataset: 'mnist', network: 'lenet5', epochs: 1, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1, limit: 300, testLimit: 50, out: 'svc-dup' } as const;
+    const form = {
+      dataset: 'mnist',
+      network: 'lenet5',
+      epochs: 1,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      validationSplit: 0.1,
+      limit: 300,
+      testLimit: 50,
+      out: 'svc-dup',
+    } as const;
     await stored(store, 'svc-dup');
     try {
       await expect(studio.startTraining({ ...form, runId: 'r1' })).rejects.toThrow(/A model called "svc-dup" already exists/);
@@ -226,7 +251,10 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
     for (const r of rows) expect(r.indexOf('lenet5 ')).toBe(head!.indexOf('network')); // aligned columns
     expect(list.stdout).toMatch(/ 1 epoch, best 1 /);
     // A terminal (util-linux `script` gives the command one) is asked; "n" deletes nothing.
-    const asked = spawnSync('script', ['-qec', `${process.execPath} ${path.join(repoRoot, 'bin/classifier-studio.js')} trained delete dup --store ${storeDir}`, '/dev/null'], { input: 'n\n', encoding: 'utf8' });
+    const asked = spawnSync('script', ['-qec', `${process.execPath} ${path.join(repoRoot, 'bin/classifier-studio.js')} trained delete dup --store ${storeDir}`, '/dev/null'], {
+      input: 'n\n',
+      encoding: 'utf8',
+    });
     expect(asked.stdout).toMatch(/Delete the model "dup"\? This cannot be undone\. \[y\/N\]/);
     expect(asked.stdout).toMatch(/nothing deleted/);
     expect(await store.has('dup')).toBe(true);
@@ -239,7 +267,8 @@ describe('two CLI trainings and the store (real processes, real MNIST)', async (
   it('delete and rename during a training run are refused, and the run ends whole', async () => {
     // Long enough never to end by itself: stopped with Ctrl-C once the refusals are in.
     const child = spawn(process.execPath, [path.join(repoRoot, 'bin/classifier-studio.js'), 'train', ...quick, '--epochs', '50', '--out', 'long', '--json'], {
-      cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     // Once the first checkpoint is written, the model exists and is training.

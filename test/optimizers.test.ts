@@ -55,17 +55,23 @@ function expectClose(actual: number[][], expected: number[][]): void {
 describe('optimizers against the Keras update rules', () => {
   it('SGD: w -= lr * g', () => {
     const lr = 0.1;
-    expectClose(stepsOf({ name: 'sgd', learningRate: lr }), keras({}, (w, g) => w - lr * g));
+    expectClose(
+      stepsOf({ name: 'sgd', learningRate: lr }),
+      keras({}, (w, g) => w - lr * g),
+    );
   });
 
   it('SGD with momentum: v = m v - lr g; w += v', () => {
     const lr = 0.1;
     const m = 0.8;
     const v = [0, 0, 0];
-    expectClose(stepsOf({ name: 'sgd', learningRate: lr, momentum: m }), keras(v, (w, g, v, i) => {
-      v[i] = m * v[i]! - lr * g;
-      return w + v[i]!;
-    }));
+    expectClose(
+      stepsOf({ name: 'sgd', learningRate: lr, momentum: m }),
+      keras(v, (w, g, v, i) => {
+        v[i] = m * v[i]! - lr * g;
+        return w + v[i]!;
+      }),
+    );
   });
 
   it('SGD with Nesterov momentum: v = m v - lr g; w += m v - lr g', () => {
@@ -73,10 +79,13 @@ describe('optimizers against the Keras update rules', () => {
     const m = 0.8;
     const v = [0, 0, 0];
     const nesterov = stepsOf({ name: 'sgd', learningRate: lr, momentum: m, nesterov: true });
-    expectClose(nesterov, keras(v, (w, g, v, i) => {
-      v[i] = m * v[i]! - lr * g;
-      return w + m * v[i]! - lr * g;
-    }));
+    expectClose(
+      nesterov,
+      keras(v, (w, g, v, i) => {
+        v[i] = m * v[i]! - lr * g;
+        return w + m * v[i]! - lr * g;
+      }),
+    );
     // And it is not plain momentum: the two part from the second step on.
     expect(Math.abs(nesterov[1]![0]! - stepsOf({ name: 'sgd', learningRate: lr, momentum: m })[1]![0]!)).toBeGreaterThan(1e-3);
   });
@@ -84,42 +93,54 @@ describe('optimizers against the Keras update rules', () => {
   it('RMSprop: v = rho v + (1 - rho) g^2; w -= lr g / sqrt(v + eps)', () => {
     const [lr, rho, eps] = [0.05, 0.7, 1e-2];
     const v = [0, 0, 0];
-    expectClose(stepsOf({ name: 'rmsprop', learningRate: lr, rho, epsilon: eps }), keras(v, (w, g, v, i) => {
-      v[i] = rho * v[i]! + (1 - rho) * g * g;
-      return w - (lr * g) / Math.sqrt(v[i]! + eps);
-    }));
+    expectClose(
+      stepsOf({ name: 'rmsprop', learningRate: lr, rho, epsilon: eps }),
+      keras(v, (w, g, v, i) => {
+        v[i] = rho * v[i]! + (1 - rho) * g * g;
+        return w - (lr * g) / Math.sqrt(v[i]! + eps);
+      }),
+    );
   });
 
   it('RMSprop with momentum: m = momentum m + lr g / sqrt(v + eps); w -= m', () => {
     const [lr, rho, momentum, eps] = [0.05, 0.7, 0.6, 1e-2];
     const s = { v: [0, 0, 0], m: [0, 0, 0] };
-    expectClose(stepsOf({ name: 'rmsprop', learningRate: lr, rho, momentum, epsilon: eps }), keras(s, (w, g, s, i) => {
-      s.v[i] = rho * s.v[i]! + (1 - rho) * g * g;
-      s.m[i] = momentum * s.m[i]! + (lr * g) / Math.sqrt(s.v[i]! + eps);
-      return w - s.m[i]!;
-    }));
+    expectClose(
+      stepsOf({ name: 'rmsprop', learningRate: lr, rho, momentum, epsilon: eps }),
+      keras(s, (w, g, s, i) => {
+        s.v[i] = rho * s.v[i]! + (1 - rho) * g * g;
+        s.m[i] = momentum * s.m[i]! + (lr * g) / Math.sqrt(s.v[i]! + eps);
+        return w - s.m[i]!;
+      }),
+    );
   });
 
   it('Adagrad: acc starts at initial_accumulator_value; acc += g^2; w -= lr g / sqrt(acc + eps)', () => {
     const [lr, initial] = [0.3, 0.5];
     const acc = [initial, initial, initial];
-    expectClose(stepsOf({ name: 'adagrad', learningRate: lr, initialAccumulatorValue: initial }), keras(acc, (w, g, acc, i) => {
-      acc[i] = acc[i]! + g * g;
-      return w - (lr * g) / Math.sqrt(acc[i]! + 1e-7);
-    }));
+    expectClose(
+      stepsOf({ name: 'adagrad', learningRate: lr, initialAccumulatorValue: initial }),
+      keras(acc, (w, g, acc, i) => {
+        acc[i] = acc[i]! + g * g;
+        return w - (lr * g) / Math.sqrt(acc[i]! + 1e-7);
+      }),
+    );
   });
 
   it('Adam: m and v as Keras keeps them; w -= lr sqrt(1 - b2^t) / (1 - b1^t) m / (sqrt(v) + eps)', () => {
     // tfjs scales epsilon with the bias correction, Keras does not: the same rule at Keras's epsilon of 1e-7.
     const [lr, b1, b2, eps] = [0.05, 0.8, 0.9, 1e-7];
     const s = { m: [0, 0, 0], v: [0, 0, 0], t: [0, 0, 0] };
-    expectClose(stepsOf({ name: 'adam', learningRate: lr, beta1: b1, beta2: b2, epsilon: eps }), keras(s, (w, g, s, i) => {
-      const t = ++s.t[i]!;
-      s.m[i] = b1 * s.m[i]! + (1 - b1) * g;
-      s.v[i] = b2 * s.v[i]! + (1 - b2) * g * g;
-      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-      return w - (alpha * s.m[i]!) / (Math.sqrt(s.v[i]!) + eps);
-    }));
+    expectClose(
+      stepsOf({ name: 'adam', learningRate: lr, beta1: b1, beta2: b2, epsilon: eps }),
+      keras(s, (w, g, s, i) => {
+        const t = ++s.t[i]!;
+        s.m[i] = b1 * s.m[i]! + (1 - b1) * g;
+        s.v[i] = b2 * s.v[i]! + (1 - b2) * g * g;
+        const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        return w - (alpha * s.m[i]!) / (Math.sqrt(s.v[i]!) + eps);
+      }),
+    );
   });
 
   it('a learning rate set between steps is the one the next step uses, for every optimizer', () => {

@@ -47,7 +47,10 @@ describe('the held-out test split', () => {
     expect(test.map((i) => labels[i])).toEqual([0, 0, 0, 1]);
     expect(train.length + test.length).toBe(files.length);
     const reversed = [...files].reverse();
-    const again = heldOutSplit(reversed, Int32Array.from(reversed, (f) => ['dog', 'cat', 'fox'].indexOf(f.split('/')[0]!)));
+    const again = heldOutSplit(
+      reversed,
+      Int32Array.from(reversed, (f) => ['dog', 'cat', 'fox'].indexOf(f.split('/')[0]!)),
+    );
     expect(again.test.map((i) => reversed[i]).sort()).toEqual(test.map((i) => files[i]).sort());
   });
 
@@ -76,7 +79,7 @@ describe('size-aware transfer settings', () => {
   });
 });
 
-describe('one\'s own dataset folder', () => {
+describe("one's own dataset folder", () => {
   it('names classes by the rules of model names, keeping the split folder names out', () => {
     expect(classNameProblem('golden retriever')).toBeUndefined();
     for (const bad of ['', 'test', 'Val', '../x', '.hidden', 'a/b', 'con', 'dog.']) expect(classNameProblem(bad)).toBeDefined();
@@ -112,6 +115,12 @@ describe('one\'s own dataset folder', () => {
     await expect(deleteClass(dir, 'puppy')).rejects.toThrow('has 1 image;');
     expect(await deleteClass(dir, 'puppy', { force: true })).toEqual({ removed: 1 });
     await expect(lstat(path.join(dir, 'puppy'))).rejects.toThrow();
-    expect(await showDataset(dir)).toEqual({ classes: [{ name: 'bird', count: 0 }, { name: 'cat', count: 0 }], images: 0 });
+    expect(await showDataset(dir)).toEqual({
+      classes: [
+        { name: 'bird', count: 0 },
+        { name: 'cat', count: 0 },
+      ],
+      images: 0,
+    });
   });
 });

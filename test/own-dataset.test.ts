@@ -22,7 +22,11 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 
 /** The imagenet-dev photos of dogs (classes 151-268) and of birds, by class index. */
 async function dogsAndBirds(): Promise<{ dogs: string[]; birds: string[] }> {
-  const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8'))
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   const isBird = (i: number) => (i >= 7 && i <= 24) || (i >= 80 && i <= 100) || (i >= 127 && i <= 146);
   const pick = (keep: (i: number) => boolean) => rows.filter((r) => keep(Number(r[1]))).map((r) => path.join(imagenetDevDir, r[0]!));
   return { dogs: pick((i) => i >= 151 && i <= 268), birds: pick(isBird) };
@@ -47,7 +51,13 @@ describe('dataset add / show', () => {
     const show = await runCli(['dataset', 'show', dir, '--json']);
     expect(show.code).toBe(0);
     expect(show.stdout.trim().split('\n')).toHaveLength(1);
-    expect(JSON.parse(show.stdout)).toEqual({ classes: [{ name: 'bird', count: 1 }, { name: 'dog', count: 2 }], images: 3 });
+    expect(JSON.parse(show.stdout)).toEqual({
+      classes: [
+        { name: 'bird', count: 1 },
+        { name: 'dog', count: 2 },
+      ],
+      images: 3,
+    });
   });
 
   it('refuses what is not a whole image, naming each file, and leaves the dataset as it was', async () => {
@@ -72,7 +82,13 @@ describe('dataset add / show', () => {
     const run = await runCli(['dataset', 'add', dir, 'dog', text, truncated, cifarFile('dog', 2), empty, toFolder, missing, '--json']);
     expect(run.code).toBe(1);
     const byFile = new Map(jsonLines(run.stdout).map((l) => [l.file, l]));
-    const refused = [[text, 'not-an-image'], [truncated, 'truncated'], [empty, 'not-an-image'], [toFolder, 'not-a-file'], [missing, 'unreadable']] as const;
+    const refused = [
+      [text, 'not-an-image'],
+      [truncated, 'truncated'],
+      [empty, 'not-an-image'],
+      [toFolder, 'not-a-file'],
+      [missing, 'unreadable'],
+    ] as const;
     for (const [file, reason] of refused) {
       expect(byFile.get(file)).toMatchObject({ status: 'refused', reason });
       expect(byFile.get(file)!.error).toContain(file);
@@ -100,11 +116,17 @@ describe('dataset add / show', () => {
     expect(rm.code).toBe(1);
     expect(rm.stdout).toContain(`removed ${b}`);
     expect(rm.stderr).toContain('cat/nothing.jpg: no such image');
-    expect(JSON.parse((await runCli(['dataset', 'show', dir, '--json'])).stdout)).toEqual({ classes: [{ name: 'cat', count: 0 }, { name: 'dog', count: 1 }], images: 1 });
+    expect(JSON.parse((await runCli(['dataset', 'show', dir, '--json'])).stdout)).toEqual({
+      classes: [
+        { name: 'cat', count: 0 },
+        { name: 'dog', count: 1 },
+      ],
+      images: 1,
+    });
   });
 });
 
-describe('transfer on one\'s own photos, with no settings', () => {
+describe("transfer on one's own photos, with no settings", () => {
   it('holds out a test set, chooses its settings from the size, and recognizes other photos', async () => {
     const tmp = await tempDir('cs-own-transfer-');
     const dir = path.join(tmp, 'pets');
@@ -116,7 +138,13 @@ describe('transfer on one\'s own photos, with no settings', () => {
     const unseen = [...dogs, ...birds].filter((f, i, all) => !train(dogs).includes(f) && !train(birds).includes(f) && all.indexOf(f) === i);
     expect((await runCli(['dataset', 'add', dir, 'dog', ...train(dogs)])).code).toBe(0);
     expect((await runCli(['dataset', 'add', dir, 'bird', ...train(birds)])).code).toBe(0);
-    expect(JSON.parse((await runCli(['dataset', 'show', dir, '--json'])).stdout)).toEqual({ classes: [{ name: 'bird', count: 8 }, { name: 'dog', count: 16 }], images: 24 });
+    expect(JSON.parse((await runCli(['dataset', 'show', dir, '--json'])).stdout)).toEqual({
+      classes: [
+        { name: 'bird', count: 8 },
+        { name: 'dog', count: 16 },
+      ],
+      images: 24,
+    });
 
     const run = await runCli(['transfer', '--dataset', dir, '--out', 'pets', '--json', ...storage]);
     expect(run.code, run.stderr).toBe(0);

@@ -34,8 +34,20 @@ async function storeModel(name: string, fit: StoredModelMeta['fit']): Promise<vo
   const model = meanColourModel();
   const now = new Date().toISOString();
   const meta: StoredModelMeta = {
-    name, network: 'custom', labels: ['red', 'green', 'blue'], inputSize: [4, 4], channels: 3, preprocessing: 'scale01', resize: 'bilinear',
-    ...(fit ? { fit } : {}), invertLightBackground: false, dataset: { name: 'none' }, history: [], status: 'complete', createdAt: now, updatedAt: now,
+    name,
+    network: 'custom',
+    labels: ['red', 'green', 'blue'],
+    inputSize: [4, 4],
+    channels: 3,
+    preprocessing: 'scale01',
+    resize: 'bilinear',
+    ...(fit ? { fit } : {}),
+    invertLightBackground: false,
+    dataset: { name: 'none' },
+    history: [],
+    status: 'complete',
+    createdAt: now,
+    updatedAt: now,
   };
   await store.withReservation(name, 'saved', 'replace', (held) => store.save(model, meta, held));
   model.dispose();
@@ -46,7 +58,12 @@ beforeAll(async () => {
   // 300x100: red, green and blue thirds.
   const raw = Buffer.alloc(300 * 100 * 3);
   for (let y = 0; y < 100; y++) for (let x = 0; x < 300; x++) raw.set(x < 100 ? [255, 0, 0] : x < 200 ? [0, 255, 0] : [0, 0, 255], (y * 300 + x) * 3);
-  await writeFile(thirds, await sharp(raw, { raw: { width: 300, height: 100, channels: 3 } }).png().toBuffer());
+  await writeFile(
+    thirds,
+    await sharp(raw, { raw: { width: 300, height: 100, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
   await storeModel('cropped', 'crop');
   await storeModel('squashed', 'squash');
   await storeModel('old', undefined);
@@ -78,7 +95,7 @@ describe('the fit stored with a model', () => {
     expect((await probabilities('old', 'crop')).green).toBeGreaterThan(0.99);
   });
 
-  it('is checked in a model folder\'s metadata', () => {
+  it("is checked in a model folder's metadata", () => {
     const model = meanColourModel();
     try {
       expect(checkMetadata({ fit: 'crop' }, 'meta.json', model).fit).toBe('crop');
@@ -98,7 +115,21 @@ describe('the fit stored with a model', () => {
 
 describe('predict --resize', () => {
   it('uses the stored fit, overrides it when given, and refuses an unknown one', async () => {
-    const args = (model: string, ...more: string[]) => ['predict', thirds, '--model', model, '--store', storeDir, '--cache', path.join(tmp, 'cache'), '--offline', '--json', '--top', '1', ...more];
+    const args = (model: string, ...more: string[]) => [
+      'predict',
+      thirds,
+      '--model',
+      model,
+      '--store',
+      storeDir,
+      '--cache',
+      path.join(tmp, 'cache'),
+      '--offline',
+      '--json',
+      '--top',
+      '1',
+      ...more,
+    ];
     const top = async (model: string, ...more: string[]) => {
       const run = await runCli(args(model, ...more));
       expect(run.stderr).toBe('');

@@ -22,7 +22,7 @@ const expectValues = (actual: number[], expected: number[]) => {
 };
 
 describe('preprocessing', () => {
-  it("caffe: RGB to BGR, then the ImageNet mean (B 103.939, G 116.779, R 123.68) subtracted, no scaling", () => {
+  it('caffe: RGB to BGR, then the ImageNet mean (B 103.939, G 116.779, R 123.68) subtracted, no scaling', () => {
     const caffe = ([r, g, bl]: number[]) => [bl! - 103.939, g! - 116.779, r! - 123.68];
     const expected = [a, b].flatMap((img) => [caffe([...img.subarray(0, 3)]), caffe([...img.subarray(3, 6)])].flat());
     expectValues(run('caffe'), expected);
@@ -35,11 +35,17 @@ describe('preprocessing', () => {
   });
 
   it('tf: x / 127.5 - 1, in RGB order', () => {
-    expectValues(run('tf'), [...a, ...b].map((v) => v / 127.5 - 1));
+    expectValues(
+      run('tf'),
+      [...a, ...b].map((v) => v / 127.5 - 1),
+    );
   });
 
   it('scale01: x / 255; none: x as it is', () => {
-    expectValues(run('scale01'), [...a, ...b].map((v) => v / 255));
+    expectValues(
+      run('scale01'),
+      [...a, ...b].map((v) => v / 255),
+    );
     expectValues(run('none'), [...a, ...b]);
   });
 

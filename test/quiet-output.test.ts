@@ -42,7 +42,10 @@ describe('a damaged .h5 read in the HDF5 worker', () => {
     expect(r.stdout + r.stderr).not.toMatch(H5_NOISE);
     expect(r.stderr).not.toMatch(/Deprecat|DEP0\d{3}/i);
     // stdout holds the script's JSON lines and nothing else.
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; error: string | null });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { name: string; error: string | null });
     const errors = Object.fromEntries(lines.map((l) => [l.name, l.error]));
     expect(errors.good).toBeNull();
     expect(errors.truncated).toMatch(/truncated\.h5 .*\(HDF5: truncated file: eof = \d+.*stored_eof = \d+\)/);
@@ -51,9 +54,11 @@ describe('a damaged .h5 read in the HDF5 worker', () => {
 });
 
 describe('summarizeH5Output', () => {
-  const stack = (frames: string[]) => ['HDF5-DIAG: Error detected in HDF5 (2.0.0):', ...frames.flatMap((f, i) => [
-    `  #${String(i).padStart(3, '0')}: /src/H5x.c line ${i + 1} in H5X_f${i}(): ${f}`, '    major: File accessibility', '    minor: Read failed',
-  ])].join('\n');
+  const stack = (frames: string[]) =>
+    [
+      'HDF5-DIAG: Error detected in HDF5 (2.0.0):',
+      ...frames.flatMap((f, i) => [`  #${String(i).padStart(3, '0')}: /src/H5x.c line ${i + 1} in H5X_f${i}(): ${f}`, '    major: File accessibility', '    minor: Read failed']),
+    ].join('\n');
 
   it('takes the innermost frame of the first stack (later ones are the clean-up failing after it)', () => {
     const printed = `${stack(['unable to open file', 'unable to read superblock', 'truncated file: eof = 10'])}\n${stack(['not a file ID'])}\n`;
@@ -61,16 +66,17 @@ describe('summarizeH5Output', () => {
   });
 
   it('says when a name was not UTF-8, and nothing when nothing useful was printed', () => {
-    expect(summarizeH5Output('warning: Invalid UTF-8 leading byte 0xff encountered when deserializing a UTF-8 string in wasm memory to a JS string!\n'))
-      .toBe('a name or text in the file is not valid UTF-8');
+    expect(summarizeH5Output('warning: Invalid UTF-8 leading byte 0xff encountered when deserializing a UTF-8 string in wasm memory to a JS string!\n')).toBe(
+      'a name or text in the file is not valid UTF-8',
+    );
     expect(summarizeH5Output('')).toBeUndefined();
     expect(summarizeH5Output('something else\n')).toBeUndefined();
   });
 
   it('adds the gist to an error message once', () => {
-    const printed = stack(['name doesn\'t exist']);
-    expect(withH5Output('x.h5: weight a/b is listed but missing', printed)).toBe('x.h5: weight a/b is listed but missing (HDF5: name doesn\'t exist)');
-    expect(withH5Output('x.h5 (HDF5: name doesn\'t exist)', printed)).toBe('x.h5 (HDF5: name doesn\'t exist)');
+    const printed = stack(["name doesn't exist"]);
+    expect(withH5Output('x.h5: weight a/b is listed but missing', printed)).toBe("x.h5: weight a/b is listed but missing (HDF5: name doesn't exist)");
+    expect(withH5Output("x.h5 (HDF5: name doesn't exist)", printed)).toBe("x.h5 (HDF5: name doesn't exist)");
     expect(withH5Output('x.h5: bad', '')).toBe('x.h5: bad');
   });
 });

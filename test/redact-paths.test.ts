@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { redactPaths } from '../src-main/electron/redact-paths.ts';
 
 describe('redactPaths', () => {
-  it('cuts main\'s absolute paths, quoted (with spaces) or bare', () => {
-    expect(redactPaths(`ENOENT: no such file or directory, open '/home/u/Library/Application Support/cs/models/x/model.json'`))
-      .toBe(`ENOENT: no such file or directory, open '…/model.json'`);
+  it("cuts main's absolute paths, quoted (with spaces) or bare", () => {
+    expect(redactPaths(`ENOENT: no such file or directory, open '/home/u/Library/Application Support/cs/models/x/model.json'`)).toBe(
+      `ENOENT: no such file or directory, open '…/model.json'`,
+    );
     expect(redactPaths('Could not load /opt/app/resources/models.json: bad JSON')).toBe('Could not load …/models.json: bad JSON');
     expect(redactPaths('EISDIR: illegal operation on a directory, read "/srv/work"')).toBe('EISDIR: illegal operation on a directory, read "…/work"');
     expect(redactPaths('no weights at C:\\Users\\ann\\AppData\\Roaming\\cs\\x.bin.')).toBe('no weights at …/x.bin.');

@@ -35,7 +35,19 @@ describe('resnet50()', () => {
     expect(model.countParams()).toBe(25_636_712);
     expect(model.layers).toHaveLength(177);
     const names = model.layers.map((l) => l.name);
-    for (const n of ['input_1', 'conv1_pad', 'conv1_conv', 'conv1_bn', 'pool1_pool', 'conv2_block1_0_conv', 'conv3_block4_out', 'conv4_block6_3_bn', 'conv5_block3_out', 'avg_pool', 'predictions']) {
+    for (const n of [
+      'input_1',
+      'conv1_pad',
+      'conv1_conv',
+      'conv1_bn',
+      'pool1_pool',
+      'conv2_block1_0_conv',
+      'conv3_block4_out',
+      'conv4_block6_3_bn',
+      'conv5_block3_out',
+      'avg_pool',
+      'predictions',
+    ]) {
       expect(names).toContain(n);
     }
     expect(model.outputs[0]!.shape).toEqual([null, 1000]);
@@ -78,7 +90,11 @@ describe('Keras HDF5 weights', () => {
     // Orientation, element by element: kernel[kh][kw][in][out] of conv1 is element ((kh*7+kw)*3+in)*64+out.
     const k = model.weights.findIndex((v) => v.originalName === 'conv1_conv/kernel');
     const kernel = byName.get('conv1_conv/kernel')!.read().arraySync() as number[][][][];
-    for (const [a, b, c, d] of [[0, 0, 0, 0], [6, 5, 2, 63], [3, 1, 1, 17]] as const) {
+    for (const [a, b, c, d] of [
+      [0, 0, 0, 0],
+      [6, 5, 2, 63],
+      [3, 1, 1, 17],
+    ] as const) {
       expect(kernel[a]![b]![c]![d]).toBeCloseTo(seeded(k, ((a * 7 + b) * 3 + c) * 64 + d), 6);
     }
     const dense = byName.get('predictions/kernel')!.read().arraySync() as number[][];
@@ -163,7 +179,11 @@ describe('Keras HDF5 weights', () => {
     expect(top).toHaveLength(5);
     const x = tf.randomUniform([1, 224, 224, 3], -100, 100, 'float32', 5);
     // The loader folds the batch norms into the convolutions: the softmax may move in float rounding only.
-    const diff = tf.sub(classifier.model.predict(x) as tf.Tensor, writer.predict(x) as tf.Tensor).abs().max().dataSync()[0]!;
+    const diff = tf
+      .sub(classifier.model.predict(x) as tf.Tensor, writer.predict(x) as tf.Tensor)
+      .abs()
+      .max()
+      .dataSync()[0]!;
     expect(diff).toBeLessThan(1e-4);
     expect(classifier.model.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
     writer.dispose();

@@ -23,9 +23,22 @@ const config = TrainConfig.parse({ dataset: 'mnist', network: 'lenet5', epochs: 
 function meta(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
   const now = new Date().toISOString();
   return {
-    name, network: 'lenet5', labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], inputSize: [28, 28], channels: 1, preprocessing: 'scale01',
-    resize: 'bilinear', invertLightBackground: true, dataset: { name: 'mnist' }, history: [record(1), record(2), record(3)], bestEpoch: 2,
-    status: 'cancelled', config, createdAt: now, updatedAt: now, ...extra,
+    name,
+    network: 'lenet5',
+    labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    inputSize: [28, 28],
+    channels: 1,
+    preprocessing: 'scale01',
+    resize: 'bilinear',
+    invertLightBackground: true,
+    dataset: { name: 'mnist' },
+    history: [record(1), record(2), record(3)],
+    bestEpoch: 2,
+    status: 'cancelled',
+    config,
+    createdAt: now,
+    updatedAt: now,
+    ...extra,
   };
 }
 
@@ -53,13 +66,13 @@ describe('resumePoint', () => {
   });
 
   it('refuses a model that is no checkpoint of a `train` run: another network, or no training settings', async () => {
-    const s = await store(
-      meta('imported', { network: 'keras-import' }),
-      meta('no-settings', { config: undefined }),
-      meta('bad-settings', { config: { ...config, epochs: -3 } }),
+    const s = await store(meta('imported', { network: 'keras-import' }), meta('no-settings', { config: undefined }), meta('bad-settings', { config: { ...config, epochs: -3 } }));
+    await expect(resumePoint({ resume: 'imported' }, s)).rejects.toThrow(
+      /Cannot resume "imported": it is not a checkpoint of a `train` run \(network keras-import\); only the classic networks' runs can be resumed/,
     );
-    await expect(resumePoint({ resume: 'imported' }, s)).rejects.toThrow(/Cannot resume "imported": it is not a checkpoint of a `train` run \(network keras-import\); only the classic networks' runs can be resumed/);
-    await expect(resumePoint({ resume: 'no-settings' }, s)).rejects.toThrow(/Cannot resume "no-settings": it is not a checkpoint of a `train` run \(network lenet5, no training settings stored\)/);
+    await expect(resumePoint({ resume: 'no-settings' }, s)).rejects.toThrow(
+      /Cannot resume "no-settings": it is not a checkpoint of a `train` run \(network lenet5, no training settings stored\)/,
+    );
     await expect(resumePoint({ resume: 'bad-settings' }, s)).rejects.toThrow(/Cannot resume "bad-settings": it is not a checkpoint/);
   });
 

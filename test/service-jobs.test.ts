@@ -21,7 +21,9 @@ afterAll(() => service.dispose());
 
 /** A solid-colour PNG of 8x8. */
 const png = (file: string, rgb: [number, number, number]) =>
-  sharp({ create: { width: 8, height: 8, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+  sharp({ create: { width: 8, height: 8, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } })
+    .png()
+    .toFile(file);
 
 /** 'colours': 8x8 RGB in, red or blue out, by the mean of the red channel minus the blue one. */
 async function storeModel(): Promise<void> {
@@ -30,8 +32,19 @@ async function storeModel(): Promise<void> {
   model.setWeights([tf.tensor2d(kernel), tf.zeros([2])]);
   const now = new Date().toISOString();
   const meta: StoredModelMeta = {
-    name: 'colours', network: 'custom', labels: ['red', 'blue'], inputSize: [8, 8], channels: 3, preprocessing: 'scale01', resize: 'bilinear',
-    invertLightBackground: false, dataset: { name: 'none' }, history: [], status: 'complete', createdAt: now, updatedAt: now,
+    name: 'colours',
+    network: 'custom',
+    labels: ['red', 'blue'],
+    inputSize: [8, 8],
+    channels: 3,
+    preprocessing: 'scale01',
+    resize: 'bilinear',
+    invertLightBackground: false,
+    dataset: { name: 'none' },
+    history: [],
+    status: 'complete',
+    createdAt: now,
+    updatedAt: now,
   };
   await service.store.withReservation('colours', 'saved', 'replace', (held) => service.store.save(model, meta, held));
   model.dispose();
@@ -52,7 +65,11 @@ describe('folder jobs', () => {
     events.length = 0;
     const reply = await service.recognizeFolder({ jobId: 'mixed', folder, model: 'colours', topK: 1 });
     expect(reply.cancelled).toBe(false);
-    expect(reply.items.map((i) => [i.name, i.top?.[0]?.label ?? 'error'])).toEqual([['1-red.png', 'red'], ['2-broken.jpg', 'error'], ['3-blue.png', 'blue']]);
+    expect(reply.items.map((i) => [i.name, i.top?.[0]?.label ?? 'error'])).toEqual([
+      ['1-red.png', 'red'],
+      ['2-broken.jpg', 'error'],
+      ['3-blue.png', 'blue'],
+    ]);
     const broken = reply.items[1]!;
     expect(broken.error).toMatch(/2-broken\.jpg/);
     expect(broken.error).toMatch(/decode|image|format|unsupported/i);
@@ -60,7 +77,12 @@ describe('folder jobs', () => {
     expect(reply.items[0]!.thumbnail).toMatch(/^data:image\//);
     // Progress: 0 of 3, then each item as it is answered, the broken one included.
     const progress = events.flatMap((e) => (e.type === 'folder' && e.jobId === 'mixed' ? [[e.done, e.total, e.item?.name ?? null]] : []));
-    expect(progress).toEqual([[0, 3, null], [1, 3, '1-red.png'], [2, 3, '2-broken.jpg'], [3, 3, '3-blue.png']]);
+    expect(progress).toEqual([
+      [0, 3, null],
+      [1, 3, '1-red.png'],
+      [2, 3, '2-broken.jpg'],
+      [3, 3, '3-blue.png'],
+    ]);
   });
 
   it('stops at the next image once cancelled, replying with the items answered so far', async () => {

@@ -45,15 +45,27 @@ describe('recognition while a training runs', () => {
     });
     try {
       await studio.startTraining({
-        runId: 'soak', dataset: 'mnist', network: 'lenet5', epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.001,
-        validationSplit: 0.2, limit: 2000, testLimit: 200, out: 'while-recognizing',
+        runId: 'soak',
+        dataset: 'mnist',
+        network: 'lenet5',
+        epochs: 3,
+        batchSize: 16,
+        optimizer: 'adam',
+        learningRate: 0.001,
+        validationSplit: 0.2,
+        limit: 2000,
+        testLimit: 200,
+        out: 'while-recognizing',
       });
       await started;
       const photos = (await labelledPhotos()).filter((p) => [0, 385, 950].includes(p.index)); // tench, Indian elephant, orange
       expect(photos).toHaveLength(3);
       for (const photo of photos) {
         const reply = await studio.recognize({ image: photo.file, model: 'mobilenet', topK: 5 });
-        expect(reply.top.map((p) => p.index), photo.file).toContain(photo.index);
+        expect(
+          reply.top.map((p) => p.index),
+          photo.file,
+        ).toContain(photo.index);
       }
       // Answered while the run was still going: training events kept coming after the answers.
       expect(ended).toBeUndefined();

@@ -43,8 +43,18 @@ afterAll(async () => {
 describe('the Stanford Dogs catalogue entry', () => {
   it('names the official files, sizes and digests', () => {
     expect(stanfordDogsEntry().files).toEqual([
-      { name: 'images.tar', url: 'http://vision.stanford.edu/aditya86/ImageNetDogs/images.tar', sha256: 'a443fc2f9a851aa1a7b8e4fa4af94b8459fce2c9f5a2f4dd4669cf9673a4ec58', size: 793579520 },
-      { name: 'lists.tar', url: 'http://vision.stanford.edu/aditya86/ImageNetDogs/lists.tar', sha256: '34b47cacd9a98b5d150e084f24d29391c084c55272295ec65c85651bc35f4d6c', size: 481280 },
+      {
+        name: 'images.tar',
+        url: 'http://vision.stanford.edu/aditya86/ImageNetDogs/images.tar',
+        sha256: 'a443fc2f9a851aa1a7b8e4fa4af94b8459fce2c9f5a2f4dd4669cf9673a4ec58',
+        size: 793579520,
+      },
+      {
+        name: 'lists.tar',
+        url: 'http://vision.stanford.edu/aditya86/ImageNetDogs/lists.tar',
+        sha256: '34b47cacd9a98b5d150e084f24d29391c084c55272295ec65c85651bc35f4d6c',
+        size: 481280,
+      },
     ]);
     expect(stanfordDogsEntry().counts).toEqual({ train: 12000, test: 8580 });
   });
@@ -79,7 +89,9 @@ describe('preparing Stanford Dogs from a server', () => {
   it('refuses a download whose digest is wrong, keeping nothing of it', async () => {
     const cacheDir = await tempDir();
     const wrong = { ...entry, files: [entry.files[0]!, { ...entry.files[1]!, sha256: '0'.repeat(64) }] };
-    await expect(prepareStanfordDogs({ cacheDir, entry: wrong })).rejects.toThrow(/lists\.tar does not match the catalogue \(sha256 [0-9a-f]{64}, expected 0{64}\)\. The partial download .* was deleted/);
+    await expect(prepareStanfordDogs({ cacheDir, entry: wrong })).rejects.toThrow(
+      /lists\.tar does not match the catalogue \(sha256 [0-9a-f]{64}, expected 0{64}\)\. The partial download .* was deleted/,
+    );
     await expect(stat(path.join(cacheDir, 'datasets/stanford-dogs/lists.tar.part'))).rejects.toThrow();
   });
 
@@ -93,7 +105,9 @@ describe('preparing Stanford Dogs from a server', () => {
       expect(err).toBeInstanceOf(CodedError);
       expect((err as CodedError).code).toBe('dataset-download-refused');
       expect((err as CodedError).params).toMatchObject({ detail: 'HTTP 403', page: 'http://vision.stanford.edu/aditya86/ImageNetDogs/' });
-      expect((err as Error).message).toMatch(/did not serve .*images\.tar \(HTTP 403\).*official page http:\/\/vision\.stanford\.edu\/aditya86\/ImageNetDogs\/.*datasets import stanford-dogs.*offline mirror/);
+      expect((err as Error).message).toMatch(
+        /did not serve .*images\.tar \(HTTP 403\).*official page http:\/\/vision\.stanford\.edu\/aditya86\/ImageNetDogs\/.*datasets import stanford-dogs.*offline mirror/,
+      );
     } finally {
       await new Promise((r) => refusing.close(r));
     }
@@ -124,9 +138,15 @@ describe('the dog-breeds build', () => {
       const evaluation = events.find((e) => e.event === 'evaluation');
       expect(evaluation && evaluation.event === 'evaluation' && evaluation.evaluation.count).toBe(12);
       const meta = await new ModelStore(storeDir).get('dog-breeds');
-      expect(meta).toMatchObject({ status: 'complete', network: 'transfer-mobilenet', labels: ['Shih-Tzu', 'Afghan hound', 'flat-coated retriever', 'German shepherd', 'Siberian husky', 'chow'] });
+      expect(meta).toMatchObject({
+        status: 'complete',
+        network: 'transfer-mobilenet',
+        labels: ['Shih-Tzu', 'Afghan hound', 'flat-coated retriever', 'German shepherd', 'Siberian husky', 'chow'],
+      });
       expect(meta.evaluation?.accuracy).toBe(done.test_accuracy);
-      console.log(`dog-breeds on ${BREEDS.length} breeds (${BREEDS.length * TRAIN_VIEWS} training views): test accuracy ${(done.test_accuracy! * 100).toFixed(1)}% on ${BREEDS.length * TEST_VIEWS} held-out views`);
+      console.log(
+        `dog-breeds on ${BREEDS.length} breeds (${BREEDS.length * TRAIN_VIEWS} training views): test accuracy ${(done.test_accuracy! * 100).toFixed(1)}% on ${BREEDS.length * TEST_VIEWS} held-out views`,
+      );
       // Different views of the same photos: a head that learned anything gets most of them.
       expect(done.test_accuracy).toBeGreaterThanOrEqual(0.75);
 
@@ -140,7 +160,9 @@ describe('the dog-breeds build', () => {
       expect(right / testPhotos.length).toBeGreaterThanOrEqual(0.75);
 
       // Built: a second build does not replace it unasked, and says so before downloading anything.
-      await expect(startDogBreedsBuild({}, { env: { cacheDir, storeDir }, modelMirrorDir: mirrorDir, entry }, () => {})).rejects.toThrow(/"dog-breeds" already exists: build with --overwrite/);
+      await expect(startDogBreedsBuild({}, { env: { cacheDir, storeDir }, modelMirrorDir: mirrorDir, entry }, () => {})).rejects.toThrow(
+        /"dog-breeds" already exists: build with --overwrite/,
+      );
     } finally {
       recognizer.dispose();
     }
@@ -201,7 +223,12 @@ describe('the dog-breeds build', () => {
     await mkdir(tars);
     await writeFile(path.join(tars, 'images.tar'), imagesTar);
     await writeFile(path.join(tars, 'lists.tar'), listsTar);
-    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'bin/classifier-studio.js'), ...args, '--cache', path.join(home, 'cache')], { cwd: repoRoot, encoding: 'utf8', timeout: 200_000 });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(repoRoot, 'bin/classifier-studio.js'), ...args, '--cache', path.join(home, 'cache')], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 200_000,
+      });
     // Not the official bytes (the official digest is the catalogue's): refused, then accepted once checked.
     const refused = cli('datasets', 'import', 'stanford-dogs', tars);
     expect(refused.status).not.toBe(0);
@@ -226,10 +253,17 @@ describe('extraction memory', () => {
     const dir = await tempDir();
     const archive = path.join(dir, 'big.tar');
     const chunk = Buffer.alloc(MB, 0x5a);
-    const bytes = await writeTarFile(archive, (function* () {
-      for (let i = 0; i < n; i++) yield { name: `Images/n000000${i % 10}-breed/${i}.jpg`, data: () => chunk };
-    })());
-    const child = spawn(process.execPath, ['--max-old-space-size=64', path.join(repoRoot, 'bin/run-ts.js'), path.join(repoRoot, 'test/helpers/extract-big-tar.ts'), archive, path.join(dir, 'out')], { cwd: repoRoot });
+    const bytes = await writeTarFile(
+      archive,
+      (function* () {
+        for (let i = 0; i < n; i++) yield { name: `Images/n000000${i % 10}-breed/${i}.jpg`, data: () => chunk };
+      })(),
+    );
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=64', path.join(repoRoot, 'bin/run-ts.js'), path.join(repoRoot, 'test/helpers/extract-big-tar.ts'), archive, path.join(dir, 'out')],
+      { cwd: repoRoot },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -245,7 +279,9 @@ describe('extraction memory', () => {
   it('stays flat: six times the archive, about the same peak memory (child processes with a 64 MB heap)', async () => {
     const small = await peakWhileExtracting(64);
     const big = await peakWhileExtracting(384);
-    console.log(`peak RSS extracting a ${(small.bytes / MB).toFixed(0)} MB tar: ${(small.peak / MB).toFixed(0)} MB; a ${(big.bytes / MB).toFixed(0)} MB tar: ${(big.peak / MB).toFixed(0)} MB`);
+    console.log(
+      `peak RSS extracting a ${(small.bytes / MB).toFixed(0)} MB tar: ${(small.peak / MB).toFixed(0)} MB; a ${(big.bytes / MB).toFixed(0)} MB tar: ${(big.peak / MB).toFixed(0)} MB`,
+    );
     expect(big.peak).toBeLessThan(big.bytes / 2);
     // Whole-archive reading would add 320 MB here.
     expect(big.peak - small.peak).toBeLessThan(64 * MB);

@@ -31,21 +31,38 @@ beforeAll(() => initBackend());
 
 function tinyModel(): tf.LayersModel {
   const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [4], activation: 'softmax' })] });
-  model.setWeights([tf.tensor2d(Array.from({ length: 12 }, (_, i) => (i % 5) - 2), [4, 3]), tf.tensor1d([0.1, 0.2, 0.3])]);
+  model.setWeights([
+    tf.tensor2d(
+      Array.from({ length: 12 }, (_, i) => (i % 5) - 2),
+      [4, 3],
+    ),
+    tf.tensor1d([0.1, 0.2, 0.3]),
+  ]);
   return model;
 }
 
 function metaOf(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
   const now = new Date().toISOString();
   return {
-    name, network: 'dense', labels: ['a', 'b', 'c'], inputSize: [1, 4], channels: 1, preprocessing: 'none', resize: 'bilinear',
-    invertLightBackground: false, dataset: { name: 'none' }, history: [], status: 'complete', createdAt: now, updatedAt: now, ...extra,
+    name,
+    network: 'dense',
+    labels: ['a', 'b', 'c'],
+    inputSize: [1, 4],
+    channels: 1,
+    preprocessing: 'none',
+    resize: 'bilinear',
+    invertLightBackground: false,
+    dataset: { name: 'none' },
+    history: [],
+    status: 'complete',
+    createdAt: now,
+    updatedAt: now,
+    ...extra,
   };
 }
 
 /** Saves as a run would: holding the name. */
-const save = (store: ModelStore, model: tf.LayersModel, meta: StoredModelMeta) =>
-  store.withReservation(meta.name, 'saved', 'replace', (held) => store.save(model, meta, held));
+const save = (store: ModelStore, model: tf.LayersModel, meta: StoredModelMeta) => store.withReservation(meta.name, 'saved', 'replace', (held) => store.save(model, meta, held));
 /** The store folder's entries but its own (reservations are kept under a dot-name). */
 const models = async (dir: string) => (await readdir(dir)).filter((n) => !n.startsWith('.'));
 

@@ -71,18 +71,14 @@ describe('training on real MNIST', () => {
     const events: TrainEvent[] = [];
     let cancelledAt = 0;
     // The handler runs only once events come, after the await has set `run`.
-    const run: TrainingRun = await startTraining(
-      { dataset: 'mnist', network: 'lenet5', epochs: 50, batchSize: 32, limit: 1000, testLimit: 200, out: 'to-cancel' },
-      e,
-      (ev) => {
-        events.push(ev);
-        // Cancel in the middle of the second epoch.
-        if (ev.event === 'batch' && ev.epoch === 2 && ev.step > 5 && !cancelledAt) {
-          cancelledAt = ev.step;
-          run.cancel();
-        }
-      },
-    );
+    const run: TrainingRun = await startTraining({ dataset: 'mnist', network: 'lenet5', epochs: 50, batchSize: 32, limit: 1000, testLimit: 200, out: 'to-cancel' }, e, (ev) => {
+      events.push(ev);
+      // Cancel in the middle of the second epoch.
+      if (ev.event === 'batch' && ev.epoch === 2 && ev.step > 5 && !cancelledAt) {
+        cancelledAt = ev.step;
+        run.cancel();
+      }
+    });
     const done = await run.done;
     expect(cancelledAt).toBeGreaterThan(0);
     expect(done).toMatchObject({ cancelled: true, model: 'to-cancel', bestEpoch: 1 });

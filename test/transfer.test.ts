@@ -21,7 +21,10 @@ const cifar = path.join(sharedDir, 'datasets/cifar10');
 /** A Stanford-Dogs-style folder (Images/n0xxxxxxx-Breed_name/*.jpg) made of real CIFAR-10 photos. */
 async function dogsStyleFolder(): Promise<string> {
   const root = path.join(await tempDir('cs-dogs-'), 'Images');
-  for (const [folder, from] of [['n02085620-Chihuahua', 'cat'], ['n02096294-Australian_terrier', 'dog']] as const) {
+  for (const [folder, from] of [
+    ['n02085620-Chihuahua', 'cat'],
+    ['n02096294-Australian_terrier', 'dog'],
+  ] as const) {
     await mkdir(path.join(root, folder), { recursive: true });
     const files = (await readdir(path.join(cifar, 'train', from))).sort().slice(0, 8);
     for (const f of files) await copyFile(path.join(cifar, 'train', from, f), path.join(root, folder, f));
@@ -44,7 +47,14 @@ describe('the feature cache', () => {
     const backbone = await loadBackbone('mobilenet', env);
     try {
       expect(backbone.featureLength).toBe(768); // MobileNet v1 0.75: 1024 x 0.75 channels before its classifier
-      const key = { backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: 'bilinear', inputSize: backbone.inputSize, featureLength: backbone.featureLength };
+      const key = {
+        backbone: backbone.id,
+        weightsTag: backbone.weightsTag,
+        preprocessing: backbone.preprocessing,
+        resize: 'bilinear',
+        inputSize: backbone.inputSize,
+        featureLength: backbone.featureLength,
+      };
       const cache = new FeatureCache(env.cacheDir, key);
       const first = await extractFeatures(listing, backbone, cache);
       expect([first.computed, first.cached, first.labels.length]).toEqual([16, 0, 16]);
@@ -60,7 +70,11 @@ describe('the feature cache', () => {
       expect(third.x.subarray(3 * 768, 4 * 768)).not.toEqual(first.x.subarray(3 * 768, 4 * 768));
 
       // Another backbone (or its weights, or its preprocessing) keys another folder: nothing is shared.
-      for (const other of [{ ...key, backbone: 'resnet50' }, { ...key, weightsTag: 'other' }, { ...key, preprocessing: 'caffe' }]) {
+      for (const other of [
+        { ...key, backbone: 'resnet50' },
+        { ...key, weightsTag: 'other' },
+        { ...key, preprocessing: 'caffe' },
+      ]) {
         const elsewhere = new FeatureCache(env.cacheDir, other);
         expect(elsewhere.dir).not.toBe(cache.dir);
         const miss = await extractFeatures({ files: listing.files.slice(0, 1), labels: listing.labels.slice(0, 1) }, backbone, elsewhere);
@@ -79,12 +93,24 @@ describe('transfer learning', () => {
     const done = await runTransfer({ dataset: root, validationSplit: 0.25, out: 'dogs-test' }, env, () => undefined);
     expect(done.model).toBe('dogs-test');
     const meta = await new ModelStore(env.storeDir).get('dogs-test');
-    expect(meta).toMatchObject({ labels: ['Chihuahua', 'Australian terrier'], network: 'transfer-mobilenet', inputSize: [224, 224], preprocessing: 'tf', fit: 'crop', status: 'complete' });
+    expect(meta).toMatchObject({
+      labels: ['Chihuahua', 'Australian terrier'],
+      network: 'transfer-mobilenet',
+      inputSize: [224, 224],
+      preprocessing: 'tf',
+      fit: 'crop',
+      status: 'complete',
+    });
     expect(meta.config).toMatchObject({ fit: 'crop' });
     const { classifier } = await loadModel('dogs-test', { ...env });
     // Its own photos (CIFAR cats as "Chihuahua", dogs as "Australian terrier"), recognized as their folder's class.
-    const photos = (await Promise.all(['n02085620-Chihuahua', 'n02096294-Australian_terrier'].map(async (folder, label) =>
-      (await readdir(path.join(root, folder))).map((f) => ({ file: path.join(root, folder, f), label: meta.labels[label]! }))))).flat();
+    const photos = (
+      await Promise.all(
+        ['n02085620-Chihuahua', 'n02096294-Australian_terrier'].map(async (folder, label) =>
+          (await readdir(path.join(root, folder))).map((f) => ({ file: path.join(root, folder, f), label: meta.labels[label]! })),
+        ),
+      )
+    ).flat();
     const answers = await classifier.classify(await Promise.all(photos.map((p) => classifier.decode(p.file))), 2);
     const right = answers.filter((a, i) => a[0]!.label === photos[i]!.label).length;
     console.log(`transfer on 2 classes: ${right}/${photos.length} of its photos right`);
@@ -105,7 +131,12 @@ describe('transfer learning', () => {
     const firstSeconds = (performance.now() - t0) / 1000;
     const start = events.find((e) => e.event === 'start')!;
     expect(start).toMatchObject({ train: 160, validation: 40, test: 100 });
-    expect(start.summary.layers.map((l) => [l.type, l.outputShape])).toEqual([['InputLayer', '(None, 768)'], ['Dense', '(None, 1024)'], ['Dropout', '(None, 1024)'], ['Dense', '(None, 10)']]);
+    expect(start.summary.layers.map((l) => [l.type, l.outputShape])).toEqual([
+      ['InputLayer', '(None, 768)'],
+      ['Dense', '(None, 1024)'],
+      ['Dropout', '(None, 1024)'],
+      ['Dense', '(None, 10)'],
+    ]);
     expect(start.summary.layers.map((l) => l.name)).toEqual(['features', 'head_dense', 'head_dropout', 'head_predictions']);
     expect(start.summary.totalParams).toBe(768 * 1024 + 1024 + 1024 * 10 + 10);
     expect(events.some((e) => e.event === 'dataset' && e.stage === 'features (train)' && e.done === e.total)).toBe(true);

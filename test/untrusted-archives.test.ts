@@ -68,7 +68,10 @@ describe('IDX files', () => {
 
   it('still reads a good file, gzipped or plain, and names a truncated one', async () => {
     const data = Buffer.concat([idxHeader([3, 2, 2]), Buffer.from([...Array(12).keys()])]);
-    for (const [name, bytes] of [['ok.gz', gzipSync(data)], ['ok', data]] as const) {
+    for (const [name, bytes] of [
+      ['ok.gz', gzipSync(data)],
+      ['ok', data],
+    ] as const) {
       await writeFile(path.join(dir, name), bytes);
       const got = await readIdx(path.join(dir, name), 2051);
       expect(got.dims).toEqual([3, 2, 2]);
@@ -138,7 +141,7 @@ describe('tar archives', () => {
     expect(performance.now() - t0).toBeLessThan(1000);
   });
 
-  it('leaves no half-made dataset folder behind when an import fails, and sweeps a crashed import\'s', async () => {
+  it("leaves no half-made dataset folder behind when an import fails, and sweeps a crashed import's", async () => {
     const cacheDir = await tempDir('cs-import-');
     const archive = path.join(dir, 'cifar-10-binary.tar.gz');
     await tarBomb(archive, [tarHeader('././@LongLink', 3 * 1024 ** 3, 'L')]);
@@ -148,9 +151,7 @@ describe('tar archives', () => {
     await mkdir(path.join(crashed, 'cifar-10-batches-bin'), { recursive: true });
     const hourAgo = new Date(Date.now() - 3600_000);
     await utimes(crashed, hourAgo, hourAgo);
-    await expect(importDatasetFiles('cifar10', archive, { cacheDir, allowUnofficial: true })).rejects.toThrow(
-      `${archive}: a long-name record of 3 GiB is over the limit of 1 MiB`,
-    );
+    await expect(importDatasetFiles('cifar10', archive, { cacheDir, allowUnofficial: true })).rejects.toThrow(`${archive}: a long-name record of 3 GiB is over the limit of 1 MiB`);
     expect(await readdir(datasets)).toEqual([]);
   });
 });

@@ -16,7 +16,9 @@ import { tempDir } from './helpers/shared.ts';
 
 async function png(file: string, grey = 128): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: grey, g: grey, b: grey } } }).png().toFile(file);
+  await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: grey, g: grey, b: grey } } })
+    .png()
+    .toFile(file);
 }
 
 /** A file that claims `bytes` without taking disk space, as an auditor's huge file would. */

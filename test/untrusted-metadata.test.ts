@@ -21,8 +21,20 @@ const labels = ['a', 'b', 'c'];
 function metaOf(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
   const now = new Date().toISOString();
   return {
-    name, network: 'tiny', labels, inputSize: [28, 28], channels: 1, preprocessing: 'scale01', resize: 'area', invertLightBackground: false,
-    dataset: { name: 'x', source: '/nowhere', format: 'folder' }, history: [], status: 'complete', createdAt: now, updatedAt: now, ...extra,
+    name,
+    network: 'tiny',
+    labels,
+    inputSize: [28, 28],
+    channels: 1,
+    preprocessing: 'scale01',
+    resize: 'area',
+    invertLightBackground: false,
+    dataset: { name: 'x', source: '/nowhere', format: 'folder' },
+    history: [],
+    status: 'complete',
+    createdAt: now,
+    updatedAt: now,
+    ...extra,
   };
 }
 
@@ -39,7 +51,7 @@ async function patchMeta(file: string, patch: Record<string, unknown>): Promise<
   await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), ...patch }));
 }
 
-describe('a stored model\'s metadata', () => {
+describe("a stored model's metadata", () => {
   it('is checked against the model when it is loaded', async () => {
     const { storeDir, metaFile } = await storedTiny();
     const load = () => loadModel('tiny', { storeDir, cacheDir: storeDir, offline: true });
@@ -49,8 +61,8 @@ describe('a stored model\'s metadata', () => {
 
     const refusals: [Record<string, unknown>, string][] = [
       [{ inputSize: [16000, 16000] }, 'not valid model metadata (inputSize.0: Too big: expected number to be <=4096)'],
-      [{ inputSize: [32, 32] }, 'inputSize 32x32 does not match the model\'s input of 28x28.'],
-      [{ channels: 3 }, 'channels 3 does not match the model\'s input of 1 channel.'],
+      [{ inputSize: [32, 32] }, "inputSize 32x32 does not match the model's input of 28x28."],
+      [{ channels: 3 }, "channels 3 does not match the model's input of 1 channel."],
       [{ labels: ['a', 'b'] }, 'names 2 classes but the model has 3 outputs.'],
       [{ labels: 'imagenet' }, 'names 1000 classes (imagenet) but the model has 3 outputs.'],
       [{ preprocessing: 'magic' }, 'not valid model metadata (preprocessing: Invalid option: expected one of "tf"|"caffe"|"scale01"|"none")'],
@@ -71,9 +83,13 @@ describe('evaluation thumbnails', () => {
     const dataset = path.join(base, 'photos');
     await mkdir(path.join(dataset, 'test', 'a'), { recursive: true });
     const photo = path.join(dataset, 'test', 'a', 'one.png');
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).png().toFile(photo);
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(photo);
     const outside = path.join(base, 'secret.png');
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000000' } }).png().toFile(outside);
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#000000' } })
+      .png()
+      .toFile(outside);
     const link = path.join(dataset, 'test', 'a', 'link.png');
     await symlink(outside, link);
     const meta = metaOf('tiny', { config: { dataset }, dataset: { name: 'photos', source: dataset, format: 'folder' } });
@@ -99,13 +115,23 @@ describe('the evaluation view: right answers and training mistakes', () => {
     const photo = async (rel: string, colour: string) => {
       const file = path.join(dataset, rel);
       await mkdir(path.dirname(file), { recursive: true });
-      await sharp({ create: { width: 16, height: 16, channels: 3, background: colour } }).png().toFile(file);
+      await sharp({ create: { width: 16, height: 16, channels: 3, background: colour } })
+        .png()
+        .toFile(file);
       return file;
     };
     const [a1, a2, b1, trainA] = [await photo('a/1.png', '#808080'), await photo('a/2.png', '#707070'), await photo('b/1.png', '#606060'), await photo('a/3.png', '#505050')];
     const m = (index: number, file: string, trueLabel: number, predicted: number, confidence: number) => ({ index, file, trueLabel, predicted, confidence });
     const evaluation = {
-      loss: 0.5, accuracy: 0.75, count: 4, classNames: labels, confusion: [[2, 0, 0], [1, 1, 0], [0, 0, 0]],
+      loss: 0.5,
+      accuracy: 0.75,
+      count: 4,
+      classNames: labels,
+      confusion: [
+        [2, 0, 0],
+        [1, 1, 0],
+        [0, 0, 0],
+      ],
       perClass: labels.map((className) => ({ className, precision: 1, recall: 1, support: 1 })),
       misclassified: [m(3, b1, 1, 0, 0.8)],
       correct: [m(0, a1, 0, 0, 0.99), m(1, a2, 0, 0, 0.9), m(2, b1, 1, 1, 0.7)],

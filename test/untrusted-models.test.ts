@@ -14,7 +14,10 @@ import { declaredWeightsFile, smallDense, type LayerSpec } from './helpers/small
 
 const dense = (name: string, fanIn: number, units: number): LayerSpec => ({
   name,
-  weights: [{ name: `${name}/kernel:0`, shape: [fanIn, units] }, { name: `${name}/bias:0`, shape: [units] }],
+  weights: [
+    { name: `${name}/kernel:0`, shape: [fanIn, units] },
+    { name: `${name}/bias:0`, shape: [units] },
+  ],
 });
 
 // The hostile files, read in one child process (its start-up takes seconds), before the tests look.
@@ -80,7 +83,14 @@ describe('Keras architectures', () => {
     expect(architectureParams(json.modelTopology.model_config, 'mobilenet')).toBe(2_601_976);
 
     const inner = tf.input({ shape: [32, 32, 3] });
-    let x = tf.layers.zeroPadding2d({ padding: [[1, 2], [0, 1]] }).apply(inner) as tf.SymbolicTensor;
+    let x = tf.layers
+      .zeroPadding2d({
+        padding: [
+          [1, 2],
+          [0, 1],
+        ],
+      })
+      .apply(inner) as tf.SymbolicTensor;
     x = tf.layers.conv2d({ filters: 8, kernelSize: [3, 5], strides: 2 }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same' }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.batchNormalization({ axis: -1 }).apply(x) as tf.SymbolicTensor;

@@ -6,7 +6,17 @@ import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels
 import { mulberry32 } from '../src-main/core/training/random.ts';
 
 type Pad = 'same' | 'valid';
-interface Case { batch: number; h: number; w: number; c: number; out: number; k: [number, number]; stride: number; dilation: number; pad: Pad }
+interface Case {
+  batch: number;
+  h: number;
+  w: number;
+  c: number;
+  out: number;
+  k: [number, number];
+  stride: number;
+  dilation: number;
+  pad: Pad;
+}
 
 const random = mulberry32(20261125);
 const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
@@ -39,7 +49,12 @@ function relativeError(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-async function runKernel(backend: 'cpu' | 'wasm', name: string, inputs: Record<string, { shape: number[]; data: Float32Array }>, attrs: object): Promise<{ shape: number[]; data: Float32Array }> {
+async function runKernel(
+  backend: 'cpu' | 'wasm',
+  name: string,
+  inputs: Record<string, { shape: number[]; data: Float32Array }>,
+  attrs: object,
+): Promise<{ shape: number[]; data: Float32Array }> {
   await tf.setBackend(backend);
   const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
   const out = tf.engine().runKernel(name, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
@@ -53,14 +68,14 @@ function dilateFilter(f: Float32Array, [kh, kw, c, m]: number[], d: number): { s
   const dh = (kh! - 1) * d + 1;
   const dw = (kw! - 1) * d + 1;
   const out = new Float32Array(dh * dw * c! * m!);
-  for (let i = 0; i < kh!; i++) for (let j = 0; j < kw!; j++) for (let q = 0; q < c! * m!; q++) out[((i * d) * dw + j * d) * c! * m! + q] = f[(i * kw! + j) * c! * m! + q]!;
+  for (let i = 0; i < kh!; i++) for (let j = 0; j < kw!; j++) for (let q = 0; q < c! * m!; q++) out[(i * d * dw + j * d) * c! * m! + q] = f[(i * kw! + j) * c! * m! + q]!;
   return { shape: [dh, dw, c!, m!], data: out };
 }
 
 function undilateFilter(f: Float32Array, [kh, kw, c, m]: number[], d: number): Float32Array {
   const dw = (kw! - 1) * d + 1;
   const out = new Float32Array(kh! * kw! * c! * m!);
-  for (let i = 0; i < kh!; i++) for (let j = 0; j < kw!; j++) for (let q = 0; q < c! * m!; q++) out[(i * kw! + j) * c! * m! + q] = f[((i * d) * dw + j * d) * c! * m! + q]!;
+  for (let i = 0; i < kh!; i++) for (let j = 0; j < kw!; j++) for (let q = 0; q < c! * m!; q++) out[(i * kw! + j) * c! * m! + q] = f[(i * d * dw + j * d) * c! * m! + q]!;
   return out;
 }
 
@@ -76,7 +91,10 @@ beforeAll(async () => {
 });
 
 describe('wasm gradient kernels equal the cpu backend', () => {
-  for (const [kernel, depthwise] of [['Conv2DBackpropFilter', false], ['DepthwiseConv2dNativeBackpropFilter', true]] as const) {
+  for (const [kernel, depthwise] of [
+    ['Conv2DBackpropFilter', false],
+    ['DepthwiseConv2dNativeBackpropFilter', true],
+  ] as const) {
     it(kernel, async () => {
       // Conv2DBackpropFilter goes another way from 16 input channels on.
       for (const t of [...cases(24, depthwise), ...(depthwise ? [] : cases(12, false, [16, 20]))]) {
@@ -146,10 +164,20 @@ describe('wasm gradient kernels equal the cpu backend', () => {
     }
   });
 
-  it('BatchMatMul with transposed operands (dense layers\' gradients), either way round', async () => {
+  it("BatchMatMul with transposed operands (dense layers' gradients), either way round", async () => {
     // [32, 64] x [300, 64]^T swaps the operands (B is the big one); [64, 300] x [10, 300]^T does not.
-    for (const [batch, m, k, n] of [[1, 7, 5, 3], [3, 4, 9, 2], [1, 64, 300, 10], [1, 32, 64, 300], [2, 3, 40, 50]] as const) {
-      for (const [transposeA, transposeB] of [[true, false], [true, true], [false, true]]) {
+    for (const [batch, m, k, n] of [
+      [1, 7, 5, 3],
+      [3, 4, 9, 2],
+      [1, 64, 300, 10],
+      [1, 32, 64, 300],
+      [2, 3, 40, 50],
+    ] as const) {
+      for (const [transposeA, transposeB] of [
+        [true, false],
+        [true, true],
+        [false, true],
+      ]) {
         const a = { shape: transposeA ? [batch, k, m] : [batch, m, k], data: values(batch * k * m) };
         const b = { shape: transposeB ? [batch, n, k] : [batch, k, n], data: values(batch * k * n) };
         const attrs = { transposeA, transposeB };
@@ -166,7 +194,12 @@ describe('wasm gradient kernels equal the cpu backend', () => {
     const w1 = tf.tensor(values(3 * 3 * 3 * 4), [3, 3, 3, 4]);
     const w2 = tf.tensor(values(3 * 3 * 4 * 2), [3, 3, 4, 2]);
     const loss = (a: tf.Tensor, b: tf.Tensor) =>
-      tf.tidy(() => tf.depthwiseConv2d(tf.relu(tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 2, 'same')), b as tf.Tensor4D, 1, 'valid').square().sum());
+      tf.tidy(() =>
+        tf
+          .depthwiseConv2d(tf.relu(tf.conv2d(x as tf.Tensor4D, a as tf.Tensor4D, 2, 'same')), b as tf.Tensor4D, 1, 'valid')
+          .square()
+          .sum(),
+      );
     const grads = async (backend: 'cpu' | 'wasm') => {
       await tf.setBackend(backend);
       const g = tf.grads(loss)([w1, w2]);

@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from './helpers/cli.ts';
 import { imagenetDevDir, mirrorDir, tempDir } from './helpers/shared.ts';
 
-interface Top { index: number; probability: number }
+interface Top {
+  index: number;
+  probability: number;
+}
 
 const photos = ['n02504013_Indian_elephant.JPEG', 'n01440764_tench.JPEG'].map((f) => path.join(imagenetDevDir, f));
 

@@ -11,7 +11,7 @@ import { repoRoot, tempDir } from './helpers/shared.ts';
 const DEV = 'http://localhost:5173/';
 
 describe('isRendererUrl', () => {
-  it('takes the app scheme\'s pages, and the dev server only when it is the one in use', () => {
+  it("takes the app scheme's pages, and the dev server only when it is the one in use", () => {
     for (const url of [RENDERER_INDEX, 'app://renderer/', 'app://renderer/assets/index-x1.js', 'app://renderer/index.html#/models']) {
       expect(isRendererUrl(url), url).toBe(true);
       expect(isRendererUrl(url, DEV), `${url} while developing`).toBe(false);
@@ -24,14 +24,32 @@ describe('isRendererUrl', () => {
 
   it('refuses look-alikes a prefix test let through', () => {
     const appLookAlikes = [
-      'app://renderer-evil/x.html', 'app://renderer.evil.com/index.html', 'app://evil@renderer/index.html', 'app://renderer:8080/index.html',
-      'app://renderer/a%2Fb', 'app://renderer/a%5Cb', 'app://renderer/C%3A/x', 'app://renderer/x%00',
-      'file:///opt/app/out/renderer/index.html', 'file:///opt/app/out/renderer-evil/x.html', 'https://renderer/index.html', 'javascript:alert(1)', '', 'not a url',
+      'app://renderer-evil/x.html',
+      'app://renderer.evil.com/index.html',
+      'app://evil@renderer/index.html',
+      'app://renderer:8080/index.html',
+      'app://renderer/a%2Fb',
+      'app://renderer/a%5Cb',
+      'app://renderer/C%3A/x',
+      'app://renderer/x%00',
+      'file:///opt/app/out/renderer/index.html',
+      'file:///opt/app/out/renderer-evil/x.html',
+      'https://renderer/index.html',
+      'javascript:alert(1)',
+      '',
+      'not a url',
     ];
     for (const url of appLookAlikes) expect(isRendererUrl(url), url).toBe(false);
     const devLookAlikes = [
-      'http://localhost:5173.evil.com/', 'http://localhost:51730/', 'http://localhost:5174/', 'https://localhost:5173/', 'http://localhost.evil.com:5173/',
-      'http://localhost:5173@evil.com/', 'http://evil.com/?http://localhost:5173/', 'ws://localhost:5173/', 'http://127.0.0.1:5173/',
+      'http://localhost:5173.evil.com/',
+      'http://localhost:51730/',
+      'http://localhost:5174/',
+      'https://localhost:5173/',
+      'http://localhost.evil.com:5173/',
+      'http://localhost:5173@evil.com/',
+      'http://evil.com/?http://localhost:5173/',
+      'ws://localhost:5173/',
+      'http://127.0.0.1:5173/',
     ];
     for (const url of devLookAlikes) expect(isRendererUrl(url, DEV), url).toBe(false);
   });
@@ -61,7 +79,7 @@ describe('the app:// scheme', () => {
     return root;
   };
 
-  it('serves the renderer folder\'s files with the policy, nothing else', async () => {
+  it("serves the renderer folder's files with the policy, nothing else", async () => {
     const root = await setUp();
     const index = await rendererResponse({ url: RENDERER_INDEX, method: 'GET' }, root);
     expect(index.status).toBe(200);
@@ -74,9 +92,18 @@ describe('the app:// scheme', () => {
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/);
 
     const outside = [
-      'app://renderer/../secret.txt', 'app://renderer/%2e%2e/secret.txt', 'app://renderer/assets/%2E%2E/%2E%2E/secret.txt', 'app://renderer/..%2Fsecret.txt',
-      'app://renderer/..%5Csecret.txt', `app://renderer/${encodeURIComponent(path.join(root, '..', 'secret.txt'))}`, 'app://renderer-evil/x.html',
-      'app://renderer/../renderer-evil/x.html', 'app://other/index.html', 'app://renderer/missing.html', 'app://renderer/assets', 'app://renderer/%',
+      'app://renderer/../secret.txt',
+      'app://renderer/%2e%2e/secret.txt',
+      'app://renderer/assets/%2E%2E/%2E%2E/secret.txt',
+      'app://renderer/..%2Fsecret.txt',
+      'app://renderer/..%5Csecret.txt',
+      `app://renderer/${encodeURIComponent(path.join(root, '..', 'secret.txt'))}`,
+      'app://renderer-evil/x.html',
+      'app://renderer/../renderer-evil/x.html',
+      'app://other/index.html',
+      'app://renderer/missing.html',
+      'app://renderer/assets',
+      'app://renderer/%',
     ];
     for (const url of outside) {
       const r = await rendererResponse({ url, method: 'GET' }, root);
@@ -94,11 +121,15 @@ describe('the app:// scheme', () => {
 });
 
 describe('the Content-Security-Policy', () => {
-  it('is the same in index.html\'s meta tag and holds the directives asked for', async () => {
+  it("is the same in index.html's meta tag and holds the directives asked for", async () => {
     const html = await readFile(path.join(repoRoot, 'src-renderer/index.html'), 'utf8');
     const meta = /<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1];
     expect(meta).toBe(CONTENT_SECURITY_POLICY);
-    const directives = new Map(CONTENT_SECURITY_POLICY.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k!, v]));
+    const directives = new Map(
+      CONTENT_SECURITY_POLICY.split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([k, ...v]) => [k!, v]),
+    );
     expect(directives.get('default-src')).toEqual(["'self'"]);
     expect(directives.get('script-src')).toEqual(["'self'"]); // no inline script, no eval
     for (const d of ['object-src', 'base-uri', 'form-action']) expect(directives.get(d), d).toEqual(["'none'"]);

@@ -23,9 +23,7 @@ describe('catalogue', () => {
     expect(mobilenet.files.every((f) => f.sha256)).toBe(true);
     expect(new URL(mobilenet.entry, mobilenet.baseUrl).href).toBe('https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.75_224/model.json');
     const resnet = findModel('resnet50')!;
-    expect(new URL(resnet.entry, resnet.baseUrl).href).toBe(
-      'https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5',
-    );
+    expect(new URL(resnet.entry, resnet.baseUrl).href).toBe('https://storage.googleapis.com/tensorflow/keras-applications/resnet/resnet50_weights_tf_dim_ordering_tf_kernels.h5');
   });
 
   it('gives every model its licence, input, preprocessing and classes, and every file a size and digest', () => {

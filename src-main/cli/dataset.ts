@@ -14,9 +14,7 @@ function describeAdded(o: AddOutcome): string {
 }
 
 export function registerDataset(program: Command): void {
-  const dataset = program
-    .command('dataset')
-    .description('your own dataset: a folder of class folders (DATASET/<class>/<image>) that train and transfer read as it is');
+  const dataset = program.command('dataset').description('your own dataset: a folder of class folders (DATASET/<class>/<image>) that train and transfer read as it is');
 
   dataset
     .command('show <dir>')

@@ -12,10 +12,12 @@ export const f1 = (precision: number, recall: number) => (precision + recall > 0
 export function formatEvaluation(ev: Pick<Evaluation, 'accuracy' | 'loss' | 'count' | 'classNames' | 'confusion' | 'perClass'>): string {
   const fixed = (x: number) => x.toFixed(4);
   const lines = [`accuracy ${fixed(ev.accuracy)}, loss ${fixed(ev.loss)} on ${ev.count} images`, ''];
-  lines.push(table([
-    ['class', 'precision', 'recall', 'F1', 'images'],
-    ...ev.perClass.map((c) => [c.className, fixed(c.precision), fixed(c.recall), fixed(f1(c.precision, c.recall)), String(c.support)]),
-  ]));
+  lines.push(
+    table([
+      ['class', 'precision', 'recall', 'F1', 'images'],
+      ...ev.perClass.map((c) => [c.className, fixed(c.precision), fixed(c.recall), fixed(f1(c.precision, c.recall)), String(c.support)]),
+    ]),
+  );
   lines.push('');
   const n = ev.classNames.length;
   if (n > MAX_MATRIX_CLASSES) {
@@ -33,5 +35,12 @@ export function formatEvaluation(ev: Pick<Evaluation, 'accuracy' | 'loss' | 'cou
 /** Like table(), but the number columns aligned on the right. */
 function rightAligned(rows: string[][]): string {
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === 0 ? c.padEnd(widths[0]!) : c.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -11,7 +11,11 @@ import { loadArchitecture } from '../core/zoo/architecture.ts';
 import type { ImageInput } from '../service/recognition.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
 
-const safe = (s: string) => s.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^[._]+/, '').slice(0, 80) || 'class';
+const safe = (s: string) =>
+  s
+    .replace(/[^\p{L}\p{N}._-]+/gu, '_')
+    .replace(/^[._]+/, '')
+    .slice(0, 80) || 'class';
 
 /**
  * Writes the photo with its heatmap over it into `dir` as `<photo>-gradcam-<label>.png`. An

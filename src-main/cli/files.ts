@@ -47,7 +47,9 @@ export function registerModelFiles(models: Command): void {
     });
 
   withStorage(models.command('import <id> <path>'), ['cache'])
-    .description('put a zoo model\'s files (or a labels file, e.g. "imagenet") into the cache from a folder laid out like the mirror, a folder of the files, or the file itself; each is checked against the catalogue')
+    .description(
+      'put a zoo model\'s files (or a labels file, e.g. "imagenet") into the cache from a folder laid out like the mirror, a folder of the files, or the file itself; each is checked against the catalogue',
+    )
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, source: string, o: Where) => {
       const r = await studioOf(o).importModel(id, source);
@@ -59,24 +61,45 @@ export function registerModelFiles(models: Command): void {
 }
 
 export function registerDatasets(program: Command): void {
-  const datasets = withStorage(program
-    .command('datasets')
-    .description('list the built-in datasets, and which can be used offline (in the cache or the mirror)')
-    .option('--json', 'as JSON'), ['mirror', 'cache'])
-    .action(async (o: Where) => {
-      const storage = storageOf(o);
-      const list = await Promise.all(loadDatasetCatalog().map(async (entry) => {
+  const datasets = withStorage(
+    program.command('datasets').description('list the built-in datasets, and which can be used offline (in the cache or the mirror)').option('--json', 'as JSON'),
+    ['mirror', 'cache'],
+  ).action(async (o: Where) => {
+    const storage = storageOf(o);
+    const list = await Promise.all(
+      loadDatasetCatalog().map(async (entry) => {
         const { id, name, description, imageShape, classNames, classCount, counts, license } = entry;
-        return { id, name, description, imageShape, classes: classNames?.length ?? classCount, counts, license, offline: (await datasetAvailable(entry, storage.cacheDir, storage.mirrorDir)) ?? null };
-      }));
-      if (o.json) return console.log(JSON.stringify(list));
-      console.log(table([['id', 'name', 'offline', 'description'], ...list.map((d) => [d.id, d.name, offlineText(d.offline), d.description ?? ''])]));
-      console.log(offlineFooter(list.map((d) => d.offline), storage, 'classifier-studio datasets import <id> <folder>, or any command that uses it'));
-    });
+        return {
+          id,
+          name,
+          description,
+          imageShape,
+          classes: classNames?.length ?? classCount,
+          counts,
+          license,
+          offline: (await datasetAvailable(entry, storage.cacheDir, storage.mirrorDir)) ?? null,
+        };
+      }),
+    );
+    if (o.json) return console.log(JSON.stringify(list));
+    console.log(table([['id', 'name', 'offline', 'description'], ...list.map((d) => [d.id, d.name, offlineText(d.offline), d.description ?? ''])]));
+    console.log(
+      offlineFooter(
+        list.map((d) => d.offline),
+        storage,
+        'classifier-studio datasets import <id> <folder>, or any command that uses it',
+      ),
+    );
+  });
 
   withStorage(datasets.command('import <id> <paths...>'), ['cache'])
-    .description('put a built-in dataset into the cache from local files: its official files (checked by digest), e.g. the folder holding MNIST\'s four .gz files, the CIFAR-10 archive, or Stanford Dogs\' images.tar and lists.tar (the folder holding them, or the two files)')
-    .option('--allow-unofficial', 'also accept copies that are not the official bytes (re-compressed or rebuilt IDX files, extracted CIFAR batches, train/ and test/ class folders) once their contents are checked')
+    .description(
+      "put a built-in dataset into the cache from local files: its official files (checked by digest), e.g. the folder holding MNIST's four .gz files, the CIFAR-10 archive, or Stanford Dogs' images.tar and lists.tar (the folder holding them, or the two files)",
+    )
+    .option(
+      '--allow-unofficial',
+      'also accept copies that are not the official bytes (re-compressed or rebuilt IDX files, extracted CIFAR batches, train/ and test/ class folders) once their contents are checked',
+    )
     .option('--json', 'the outcome as one JSON line')
     .action(async (id: string, sources: string[], o: Where & { allowUnofficial?: boolean }) => {
       const r = await studioOf(o).importDataset(id, sources, { allowUnofficial: o.allowUnofficial });

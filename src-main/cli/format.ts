@@ -8,7 +8,14 @@ import { displayLabel } from '../shared/labels.ts';
 /** Rows as columns padded to their widest cell; the last column is not padded. */
 export function table(rows: string[][]): string {
   const widths = rows.reduce<number[]>((w, r) => r.map((c, i) => Math.max(w[i] ?? 0, c.length)), []);
-  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]!) : c))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** "x.jpg: error: not an image", without the file twice when the message names it already. */
@@ -58,17 +65,19 @@ export function formatPrediction(result: RecognizeResult, threshold?: number, ex
   const width = Math.max(...result.top.map((p) => p.label.length), 5);
   const rows = result.top.map(
     // A trained model's classes have no ImageNet id: its label is not repeated.
-    (p, i) => `  ${i + 1}. ${displayLabel(p.label).padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})` +
+    (p, i) =>
+      `  ${i + 1}. ${displayLabel(p.label).padEnd(width)}  ${(p.probability * 100).toFixed(2).padStart(6)}%  ${p.id !== p.label ? `${p.id} ` : ''}(#${p.index})` +
       (extra.heatmaps && p.heatmap ? `\n${heatmapText(p.heatmap)}` : ''),
   );
   const instead = result.requested ? ` answering for ${result.requested}, which is not built yet: classifier-studio models build ${result.requested}` : '';
   const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]${instead}`;
-  const tail = [
-    ...result.warnings.map((w) => `  warning: ${w.message}`),
-    ...(extra.overlay ? [`  heatmap of ${displayLabel(result.top[0]?.label ?? '')}: ${extra.overlay}`] : []),
-  ];
+  const tail = [...result.warnings.map((w) => `  warning: ${w.message}`), ...(extra.overlay ? [`  heatmap of ${displayLabel(result.top[0]?.label ?? '')}: ${extra.overlay}`] : [])];
   if (threshold === undefined) return [head, ...rows, ...tail].join('\n');
   const { sure, best } = verdict(result.top, threshold, result.warnings);
-  const answer = best ? (sure ? `  answer: ${displayLabel(best.label)}` : `  answer: not sure (best guess ${displayLabel(best.label)}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`) : '  answer: none';
+  const answer = best
+    ? sure
+      ? `  answer: ${displayLabel(best.label)}`
+      : `  answer: not sure (best guess ${displayLabel(best.label)}, ${(best.probability * 100).toFixed(2)}% < ${(threshold * 100).toFixed(0)}%)`
+    : '  answer: none';
   return [head, answer, ...rows, ...tail].join('\n');
 }

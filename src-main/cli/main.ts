@@ -40,7 +40,9 @@ endQuietlyOnClosedPipe();
 
 const program = new Command()
   .name('classifier-studio')
-  .description('Image classification: recognize photos with pretrained ImageNet models, train and evaluate CNNs on built-in datasets or your own classes, and manage models and datasets.')
+  .description(
+    'Image classification: recognize photos with pretrained ImageNet models, train and evaluate CNNs on built-in datasets or your own classes, and manage models and datasets.',
+  )
   // A command's options belong to it, not to the command above (`models download x --json`).
   .enablePositionalOptions()
   .showHelpAfterError();
@@ -50,85 +52,130 @@ withCommon(
     .command('predict')
     .description('top-k labels for each image')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, GIF, TIFF, AVIF)')
-    .option('-m, --model <model>', `${new RecognitionService().listModels().map((m) => m.id).join(', ')}, a trained model's name, or the path of a .keras file, .h5 file or TensorFlow.js model folder`, 'mobilenet')
-    .option('--top <k>', 'how many labels', (v) => {
-      const k = Number(v);
-      if (!Number.isInteger(k) || k < 1) throw new Error('--top takes a whole number of at least 1');
-      return k;
-    }, 5)
+    .option(
+      '-m, --model <model>',
+      `${new RecognitionService()
+        .listModels()
+        .map((m) => m.id)
+        .join(', ')}, a trained model's name, or the path of a .keras file, .h5 file or TensorFlow.js model folder`,
+      'mobilenet',
+    )
+    .option(
+      '--top <k>',
+      'how many labels',
+      (v) => {
+        const k = Number(v);
+        if (!Number.isInteger(k) || k < 1) throw new Error('--top takes a whole number of at least 1');
+        return k;
+      },
+      5,
+    )
     .option('--threshold <p>', 'below this probability (0..1, or a percentage such as 50%) the answer is "not sure"', parseThresholdOption)
     .addOption(resizeOption('default: what the model was trained with (zoo models: crop)'))
     .option('--json', 'one JSON object per line per image')
     .option('--explain', 'with each answer, its Grad-CAM heatmap: where in the photo the model found that class (with --json: "heatmap" of each entry of "top")')
     .option('--explain-dir <dir>', "writes each photo with its top answer's heatmap laid over it as a PNG into <dir> (an existing file is kept: a free name is taken)")
     .option('--overwrite', 'with --explain-dir: replace an overlay of the same name'),
-).action(async (images: string[], opts: CommonOptions & { model: string; top: number; threshold?: number; resize?: PhotoFit; json?: boolean; explain?: boolean; explainDir?: string; overwrite?: boolean }) => {
-  const svc = service(opts);
-  let failed = 0;
-  try {
-    const report = await svc.backend();
-    if (!opts.json) console.error(formatBackend(report));
-    const fail = (file: string, error: string) => {
-      failed++;
-      if (opts.json) console.log(JSON.stringify({ file, error }));
-      else console.error(fileError(file, error));
-    };
-    const show = async (r: RecognizeResult) => {
-      const top = r.top.map(({ index, id, label, probability, heatmap }) => ({
-        index, id, label, probability: Number(probability.toFixed(6)), ...(opts.explain && heatmap ? { heatmap } : {}),
-      }));
-      const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold, r.warnings).sure };
-      const best = r.top[0];
-      const overlay = opts.explainDir && best?.heatmap ? await writeOverlay(opts.explainDir, r.file, best.label, best.heatmap, opts.overwrite) : undefined;
-      const share = r.rangeShare === undefined ? {} : { rangeShare: Number(r.rangeShare.toFixed(6)) };
-      const warnings = r.warnings.map(({ code, message }) => ({ code, message }));
-      if (opts.json) console.log(JSON.stringify({ file: r.file, model: r.model, ...(r.requested ? { requested: r.requested } : {}), backend: r.backend, ms: r.ms, ...sure, ...share, top, warnings, ...(overlay ? { overlay } : {}) }));
-      else console.log(formatPrediction(r, opts.threshold, { heatmaps: opts.explain, overlay }));
-    };
-    let answered = 0;
+).action(
+  async (
+    images: string[],
+    opts: CommonOptions & { model: string; top: number; threshold?: number; resize?: PhotoFit; json?: boolean; explain?: boolean; explainDir?: string; overwrite?: boolean },
+  ) => {
+    const svc = service(opts);
+    let failed = 0;
     try {
-      if (opts.explain || opts.explainDir) {
-        // Grad-CAM needs each photo's own gradient pass: one at a time.
-        for (const file of images) {
-          answered++;
-          try {
-            await show(await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain: true, fit: opts.resize }));
-          } catch (err) {
-            fail(file, errorText(err));
+      const report = await svc.backend();
+      if (!opts.json) console.error(formatBackend(report));
+      const fail = (file: string, error: string) => {
+        failed++;
+        if (opts.json) console.log(JSON.stringify({ file, error }));
+        else console.error(fileError(file, error));
+      };
+      const show = async (r: RecognizeResult) => {
+        const top = r.top.map(({ index, id, label, probability, heatmap }) => ({
+          index,
+          id,
+          label,
+          probability: Number(probability.toFixed(6)),
+          ...(opts.explain && heatmap ? { heatmap } : {}),
+        }));
+        const sure = opts.threshold === undefined ? {} : { sure: verdict(r.top, opts.threshold, r.warnings).sure };
+        const best = r.top[0];
+        const overlay = opts.explainDir && best?.heatmap ? await writeOverlay(opts.explainDir, r.file, best.label, best.heatmap, opts.overwrite) : undefined;
+        const share = r.rangeShare === undefined ? {} : { rangeShare: Number(r.rangeShare.toFixed(6)) };
+        const warnings = r.warnings.map(({ code, message }) => ({ code, message }));
+        if (opts.json)
+          console.log(
+            JSON.stringify({
+              file: r.file,
+              model: r.model,
+              ...(r.requested ? { requested: r.requested } : {}),
+              backend: r.backend,
+              ms: r.ms,
+              ...sure,
+              ...share,
+              top,
+              warnings,
+              ...(overlay ? { overlay } : {}),
+            }),
+          );
+        else console.log(formatPrediction(r, opts.threshold, { heatmaps: opts.explain, overlay }));
+      };
+      let answered = 0;
+      try {
+        if (opts.explain || opts.explainDir) {
+          // Grad-CAM needs each photo's own gradient pass: one at a time.
+          for (const file of images) {
+            answered++;
+            try {
+              await show(await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain: true, fit: opts.resize }));
+            } catch (err) {
+              fail(file, errorText(err));
+            }
+          }
+        } else {
+          // Decoded ahead and run in batches; answered in the order given.
+          for await (const r of svc.recognizeMany({ images, model: opts.model, topK: opts.top, fit: opts.resize })) {
+            answered++;
+            if ('error' in r) fail(r.file, r.error);
+            else await show(r);
           }
         }
-      } else {
-        // Decoded ahead and run in batches; answered in the order given.
-        for await (const r of svc.recognizeMany({ images, model: opts.model, topK: opts.top, fit: opts.resize })) {
-          answered++;
-          if ('error' in r) fail(r.file, r.error);
-          else await show(r);
-        }
+      } catch (err) {
+        // The model did not load (or inference failed): every image not yet answered is answered with why.
+        for (const file of images.slice(answered)) fail(file, errorText(err));
       }
-    } catch (err) {
-      // The model did not load (or inference failed): every image not yet answered is answered with why.
-      for (const file of images.slice(answered)) fail(file, errorText(err));
+    } finally {
+      svc.dispose();
     }
-  } finally {
-    svc.dispose();
-  }
-  process.exitCode = failed ? 1 : 0;
-});
+    process.exitCode = failed ? 1 : 0;
+  },
+);
 
-const models = withStorage(program
-  .command('models')
-  .description('list the models of the zoo, and which can be used offline (in the cache or the mirror); download, import: their files')
-  .option('--json', 'as JSON'), ['mirror', 'cache'])
-  .action(async (opts: StorageOptions & { json?: boolean }) => {
-    const storage = storageOf(opts);
-    const models = await Promise.all(new RecognitionService().listModels().map(async (m) => ({ ...m, offline: (await modelAvailable(m.id, storage)) ?? null })));
-    if (opts.json) return console.log(JSON.stringify(models));
-    console.log(table([
+const models = withStorage(
+  program
+    .command('models')
+    .description('list the models of the zoo, and which can be used offline (in the cache or the mirror); download, import: their files')
+    .option('--json', 'as JSON'),
+  ['mirror', 'cache'],
+).action(async (opts: StorageOptions & { json?: boolean }) => {
+  const storage = storageOf(opts);
+  const models = await Promise.all(new RecognitionService().listModels().map(async (m) => ({ ...m, offline: (await modelAvailable(m.id, storage)) ?? null })));
+  if (opts.json) return console.log(JSON.stringify(models));
+  console.log(
+    table([
       ['id', 'name', 'parameters', 'offline', 'description'],
       ...models.map((m) => [m.id, m.name, `${(m.parameters / 1e6).toFixed(1)}M`, offlineText(m.offline), m.description]),
-    ]));
-    console.log(offlineFooter(models.map((m) => m.offline), storage, 'classifier-studio models download <id>'));
-  });
+    ]),
+  );
+  console.log(
+    offlineFooter(
+      models.map((m) => m.offline),
+      storage,
+      'classifier-studio models download <id>',
+    ),
+  );
+});
 
 withCommon(program.command('backend').description('show which compute backend is used and why').option('--json', 'as JSON')).action(
   async (opts: CommonOptions & { json?: boolean }) => {

@@ -24,7 +24,10 @@ const OPTIONS = {
 
 /** `--resize crop|squash`, one name and meaning in predict, transfer and eval. */
 export function resizeOption(what: string): Option {
-  return new Option('--resize <how>', `how photos are fitted to the model's input: crop (the shorter side resized, the centre cut out) or squash (resized straight, proportions changed); ${what}`).choices([...PHOTO_FITS]);
+  return new Option(
+    '--resize <how>',
+    `how photos are fitted to the model's input: crop (the shorter side resized, the centre cut out) or squash (resized straight, proportions changed); ${what}`,
+  ).choices([...PHOTO_FITS]);
 }
 
 /** Adds the named options (all of them by default) to a command. */

@@ -25,7 +25,9 @@ export function terminalPrinter(out: NodeJS.WriteStream = process.stderr, epochs
     switch (e.event) {
       case 'start':
         epochs.total = e.epochs;
-        out.write(`${e.network} on ${e.dataset} (${e.backend}): ${e.train} train, ${e.validation} validation, ${e.test} test; ${e.summary.totalParams.toLocaleString('en-US')} parameters\n`);
+        out.write(
+          `${e.network} on ${e.dataset} (${e.backend}): ${e.train} train, ${e.validation} validation, ${e.test} test; ${e.summary.totalParams.toLocaleString('en-US')} parameters\n`,
+        );
         out.write('epoch   loss     acc      val_loss val_acc  lr        time\n');
         break;
       case 'dataset':
@@ -33,11 +35,16 @@ export function terminalPrinter(out: NodeJS.WriteStream = process.stderr, epochs
         if (e.done === e.total) clear();
         break;
       case 'batch':
-        if (tty) out.write(`\rEpoch ${e.epoch}/${epochs.total} ${bar(e.step, e.steps)} ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} ${e.samplesPerSec.toFixed(0)}/s ETA ${duration(e.etaEpoch)} (run ${duration(e.etaRun)})`);
+        if (tty)
+          out.write(
+            `\rEpoch ${e.epoch}/${epochs.total} ${bar(e.step, e.steps)} ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} ${e.samplesPerSec.toFixed(0)}/s ETA ${duration(e.etaEpoch)} (run ${duration(e.etaRun)})`,
+          );
         break;
       case 'epoch':
         clear();
-        out.write(`${String(e.epoch).padStart(5)}   ${f4(e.loss)}   ${f4(e.accuracy)}   ${f4(e.val_loss)}   ${f4(e.val_accuracy)}   ${e.lr.toExponential(1).padEnd(8)}  ${e.seconds.toFixed(1)}s\n`);
+        out.write(
+          `${String(e.epoch).padStart(5)}   ${f4(e.loss)}   ${f4(e.accuracy)}   ${f4(e.val_loss)}   ${f4(e.val_accuracy)}   ${e.lr.toExponential(1).padEnd(8)}  ${e.seconds.toFixed(1)}s\n`,
+        );
         break;
       case 'checkpoint':
         out.write(`        saved best so far (${e.monitor} ${e.value.toFixed(4)}) as "${e.model}"\n`);

@@ -15,9 +15,29 @@ import { augmentPreset, TRAINING_DEFAULTS } from '../shared/vocabulary.ts';
 type Storage = StorageOptions;
 
 interface TrainOptions extends Storage {
-  dataset?: string; model?: string; epochs?: number; resume?: string; batchSize: number; optimizer: string; lr?: number; momentum?: number; nesterov?: boolean;
-  loss: string; gamma?: number; validationSplit: number; earlyStoppingPatience?: number; monitor: string; reduceLr?: boolean; augment?: boolean;
-  dropout?: number; limit?: number; testLimit?: number; seed: number; out?: string; overwrite?: boolean; json?: boolean;
+  dataset?: string;
+  model?: string;
+  epochs?: number;
+  resume?: string;
+  batchSize: number;
+  optimizer: string;
+  lr?: number;
+  momentum?: number;
+  nesterov?: boolean;
+  loss: string;
+  gamma?: number;
+  validationSplit: number;
+  earlyStoppingPatience?: number;
+  monitor: string;
+  reduceLr?: boolean;
+  augment?: boolean;
+  dropout?: number;
+  limit?: number;
+  testLimit?: number;
+  seed: number;
+  out?: string;
+  overwrite?: boolean;
+  json?: boolean;
 }
 
 const DEFAULT_EPOCHS = TRAINING_DEFAULTS.epochs;
@@ -25,9 +45,16 @@ const DEFAULT_EPOCHS = TRAINING_DEFAULTS.epochs;
 const WITH_RESUME = new Set(['resume', 'epochs', 'dataset', 'model', 'json', 'backend', 'mirror', 'cache', 'store', 'offline']);
 
 export function trainConfigFrom(o: TrainOptions & { dataset: string; model: string }): TrainConfigInput {
-  const optimizer = { name: o.optimizer, ...(o.lr !== undefined ? { learningRate: o.lr } : {}), ...(o.optimizer === 'sgd' ? { momentum: o.momentum ?? 0, nesterov: !!o.nesterov } : {}) };
+  const optimizer = {
+    name: o.optimizer,
+    ...(o.lr !== undefined ? { learningRate: o.lr } : {}),
+    ...(o.optimizer === 'sgd' ? { momentum: o.momentum ?? 0, nesterov: !!o.nesterov } : {}),
+  };
   return {
-    dataset: o.dataset, network: o.model, epochs: o.epochs ?? DEFAULT_EPOCHS, batchSize: o.batchSize,
+    dataset: o.dataset,
+    network: o.model,
+    epochs: o.epochs ?? DEFAULT_EPOCHS,
+    batchSize: o.batchSize,
     optimizer: optimizer as TrainConfigInput['optimizer'],
     loss: (o.loss === 'focal' ? { name: 'focal', gamma: o.gamma ?? 2 } : { name: o.loss }) as TrainConfigInput['loss'],
     validationSplit: o.validationSplit,
@@ -35,7 +62,12 @@ export function trainConfigFrom(o: TrainOptions & { dataset: string; model: stri
     reduceLrOnPlateau: o.reduceLr ? { monitor: o.monitor as 'val_loss', patience: 2 } : undefined,
     checkpointMonitor: o.monitor as 'val_loss',
     augment: o.augment ? augmentPreset(o.dataset) : undefined,
-    dropout: o.dropout, limit: o.limit, testLimit: o.testLimit, seed: o.seed, out: o.out, overwrite: !!o.overwrite,
+    dropout: o.dropout,
+    limit: o.limit,
+    testLimit: o.testLimit,
+    seed: o.seed,
+    out: o.out,
+    overwrite: !!o.overwrite,
   };
 }
 
@@ -111,7 +143,7 @@ export function registerTraining(program: Command): void {
   withStorage(
     program
       .command('eval')
-      .description('evaluate a trained model on a dataset\'s test images')
+      .description("evaluate a trained model on a dataset's test images")
       .requiredOption('--model <name>', 'a stored model name, a .keras or .h5 file, or a TensorFlow.js model folder')
       .requiredOption('--dataset <name>', 'mnist, fashion-mnist, cifar10, or a folder')
       .option('--test-limit <n>', 'use the first n test images', num)
@@ -125,19 +157,34 @@ export function registerTraining(program: Command): void {
   });
 
   const trained = program.command('trained').description('the model store: list, rename, delete');
-  withStorage(trained.command('list'), ['store']).option('--json').action(async (o: Storage & { json?: boolean }) => {
-    const list = await studioOf(o).store.list();
-    if (o.json) console.log(JSON.stringify(list.map(({ history, evaluation, ...m }) => ({ ...m, state: runState({ ...m, history }), epochs: history.length, test_accuracy: evaluation?.accuracy }))));
-    else if (!list.length) console.log('No trained models yet.');
-    else console.log(table([['name', 'network', 'state', 'epochs', 'test accuracy'], ...list.map((m) => [m.name, m.network, runState(m), epochsOf(m), m.evaluation ? m.evaluation.accuracy.toFixed(4) : '-'])]));
-  });
+  withStorage(trained.command('list'), ['store'])
+    .option('--json')
+    .action(async (o: Storage & { json?: boolean }) => {
+      const list = await studioOf(o).store.list();
+      if (o.json)
+        console.log(
+          JSON.stringify(list.map(({ history, evaluation, ...m }) => ({ ...m, state: runState({ ...m, history }), epochs: history.length, test_accuracy: evaluation?.accuracy }))),
+        );
+      else if (!list.length) console.log('No trained models yet.');
+      else
+        console.log(
+          table([
+            ['name', 'network', 'state', 'epochs', 'test accuracy'],
+            ...list.map((m) => [m.name, m.network, runState(m), epochsOf(m), m.evaluation ? m.evaluation.accuracy.toFixed(4) : '-']),
+          ]),
+        );
+    });
   withStorage(trained.command('rename <from> <to>'), ['store']).action(async (from: string, to: string, o: Storage) => {
     await studioOf(o).renameModel(from, to);
     console.log(`renamed "${from}" to "${to}"`);
   });
   withStorage(trained.command('export <name>'), ['store', 'mirror', 'cache', 'offline'])
     .description('write a stored model for Keras or TensorFlow.js, with its class names and preprocessing')
-    .addOption(new Option('--format <format>', 'keras (Keras 3 .keras file), h5 (Keras 2 model.save .h5 file) or tfjs (TensorFlow.js folder)').choices([...MODEL_FILE_KINDS]).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'keras (Keras 3 .keras file), h5 (Keras 2 model.save .h5 file) or tfjs (TensorFlow.js folder)')
+        .choices([...MODEL_FILE_KINDS])
+        .makeOptionMandatory(),
+    )
     .requiredOption('--out <path>', 'the file (keras, h5) or folder (tfjs) to write')
     .option('--overwrite', 'replace what is at --out (refused without it)')
     .option('--json', 'the outcome as one JSON line')

@@ -46,8 +46,10 @@ function kindOf(s: Stats): string {
 export function checkFileStats(file: string, s: Stats, maxBytes: number, what = 'file'): void {
   if (!s.isFile()) throw new FileRefusedError(file, 'not-a-file', `${kindOf(s)}, not a regular file: only regular files are read`);
   if (s.size > maxBytes) {
-    throw new FileRefusedError(file, 'too-large', `the ${what} is ${formatBytes(s.size)}, over the limit of ${formatBytes(maxBytes)}`,
-      { size: formatBytes(s.size), limit: formatBytes(maxBytes) });
+    throw new FileRefusedError(file, 'too-large', `the ${what} is ${formatBytes(s.size)}, over the limit of ${formatBytes(maxBytes)}`, {
+      size: formatBytes(s.size),
+      limit: formatBytes(maxBytes),
+    });
   }
 }
 

@@ -45,14 +45,18 @@ export class Classifier {
   /** `fit` overrides the model's own (predict --resize). */
   decode(input: string | Buffer, label?: string, fit: PhotoFit = this.spec.fit): Promise<DecodedImage> {
     const [height, width] = this.spec.inputSize;
-    return decodeImage(input, {
-      width,
-      height,
-      channels: this.spec.channels,
-      resize: this.spec.resize,
-      fit,
-      invertLightBackground: this.spec.invertLightBackground,
-    }, label);
+    return decodeImage(
+      input,
+      {
+        width,
+        height,
+        channels: this.spec.channels,
+        resize: this.spec.resize,
+        fit,
+        invertLightBackground: this.spec.invertLightBackground,
+      },
+      label,
+    );
   }
 
   /** Class probabilities for a batch of images already decoded to the input size. */
@@ -65,7 +69,11 @@ export class Classifier {
    * on those classes before renormalizing (a dog-breed view's "is this a dog at all?").
    */
   async scores(images: readonly DecodedImage[]): Promise<Scores[]> {
-    return scoreBatch(this.model, this.spec, images.map((i) => i.data));
+    return scoreBatch(
+      this.model,
+      this.spec,
+      images.map((i) => i.data),
+    );
   }
 
   async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {

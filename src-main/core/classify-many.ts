@@ -69,7 +69,12 @@ export async function* classifyMany(classifier: Classifier, photos: readonly Pho
     }
     const ok = group.filter((d) => d.image);
     const t0 = performance.now();
-    const answers = ok.length ? await classifier.answers(ok.map((d) => d.image!), opts.topK ?? 5) : [];
+    const answers = ok.length
+      ? await classifier.answers(
+          ok.map((d) => d.image!),
+          opts.topK ?? 5,
+        )
+      : [];
     const share = ok.length ? (performance.now() - t0) / ok.length : 0;
     let k = 0;
     for (const d of group) {

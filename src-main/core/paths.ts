@@ -36,7 +36,9 @@ export function resolveStorage(opts: { cacheDir?: string; mirrorDir?: string; st
   const storeDir = opts.storeDir ?? process.env.CLASSIFIER_STORE ?? path.join(userData, 'trained');
   const datasetsDir = opts.datasetsDir ?? process.env.CLASSIFIER_DATASETS ?? path.join(userData, 'datasets');
   return {
-    cacheDir: path.resolve(cacheDir), mirrorDir: mirrorDir ? path.resolve(mirrorDir) : undefined, storeDir: path.resolve(storeDir),
+    cacheDir: path.resolve(cacheDir),
+    mirrorDir: mirrorDir ? path.resolve(mirrorDir) : undefined,
+    storeDir: path.resolve(storeDir),
     datasetsDir: path.resolve(datasetsDir),
   };
 }

@@ -85,12 +85,15 @@ export function workerClient(start: () => Worker, opts: { onOther?: (message: un
       const id = ++next;
       const failure = o.failure ?? ((why: string) => new Error(`The worker ${why}.`));
       return new Promise<T>((resolve, reject) => {
-        const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => {
-          pending.delete(id);
-          if (worker === w) worker = undefined;
-          void w.terminate();
-          reject(failure(`took longer than ${Math.round(o.timeoutMs! / 1000)} s`));
-        }, o.timeoutMs);
+        const timer =
+          o.timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                pending.delete(id);
+                if (worker === w) worker = undefined;
+                void w.terminate();
+                reject(failure(`took longer than ${Math.round(o.timeoutMs! / 1000)} s`));
+              }, o.timeoutMs);
         pending.set(id, {
           resolve: (v) => (clearTimeout(timer), resolve(v as T)),
           reject: (e) => (clearTimeout(timer), reject(e)),

@@ -5,22 +5,46 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  DatasetBytesRequest, DatasetClassRequest, DatasetFileRequest, DatasetImagesRequest, DatasetMoveRequest, DatasetName,
-  DatasetRemoveRequest, DatasetRenameClassRequest, DatasetThumbnailsRequest, type AddedView, type DatasetView,
+  DatasetBytesRequest,
+  DatasetClassRequest,
+  DatasetFileRequest,
+  DatasetImagesRequest,
+  DatasetMoveRequest,
+  DatasetName,
+  DatasetRemoveRequest,
+  DatasetRenameClassRequest,
+  DatasetThumbnailsRequest,
+  type AddedView,
+  type DatasetView,
 } from '../contract.ts';
 import type { DatasetService } from '../service/datasets.ts';
 import { redactPaths } from './redact-paths.ts';
 import type { Grants, Host, ReplyOf, Request } from './grants.ts';
 
 export type DatasetMethod =
-  | 'listDatasets' | 'createDataset' | 'showDataset' | 'datasetImages' | 'datasetThumbnails' | 'datasetImage' | 'addFilesToDataset'
-  | 'addBytesToDataset' | 'removeFromDataset' | 'moveInDataset' | 'createClass' | 'renameClass' | 'deleteClass';
+  | 'listDatasets'
+  | 'createDataset'
+  | 'showDataset'
+  | 'datasetImages'
+  | 'datasetThumbnails'
+  | 'datasetImage'
+  | 'addFilesToDataset'
+  | 'addBytesToDataset'
+  | 'removeFromDataset'
+  | 'moveInDataset'
+  | 'createClass'
+  | 'renameClass'
+  | 'deleteClass';
 
 const Path = z.string().min(1).max(4096);
 const none = z.undefined();
 const req = <S extends z.ZodType, R>(schema: S, run: (payload: z.infer<S>) => Promise<R> | R): Request<S, R> => ({ schema, run });
 
-const isDir = (dir: string) => stat(dir).then((s) => s.isDirectory(), () => false);
+const isDir = (dir: string) =>
+  stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 
 /** A dataset the window may touch: one of the app's own, or a folder the user chose this session. */
 export function checkOwnDataset(dir: string, datasets: DatasetService, grants: Grants): void {

@@ -14,7 +14,10 @@ export class Grants {
   readonly folders = new Set<string>();
   /** Places the save dialog gave for an export: the only ones an export may write to, or replace with consent. */
   readonly targets = new Set<string>();
-  constructor(readonly recents: RecentFiles, readonly datasetFolders?: RecentFiles) {}
+  constructor(
+    readonly recents: RecentFiles,
+    readonly datasetFolders?: RecentFiles,
+  ) {}
 
   /** Grants again the dataset folders remembered from earlier sessions. */
   async restore(): Promise<void> {

@@ -32,14 +32,16 @@ export function registerIpc(service: StudioService, getWindow: () => BrowserWind
     },
     saveAs: async (name, kind) => {
       // A TF.js export is a folder, named like a file in the dialog; the others have their extension.
-      const filters = kind === undefined ? [{ name: 'CSV', extensions: ['csv'] }] : kind === 'tfjs' ? [] : [{ name: kind === 'keras' ? 'Keras 3 model' : 'Keras 2 model', extensions: [kind] }];
+      const filters =
+        kind === undefined ? [{ name: 'CSV', extensions: ['csv'] }] : kind === 'tfjs' ? [] : [{ name: kind === 'keras' ? 'Keras 3 model' : 'Keras 2 model', extensions: [kind] }];
       const r = await dialog.showSaveDialog(getWindow()!, { defaultPath: name, filters });
       return r.canceled || !r.filePath ? null : r.filePath;
     },
     openModel: async (pick, extensions) => {
-      const r = await dialog.showOpenDialog(getWindow()!, pick === 'file'
-        ? { properties: ['openFile'], filters: [{ name: 'Model', extensions }] }
-        : { title: 'Model folder', properties: ['openDirectory'] });
+      const r = await dialog.showOpenDialog(
+        getWindow()!,
+        pick === 'file' ? { properties: ['openFile'], filters: [{ name: 'Model', extensions }] } : { title: 'Model folder', properties: ['openDirectory'] },
+      );
       return r.canceled ? null : (r.filePaths[0] ?? null);
     },
     reveal: (file) => shell.showItemInFolder(file),
@@ -48,7 +50,6 @@ export function registerIpc(service: StudioService, getWindow: () => BrowserWind
   };
   const table = requests(service, host, grants);
   for (const method of Object.keys(table) as Method[]) {
-    ipcMain.handle(channels[method], (event, payload) =>
-      fromOurWindow(event) ? answer(table[method], payload) : { ok: false, error: 'request from an unknown frame' });
+    ipcMain.handle(channels[method], (event, payload) => (fromOurWindow(event) ? answer(table[method], payload) : { ok: false, error: 'request from an unknown frame' }));
   }
 }

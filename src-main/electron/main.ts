@@ -65,7 +65,8 @@ function lockDown(): void {
   });
   // Only the camera, for the webcam in the Dataset panel (permissions.ts); nothing else.
   session.defaultSession.setPermissionRequestHandler((wc, permission, callback, details) =>
-    callback(allowRequest(permission, details.requestingUrl ?? wc.getURL(), isRenderer, 'mediaTypes' in details ? details.mediaTypes : undefined)));
+    callback(allowRequest(permission, details.requestingUrl ?? wc.getURL(), isRenderer, 'mediaTypes' in details ? details.mediaTypes : undefined)),
+  );
   session.defaultSession.setPermissionCheckHandler((_wc, permission, origin, details) => allowCheck(permission, origin, isRenderer, details.mediaType));
 }
 
@@ -90,20 +91,27 @@ async function main(): Promise<void> {
   window = createWindow();
 
   const command = (c: MenuCommand) => send({ type: 'menu', ...c });
-  const menu = buildMenu(window, {
-    send: command,
-    ...openFromMenu(window, grants, command),
-    about: async () => {
-      const report = await service.backend();
-      const v = process.versions;
-      return [
-        `Electron ${v.electron}`, `Chromium ${v.chrome}`, `Node.js ${v.node}`, `V8 ${v.v8}`,
-        `Compute backend: ${report.backend}`,
-        ...report.attempts.filter((a) => !a.ok).map((a) => `  skipped ${a.backend}: ${a.reason ?? ''}`),
-        `Trained models: ${service.storage.storeDir}`,
-      ].join('\n');
+  const menu = buildMenu(
+    window,
+    {
+      send: command,
+      ...openFromMenu(window, grants, command),
+      about: async () => {
+        const report = await service.backend();
+        const v = process.versions;
+        return [
+          `Electron ${v.electron}`,
+          `Chromium ${v.chrome}`,
+          `Node.js ${v.node}`,
+          `V8 ${v.v8}`,
+          `Compute backend: ${report.backend}`,
+          ...report.attempts.filter((a) => !a.ok).map((a) => `  skipped ${a.backend}: ${a.reason ?? ''}`),
+          `Trained models: ${service.storage.storeDir}`,
+        ].join('\n');
+      },
     },
-  }, !!devUrl);
+    !!devUrl,
+  );
   Menu.setApplicationMenu(menu);
 
   app.on('before-quit', () => service.dispose());
@@ -119,7 +127,7 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('window-all-closed', () => app.quit());
   main().catch((err: unknown) => {
-    dialog.showErrorBox('Classifier Studio could not start', err instanceof Error ? err.stack ?? err.message : String(err));
+    dialog.showErrorBox('Classifier Studio could not start', err instanceof Error ? (err.stack ?? err.message) : String(err));
     app.quit();
   });
 }

@@ -16,7 +16,11 @@ export interface MenuActions {
  * is told, so the request the window makes for it at once is allowed; a cancelled dialog grants
  * and tells nothing.
  */
-export function openFromMenu(window: BrowserWindow, grants: Pick<Grants, 'files' | 'folders'>, send: (command: MenuCommand) => void): Pick<MenuActions, 'openImage' | 'openDataset'> {
+export function openFromMenu(
+  window: BrowserWindow,
+  grants: Pick<Grants, 'files' | 'folders'>,
+  send: (command: MenuCommand) => void,
+): Pick<MenuActions, 'openImage' | 'openDataset'> {
   return {
     openImage: async () => {
       const r = await dialog.showOpenDialog(window, { properties: ['openFile'], filters: [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] });

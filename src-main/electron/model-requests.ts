@@ -14,7 +14,11 @@ import type { Grants, Host, ReplyOf, Request } from './grants.ts';
 export type ModelMethod = 'exportModel' | 'importModel' | 'downloadModel' | 'cancelModelDownload' | 'importZooModel';
 
 const req = <S extends z.ZodType, R>(schema: S, run: (payload: z.infer<S>) => Promise<R> | R): Request<S, R> => ({ schema, run });
-const exists = (p: string) => lstat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** A .keras or .h5 file gets its extension when the user typed a bare name; a TF.js folder is named as typed. */
 export function exportTarget(chosen: string, format: ModelFileKind): string {

@@ -13,7 +13,11 @@ const QUOTED = new RegExp(String.raw`(['"\x60])(${START}[^'"\x60\n]*)\1`, 'g');
  */
 const BARE = new RegExp(String.raw`(?<![\w.:/\\~@…-])${START}[^\s'"\x60<>|,;()[\]{}]*`, 'g');
 
-const lastPart = (p: string) => p.split(/[\\/]+/).filter(Boolean).pop() ?? '';
+const lastPart = (p: string) =>
+  p
+    .split(/[\\/]+/)
+    .filter(Boolean)
+    .pop() ?? '';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -29,8 +33,6 @@ export function redactPaths(message: string, keep: Iterable<string> = []): strin
     // Inside a kept folder is kept too (up to the next space or quote); "/a/b" keeps no "/a/bc".
     text = text.replace(new RegExp(escape(k) + String.raw`(?:[\\/][^\s'"\x60]*|(?=$|[\s'"\x60,;:)\]}>]|\.(?:\s|$)))`, 'g'), hold);
   }
-  text = text
-    .replace(QUOTED, (_m, quote: string, p: string) => `${quote}…/${lastPart(p)}${quote}`)
-    .replace(BARE, (p) => `…/${lastPart(p)}`);
+  text = text.replace(QUOTED, (_m, quote: string, p: string) => `${quote}…/${lastPart(p)}${quote}`).replace(BARE, (p) => `…/${lastPart(p)}`);
   return text.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => held[Number(i)]!);
 }

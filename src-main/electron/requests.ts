@@ -5,8 +5,22 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  BUILT_IN_DATASETS, DogBreedsBuildRequest, EvaluationRequest, ExplainRequest, FeatureMapsRequest, FolderPurpose, FolderRequest, JobId, ModelName, RecognizeRequest, RenameRequest,
-  ResumeRequest, SaveCsvRequest, TrainRequest, type AppInfo, type Reply,
+  BUILT_IN_DATASETS,
+  DogBreedsBuildRequest,
+  EvaluationRequest,
+  ExplainRequest,
+  FeatureMapsRequest,
+  FolderPurpose,
+  FolderRequest,
+  JobId,
+  ModelName,
+  RecognizeRequest,
+  RenameRequest,
+  ResumeRequest,
+  SaveCsvRequest,
+  TrainRequest,
+  type AppInfo,
+  type Reply,
 } from '../contract.ts';
 import { checkName } from '../core/store/model-store.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
@@ -51,9 +65,7 @@ const none = z.undefined();
 const req = <S extends z.ZodType, R>(schema: S, run: (payload: z.infer<S>) => Promise<R> | R): Request<S, R> => ({ schema, run });
 
 export function requests(service: StudioService, host: Host, grants: Grants): Record<Method, Request> {
-  return Object.fromEntries(
-    Object.entries(table(service, host, grants)).map(([method, request]) => [method, shownToWindow(request, grants)]),
-  ) as Record<Method, Request>;
+  return Object.fromEntries(Object.entries(table(service, host, grants)).map(([method, request]) => [method, shownToWindow(request, grants)])) as Record<Method, Request>;
 }
 
 /** A request whose error text holds no absolute path of main's, only the ones the user chose. */

@@ -57,7 +57,12 @@ export function loadWindowState(defaults: { width: number; height: number }): Sa
   } catch {
     /* first start, or an unreadable file: defaults */
   }
-  return placeWindow(saved, screen.getAllDisplays().map((d) => d.workArea), screen.getPrimaryDisplay().workArea, defaults);
+  return placeWindow(
+    saved,
+    screen.getAllDisplays().map((d) => d.workArea),
+    screen.getPrimaryDisplay().workArea,
+    defaults,
+  );
 }
 
 export function trackWindowState(window: BrowserWindow): void {

@@ -36,7 +36,10 @@ function check(problem: string | undefined, what: string): void {
 }
 
 export class DatasetService {
-  constructor(private readonly root: string, private readonly cacheDir: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly cacheDir: string,
+  ) {}
 
   /** A folder the app made for the user (one plain name directly under its datasets folder). */
   isManaged(dir: string): boolean {
@@ -100,11 +103,19 @@ export class DatasetService {
     check(classNameProblem(cls), `"${cls}" cannot name a class`);
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'cs-add-'));
     try {
-      const files = await Promise.all(images.map(async (img, i) => {
-        const file = path.join(tmp, `${i}${path.extname(img.name).replace(/[^.\w]/g, '').slice(0, 8)}`);
-        await writeFile(file, img.data);
-        return file;
-      }));
+      const files = await Promise.all(
+        images.map(async (img, i) => {
+          const file = path.join(
+            tmp,
+            `${i}${path
+              .extname(img.name)
+              .replace(/[^.\w]/g, '')
+              .slice(0, 8)}`,
+          );
+          await writeFile(file, img.data);
+          return file;
+        }),
+      );
       const outcomes = await addImages(dir, cls, files);
       return outcomes.map((o, i) => addedView(o, images[i]!.name, files[i]!));
     } finally {
@@ -114,8 +125,13 @@ export class DatasetService {
 
   async remove(dir: string, files: readonly { cls: string; name: string }[]): Promise<AddedView[]> {
     for (const f of files) check(plainNameProblem(f.name) ?? classNameProblem(f.cls), f.name);
-    const out = await removeImages(dir, files.map((f) => `${f.cls}/${f.name}`));
-    return out.map((o) => (o.status === 'removed' ? { name: o.stored, status: 'removed' as const, stored: o.stored } : { name: o.file, status: 'refused' as const, error: o.error }));
+    const out = await removeImages(
+      dir,
+      files.map((f) => `${f.cls}/${f.name}`),
+    );
+    return out.map((o) =>
+      o.status === 'removed' ? { name: o.stored, status: 'removed' as const, stored: o.stored } : { name: o.file, status: 'refused' as const, error: o.error },
+    );
   }
 
   async move(dir: string, from: { cls: string; name: string }, to: string): Promise<string> {
@@ -188,7 +204,10 @@ export class DatasetService {
 
 async function handNamedKey(file: string): Promise<string> {
   const st = await stat(file);
-  return createHash('sha256').update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(`${path.resolve(file)}\0${st.size}\0${st.mtimeMs}`)
+    .digest('hex')
+    .slice(0, 16);
 }
 
 async function cachedThumbnail(file: string, cached: string): Promise<Buffer> {

@@ -19,7 +19,11 @@ export interface PlanContext extends Pick<DogBreedsContext, 'env' | 'entry'> {
   probe?: () => Promise<ExtractionSpeed | undefined>;
 }
 
-const sizeOf = (file: string) => stat(file).then((s) => s.size, () => 0);
+const sizeOf = (file: string) =>
+  stat(file).then(
+    (s) => s.size,
+    () => 0,
+  );
 
 async function modelState(store: ModelStore, splitRoot: string): Promise<{ built: boolean; stopped: boolean }> {
   if (!(await store.has(DOG_BREEDS_MODEL))) return { built: false, stopped: false };
@@ -50,7 +54,12 @@ export async function dogBreedsPlan(ctx: PlanContext): Promise<DogBreedsPlan> {
   }
   const photos = (entry.counts?.train ?? 0) + (entry.counts?.test ?? 0);
   const plan: DogBreedsPlan = {
-    ...state, downloadBytes, downloadedBytes, photos, classes: entry.classCount ?? entry.classNames?.length ?? 0, backbone: DOG_BREEDS_BACKBONE,
+    ...state,
+    downloadBytes,
+    downloadedBytes,
+    photos,
+    classes: entry.classCount ?? entry.classNames?.length ?? 0,
+    backbone: DOG_BREEDS_BACKBONE,
   };
   if (state.built) return plan; // nothing to estimate, nothing to time
   const measured = await readExtractionSpeed(ctx.env.cacheDir, DOG_BREEDS_BACKBONE);

@@ -51,10 +51,15 @@ async function mayWrite(store: ModelStore, splitRoot: string, overwrite: boolean
   const meta = await store.get(DOG_BREEDS_MODEL);
   const unfinished = runState(meta) === 'cancelled' || runState(meta) === 'interrupted';
   if (unfinished && meta.dataset.source === splitRoot) {
-    emit({ event: 'log', message: `${DOG_BREEDS_MODEL} is a stopped build of Stanford Dogs: building it again (the download, the photos and the features computed so far are reused)` });
+    emit({
+      event: 'log',
+      message: `${DOG_BREEDS_MODEL} is a stopped build of Stanford Dogs: building it again (the download, the photos and the features computed so far are reused)`,
+    });
     return true;
   }
-  throw new CodedError('model-exists', `A model called "${DOG_BREEDS_MODEL}" already exists: build with --overwrite to replace it, or rename it first.`, { name: DOG_BREEDS_MODEL });
+  throw new CodedError('model-exists', `A model called "${DOG_BREEDS_MODEL}" already exists: build with --overwrite to replace it, or rename it first.`, {
+    name: DOG_BREEDS_MODEL,
+  });
 }
 
 /** Starts the build; `done` settles when the model is stored (or the build stopped or failed). */
@@ -66,7 +71,12 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
   let training: TrainingRun | undefined;
   const done = (async (): Promise<DoneEvent> => {
     const dogs = await prepareStanfordDogs({
-      cacheDir: ctx.env.cacheDir, mirrorDir: ctx.env.mirrorDir, offline: ctx.env.offline, fetch: ctx.fetch, signal: abort.signal, entry,
+      cacheDir: ctx.env.cacheDir,
+      mirrorDir: ctx.env.mirrorDir,
+      offline: ctx.env.offline,
+      fetch: ctx.fetch,
+      signal: abort.signal,
+      entry,
       onProgress: (stage, d, total) => onEvent({ event: 'dataset', stage: STAGE_NAMES[stage], done: d, total }),
     }).catch((err: unknown) => {
       if (abort.signal.aborted) return undefined;
@@ -78,11 +88,22 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
       onEvent(stopped);
       return stopped;
     }
-    onEvent({ event: 'log', message: `Stanford Dogs (${dogs.source}): ${dogs.train} training and ${dogs.test} test photos of ${dogs.classNames.length} breeds, the official split` });
+    onEvent({
+      event: 'log',
+      message: `Stanford Dogs (${dogs.source}): ${dogs.train} training and ${dogs.test} test photos of ${dogs.classNames.length} breeds, the official split`,
+    });
     const config: TransferConfigInput = {
-      dataset: dogs.root, backbone: req.backbone ?? DOG_BREEDS_BACKBONE, epochs: req.epochs, batchSize: req.batchSize,
-      limitPerClass: req.limitPerClass, testLimitPerClass: req.testLimitPerClass, seed: req.seed,
-      earlyStopping: { patience: 3 }, fineTune: req.fineTune ? {} : undefined, out: DOG_BREEDS_MODEL, overwrite,
+      dataset: dogs.root,
+      backbone: req.backbone ?? DOG_BREEDS_BACKBONE,
+      epochs: req.epochs,
+      batchSize: req.batchSize,
+      limitPerClass: req.limitPerClass,
+      testLimitPerClass: req.testLimitPerClass,
+      seed: req.seed,
+      earlyStopping: { patience: 3 },
+      fineTune: req.fineTune ? {} : undefined,
+      out: DOG_BREEDS_MODEL,
+      overwrite,
     };
     training = await startTransfer(config, { ...ctx.env, mirrorDir: ctx.modelMirrorDir }, onEvent);
     if (abort.signal.aborted) training.cancel();

@@ -38,12 +38,7 @@ async function checkTrainingPhoto(file: string, roots: string[], model: string):
   }
 }
 
-export async function misclassifiedThumbnails(
-  meta: StoredModelMeta,
-  mistakes: Mistake[],
-  max: number,
-  env: Env,
-): Promise<Mistake[]> {
+export async function misclassifiedThumbnails(meta: StoredModelMeta, mistakes: Mistake[], max: number, env: Env): Promise<Mistake[]> {
   const shown = mistakes.slice(0, max);
   const rest = mistakes.slice(max);
   if (shown.every((m) => m.file)) {

@@ -19,7 +19,11 @@ async function probePhoto(seed: number): Promise<Uint8Array<ArrayBuffer>> {
     x = (x * 1103515245 + 12345) >>> 0;
     px[i] = x >>> 24;
   }
-  return new Uint8Array(await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toBuffer());
+  return new Uint8Array(
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toBuffer(),
+  );
 }
 
 export async function timeBackbone(backbone: string, recognize: (req: RecognizeRequest) => Promise<RecognizeReply>): Promise<ExtractionSpeed> {

@@ -17,7 +17,10 @@ type Answer = RecognizeReply | RecognizeFailure;
 export class FolderJobs {
   private readonly jobs = new Map<string, { cancelled: boolean }>();
 
-  constructor(private readonly bus: EventBus, private readonly recognizeMany: (req: RecognizeManyRequest) => Promise<Answer[]>) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly recognizeMany: (req: RecognizeManyRequest) => Promise<Answer[]>,
+  ) {}
 
   async run(input: FolderRequest): Promise<FolderReply> {
     const req = FolderRequest.parse(input);
@@ -51,21 +54,28 @@ export class FolderJobs {
 
   /** A chunk's items: recognition and thumbnails made side by side; never rejects. */
   private async chunk(files: string[], model: string, topK: number): Promise<FolderItem[]> {
-    const thumbs = files.map((f) => thumbnail(f, 72).then((url) => ({ url }), (err: unknown) => ({ error: (err as Error).message })));
+    const thumbs = files.map((f) =>
+      thumbnail(f, 72).then(
+        (url) => ({ url }),
+        (err: unknown) => ({ error: (err as Error).message }),
+      ),
+    );
     let answers: Answer[];
     try {
       answers = await this.recognizeMany({ images: files, model, topK });
     } catch (err) {
       answers = files.map((file) => ({ file, error: (err as Error).message }));
     }
-    return Promise.all(files.map(async (file, k): Promise<FolderItem> => {
-      const item: FolderItem = { file, name: path.basename(file) };
-      const answer = answers[k]!;
-      if ('error' in answer) return { ...item, error: answer.error };
-      const thumb = await thumbs[k]!;
-      if ('error' in thumb) return { ...item, error: thumb.error };
-      return { ...item, top: answer.top, thumbnail: thumb.url };
-    }));
+    return Promise.all(
+      files.map(async (file, k): Promise<FolderItem> => {
+        const item: FolderItem = { file, name: path.basename(file) };
+        const answer = answers[k]!;
+        if ('error' in answer) return { ...item, error: answer.error };
+        const thumb = await thumbs[k]!;
+        if ('error' in thumb) return { ...item, error: thumb.error };
+        return { ...item, top: answer.top, thumbnail: thumb.url };
+      }),
+    );
   }
 
   cancel(jobId: string): void {

@@ -41,7 +41,12 @@ export async function previewImage(input: string | Uint8Array, max = 1600, name?
   }
   const { data, info } = rendered;
   const mime = meta.hasAlpha ? 'image/png' : 'image/jpeg';
-  return { url: `data:${mime};base64,${data.toString('base64')}`, width: info.width, height: info.height, name: name ?? (typeof input === 'string' ? path.basename(input) : 'image') };
+  return {
+    url: `data:${mime};base64,${data.toString('base64')}`,
+    width: info.width,
+    height: info.height,
+    name: name ?? (typeof input === 'string' ? path.basename(input) : 'image'),
+  };
 }
 
 export async function thumbnail(input: string | Uint8Array, size = 96): Promise<string> {

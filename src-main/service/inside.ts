@@ -37,7 +37,11 @@ export async function modelSummary(spec: string, sources: FileSources & { storeD
 
 /** The feature maps of `layer` (the first convolution's when absent) for a decoded photo, and the first filters. */
 export function insideOf(classifier: Classifier, model: string, image: { data: Uint8Array } | undefined, layer?: string): FeatureMapsResult {
-  const { inputSize: [height, width], channels, preprocessing } = classifier.spec;
+  const {
+    inputSize: [height, width],
+    channels,
+    preprocessing,
+  } = classifier.spec;
   const layers = mapLayers(classifier.model);
   const filters = firstFilters(classifier.model);
   if (!image) {

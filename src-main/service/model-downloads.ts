@@ -17,7 +17,10 @@ export class ModelDownloads {
   /** One job per model: a second request for the same model joins the first. */
   private readonly byModel = new Map<string, Promise<ModelDownloadReply>>();
 
-  constructor(private readonly bus: EventBus, private readonly sources: () => FileSources) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly sources: () => FileSources,
+  ) {}
 
   run(jobId: string, model: string): Promise<ModelDownloadReply> {
     const running = this.byModel.get(model);
@@ -47,7 +50,14 @@ export class ModelDownloads {
     const total = missing.bytes;
     // Each file's bytes on disk: a .part resumed counts from where it stopped.
     const onDisk = new Map<string, number>();
-    for (const f of missing.files) onDisk.set(f.path, await stat(partFileOf(path.join(sources.cacheDir, f.path))).then((s) => s.size, () => 0));
+    for (const f of missing.files)
+      onDisk.set(
+        f.path,
+        await stat(partFileOf(path.join(sources.cacheDir, f.path))).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      );
     const received = () => [...onDisk.values()].reduce((a, b) => a + b, 0);
     let last = 0;
     const emit = (file: string, force = false) => {

@@ -9,7 +9,10 @@ const MAX = 10;
 export class RecentFiles {
   private list: string[] | undefined;
 
-  constructor(private readonly file: string, private readonly max = MAX) {}
+  constructor(
+    private readonly file: string,
+    private readonly max = MAX,
+  ) {}
 
   async all(): Promise<string[]> {
     if (!this.list) {

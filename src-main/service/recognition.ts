@@ -189,7 +189,15 @@ export class RecognitionService {
     const t2 = performance.now();
     const [answer] = await classifier.answers([decoded], req.topK ?? 5);
     const { top, rangeShare } = answer!;
-    const heatmaps = req.explain ? (await explainClasses(classifier, decoded, top.map((p) => p.index))).heatmaps : undefined;
+    const heatmaps = req.explain
+      ? (
+          await explainClasses(
+            classifier,
+            decoded,
+            top.map((p) => p.index),
+          )
+        ).heatmaps
+      : undefined;
     const t3 = performance.now();
     const warnings = await answerWarnings({ spec: classifier.spec, image: decoded, source, name, rangeShare, subject: findView(model)?.subject });
     return {
@@ -275,9 +283,15 @@ export class RecognitionService {
       const firstLoad = r.index === 0 ? load : 0;
       // ms: this photo's own work (its decode and its share of its batch), the load counted once.
       yield {
-        file: r.file, model, ...(model !== req.model ? { requested: req.model } : {}), backend,
-        ms: round(firstLoad + decode + inference), timings: { load: firstLoad, decode: round(decode), inference: round(inference) },
-        top: r.top, ...(r.rangeShare === undefined ? {} : { rangeShare: r.rangeShare }), warnings,
+        file: r.file,
+        model,
+        ...(model !== req.model ? { requested: req.model } : {}),
+        backend,
+        ms: round(firstLoad + decode + inference),
+        timings: { load: firstLoad, decode: round(decode), inference: round(inference) },
+        top: r.top,
+        ...(r.rangeShare === undefined ? {} : { rangeShare: r.rangeShare }),
+        warnings,
       };
     }
   }
@@ -293,12 +307,19 @@ export class RecognitionService {
   /** Drops a loaded model, e.g. a stored one that was renamed or deleted. */
   forget(spec: string): void {
     const key = isPathLike(spec) ? path.resolve(spec) : spec;
-    this.models.get(key)?.then((c) => c.dispose(), () => undefined);
+    this.models.get(key)?.then(
+      (c) => c.dispose(),
+      () => undefined,
+    );
     this.models.delete(key);
   }
 
   dispose(): void {
-    for (const pending of this.models.values()) pending.then((c) => c.dispose(), () => undefined);
+    for (const pending of this.models.values())
+      pending.then(
+        (c) => c.dispose(),
+        () => undefined,
+      );
     this.models.clear();
   }
 }

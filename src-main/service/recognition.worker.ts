@@ -31,14 +31,21 @@ const service = new RecognitionService({
 port.on('message', async (m: ToRecognizer) => {
   try {
     const value =
-      m.type === 'backend' ? await service.backend()
-      : m.type === 'recognize' ? await service.recognize(m.req)
-      : m.type === 'explain' ? await service.explain(m.req)
-      : m.type === 'summary' ? await service.summary(m.spec)
-      : m.type === 'feature-maps' ? await service.featureMaps(m.req)
-      : m.type === 'recognizeMany' ? await collect(service.recognizeMany(m.req))
-      : m.type === 'stats' ? service.stats()
-      : service.forget(m.spec);
+      m.type === 'backend'
+        ? await service.backend()
+        : m.type === 'recognize'
+          ? await service.recognize(m.req)
+          : m.type === 'explain'
+            ? await service.explain(m.req)
+            : m.type === 'summary'
+              ? await service.summary(m.spec)
+              : m.type === 'feature-maps'
+                ? await service.featureMaps(m.req)
+                : m.type === 'recognizeMany'
+                  ? await collect(service.recognizeMany(m.req))
+                  : m.type === 'stats'
+                    ? service.stats()
+                    : service.forget(m.spec);
     post({ id: m.id, ok: true, value });
   } catch (err) {
     post({ id: m.id, ok: false, ...toWorkerError(err) });

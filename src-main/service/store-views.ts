@@ -48,7 +48,11 @@ export async function recognizableModels(store: ModelStore): Promise<ModelView[]
  * `thumbnails` training pictures the model gets wrong. A failure to make them is logged, not thrown.
  */
 export async function evaluationView(
-  store: ModelStore, name: string, thumbnails: number, env: StorageSettings & { offline?: boolean }, log: (line: string) => void,
+  store: ModelStore,
+  name: string,
+  thumbnails: number,
+  env: StorageSettings & { offline?: boolean },
+  log: (line: string) => void,
 ): Promise<EvaluationView | null> {
   const meta = await store.get(name);
   if (!meta.evaluation) return null;

@@ -3,7 +3,21 @@
 // A facade: training runs, folder jobs, store views and model files each live in their module.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { AugmentPreviewView, EvaluationView, ExplainReply, FeatureMapsView, FolderReply, ModelDownloadReply, ModelSummaryView, ModelView, PreviewView, RecognizeReply, StoredModelView, StudioEvent, TrainRequest } from '../contract.ts';
+import type {
+  AugmentPreviewView,
+  EvaluationView,
+  ExplainReply,
+  FeatureMapsView,
+  FolderReply,
+  ModelDownloadReply,
+  ModelSummaryView,
+  ModelView,
+  PreviewView,
+  RecognizeReply,
+  StoredModelView,
+  StudioEvent,
+  TrainRequest,
+} from '../contract.ts';
 import { ExplainRequest, FeatureMapsRequest, FolderRequest, RecognizeRequest, ResumeRequest } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
 import { importDatasetFiles, type DatasetImportResult } from '../core/datasets/import.ts';
@@ -88,14 +102,18 @@ export class StudioService {
     this.store = new ModelStore(this.storage.storeDir);
     this.datasets = new DatasetService(this.storage.datasetsDir, this.storage.cacheDir);
     this.runEnv = { ...this.storage, mirrorDir: options.datasetMirrorDir ?? this.storage.mirrorDir, backend: options.backend, offline: options.offline };
-    this.recognizer = options.recognizer ?? inProcess(new RecognitionService({
-      ...this.storage,
-      backend: options.backend,
-      offline: options.offline,
-      fetch: options.fetch,
-      onDownload: (p) => this.bus.emit({ type: 'download', file: p.file, received: p.received, total: p.total }),
-      log: (line) => this.log(line),
-    }));
+    this.recognizer =
+      options.recognizer ??
+      inProcess(
+        new RecognitionService({
+          ...this.storage,
+          backend: options.backend,
+          offline: options.offline,
+          fetch: options.fetch,
+          onDownload: (p) => this.bus.emit({ type: 'download', file: p.file, received: p.received, total: p.total }),
+          log: (line) => this.log(line),
+        }),
+      );
     this.training = new TrainingJobs(this.bus, { env: this.runEnv, modelMirrorDir: this.storage.mirrorDir, forget: (m) => this.recognizer.forget?.(m) });
     this.folders = new FolderJobs(this.bus, (req) => this.recognizer.recognizeMany(req));
     this.downloads = new ModelDownloads(this.bus, () => ({ ...this.storage, offline: this.options.offline, fetch: this.options.fetch }));
@@ -115,11 +133,17 @@ export class StudioService {
 
   /** The zoo (each saying what it lacks on this machine), then the trained models of the store that have weights. */
   async listModels(): Promise<ModelView[]> {
-    const zoo: ModelView[] = await Promise.all(new RecognitionService(this.storage).listModels().map(async (m) => {
-      const missing = await missingFiles(m.id, this.storage);
-      const pick = missing && (await importNeed(m.id, this.storage))?.pick;
-      return { ...m, kind: 'zoo' as const, ...(missing && pick ? { missing: { ...(missing.bytes !== undefined ? { bytes: missing.bytes } : {}), kept: missing.kept, pick } } : {}) };
-    }));
+    const zoo: ModelView[] = await Promise.all(
+      new RecognitionService(this.storage).listModels().map(async (m) => {
+        const missing = await missingFiles(m.id, this.storage);
+        const pick = missing && (await importNeed(m.id, this.storage))?.pick;
+        return {
+          ...m,
+          kind: 'zoo' as const,
+          ...(missing && pick ? { missing: { ...(missing.bytes !== undefined ? { bytes: missing.bytes } : {}), kept: missing.kept, pick } } : {}),
+        };
+      }),
+    );
     return [...zoo, ...(await recognizableModels(this.store))];
   }
 
@@ -268,7 +292,10 @@ export class StudioService {
 
   /** A stored model written out as a Keras 3 .keras file, a Keras 2 .h5 file or a TensorFlow.js folder (`trained export`). */
   exportModel(name: string, opts: ExportOptions): Promise<{ out: string; format: ExportFormat }> {
-    return exportStoredModel(this.storage.storeDir, name, { ...opts, sources: { cacheDir: this.storage.cacheDir, mirrorDir: this.storage.mirrorDir, offline: this.options.offline, fetch: this.options.fetch } });
+    return exportStoredModel(this.storage.storeDir, name, {
+      ...opts,
+      sources: { cacheDir: this.storage.cacheDir, mirrorDir: this.storage.mirrorDir, offline: this.options.offline, fetch: this.options.fetch },
+    });
   }
 
   /** A whole Keras model (.keras, or .h5 from model.save) or a TensorFlow.js folder into the store, under a name it reserves. */

@@ -26,7 +26,10 @@ export class TrainingJobs {
   /** A run between its request and its thread (the name being reserved). */
   private starting = false;
 
-  constructor(private readonly bus: EventBus, private readonly o: TrainingJobsOptions) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly o: TrainingJobsOptions,
+  ) {}
 
   async start(input: TrainRequestInput): Promise<void> {
     const req = TrainRequest.parse(input);
@@ -34,7 +37,8 @@ export class TrainingJobs {
     await this.launch(req.runId, `training ${req.network} on ${req.dataset}`, () =>
       isTransferNetwork(req.network)
         ? startTransfer(toTransferConfig(req), { ...this.o.env, mirrorDir: this.o.modelMirrorDir }, onEvent)
-        : startTraining(toTrainConfig(req), this.o.env, onEvent));
+        : startTraining(toTrainConfig(req), this.o.env, onEvent),
+    );
   }
 
   /** Continues a stored run (interrupted, stopped, or complete with more epochs) from its best checkpoint, under its name. */
@@ -49,7 +53,8 @@ export class TrainingJobs {
   /** Builds `dog-breeds` from Stanford Dogs (downloaded first if need be), as one run: stop keeps what is done. */
   async buildDogBreeds(runId: string, req: DogBreedsRequest, sources: Pick<DogBreedsContext, 'fetch' | 'entry'> = {}): Promise<void> {
     await this.launch(runId, 'building dog-breeds from Stanford Dogs', () =>
-      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, ...sources }, this.forward(runId)));
+      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, ...sources }, this.forward(runId)),
+    );
   }
 
   /** A few training images, each beside augmented versions of itself, as the form's settings would make them. */
@@ -94,17 +99,19 @@ export class TrainingJobs {
   private track(runId: string, run: TrainingRun, what: string): void {
     this.runs.set(runId, run);
     this.bus.log(`${what} started`);
-    run.done.then(
-      (done) => {
-        // A replaced or resumed model may be loaded from before: the next recognition reads it anew.
-        if (done.model) this.o.forget(done.model);
-        this.bus.log(done.cancelled ? 'training stopped' : `training finished${done.model ? `: ${done.model}` : ''}`);
-        this.bus.emit({ type: 'training-ended', runId });
-      },
-      (err: Error) => {
-        this.bus.log(`training failed: ${err.message}`, 'error');
-        this.bus.emit({ type: 'training-ended', runId, error: err.message });
-      },
-    ).finally(() => this.runs.delete(runId));
+    run.done
+      .then(
+        (done) => {
+          // A replaced or resumed model may be loaded from before: the next recognition reads it anew.
+          if (done.model) this.o.forget(done.model);
+          this.bus.log(done.cancelled ? 'training stopped' : `training finished${done.model ? `: ${done.model}` : ''}`);
+          this.bus.emit({ type: 'training-ended', runId });
+        },
+        (err: Error) => {
+          this.bus.log(`training failed: ${err.message}`, 'error');
+          this.bus.emit({ type: 'training-ended', runId, error: err.message });
+        },
+      )
+      .finally(() => this.runs.delete(runId));
   }
 }

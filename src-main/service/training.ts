@@ -52,11 +52,13 @@ function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void
       return m.event.event === 'done' ? m.event : undefined;
     },
     (code) => (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`),
-  ).catch(async (err: unknown) => {
-    // A thread that died mid-run may have left its model 'training' under this (living) process.
-    await store.markInterrupted(held).catch(() => undefined);
-    throw err;
-  }).finally(() => store.release(held));
+  )
+    .catch(async (err: unknown) => {
+      // A thread that died mid-run may have left its model 'training' under this (living) process.
+      await store.markInterrupted(held).catch(() => undefined);
+      throw err;
+    })
+    .finally(() => store.release(held));
   return {
     cancel: () => {
       cancelled = true;
@@ -89,5 +91,9 @@ export async function startTransfer(config: TransferConfigInput, env: RunEnviron
 export function augmentPreview(config: TrainConfigInput, env: RunEnvironment): Promise<AugmentPreview> {
   parseTrainConfig(config);
   const worker = startJob({ kind: 'preview', config, env });
-  return outcome(worker, (m) => (m.type === 'preview' ? m.preview : undefined), (code) => `The preview worker stopped (exit code ${code}).`);
+  return outcome(
+    worker,
+    (m) => (m.type === 'preview' ? m.preview : undefined),
+    (code) => `The preview worker stopped (exit code ${code}).`,
+  );
 }

@@ -7,12 +7,26 @@ export const IMAGE_ERROR_KINDS = ['not-an-image', 'unsupported', 'truncated', 't
 export type ImageErrorKind = (typeof IMAGE_ERROR_KINDS)[number];
 const IMAGE_CODES = IMAGE_ERROR_KINDS.map((k) => `image-${k}` as const);
 
-export const ERROR_CODES = ['model-exists', 'model-busy', 'model-missing', 'dataset-download-refused', 'export-exists', 'export-failed', 'import-no-labels', 'model-not-downloaded', ...IMAGE_CODES] as const;
+export const ERROR_CODES = [
+  'model-exists',
+  'model-busy',
+  'model-missing',
+  'dataset-download-refused',
+  'export-exists',
+  'export-failed',
+  'import-no-labels',
+  'model-not-downloaded',
+  ...IMAGE_CODES,
+] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorParams = Record<string, string | number>;
 
 export class CodedError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly params: ErrorParams = {}) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly params: ErrorParams = {},
+  ) {
     super(message);
     this.name = 'CodedError';
   }

@@ -26,8 +26,10 @@ const percent = (share: number) => (share < 0.001 ? '<0.1%' : `${(100 * share).t
 
 const ENGLISH: Record<WarningCode, (p: WarningParams) => string> = {
   'not-a-dog': (p) => `Not a dog, as far as the model can tell: only ${p.share} of its ImageNet answer is on dog classes, so the breeds below are guesses.`,
-  'small-image': (p) => `The photo is ${p.width}x${p.height} pixels, much smaller than the model's ${p.inputWidth}x${p.inputHeight} input: it was enlarged, and the answer is less reliable.`,
-  'colour-to-grey': (p) => `This model was trained on small grey pictures (${p.inputWidth}x${p.inputHeight} grey); a colour photo is far from what it knows, so expect a poor answer.`,
+  'small-image': (p) =>
+    `The photo is ${p.width}x${p.height} pixels, much smaller than the model's ${p.inputWidth}x${p.inputHeight} input: it was enlarged, and the answer is less reliable.`,
+  'colour-to-grey': (p) =>
+    `This model was trained on small grey pictures (${p.inputWidth}x${p.inputHeight} grey); a colour photo is far from what it knows, so expect a poor answer.`,
 };
 
 export function warning(code: WarningCode, params: WarningParams): RecognizeWarning {

@@ -56,10 +56,21 @@ export interface Evaluation {
 
 export type TrainEvent =
   | {
-    event: 'start'; network: string; dataset: string; backend: string; train: number; validation: number; test: number; epochs: number; batchSize: number; stepsPerEpoch: number; summary: ModelSummary; classNames: string[];
-    /** A resumed run: the epochs it continues from (the charts draw them before the new ones). */
-    before?: EpochRecord[];
-  }
+      event: 'start';
+      network: string;
+      dataset: string;
+      backend: string;
+      train: number;
+      validation: number;
+      test: number;
+      epochs: number;
+      batchSize: number;
+      stepsPerEpoch: number;
+      summary: ModelSummary;
+      classNames: string[];
+      /** A resumed run: the epochs it continues from (the charts draw them before the new ones). */
+      before?: EpochRecord[];
+    }
   | { event: 'dataset'; stage: string; done: number; total: number }
   | { event: 'batch'; epoch: number; step: number; steps: number; loss: number; accuracy: number; samplesPerSec: number; etaEpoch: number; etaRun: number }
   | ({ event: 'epoch' } & EpochRecord)

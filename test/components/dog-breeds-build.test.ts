@@ -12,7 +12,13 @@ import { useRecognizeStore } from '../../src-renderer/src/stores/recognize.ts';
 import { fakeApi, plugins } from './setup.ts';
 
 const official: DogBreedsPlanView = {
-  built: false, stopped: false, downloadBytes: 793579520 + 481280, downloadedBytes: 0, photos: 20580, classes: 120, backbone: 'mobilenet',
+  built: false,
+  stopped: false,
+  downloadBytes: 793579520 + 481280,
+  downloadedBytes: 0,
+  photos: 20580,
+  classes: 120,
+  backbone: 'mobilenet',
   estimate: { seconds: 20580 / 14.7, imagesPerSecond: 14.7, how: 'extraction', images: 9000, backend: 'tfjs-node', measuredAt: '2024-01-01T00:00:00Z' },
 };
 
@@ -31,9 +37,12 @@ describe('the dog-breed build card', () => {
     expect(w.find('[data-testid="dog-cost-download"]').text()).toBe('Download: 757 MB');
     expect(w.find('[data-testid="dog-cost-photos"]').text()).toBe('Photos: 20,580 of 120 breeds, each through mobilenet once');
     expect(w.find('[data-testid="dog-cost-time"]').text()).toBe(
-      'Time: about 23 min to compute their features, estimated (measured on the last feature extraction here: 9,000 photos, 15 photos/s, tfjs-node)');
+      'Time: about 23 min to compute their features, estimated (measured on the last feature extraction here: 9,000 photos, 15 photos/s, tfjs-node)',
+    );
     const ko = await card('ko', async () => official);
-    expect(ko.find('[data-testid="dog-cost-time"]').text()).toBe('시간: 특징 계산에 약 23분 걸릴 것으로 추정 (이 컴퓨터의 지난 특징 추출에서 측정: 사진 9,000장, 초당 15장, tfjs-node)');
+    expect(ko.find('[data-testid="dog-cost-time"]').text()).toBe(
+      '시간: 특징 계산에 약 23분 걸릴 것으로 추정 (이 컴퓨터의 지난 특징 추출에서 측정: 사진 9,000장, 초당 15장, tfjs-node)',
+    );
   });
 
   it('says when no time could be measured, and what a stopped build kept', async () => {
@@ -42,7 +51,7 @@ describe('the dog-breed build card', () => {
     expect(w.find('[data-testid="dog-cost-download"]').text()).toBe('Download: 700 MB more (57 MB kept from the stopped build)');
   });
 
-  it('says a plan it cannot read, in the window\'s language', async () => {
+  it("says a plan it cannot read, in the window's language", async () => {
     const w = await card('ko', async () => Promise.reject(new Error('catalogue unreadable')));
     expect(w.find('[data-testid="dog-plan-error"]').text()).toBe('만드는 데 드는 비용을 읽지 못했습니다: catalogue unreadable');
   });

@@ -17,12 +17,25 @@ const top: PredictionView[] = [
 const preview = { url: 'data:image/png;base64,iVBORw0KGgo=', width: 500, height: 375, name: 'tench.jpg' };
 const heatmap = { width: 9, height: 7, values: Array.from({ length: 63 }, (_, i) => (i === 31 ? 1 : 0.2)) };
 const reply: RecognizeReply = {
-  file: 'tench.jpg', model: 'dog-breeds-imagenet', backend: 'cpu', ms: 12, top, timings: { load: 1, decode: 2, inference: 9 },
-  rangeShare: 0.000001, warnings: [warning('not-a-dog', { share: 0.000001 })],
+  file: 'tench.jpg',
+  model: 'dog-breeds-imagenet',
+  backend: 'cpu',
+  ms: 12,
+  top,
+  timings: { load: 1, decode: 2, inference: 9 },
+  rangeShare: 0.000001,
+  warnings: [warning('not-a-dog', { share: 0.000001 })],
 };
 const explained: ExplainReply = {
-  file: 'tench.jpg', model: 'dog-breeds-imagenet', backend: 'cpu', ms: 30, prediction: top[0]!, layer: 'conv_pw_13', heatmap,
-  seen: { left: 62.5, top: 0, width: 375, height: 375 }, photo: { width: 500, height: 375 },
+  file: 'tench.jpg',
+  model: 'dog-breeds-imagenet',
+  backend: 'cpu',
+  ms: 30,
+  prediction: top[0]!,
+  layer: 'conv_pw_13',
+  heatmap,
+  seen: { left: 62.5, top: 0, width: 375, height: 375 },
+  photo: { width: 500, height: 375 },
   input: { width: 224, height: 224, channels: 3, png: new Uint8Array([0x89, 0x50, 0x4e, 0x47]) },
 };
 const stubs = { PredictionChart: true, ModelPicker: true };
@@ -44,7 +57,10 @@ describe("Recognize's explanation", () => {
     fakeApi({ explain: async (r) => (asked.push(r), explained) });
   });
 
-  for (const [locale, words] of [['en', /Not a dog.*<0\.1%/], ['ko', /개가 아닙니다.*<0\.1%/]] as const) {
+  for (const [locale, words] of [
+    ['en', /Not a dog.*<0\.1%/],
+    ['ko', /개가 아닙니다.*<0\.1%/],
+  ] as const) {
     it(`shows the warnings in ${locale}`, async () => {
       const p = plugins(locale);
       const w = mount(RecognizePanel, { ...p, global: { ...p.global, stubs } });

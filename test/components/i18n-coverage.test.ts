@@ -9,8 +9,7 @@ import en from '../../src-renderer/src/locales/en.ts';
 import ko from '../../src-renderer/src/locales/ko.ts';
 
 const SRC = path.resolve(import.meta.dirname, '../../src-renderer/src');
-const files = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 const sources = files(SRC).filter((f) => /\.(vue|ts)$/.test(f) && !f.includes(`${path.sep}locales${path.sep}`));
 const vueFiles = sources.filter((f) => f.endsWith('.vue'));
 const rel = (f: string) => path.relative(SRC, f);
@@ -21,7 +20,13 @@ const READ_ATTRIBUTES = new Set(['title', 'placeholder', 'aria-label', 'alt', 'l
 const SAME_IN_EVERY_LANGUAGE = [/^Classifier Studio$/, /^(ImageNet|MNIST|Fashion-MNIST|CIFAR-10)$/, /^(CSV|JPEG|PNG)$/];
 const hasWords = (s: string) => /\p{L}{2,}/u.test(s) && !SAME_IN_EVERY_LANGUAGE.some((r) => r.test(s.trim()));
 
-interface TemplateNode { type: number; content?: string | { content?: string }; children?: TemplateNode[]; props?: { type: number; name: string; value?: { content: string }; loc: { start: { line: number } } }[]; loc: { start: { line: number } } }
+interface TemplateNode {
+  type: number;
+  content?: string | { content?: string };
+  children?: TemplateNode[];
+  props?: { type: number; name: string; value?: { content: string }; loc: { start: { line: number } } }[];
+  loc: { start: { line: number } };
+}
 const TEXT = 2;
 const ATTRIBUTE = 6;
 
@@ -33,7 +38,8 @@ function literalWords(file: string, source = readFileSync(file, 'utf8')): string
   const walk = (n: TemplateNode) => {
     if (n.type === TEXT && typeof n.content === 'string' && hasWords(n.content)) found.push(`${rel(file)}:${n.loc.start.line}: ${n.content.trim()}`);
     for (const p of n.props ?? []) {
-      if (p.type === ATTRIBUTE && READ_ATTRIBUTES.has(p.name) && p.value && hasWords(p.value.content)) found.push(`${rel(file)}:${p.loc.start.line}: ${p.name}="${p.value.content}"`);
+      if (p.type === ATTRIBUTE && READ_ATTRIBUTES.has(p.name) && p.value && hasWords(p.value.content))
+        found.push(`${rel(file)}:${p.loc.start.line}: ${p.name}="${p.value.content}"`);
     }
     for (const c of n.children ?? []) walk(c);
   };
@@ -67,11 +73,17 @@ describe('the renderer speaks through its locale files', () => {
     expect(vueFiles.flatMap((f) => literalWords(f))).toEqual([]);
   });
 
-  it('has every key it names in t(\'…\') in English and in Korean', () => {
+  it("has every key it names in t('…') in English and in Korean", () => {
     const used = sources.flatMap((f) => usedKeys(f));
     expect(used.length).toBeGreaterThan(100);
-    expect(used.filter((u) => !has(en, u.key)).map((u) => `${u.where}: ${u.key}`), 'missing in en.ts').toEqual([]);
-    expect(used.filter((u) => !has(ko, u.key)).map((u) => `${u.where}: ${u.key}`), 'missing in ko.ts').toEqual([]);
+    expect(
+      used.filter((u) => !has(en, u.key)).map((u) => `${u.where}: ${u.key}`),
+      'missing in en.ts',
+    ).toEqual([]);
+    expect(
+      used.filter((u) => !has(ko, u.key)).map((u) => `${u.where}: ${u.key}`),
+      'missing in ko.ts',
+    ).toEqual([]);
   });
 
   it('would catch a literal word and an unknown key (the checks can fail)', () => {

@@ -38,13 +38,24 @@ describe('languages', () => {
   it('has every English message in Korean and no Korean message that English lacks', () => {
     const enKeys = new Set(keys(en));
     const koKeys = new Set(keys(ko));
-    expect(keys(en).filter((k) => !koKeys.has(k)), 'missing in ko.ts').toEqual([]);
-    expect(keys(ko).filter((k) => !enKeys.has(k)), 'missing in en.ts').toEqual([]);
+    expect(
+      keys(en).filter((k) => !koKeys.has(k)),
+      'missing in ko.ts',
+    ).toEqual([]);
+    expect(
+      keys(ko).filter((k) => !enKeys.has(k)),
+      'missing in en.ts',
+    ).toEqual([]);
   });
 
   it('has a non-empty string for every message in both languages', () => {
-    for (const [locale, table] of [['en', en], ['ko', ko]] as const) {
-      const bad = messages(table).filter(([, v]) => typeof v !== 'string' || !v.trim()).map(([k]) => k);
+    for (const [locale, table] of [
+      ['en', en],
+      ['ko', ko],
+    ] as const) {
+      const bad = messages(table)
+        .filter(([, v]) => typeof v !== 'string' || !v.trim())
+        .map(([k]) => k);
       expect(bad, `empty or not text in ${locale}.ts`).toEqual([]);
     }
   });

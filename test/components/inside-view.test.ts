@@ -17,15 +17,41 @@ const top: PredictionView[] = [
 const preview = { url: 'data:image/png;base64,iVBORw0KGgo=', width: 500, height: 333, name: 'elephant.jpg' };
 const reply: RecognizeReply = { file: 'elephant.jpg', model: 'mobilenet', backend: 'cpu', ms: 9, top, timings: { load: 1, decode: 1, inference: 7 }, warnings: [] };
 const explained = (p: PredictionView): ExplainReply => ({
-  file: 'elephant.jpg', model: 'mobilenet', backend: 'cpu', ms: 30, prediction: p, layer: 'conv_pw_13', heatmap: { width: 2, height: 1, values: [p.index === 385 ? 1 : 0, 1] },
-  seen: { left: 0, top: 0, width: 500, height: 333 }, photo: { width: 500, height: 333 }, input: { width: 224, height: 224, channels: 3, png: new Uint8Array([0x89]) },
+  file: 'elephant.jpg',
+  model: 'mobilenet',
+  backend: 'cpu',
+  ms: 30,
+  prediction: p,
+  layer: 'conv_pw_13',
+  heatmap: { width: 2, height: 1, values: [p.index === 385 ? 1 : 0, 1] },
+  seen: { left: 0, top: 0, width: 500, height: 333 },
+  photo: { width: 500, height: 333 },
+  input: { width: 224, height: 224, channels: 3, png: new Uint8Array([0x89]) },
 });
 const summary: ModelSummaryView = {
-  name: 'lenet5', totalParams: 61_706, trainableParams: 61_706, nonTrainableParams: 0,
-  layers: [{ name: 'c1', type: 'Conv2D', outputShape: '(None, 28, 28, 6)', params: 156 }, { name: 'd', type: 'Dense', outputShape: '(None, 10)', params: 61_550 }],
+  name: 'lenet5',
+  totalParams: 61_706,
+  trainableParams: 61_706,
+  nonTrainableParams: 0,
+  layers: [
+    { name: 'c1', type: 'Conv2D', outputShape: '(None, 28, 28, 6)', params: 156 },
+    { name: 'd', type: 'Dense', outputShape: '(None, 10)', params: 61_550 },
+  ],
 };
-const tiles = (layer: string, count: number, side: number) => ({ layer, type: 'Conv2D', width: side, height: side, channels: 1 as const, total: count, count, levels: new Uint8Array(count * side * side) });
-const layers: FeatureMapsView['layers'] = [{ name: 'c1', type: 'Conv2D', shape: [28, 28, 6] }, { name: 'c3', type: 'Conv2D', shape: [10, 10, 16] }];
+const tiles = (layer: string, count: number, side: number) => ({
+  layer,
+  type: 'Conv2D',
+  width: side,
+  height: side,
+  channels: 1 as const,
+  total: count,
+  count,
+  levels: new Uint8Array(count * side * side),
+});
+const layers: FeatureMapsView['layers'] = [
+  { name: 'c1', type: 'Conv2D', shape: [28, 28, 6] },
+  { name: 'c3', type: 'Conv2D', shape: [10, 10, 16] },
+];
 
 beforeEach(() => window.localStorage.clear());
 
@@ -56,7 +82,10 @@ describe('picking the answer to explain', () => {
 });
 
 describe('inside the model', () => {
-  for (const [locale, total] of [['en', 'Total parameters'], ['ko', '전체 파라미터']] as const) {
+  for (const [locale, total] of [
+    ['en', 'Total parameters'],
+    ['ko', '전체 파라미터'],
+  ] as const) {
     it(`shows the layer table with its totals and the maps of the chosen layer (${locale})`, async () => {
       const mapsAsked: FeatureMapsRequest[] = [];
       fakeApi({

@@ -40,7 +40,7 @@ function eventApi(overrides: Partial<Api> = {}) {
 
 const log = (message: string): StudioEvent => ({ type: 'log', level: 'info', message, time: '2024-01-01T00:00:00Z' });
 
-describe('the stores\' event subscriptions', () => {
+describe("the stores' event subscriptions", () => {
   it('importing and using a store subscribes nothing', () => {
     plugins();
     const api = eventApi();
@@ -88,7 +88,7 @@ describe('the stores\' event subscriptions', () => {
     expect(folder.done).toBe(2);
   });
 
-  it('a run that ends reaches Training, which then refreshes the app\'s model list', async () => {
+  it("a run that ends reaches Training, which then refreshes the app's model list", async () => {
     plugins();
     let listed = 0;
     const api = eventApi({ listModels: async () => (listed++, []) });

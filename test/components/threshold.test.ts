@@ -18,7 +18,8 @@ const top: PredictionView[] = [
   { index: 9, id: 'n5', label: 'fox', probability: 0.06 },
 ];
 const preview = { url: 'data:image/png;base64,iVBORw0KGgo=', width: 500, height: 375, name: 'cat.jpg' };
-const reply = (t: PredictionView[]): RecognizeReply => ({ file: 'cat.jpg', model: 'mobilenet', backend: 'cpu', ms: 12, top: t, timings: { load: 1, decode: 2, inference: 9 } } as RecognizeReply);
+const reply = (t: PredictionView[]): RecognizeReply =>
+  ({ file: 'cat.jpg', model: 'mobilenet', backend: 'cpu', ms: 12, top: t, timings: { load: 1, decode: 2, inference: 9 } }) as RecognizeReply;
 
 describe('verdict and parseThreshold', () => {
   it('is sure at or above the threshold, not below, and names the best guess either way', () => {
@@ -63,7 +64,7 @@ describe('the overlay on the image', () => {
   });
 });
 
-describe('the Recognize panel\'s threshold', () => {
+describe("the Recognize panel's threshold", () => {
   beforeEach(() => {
     window.localStorage.clear();
     fakeApi({});

@@ -24,13 +24,24 @@ function batches(epochs: number, steps: number): Extract<TrainEvent, { event: 'b
   }
   return out;
 }
-const start = (epochs: number, before?: TrainEvent extends infer E ? E extends { event: 'start'; before?: infer B } ? B : never : never): TrainEvent => ({
-  event: 'start', network: 'lenet5', dataset: 'mnist', backend: 'cpu', train: 100, validation: 10, test: 0, epochs, batchSize: 10, stepsPerEpoch: 10,
-  summary: { layers: [], totalParams: 0, trainableParams: 0 } as never, classNames: ['a', 'b'], ...(before ? { before } : {}),
+const start = (epochs: number, before?: TrainEvent extends infer E ? (E extends { event: 'start'; before?: infer B } ? B : never) : never): TrainEvent => ({
+  event: 'start',
+  network: 'lenet5',
+  dataset: 'mnist',
+  backend: 'cpu',
+  train: 100,
+  validation: 10,
+  test: 0,
+  epochs,
+  batchSize: 10,
+  stepsPerEpoch: 10,
+  summary: { layers: [], totalParams: 0, trainableParams: 0 } as never,
+  classNames: ['a', 'b'],
+  ...(before ? { before } : {}),
 });
 
 describe('the live training curve', () => {
-  it('follows the batches across an epoch boundary without the running mean\'s jump', () => {
+  it("follows the batches across an epoch boundary without the running mean's jump", () => {
     const events = batches(2, 50);
     const raw = events.map((e) => e.loss);
     const s = newSmoother();
@@ -67,7 +78,11 @@ describe('the live training curve', () => {
     const store = useTrainingStore();
     const rec = (epoch: number) => ({ epoch, loss: 1 / epoch, accuracy: 0.5 + epoch / 10, val_loss: 1.2 / epoch, val_accuracy: 0.4 + epoch / 10, lr: 0.001, seconds: 1 });
     store.apply(start(5, [rec(1), rec(2), rec(3)]));
-    expect(store.run.curves.loss).toEqual([{ x: 1, y: 1 }, { x: 2, y: 0.5 }, { x: 3, y: 1 / 3 }]);
+    expect(store.run.curves.loss).toEqual([
+      { x: 1, y: 1 },
+      { x: 2, y: 0.5 },
+      { x: 3, y: 1 / 3 },
+    ]);
     expect(store.run.curves.valAccuracy.map((p) => p.x)).toEqual([1, 2, 3]);
     expect(store.run.epochsDone).toBe(3);
     store.apply({ event: 'batch', epoch: 4, step: 1, steps: 10, loss: 0.3, accuracy: 0.9, samplesPerSec: 1, etaEpoch: 0, etaRun: 0 });
@@ -79,8 +94,16 @@ describe('the live training curve', () => {
 
 describe('a curve of one point', () => {
   afterEach(() => vi.restoreAllMocks());
-  it('is drawn as a dot (a one-epoch model\'s History): the line of two or more has none', () => {
-    const props = (train: { x: number; y: number }[]) => ({ title: 'Loss', train, val: [{ x: 1, y: 0.5 }], trainLabel: 'train', valLabel: 'validation', xLabel: 'epoch', epochs: 1 });
+  it("is drawn as a dot (a one-epoch model's History): the line of two or more has none", () => {
+    const props = (train: { x: number; y: number }[]) => ({
+      title: 'Loss',
+      train,
+      val: [{ x: 1, y: 0.5 }],
+      trainLabel: 'train',
+      valLabel: 'validation',
+      xLabel: 'epoch',
+      epochs: 1,
+    });
     // happy-dom has no canvas: Chart.js says so and draws nothing; the data it is given is what counts.
     vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const radius = (train: { x: number; y: number }[]) => {
@@ -89,6 +112,11 @@ describe('a curve of one point', () => {
       return data.datasets.map((d) => d.pointRadius);
     };
     expect(radius([{ x: 1, y: 0.7 }])).toEqual([4, 4]);
-    expect(radius([{ x: 0.5, y: 0.9 }, { x: 1, y: 0.7 }])).toEqual([0, 4]);
+    expect(
+      radius([
+        { x: 0.5, y: 0.9 },
+        { x: 1, y: 0.7 },
+      ]),
+    ).toEqual([0, 4]);
   });
 });

@@ -25,8 +25,11 @@ describe('the training form', () => {
     const { w } = mountForm();
     const value = (id: string) => Number((w.find(`[data-testid="${id}"]`).element as HTMLInputElement).value);
     const core = TrainConfig.parse({ dataset: 'mnist', network: 'lenet5' });
-    expect({ epochs: value('epochs'), batchSize: value('batch-size'), validationSplit: value('validation-split') })
-      .toEqual({ epochs: core.epochs, batchSize: core.batchSize, validationSplit: core.validationSplit });
+    expect({ epochs: value('epochs'), batchSize: value('batch-size'), validationSplit: value('validation-split') }).toEqual({
+      epochs: core.epochs,
+      batchSize: core.batchSize,
+      validationSplit: core.validationSplit,
+    });
     expect(core).toMatchObject({ epochs: 20, batchSize: 32, validationSplit: 0.2 }); // as README says
   });
 
@@ -98,7 +101,7 @@ describe('photo resize for transfer learning', () => {
     expect(sent[0]).toMatchObject({ network: 'transfer-mobilenet', fit: 'squash' });
   });
 
-  it('is left out of a classic network\'s request', () => {
+  it("is left out of a classic network's request", () => {
     const { store } = mountForm();
     expect(store.request.fit).toBeUndefined();
   });

@@ -22,7 +22,11 @@ export function boundedReads(cases: { op: string; file: string }[], timeoutMs = 
       { cwd: repoRoot, timeout: timeoutMs, maxBuffer: 1024 * 1024 },
       (err, stdout, stderr) => {
         try {
-          const runs = stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as BoundedRun);
+          const runs = stdout
+            .trim()
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as BoundedRun);
           if (runs.length !== cases.length) throw new Error(`${runs.length} results for ${cases.length} reads`);
           resolve(runs);
         } catch (e) {

@@ -56,7 +56,10 @@ export class Mutator {
         return b.subarray(0, this.int(b.length));
       case 2: {
         const at = this.int(b.length);
-        return splice(at, Uint8Array.from({ length: 1 + this.int(64) }, () => this.int(256)));
+        return splice(
+          at,
+          Uint8Array.from({ length: 1 + this.int(64) }, () => this.int(256)),
+        );
       }
       case 3: {
         const at = this.int(b.length);
@@ -78,7 +81,12 @@ async function outcome(run: () => Promise<unknown> | unknown, ms: number): Promi
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<typeof HANG>((resolve) => (timer = setTimeout(() => resolve(HANG), ms)));
   try {
-    const r = await Promise.race([Promise.resolve().then(run).then(() => 'ok' as const), hang]);
+    const r = await Promise.race([
+      Promise.resolve()
+        .then(run)
+        .then(() => 'ok' as const),
+      hang,
+    ]);
     return r;
   } catch (err) {
     return err;

@@ -13,8 +13,18 @@ export interface MatWriteOptions {
   bigEndian?: boolean;
 }
 
-const miINT8 = 1, miUINT16 = 4, miINT32 = 5, miUINT32 = 6, miDOUBLE = 9, miMATRIX = 14, miCOMPRESSED = 15, miUTF8 = 16;
-const mxCELL = 1, mxSTRUCT = 2, mxCHAR = 4, mxDOUBLE = 6;
+const miINT8 = 1,
+  miUINT16 = 4,
+  miINT32 = 5,
+  miUINT32 = 6,
+  miDOUBLE = 9,
+  miMATRIX = 14,
+  miCOMPRESSED = 15,
+  miUTF8 = 16;
+const mxCELL = 1,
+  mxSTRUCT = 2,
+  mxCHAR = 4,
+  mxDOUBLE = 6;
 
 export function writeMat5(vars: MatVar[], opts: MatWriteOptions = {}): Buffer {
   const be = !!opts.bigEndian;
@@ -38,16 +48,20 @@ export function writeMat5(vars: MatVar[], opts: MatWriteOptions = {}): Buffer {
   const name = (n: string) => element(miINT8, Buffer.from(n, 'latin1'));
   const matrix = (parts: Buffer[]) => element(miMATRIX, Buffer.concat(parts));
   const charArray = (s: string) => {
-    const data = opts.chars === 'utf8'
-      ? element(miUTF8, Buffer.from(s, 'utf8'))
-      : element(miUINT16, (() => {
-        const b = Buffer.alloc(s.length * 2);
-        for (let i = 0; i < s.length; i++) {
-          if (be) b.writeUInt16BE(s.charCodeAt(i), i * 2);
-          else b.writeUInt16LE(s.charCodeAt(i), i * 2);
-        }
-        return b;
-      })());
+    const data =
+      opts.chars === 'utf8'
+        ? element(miUTF8, Buffer.from(s, 'utf8'))
+        : element(
+            miUINT16,
+            (() => {
+              const b = Buffer.alloc(s.length * 2);
+              for (let i = 0; i < s.length; i++) {
+                if (be) b.writeUInt16BE(s.charCodeAt(i), i * 2);
+                else b.writeUInt16LE(s.charCodeAt(i), i * 2);
+              }
+              return b;
+            })(),
+          );
     return matrix([flags(mxCHAR), dims([1, s.length]), name(''), data]);
   };
   const doubles = (v: number[]) => {

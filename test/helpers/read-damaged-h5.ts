@@ -27,6 +27,9 @@ const cases: Record<string, Uint8Array> = {
 for (const [name, bytes] of Object.entries(cases)) {
   const file = path.join(dir, `${name}.h5`);
   await writeFile(file, bytes);
-  const error = await readKerasWeights(file, { timeoutMs: 20_000 }).then(() => null, (err: unknown) => (err as Error).message);
+  const error = await readKerasWeights(file, { timeoutMs: 20_000 }).then(
+    () => null,
+    (err: unknown) => (err as Error).message,
+  );
   process.stdout.write(`${JSON.stringify({ name, error })}\n`);
 }

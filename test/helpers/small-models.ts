@@ -20,15 +20,28 @@ export async function declaredWeightsFile(file: string, layers: LayerSpec[]): Pr
   await h5wasm.ready;
   const h5 = new h5wasm.File(file, 'w');
   try {
-    h5.create_attribute('layer_names', layers.map((l) => l.name));
+    h5.create_attribute(
+      'layer_names',
+      layers.map((l) => l.name),
+    );
     for (const layer of layers) {
       const group = h5.create_group(layer.name);
-      group.create_attribute('weight_names', layer.weights.map((w) => w.name));
+      group.create_attribute(
+        'weight_names',
+        layer.weights.map((w) => w.name),
+      );
       for (const w of layer.weights) {
         const [sub, leaf] = w.name.split('/') as [string, string];
         const parent = (group.get(sub) as InstanceType<typeof h5wasm.Group> | null) ?? group.create_group(sub);
         const ones = w.shape.map(() => 1);
-        const ds = parent.create_dataset({ name: leaf, data: new Float32Array(1), shape: ones, maxshape: w.shape.map(() => null), chunks: w.shape.map((d) => Math.min(d, 256)), dtype: '<f' });
+        const ds = parent.create_dataset({
+          name: leaf,
+          data: new Float32Array(1),
+          shape: ones,
+          maxshape: w.shape.map(() => null),
+          chunks: w.shape.map((d) => Math.min(d, 256)),
+          dtype: '<f',
+        });
         ds.resize(w.shape);
       }
     }

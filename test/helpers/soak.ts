@@ -34,7 +34,10 @@ export async function labelledPhotos(): Promise<{ file: string; index: number }[
 export async function threadedStudio(): Promise<StudioService> {
   const dirs = { cacheDir: await tempDir('cs-soak-cache-'), storeDir: await tempDir('cs-soak-store-') };
   return new StudioService({
-    ...dirs, mirrorDir, datasetMirrorDir: path.join(sharedDir, 'datasets'), offline: true,
+    ...dirs,
+    mirrorDir,
+    datasetMirrorDir: path.join(sharedDir, 'datasets'),
+    offline: true,
     recognizer: threadRecognizer({ ...dirs, mirrorDir, offline: true }),
   });
 }
@@ -68,7 +71,10 @@ export async function recognitionSoak(count: number, every: number, log?: (s: Sa
 }
 
 /** A training run in this thread, sampled at the end of every epoch. */
-export async function trainingSoak(config: TrainConfigInput, log?: (s: Sample) => void): Promise<{ samples: Sample[]; done: Extract<TrainEvent, { event: 'done' }>; seconds: number }> {
+export async function trainingSoak(
+  config: TrainConfigInput,
+  log?: (s: Sample) => void,
+): Promise<{ samples: Sample[]; done: Extract<TrainEvent, { event: 'done' }>; seconds: number }> {
   const env = { cacheDir: await tempDir('cs-soak-cache-'), mirrorDir: path.join(sharedDir, 'datasets'), storeDir: await tempDir('cs-soak-store-'), offline: true };
   const samples: Sample[] = [];
   const t0 = performance.now();

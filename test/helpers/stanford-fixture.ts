@@ -15,8 +15,12 @@ import { imagenetDevDir } from './shared.ts';
 import { tarOf } from './tar-writer.ts';
 
 export const BREEDS = [
-  ['n02086240', 'Shih-Tzu'], ['n02088094', 'Afghan_hound'], ['n02099267', 'flat-coated_retriever'],
-  ['n02106662', 'German_shepherd'], ['n02110185', 'Siberian_husky'], ['n02112137', 'chow'],
+  ['n02086240', 'Shih-Tzu'],
+  ['n02088094', 'Afghan_hound'],
+  ['n02099267', 'flat-coated_retriever'],
+  ['n02106662', 'German_shepherd'],
+  ['n02110185', 'Siberian_husky'],
+  ['n02112137', 'chow'],
 ] as const;
 export const TRAIN_VIEWS = 6;
 export const TEST_VIEWS = 2;
@@ -68,7 +72,15 @@ export async function stanfordFixture(root: string): Promise<StanfordFixture> {
     }
   }
   const imagesTar = tarOf(images);
-  const mat = (files: string[], labels: number[]) => writeMat5([{ name: 'file_list', strings: files }, { name: 'annotation_list', strings: files.map((f) => f.replace('.jpg', '')) }, { name: 'labels', doubles: labels }], { compress: true });
+  const mat = (files: string[], labels: number[]) =>
+    writeMat5(
+      [
+        { name: 'file_list', strings: files },
+        { name: 'annotation_list', strings: files.map((f) => f.replace('.jpg', '')) },
+        { name: 'labels', doubles: labels },
+      ],
+      { compress: true },
+    );
   const listsTar = tarOf([
     { name: 'file_list.mat', data: mat([...lists.train, ...lists.test], [...lists.trainLabels, ...lists.testLabels]) },
     { name: 'test_list.mat', data: mat(lists.test, lists.testLabels) },

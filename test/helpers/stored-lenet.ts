@@ -8,11 +8,27 @@ export async function storeLenet(storeDir: string, name = 'digits'): Promise<voi
   const net = NETWORKS.lenet5.build();
   const now = new Date().toISOString();
   try {
-    await store.withReservation(name, 'saved', 'refuse', (held) => store.save(net, {
-      name, network: 'lenet5', labels: Array.from({ length: 10 }, (_, i) => String(i)), inputSize: [28, 28], channels: 1,
-      preprocessing: 'scale01', resize: 'area', invertLightBackground: true, dataset: { name: 'mnist' }, history: [],
-      status: 'complete', createdAt: now, updatedAt: now,
-    }, held));
+    await store.withReservation(name, 'saved', 'refuse', (held) =>
+      store.save(
+        net,
+        {
+          name,
+          network: 'lenet5',
+          labels: Array.from({ length: 10 }, (_, i) => String(i)),
+          inputSize: [28, 28],
+          channels: 1,
+          preprocessing: 'scale01',
+          resize: 'area',
+          invertLightBackground: true,
+          dataset: { name: 'mnist' },
+          history: [],
+          status: 'complete',
+          createdAt: now,
+          updatedAt: now,
+        },
+        held,
+      ),
+    );
   } finally {
     net.dispose();
   }

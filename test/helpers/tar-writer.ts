@@ -12,7 +12,13 @@ export function tarHeader(name: string, size: number): Buffer {
   h.write('0000000\0', 108, 'latin1');
   h.write('0000000\0', 116, 'latin1');
   h.write(`${size.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
-  h.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136, 'latin1');
+  h.write(
+    `${Math.floor(Date.now() / 1000)
+      .toString(8)
+      .padStart(11, '0')}\0`,
+    136,
+    'latin1',
+  );
   h.write('        ', 148, 'latin1');
   h[156] = 0x30; // '0': a regular file
   h.write('ustar\0', 257, 'latin1');

@@ -94,7 +94,10 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await expect.poll(async () => (await page.getByTestId('overlay-label').allTextContents())[0], { timeout: 30_000, interval: 20 }).toBe('Indian elephant');
     latency.warm = performance.now() - clicked;
     await mkdir(artifactsDir, { recursive: true });
-    await writeFile(path.join(artifactsDir, 'recognize-latency.json'), JSON.stringify({ model: 'mobilenet', firstMs: Math.round(latency.first!), warmMs: Math.round(latency.warm) }) + '\n');
+    await writeFile(
+      path.join(artifactsDir, 'recognize-latency.json'),
+      JSON.stringify({ model: 'mobilenet', firstMs: Math.round(latency.first!), warmMs: Math.round(latency.warm) }) + '\n',
+    );
     console.log(`Recognize, click to drawn top-5 (mobilenet): first ${latency.first!.toFixed(0)} ms, warm ${latency.warm.toFixed(0)} ms`);
     // Generous bounds (CI shares 2 cores); BENCHMARKS.md has the figures of a quiet machine.
     expect(latency.first).toBeLessThan(15_000);
@@ -126,7 +129,10 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await page.getByTestId('open-image').click();
     await expect.poll(async () => (await page.getByTestId('photo').getAttribute('src')) !== before && (await labels.count()) === 5, { timeout: 30_000, interval: 10 }).toBe(true);
     const warm = performance.now() - clicked;
-    await writeFile(path.join(artifactsDir, 'recognize-latency-resnet50.json'), JSON.stringify({ model: 'resnet50 (random weights)', firstMs: Math.round(first), warmMs: Math.round(warm) }) + '\n');
+    await writeFile(
+      path.join(artifactsDir, 'recognize-latency-resnet50.json'),
+      JSON.stringify({ model: 'resnet50 (random weights)', firstMs: Math.round(first), warmMs: Math.round(warm) }) + '\n',
+    );
     console.log(`Recognize, click to drawn top-5 (resnet50, random weights): first ${first.toFixed(0)} ms, warm ${warm.toFixed(0)} ms`);
     expect(warm).toBeLessThan(10_000);
     await page.getByTestId('model-picker').selectOption('mobilenet');
@@ -136,7 +142,10 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
   it('refuses a file the user did not choose, as the desktop app does', async () => {
     const error = await studio.page.evaluate(async () => {
       const api = (globalThis as unknown as { api: { preview(p: string): Promise<unknown> } }).api;
-      return api.preview('/etc/passwd').then(() => 'allowed', (e: Error) => e.message);
+      return api.preview('/etc/passwd').then(
+        () => 'allowed',
+        (e: Error) => e.message,
+      );
     });
     expect(error).toMatch(/not chosen by the user/);
   });
@@ -170,7 +179,7 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await page.getByTestId('tab-folder').click();
   });
 
-  it('previews augmented MNIST samples for the form\'s settings', async () => {
+  it("previews augmented MNIST samples for the form's settings", async () => {
     const { page } = studio;
     await page.getByTestId('tab-training').click();
     await page.getByTestId('dataset').selectOption('mnist');
@@ -180,7 +189,10 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     await expect.poll(() => rows.count(), { timeout: 60_000 }).toBe(6);
     // MNIST starts 5 0 4 1 9 2; six picks spread over its first 2,000 images, each with 5 variants.
     expect(await rows.first().locator('img').count()).toBe(6);
-    const sources = await rows.first().locator('img').evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src));
+    const sources = await rows
+      .first()
+      .locator('img')
+      .evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src));
     expect(new Set(sources).size).toBe(6);
     await screenshot(page, 'training-augment-en');
     await page.getByTestId('augment-close').click();

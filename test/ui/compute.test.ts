@@ -71,11 +71,17 @@ async function connect(page: Page): Promise<void> {
         const shards = await Promise.all(paths.map(async (p) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer())));
         files = { json, shards };
       }
-      return call({ kind: 'load', name, purpose, files }, files.shards.map((s) => s.buffer as ArrayBuffer));
+      return call(
+        { kind: 'load', name, purpose, files },
+        files.shards.map((s) => s.buffer as ArrayBuffer),
+      );
     };
     w.__recognize = (name: string, spec: unknown, pixels: string[]) => {
       const arrays = pixels.map(bytes);
-      return call({ kind: 'recognize', name, spec, pixels: arrays }, arrays.map((a) => a.buffer as ArrayBuffer));
+      return call(
+        { kind: 'recognize', name, spec, pixels: arrays },
+        arrays.map((a) => a.buffer as ArrayBuffer),
+      );
     };
     w.__train = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[]) =>
       call({ kind: 'trainSteps', name, ...req, batches: batches.map((b) => ({ x: bytes(b.x), y: Int32Array.from(b.y) })) });
@@ -96,7 +102,11 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
 
   beforeAll(async () => {
     server = await serve(await buildRenderer());
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS], headless: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS],
+      headless: true,
+    });
     page = await browser.newPage();
     page.on('pageerror', (e) => console.error('compute page:', e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/compute.html`);
@@ -135,7 +145,11 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
       await call({ kind: 'use', backend: probe.backend });
       await page.evaluate((n) => (globalThis as unknown as { __load(...a: unknown[]): Promise<unknown> }).__load('mobilenet', `models/${n}`, 'inference'), MOBILENET);
       const pixels = images.map((i) => b64(i.data));
-      const run = () => page.evaluate(([s, p]) => (globalThis as unknown as { __recognize(...a: unknown[]): Promise<unknown> }).__recognize('mobilenet', s, p), [spec, pixels] as const) as Promise<{ probabilities: Float32Array[]; ms: number }>;
+      const run = () =>
+        page.evaluate(([s, p]) => (globalThis as unknown as { __recognize(...a: unknown[]): Promise<unknown> }).__recognize('mobilenet', s, p), [
+          spec,
+          pixels,
+        ] as const) as Promise<{ probabilities: Float32Array[]; ms: number }>;
       const first = await run();
       const again = await run();
       timings.push(`MobileNet, batch of ${images.length}, ${probe.backend}: first ${first.ms.toFixed(0)} ms, then ${again.ms.toFixed(0)} ms`);
@@ -157,7 +171,10 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     const images = await readIdxImages(path.join(dir, 'train-images-idx3-ubyte.gz'));
     const labels = await readIdxLabels(path.join(dir, 'train-labels-idx1-ubyte.gz'));
     const batchSize = 16;
-    const batches = [0, 1, 2, 3].map((b) => ({ x: images.data.slice(b * batchSize * 784, (b + 1) * batchSize * 784), y: Int32Array.from(labels.subarray(b * batchSize, (b + 1) * batchSize)) }));
+    const batches = [0, 1, 2, 3].map((b) => ({
+      x: images.data.slice(b * batchSize * 784, (b + 1) * batchSize * 784),
+      y: Int32Array.from(labels.subarray(b * batchSize, (b + 1) * batchSize)),
+    }));
     // A learning rate of 0.01 so four steps move the loss well away from ln(10): wrong gradients show.
     const cfg = TrainConfig.parse({ dataset: 'fashion-mnist', network: 'lenet5', optimizer: { name: 'adam', learningRate: 0.01 } });
     const req: Omit<TrainStepsRequest, 'batches'> = { shape: [28, 28, 1], preprocessing: 'scale01', optimizer: cfg.optimizer, loss: cfg.loss };
@@ -176,7 +193,10 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     for (const probe of gpuBackends().filter((p) => p.available)) {
       await call({ kind: 'use', backend: probe.backend });
       await page.evaluate((f) => (globalThis as unknown as { __load(...a: unknown[]): Promise<unknown> }).__load('lenet5', '', 'training', f), inline);
-      const got = (await page.evaluate(([r, b]) => (globalThis as unknown as { __train(...a: unknown[]): Promise<unknown> }).__train('lenet5', r, b), [req, wire] as const)) as { losses: number[]; ms: number[] };
+      const got = (await page.evaluate(([r, b]) => (globalThis as unknown as { __train(...a: unknown[]): Promise<unknown> }).__train('lenet5', r, b), [req, wire] as const)) as {
+        losses: number[];
+        ms: number[];
+      };
       timings.push(`LeNet-5 step, batch of ${batchSize}, ${probe.backend}: ${got.ms.map((m) => m.toFixed(0)).join(', ')} ms`);
       timings.push(`LeNet-5 ${probe.backend} losses ${got.losses.map((l) => l.toFixed(6)).join(', ')} vs Node ${node.losses.map((l) => l.toFixed(6)).join(', ')}`);
       got.losses.forEach((l, i) => expect(Math.abs(l - node.losses[i]!) / node.losses[i]!, `${probe.backend} step ${i + 1}: ${l} vs ${node.losses[i]}`).toBeLessThan(1e-3));
@@ -188,10 +208,18 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
 
   it('the chooser refuses SwiftShader by itself, yet honours it when forced', () => {
     // Even a SwiftShader faster than wasm (it is not) must not be picked automatically.
-    const candidates: Candidate[] = [...probes.map((p) => ({ ...p, measured: { inferenceMs: 1, trainStepMs: 1 } })), { backend: 'wasm' as const, available: true, measured: { inferenceMs: 100, trainStepMs: 10 } }].filter((c) => c.backend !== 'cpu' && c.available);
+    const candidates: Candidate[] = [
+      ...probes.map((p) => ({ ...p, measured: { inferenceMs: 1, trainStepMs: 1 } })),
+      { backend: 'wasm' as const, available: true, measured: { inferenceMs: 100, trainStepMs: 10 } },
+    ].filter((c) => c.backend !== 'cpu' && c.available);
     const auto = chooseBackend(candidates);
     expect(auto.backend).toBe('wasm');
-    expect(auto.skipped.filter((s) => s.reason === 'software-adapter').map((s) => s.backend).sort()).toEqual(['webgl', 'webgpu']);
+    expect(
+      auto.skipped
+        .filter((s) => s.reason === 'software-adapter')
+        .map((s) => s.backend)
+        .sort(),
+    ).toEqual(['webgl', 'webgpu']);
     const forced = chooseBackend(candidates, 'webgl');
     expect(forced).toMatchObject({ backend: 'webgl', forced: true, adapter: { software: true } });
     expect(forced.adapter!.name).toMatch(/SwiftShader/);

@@ -21,7 +21,10 @@ describe.skipIf(!hasChromium)('Test mode live on the (fake) webcam, in Chromium 
     const { page } = studio;
     for (const locale of ['en', 'ko'] as const) {
       await page.getByTestId('locale').selectOption(locale);
-      for (const [w, h] of [[1280, 800], [1024, 700]] as const) {
+      for (const [w, h] of [
+        [1280, 800],
+        [1024, 700],
+      ] as const) {
         await page.setViewportSize({ width: w, height: h });
         await page.getByTestId(focus).first().scrollIntoViewIfNeeded();
         await page.waitForTimeout(700);
@@ -32,21 +35,23 @@ describe.skipIf(!hasChromium)('Test mode live on the (fake) webcam, in Chromium 
     await page.setViewportSize({ width: 1280, height: 800 });
   };
   /** Whether a camera track the page opened is still live (getUserMedia is watched from the start). */
-  const cameraOn = () => studio.page.evaluate(() => {
-    const g = globalThis as unknown as { __streams: { getTracks(): { readyState: string }[] }[] };
-    return g.__streams.some((s) => s.getTracks().some((t) => t.readyState === 'live'));
-  });
-  const watchCamera = () => studio.page.evaluate(() => {
-    const g = globalThis as unknown as { __streams: unknown[]; navigator: { mediaDevices: { getUserMedia(c: unknown): Promise<unknown> } } };
-    const md = g.navigator.mediaDevices;
-    const open = md.getUserMedia.bind(md);
-    g.__streams = [];
-    md.getUserMedia = async (c) => {
-      const s = await open(c);
-      g.__streams.push(s);
-      return s;
-    };
-  });
+  const cameraOn = () =>
+    studio.page.evaluate(() => {
+      const g = globalThis as unknown as { __streams: { getTracks(): { readyState: string }[] }[] };
+      return g.__streams.some((s) => s.getTracks().some((t) => t.readyState === 'live'));
+    });
+  const watchCamera = () =>
+    studio.page.evaluate(() => {
+      const g = globalThis as unknown as { __streams: unknown[]; navigator: { mediaDevices: { getUserMedia(c: unknown): Promise<unknown> } } };
+      const md = g.navigator.mediaDevices;
+      const open = md.getUserMedia.bind(md);
+      g.__streams = [];
+      md.getUserMedia = async (c) => {
+        const s = await open(c);
+        g.__streams.push(s);
+        return s;
+      };
+    });
 
   beforeAll(async () => {
     const video = path.join(await tempDir('cs-ui-live-'), 'dogs.y4m');
@@ -99,7 +104,16 @@ describe.skipIf(!hasChromium)('Test mode live on the (fake) webcam, in Chromium 
     await page.getByTestId('live-toggle').click();
     expect(await page.getByTestId('live-toggle').getAttribute('aria-pressed')).toBe('true');
     // The dogs on camera are answered "dog", sure.
-    await expect.poll(() => page.getByTestId('live-label').textContent().catch(() => ''), { timeout: 60_000 }).toBe('dog');
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('live-label')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 60_000 },
+      )
+      .toBe('dog');
     expect(await page.getByTestId('live-answer').getAttribute('data-sure')).toBe('true');
     expect(await page.getByTestId('live-answer').textContent()).toMatch(/dog, \d+\.\d% sure/);
     const from = calls.started.length;
@@ -118,7 +132,12 @@ describe.skipIf(!hasChromium)('Test mode live on the (fake) webcam, in Chromium 
     const tried = page.getByTestId('tried');
     await expect.poll(() => tried.count()).toBe(1);
     expect(await tried.first().getByTestId('tried-label').textContent()).toMatch(/^dog \d+\.\d%$/);
-    expect(await tried.first().locator('img').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBe(224);
+    expect(
+      await tried
+        .first()
+        .locator('img')
+        .evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+    ).toBe(224);
     await tried.first().getByTestId('mark-wrong').click();
     await tried.first().getByTestId('file-to').selectOption('bird');
     await shot('live-kept', 'tried');

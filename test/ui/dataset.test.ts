@@ -22,7 +22,10 @@ describe.skipIf(!hasChromium)('the Dataset panel in Chromium, over the real serv
     const { page } = studio;
     for (const locale of ['en', 'ko'] as const) {
       await page.getByTestId('locale').selectOption(locale);
-      for (const [w, h] of [[1280, 800], [1024, 700]] as const) {
+      for (const [w, h] of [
+        [1280, 800],
+        [1024, 700],
+      ] as const) {
         await page.setViewportSize({ width: w, height: h });
         await page.waitForTimeout(300);
         expect(existsSync(await screenshot(page, `dataset-${name}-${locale}-${w}x${h}`))).toBe(true);

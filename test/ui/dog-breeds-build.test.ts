@@ -67,7 +67,9 @@ describe.skipIf(!hasChromium)('the dog-breed model, built from Recognize in Chro
     const mb = (dogs.imagesTar.length + dogs.listsTar.length) / 1024 ** 2;
     expect(await text(page, 'dog-cost-download')).toBe(`Download: ${mb.toFixed(1)} MB`);
     expect(await text(page, 'dog-cost-photos')).toBe(`Photos: 48 of ${BREEDS.length} breeds, each through mobilenet once`);
-    expect(await text(page, 'dog-cost-time')).toMatch(/^Time: about \d+ s to compute their features, estimated \(timed just now: 4 photos through mobilenet, [\d.,]+ photos\/s, [\w-]+\)$/);
+    expect(await text(page, 'dog-cost-time')).toMatch(
+      /^Time: about \d+ s to compute their features, estimated \(timed just now: 4 photos through mobilenet, [\d.,]+ photos\/s, [\w-]+\)$/,
+    );
     expect(await text(page, 'model-hint')).toMatch(new RegExp(`^${BREEDS.length} breeds · not built yet · ${mb.toFixed(1)} MB · 48 photos · about \\d+ s$`));
     const plan = await studio.service.dogBreedsPlan();
     expect(plan).toMatchObject({ built: false, stopped: false, downloadBytes: dogs.imagesTar.length + dogs.listsTar.length, photos: 48, classes: 6 });
@@ -121,8 +123,13 @@ describe.skipIf(!hasChromium)('the dog-breed model, built from Recognize in Chro
     expect(Number(await page.getByTestId('dog-accuracy-chart').getAttribute('data-val-points'))).toBeGreaterThan(0);
     // Every step of the resumed build, each finished: the download's rest, unpacking, the split, the features.
     const steps = page.getByTestId('dog-steps').locator('li');
-    expect(await steps.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-stage')))).toEqual(
-      ['download Stanford Dogs', 'unpack images.tar', 'official split', 'features (train)', 'features (test)']);
+    expect(await steps.evaluateAll((lis) => lis.map((li) => li.getAttribute('data-stage')))).toEqual([
+      'download Stanford Dogs',
+      'unpack images.tar',
+      'official split',
+      'features (train)',
+      'features (test)',
+    ]);
     for (const line of await steps.allTextContents()) {
       const [, a, b] = /: ([\d.,]+(?: [KM]B)?) of ([\d.,]+(?: [KM]B)?)$/.exec(line.trim()) ?? [];
       expect(a, line).toBe(b);

@@ -36,7 +36,11 @@ describe.skipIf(!hasChromium)('Recognize explains its answer', () => {
         const [photo, layer] = [(await page.getByTestId('photo').boundingBox())!, (await heat.boundingBox())!];
         for (const k of ['x', 'y', 'width', 'height'] as const) expect(layer[k]).toBeCloseTo(photo[k], 0);
         const colours = await heat.evaluate((c) => {
-          const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+          const canvas = c as unknown as {
+            width: number;
+            height: number;
+            getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+          };
           const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
           return new Set(Array.from({ length: d.length / 4 }, (_, i) => `${d[4 * i]},${d[4 * i + 1]},${d[4 * i + 2]}`)).size;
         });

@@ -103,16 +103,18 @@ function preloadStandIn(methods: string[]): void {
 export const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** One browser, one page at 1280x800, one service on temporary folders and the offline mirrors. */
-export async function startStudio(opts: {
-  locale?: string;
-  /** Added to chromiumArgs (a fake webcam, say). */
-  extraArgs?: string[];
-  /** Downloads through this fetch (a local test server), with no model mirror: zoo models start absent. */
-  fetch?: typeof fetch;
-  viewport?: { width: number; height: number };
-  /** Changes to the service's options: a local server's fetch and catalogue entry, say (offline and noNetwork otherwise). */
-  service?: Partial<StudioOptions>;
-} = {}): Promise<Studio> {
+export async function startStudio(
+  opts: {
+    locale?: string;
+    /** Added to chromiumArgs (a fake webcam, say). */
+    extraArgs?: string[];
+    /** Downloads through this fetch (a local test server), with no model mirror: zoo models start absent. */
+    fetch?: typeof fetch;
+    viewport?: { width: number; height: number };
+    /** Changes to the service's options: a local server's fetch and catalogue entry, say (offline and noNetwork otherwise). */
+    service?: Partial<StudioOptions>;
+  } = {},
+): Promise<Studio> {
   const dir = await buildRenderer();
   const server = await serve(dir);
   const tmp = await tempDir('cs-ui-');
@@ -157,10 +159,12 @@ export async function startStudio(opts: {
   const events: StudioEvent[] = [];
   const unsubscribe = service.on((e) => {
     events.push(e);
-    page.evaluate((ev) => (globalThis as unknown as { __studioEvent?: (e: unknown) => void }).__studioEvent?.(ev), e).catch((err: Error) => {
-      // A closed page is fine; a listener that throws in the page is a bug worth seeing.
-      if (!/closed|destroyed/i.test(err.message)) console.error(`event ${e.type} failed in the page: ${err.message.split('\n')[0]}`);
-    });
+    page
+      .evaluate((ev) => (globalThis as unknown as { __studioEvent?: (e: unknown) => void }).__studioEvent?.(ev), e)
+      .catch((err: Error) => {
+        // A closed page is fine; a listener that throws in the page is a bug worth seeing.
+        if (!/closed|destroyed/i.test(err.message)) console.error(`event ${e.type} failed in the page: ${err.message.split('\n')[0]}`);
+      });
   });
   const port = (server.address() as AddressInfo).port;
   page.on('pageerror', (err) => console.error(`page error: ${err.message}`));

@@ -11,13 +11,21 @@ import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts'
 const elephant = path.join(imagenetDevDir, 'n02504013_Indian_elephant.JPEG');
 
 /** The heatmap canvas's pixels, as one string to compare. */
-const pixels = (heat: Locator) => heat.evaluate((c) => {
-  const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-  return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data).join(',');
-});
+const pixels = (heat: Locator) =>
+  heat.evaluate((c) => {
+    const canvas = c as unknown as {
+      width: number;
+      height: number;
+      getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
+    return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data).join(',');
+  });
 
 async function bothSizes(page: Page, name: string, scrollTo?: Locator): Promise<void> {
-  for (const [width, height] of [[1280, 800], [1024, 700]] as const) {
+  for (const [width, height] of [
+    [1280, 800],
+    [1024, 700],
+  ] as const) {
     await page.setViewportSize({ width, height });
     await scrollTo?.scrollIntoViewIfNeeded();
     await page.waitForTimeout(250); // charts resize on the next frame
@@ -41,7 +49,7 @@ describe.skipIf(!hasChromium)('see inside the CNN', () => {
         await studio?.close();
       });
 
-      it("shows the heatmap of the answer clicked on the photo or the chart, as strong as the slider says", async () => {
+      it('shows the heatmap of the answer clicked on the photo or the chart, as strong as the slider says', async () => {
         const { page, dialogs } = studio;
         dialogs.image.push(elephant);
         await page.getByTestId('open-image').click();
@@ -87,10 +95,17 @@ describe.skipIf(!hasChromium)('see inside the CNN', () => {
         await expect.poll(() => page.locator('[data-testid="feature-maps"] [data-testid="tile"]').count(), { timeout: 60_000 }).toBe(24);
         expect(await page.locator('[data-testid="filters"] [data-testid="tile"]').count()).toBe(24);
         // The tiles are drawn: not one colour.
-        const shades = await page.locator('[data-testid="feature-maps"] [data-testid="tile"]').first().evaluate((c) => {
-          const canvas = c as unknown as { width: number; height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
-          return new Set(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data).size;
-        });
+        const shades = await page
+          .locator('[data-testid="feature-maps"] [data-testid="tile"]')
+          .first()
+          .evaluate((c) => {
+            const canvas = c as unknown as {
+              width: number;
+              height: number;
+              getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+            };
+            return new Set(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data).size;
+          });
         expect(shades).toBeGreaterThan(20);
         await bothSizes(page, `inside-mobilenet-${locale}`, inside);
         // A deeper layer: 7x7 maps, the first 64 of its channels.

@@ -36,7 +36,19 @@ describe.skipIf(!hasChromium)('Models panel: export and import', () => {
     studio = await startStudio({ viewport: small });
     out = await tempDir('cs-ui-export-');
     // A real model to export: LeNet-5, one epoch on 600 MNIST images.
-    await studio.service.startTraining({ runId: 'lenet', dataset: 'mnist', network: 'lenet5', epochs: 1, batchSize: 32, optimizer: 'adam', learningRate: 0.001, validationSplit: 0.1, limit: 600, testLimit: 100, out: 'lenet' });
+    await studio.service.startTraining({
+      runId: 'lenet',
+      dataset: 'mnist',
+      network: 'lenet5',
+      epochs: 1,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      validationSplit: 0.1,
+      limit: 600,
+      testLimit: 100,
+      out: 'lenet',
+    });
     await studio.service.settle();
   });
   afterAll(async () => {
@@ -76,7 +88,11 @@ describe.skipIf(!hasChromium)('Models panel: export and import', () => {
     expect((await stat(keras)).mtimeMs).toBeGreaterThan(before);
 
     // Each file back into the store, under a name.
-    for (const [pick, file, name] of [['file', keras, 'back-keras'], ['file', path.join(out, 'lenet.h5'), 'back-h5'], ['folder', path.join(out, 'lenet-tfjs'), 'back-tfjs']] as const) {
+    for (const [pick, file, name] of [
+      ['file', keras, 'back-keras'],
+      ['file', path.join(out, 'lenet.h5'), 'back-h5'],
+      ['folder', path.join(out, 'lenet-tfjs'), 'back-tfjs'],
+    ] as const) {
       await page.getByTestId('import-name').fill(name);
       dialogs.model.push(file);
       await page.getByTestId(`import-${pick}`).click();
@@ -138,7 +154,9 @@ describe.skipIf(!hasChromium)('Recognize: a zoo model on demand', () => {
 
     server.throttle = 16 * 1024; // about 1.6 MB/s: slow enough to stop half-way
     await page.getByTestId('download').click();
-    await expect.poll(async () => Number((await page.getByTestId('download-progress').getAttribute('style'))?.match(/width: ([\d.]+)%/)?.[1] ?? 0), { timeout: 60_000 }).toBeGreaterThan(5);
+    await expect
+      .poll(async () => Number((await page.getByTestId('download-progress').getAttribute('style'))?.match(/width: ([\d.]+)%/)?.[1] ?? 0), { timeout: 60_000 })
+      .toBeGreaterThan(5);
     await inBothLanguages(page, 'recognize-downloading');
     await page.getByTestId('download-cancel').click();
     await page.getByTestId('download-stopped').waitFor({ timeout: 30_000 });

@@ -28,7 +28,10 @@ describe.skipIf(!hasChromium)('reviewing answers in Chromium, over the real serv
     const { page } = studio;
     for (const locale of ['en', 'ko'] as const) {
       await page.getByTestId('locale').selectOption(locale);
-      for (const [w, h] of [[1280, 800], [1024, 700]] as const) {
+      for (const [w, h] of [
+        [1280, 800],
+        [1024, 700],
+      ] as const) {
         await page.setViewportSize({ width: w, height: h });
         await page.waitForTimeout(300);
         await before?.();
@@ -99,7 +102,10 @@ describe.skipIf(!hasChromium)('reviewing answers in Chromium, over the real serv
     const { page, service } = studio;
     // A dataset of one's own: 15 dogs and 4 birds filed under "dog", 16 birds.
     const dir = path.join(await tempDir('cs-ui-review-'), 'pets');
-    for (const [cls, files] of [['dog', [...dogs, ...mislabelled]], ['bird', birds.slice(4)]] as const) {
+    for (const [cls, files] of [
+      ['dog', [...dogs, ...mislabelled]],
+      ['bird', birds.slice(4)],
+    ] as const) {
       await mkdir(path.join(dir, cls), { recursive: true });
       for (const f of files) await copyFile(f, path.join(dir, cls, path.basename(f)));
     }

@@ -16,8 +16,13 @@ describe.skipIf(!hasChromium)('the Training form at 1024x700', () => {
   });
 
   /** The boxes of the two-column grid's inputs and selects, in order. */
-  const inputs = () => studio.page.locator('.train-form .grid2 > .field > :is(input, select)').evaluateAll((els) =>
-    els.map((e) => { const r = (e as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect(); return { x: r.x, y: r.y, width: r.width, height: r.height }; }));
+  const inputs = () =>
+    studio.page.locator('.train-form .grid2 > .field > :is(input, select)').evaluateAll((els) =>
+      els.map((e) => {
+        const r = (e as unknown as { getBoundingClientRect(): Box }).getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }),
+    );
 
   for (const locale of ['en', 'ko'] as const) {
     it(`shows each network's name whole, its figures below (${locale})`, async () => {
@@ -27,7 +32,11 @@ describe.skipIf(!hasChromium)('the Training form at 1024x700', () => {
       const select = page.getByTestId('network');
       // The text the closed box shows fits in it: measured with the select's own font.
       const fits = await select.evaluate((el) => {
-        const s = el as unknown as { options: { text: string }[]; clientWidth: number; ownerDocument: { createElement(t: string): { getContext(c: string): { font: string; measureText(t: string): { width: number } } } }; };
+        const s = el as unknown as {
+          options: { text: string }[];
+          clientWidth: number;
+          ownerDocument: { createElement(t: string): { getContext(c: string): { font: string; measureText(t: string): { width: number } } } };
+        };
         const cs = (globalThis as unknown as { getComputedStyle(e: unknown): { font: string } }).getComputedStyle(el);
         const ctx = s.ownerDocument.createElement('canvas').getContext('2d');
         ctx.font = cs.font;
@@ -39,7 +48,9 @@ describe.skipIf(!hasChromium)('the Training form at 1024x700', () => {
       expect(await page.getByTestId('network-hint').textContent()).toMatch(/224/);
       await select.selectOption('lenet5');
       // The charts beside the form fit in the window too (they once ran past its right edge).
-      const rights = await page.locator('.training-main .chart-card').evaluateAll((els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { right: number } }).getBoundingClientRect().right));
+      const rights = await page
+        .locator('.training-main .chart-card')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { getBoundingClientRect(): { right: number } }).getBoundingClientRect().right));
       expect(rights.length).toBe(2);
       for (const r of rights) expect(r).toBeLessThanOrEqual(1024);
       await screenshot(page, `training-form-${locale}-1024x700`);
@@ -50,9 +61,12 @@ describe.skipIf(!hasChromium)('the Training form at 1024x700', () => {
       const before = await inputs();
       expect(before.length).toBeGreaterThanOrEqual(8);
       // The first label made three lines long, as a long translation would be.
-      await page.locator('.train-form .grid2 > .field > .field-label').first().evaluate((el) => {
-        (el as unknown as { textContent: string }).textContent = 'a label long enough to need three lines in a column this narrow';
-      });
+      await page
+        .locator('.train-form .grid2 > .field > .field-label')
+        .first()
+        .evaluate((el) => {
+          (el as unknown as { textContent: string }).textContent = 'a label long enough to need three lines in a column this narrow';
+        });
       const after = await inputs();
       for (let i = 0; i + 1 < after.length; i += 2) {
         expect(Math.abs(after[i]!.y - after[i + 1]!.y), `row ${i / 2 + 1}`).toBeLessThan(1);

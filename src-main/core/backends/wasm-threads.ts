@@ -16,8 +16,7 @@ const MAIN_PREFIX = 'var WasmBackendModuleThreadedSimd';
  * The threaded factory is cut out of the package's rollup bundle and refers to the bundle's
  * names for Node modules; the script defines them first.
  */
-const BUNDLE_NAMES =
-  "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks'),require$$4=require('os'),commonjsGlobal=globalThis;\n";
+const BUNDLE_NAMES = "var require$$0=require('fs'),require$$1=require('path'),require$$3=require('perf_hooks'),require$$4=require('os'),commonjsGlobal=globalThis;\n";
 
 /** Threads to use: CLASSIFIER_WASM_THREADS, else one per core (XNNPACK caps at 8). */
 export function wantedWasmThreads(): number {

@@ -140,9 +140,16 @@ function filterGradByWindows(s: Scratch, x: TensorInfo, dy: TensorInfo, info: Co
 function filterGradByConvolution(s: Scratch, x: TensorInfo, dy: TensorInfo, info: Conv2DInfo): TensorInfo {
   const xT = s.transpose(paddedInput(s, x, info), [3, 1, 2, 0]);
   const dyT = s.transpose(dy, [1, 2, 0, 3]);
-  let out = s.run('Conv2D', { x: xT, filter: dyT }, {
-    strides: [info.dilationHeight, info.dilationWidth], pad: 'valid', dataFormat: 'NHWC', dilations: [info.strideHeight, info.strideWidth],
-  });
+  let out = s.run(
+    'Conv2D',
+    { x: xT, filter: dyT },
+    {
+      strides: [info.dilationHeight, info.dilationWidth],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: [info.strideHeight, info.strideWidth],
+    },
+  );
   const [ci, h, w, co] = out.shape as [number, number, number, number];
   if (h > info.filterHeight || w > info.filterWidth) out = s.run('Slice', { x: out }, { begin: [0, 0, 0, 0], size: [ci, info.filterHeight, info.filterWidth, co] });
   return s.transpose(out, [1, 2, 0, 3]);
@@ -173,7 +180,14 @@ const conv2DBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
 function spreadForStrides(s: Scratch, x: TensorInfo, sh: number, sw: number): TensorInfo {
   if (sh === 1 && sw === 1) return x;
   const [b, h, w, c] = x.shape as [number, number, number, number];
-  const wide = s.pad(s.reshape(x, [b, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+  const wide = s.pad(s.reshape(x, [b, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ]);
   return s.reshape(wide, [b, h * sh, w * sw, c]);
 }
 
@@ -184,7 +198,12 @@ function spreadForStrides(s: Scratch, x: TensorInfo, sh: number, sw: number): Te
 function frame(s: Scratch, x: TensorInfo, have: [number, number], before: [number, number], size: [number, number], [b, c]: [number, number]): TensorInfo {
   const padTop = Math.max(0, before[0]);
   const padLeft = Math.max(0, before[1]);
-  const padded = s.pad(x, [[0, 0], [padTop, Math.max(0, size[0] - before[0] - have[0])], [padLeft, Math.max(0, size[1] - before[1] - have[1])], [0, 0]]);
+  const padded = s.pad(x, [
+    [0, 0],
+    [padTop, Math.max(0, size[0] - before[0] - have[0])],
+    [padLeft, Math.max(0, size[1] - before[1] - have[1])],
+    [0, 0],
+  ]);
   const [, ph, pw] = padded.shape as [number, number, number, number];
   const top = padTop - before[0];
   const left = padLeft - before[1];
@@ -233,7 +252,17 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     let src = dy;
     let [lh, lw] = [oh, ow];
     if (sh > 1 || sw > 1) {
-      src = s.reshape(s.pad(s.reshape(dy, [bs, oh, 1, ow, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]), [bs, oh * sh, ow * sw, c]);
+      src = s.reshape(
+        s.pad(s.reshape(dy, [bs, oh, 1, ow, 1, c]), [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ]),
+        [bs, oh * sh, ow * sw, c],
+      );
       [lh, lw] = [oh * sh, ow * sw];
     }
     const [above, before] = [fh - 1 - padTop, fw - 1 - padLeft];
@@ -242,7 +271,12 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     // Past the last row of dy there are only the stride's zeros: cut where the input ends.
     if (below < 0 || after < 0) src = s.run('Slice', { x: src }, { begin: [0, 0, 0, 0], size: [bs, lh + Math.min(0, below), lw + Math.min(0, after), c] });
     const turned = s.run('Reverse', { x: filter }, { dims: [0, 1] });
-    const pad = [[0, 0], [above, Math.max(0, below)], [before, Math.max(0, after)], [0, 0]];
+    const pad = [
+      [0, 0],
+      [above, Math.max(0, below)],
+      [before, Math.max(0, after)],
+      [0, 0],
+    ];
     return s.finish(s.run('DepthwiseConv2dNative', { x: src, filter: turned }, { strides: [1, 1], dilations: [1, 1], pad }));
   }
   const taps = info.filterHeight * info.filterWidth;
@@ -255,7 +289,14 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
   // then zeros between rows and columns for the strides.
   const perTap = s.reshape(s.transpose(s.reshape(contrib, [c, bs, oh, ow, taps]), [4, 1, 2, 3, 0]), [taps * bs, oh, 1, ow, 1, c]);
   const spread = s.reshape(
-    s.pad(perTap, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]),
+    s.pad(perTap, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]),
     [taps, bs, oh * sh, ow * sw, c],
   );
   const top = info.padInfo.top;
@@ -269,7 +310,14 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
       const tap = s.run('Slice', { x: spread }, { begin: [k, 0, 0, 0, 0], size: [1, bs, oh * sh, ow * sw, c] });
       const r = kh * dh;
       const q = kw * dw;
-      placed.push(s.pad(s.reshape(tap, [bs, oh * sh, ow * sw, c]), [[0, 0], [r, fullH - r - oh * sh], [q, fullW - q - ow * sw], [0, 0]]));
+      placed.push(
+        s.pad(s.reshape(tap, [bs, oh * sh, ow * sw, c]), [
+          [0, 0],
+          [r, fullH - r - oh * sh],
+          [q, fullW - q - ow * sw],
+          [0, 0],
+        ]),
+      );
     }
   }
   const sum = placed.length === 1 ? placed[0]! : s.run('AddN', placed);

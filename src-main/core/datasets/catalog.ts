@@ -17,13 +17,21 @@ import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from
 import type { PhotoFit } from '../../shared/vocabulary.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
 
-const DatasetFile = z.object({
-  name: z.string().min(1),
-  url: z.string().url(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
-  size: z.number().int().positive().optional(),
-}).refine((f) => Boolean(f.sha256 || f.md5), { message: 'a dataset file needs a sha256 (or the md5 its publisher gives)' });
+const DatasetFile = z
+  .object({
+    name: z.string().min(1),
+    url: z.string().url(),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
+    md5: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional(),
+    size: z.number().int().positive().optional(),
+  })
+  .refine((f) => Boolean(f.sha256 || f.md5), { message: 'a dataset file needs a sha256 (or the md5 its publisher gives)' });
 
 const DatasetEntry = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
@@ -81,7 +89,9 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions): Promi
   if (entry) return loadBuiltIn(entry, opts);
   const dir = path.resolve(spec);
   if (!(await isDir(dir))) {
-    const ids = loadDatasetCatalog().map((d) => d.id).join(', ');
+    const ids = loadDatasetCatalog()
+      .map((d) => d.id)
+      .join(', ');
     throw new Error(`The dataset folder ${dir} does not exist ("${spec}" is not a built-in dataset either: ${ids}).`);
   }
   const splits = await loadFromDir(dir, opts, undefined);
@@ -108,8 +118,12 @@ export async function datasetAvailable(entry: DatasetEntry, cacheDir: string, mi
   const { cache, mirrors } = datasetPlaces(entry.id, cacheDir, mirrorDir);
   for (const dir of [cache, ...mirrors]) {
     if (!(await isDir(dir))) continue;
-    const here = (await findIdxFiles(dir)) || (await hasCifarBatches(dir)) || (await hasCifarBatches(path.join(dir, 'cifar-10-batches-bin')))
-      || (await findArchive(dir, entry)) || (await splitFolders(dir));
+    const here =
+      (await findIdxFiles(dir)) ||
+      (await hasCifarBatches(dir)) ||
+      (await hasCifarBatches(path.join(dir, 'cifar-10-batches-bin'))) ||
+      (await findArchive(dir, entry)) ||
+      (await splitFolders(dir));
     if (here) return dir === cache ? 'cache' : 'mirror';
   }
   return undefined;
@@ -120,7 +134,10 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
   if (entry.format === 'stanford-dogs') {
     // Laid out by stanford-dogs.ts (a build or an import), which this module does not call.
     const splits = await loadFromDir(path.join(cache, STANFORD_SPLIT_DIR), opts, entry);
-    if (!splits) throw new Error(`${entry.name} is not prepared in ${cache}: run classifier-studio models build dog-breeds (it downloads it), or classifier-studio datasets import ${entry.id} <folder holding images.tar and lists.tar>.`);
+    if (!splits)
+      throw new Error(
+        `${entry.name} is not prepared in ${cache}: run classifier-studio models build dog-breeds (it downloads it), or classifier-studio datasets import ${entry.id} <folder holding images.tar and lists.tar>.`,
+      );
     return finish(splits, opts);
   }
   for (const dir of [cache, ...mirrors]) {
@@ -137,7 +154,9 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
   if (opts.offline) {
     const looked = [cache, ...mirrors].join(', ');
     const urls = entry.files.map((f) => f.url).join(' ');
-    throw new Error(`The dataset ${entry.name} (${entry.id}) is not in ${looked}, and downloads are off. Download ${urls} into ${cache}${mirrors.length ? '' : ' (or set an offline mirror)'}, or import them with: classifier-studio datasets import ${entry.id} <folder>.`);
+    throw new Error(
+      `The dataset ${entry.name} (${entry.id}) is not in ${looked}, and downloads are off. Download ${urls} into ${cache}${mirrors.length ? '' : ' (or set an offline mirror)'}, or import them with: classifier-studio datasets import ${entry.id} <folder>.`,
+    );
   }
   await locateFiles(catalogFiles(entry), {
     cacheDir: cache,

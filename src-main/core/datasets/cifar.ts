@@ -18,7 +18,10 @@ export const MAX_CIFAR_BATCH_BYTES = 80_000 * CIFAR_RECORD;
 const MAX_META_BYTES = 1024 ** 2;
 
 export class CifarError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'CifarError';
   }
@@ -59,7 +62,10 @@ export async function readCifarMeta(dir: string): Promise<string[]> {
   const file = path.join(dir, 'batches.meta.txt');
   if (!(await isFile(file))) return [...CIFAR10_CLASSES];
   const text = (await readCifarFile(file, MAX_META_BYTES, 'class list')).toString('utf8');
-  const names = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const names = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (names.length < 2) throw new CifarError(file, `lists ${names.length} class names; expected one per line`);
   return names;
 }

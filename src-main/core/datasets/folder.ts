@@ -165,7 +165,14 @@ export function fileImageSet(init: FileImageSetInit): ImageSet {
   const decoded = new Map<number, Uint8Array>();
   const failed = new Set<number>();
   const skipped: Skipped = [...(init.skipped ?? [])];
-  const decodeOpts = { width: w, height: h, channels: c, resize: init.resize ?? (h <= 64 ? 'area' : 'bilinear'), fit: init.fit, invertLightBackground: init.invertLightBackground } as const;
+  const decodeOpts = {
+    width: w,
+    height: h,
+    channels: c,
+    resize: init.resize ?? (h <= 64 ? 'area' : 'bilinear'),
+    fit: init.fit,
+    invertLightBackground: init.invertLightBackground,
+  } as const;
 
   const one = async (i: number): Promise<Uint8Array | undefined> => {
     const hit = decoded.get(i);

@@ -18,7 +18,10 @@ export function heldOutCount(n: number): number {
 
 // A fixed salt, so the order is a shuffle and not the order of names (managed datasets name
 // files by their content hash, which would otherwise work too, but hand-made ones do not).
-const rank = (file: string) => createHash('sha256').update(`held-out-test:${path.basename(file)}`).digest('hex');
+const rank = (file: string) =>
+  createHash('sha256')
+    .update(`held-out-test:${path.basename(file)}`)
+    .digest('hex');
 
 /** Indices of the training and the held-out test examples, each in the original order. */
 export function heldOutSplit(files: readonly string[], labels: Int32Array): { train: number[]; test: number[] } {

@@ -17,7 +17,10 @@ export const IDX_LABELS_MAGIC = 2049;
 export const MAX_IDX_DATA_BYTES = 1024 ** 3;
 
 export class IdxError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'IdxError';
   }
@@ -158,6 +161,11 @@ export async function loadIdxPair(imagesFile: string, labelsFile: string, opts: 
     labels,
     imageShape: [images.height, images.width, 1],
     classNames: opts.classNames,
-    description: { name: opts.name ?? path.basename(imagesFile), source: opts.source ?? path.dirname(imagesFile), format: 'idx', files: [path.basename(imagesFile), path.basename(labelsFile)] },
+    description: {
+      name: opts.name ?? path.basename(imagesFile),
+      source: opts.source ?? path.dirname(imagesFile),
+      format: 'idx',
+      files: [path.basename(imagesFile), path.basename(labelsFile)],
+    },
   });
 }

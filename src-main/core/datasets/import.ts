@@ -67,7 +67,14 @@ async function importIdx(entry: DatasetEntry, files: string[], fresh: string, op
     throw err;
   }
   const notes: string[] = [];
-  if (unofficial) notes.push(...(await checkIdxContents(entry, files.map((f) => path.join(fresh, path.basename(f))), files)));
+  if (unofficial)
+    notes.push(
+      ...(await checkIdxContents(
+        entry,
+        files.map((f) => path.join(fresh, path.basename(f))),
+        files,
+      )),
+    );
   return { layout: 'idx', checked: unofficial ? 'contents' : 'digest', files, notes };
 }
 
@@ -144,7 +151,9 @@ async function importClassFolders(entry: DatasetEntry, root: string, splits: Rec
   const missing = known.filter((c) => !names.includes(c));
   const extra = names.filter((c) => !known.includes(c));
   if (missing.length || extra.length) {
-    throw new Error(`${trainDir} does not hold the classes of ${entry.name}${missing.length ? `: ${missing.join(', ')} missing` : ''}${extra.length ? `; ${extra.join(', ')} unknown` : ''}.`);
+    throw new Error(
+      `${trainDir} does not hold the classes of ${entry.name}${missing.length ? `: ${missing.join(', ')} missing` : ''}${extra.length ? `; ${extra.join(', ')} unknown` : ''}.`,
+    );
   }
   const notes: string[] = [];
   const counted: string[] = [];
@@ -172,7 +181,12 @@ async function importClassFolders(entry: DatasetEntry, root: string, splits: Rec
  */
 export async function importDatasetFiles(dataset: string | DatasetEntry, source: string | string[], opts: DatasetImportOptions): Promise<DatasetImportResult> {
   const entry = typeof dataset === 'string' ? findDataset(dataset) : dataset;
-  if (!entry) throw new Error(`Unknown dataset "${String(dataset)}": choose one of ${loadDatasetCatalog().map((d) => d.id).join(', ')}.`);
+  if (!entry)
+    throw new Error(
+      `Unknown dataset "${String(dataset)}": choose one of ${loadDatasetCatalog()
+        .map((d) => d.id)
+        .join(', ')}.`,
+    );
   // Stanford Dogs comes as two tars (or a folder holding them), unpacked rather than copied.
   if (entry.format === 'stanford-dogs') return { id: entry.id, ...(await importStanfordDogs([source].flat(), { ...opts, entry })) };
   if (Array.isArray(source)) {
@@ -216,7 +230,9 @@ async function importInto(entry: DatasetEntry, src: string, fresh: string, opts:
     if (!batches && !(splits?.train && splits.test)) continue;
     if (!opts.allowUnofficial) {
       const what = batches ? `extracted CIFAR batches (${batches})` : `class folders (${root})`;
-      throw new Error(`${src} holds ${entry.name} as ${what}, which have no published digest to check. Import them with --allow-unofficial to accept them after their contents are checked, or import the official ${archiveName}.`);
+      throw new Error(
+        `${src} holds ${entry.name} as ${what}, which have no published digest to check. Import them with --allow-unofficial to accept them after their contents are checked, or import the official ${archiveName}.`,
+      );
     }
     return batches ? importCifarBatches(entry, batches, fresh) : importClassFolders(entry, root, splits!, fresh);
   }

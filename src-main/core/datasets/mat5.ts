@@ -17,18 +17,51 @@ export type MatValue =
 export type NumericClass = 'double' | 'single' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
 
 export class MatError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'MatError';
   }
 }
 
 // Data types of the element tags.
-const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 } as const;
+const mi = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+} as const;
 const BYTES: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8, 16: 1, 17: 2, 18: 4 };
 // Array classes of the array-flags subelement.
 const CLASS_NAMES: Record<number, string> = {
-  1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single', 8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64',
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
 };
 const NUMERIC = new Set(['double', 'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
@@ -38,7 +71,11 @@ interface Element {
 }
 
 class Reader {
-  constructor(readonly buf: Buffer, readonly le: boolean, readonly file: string) {}
+  constructor(
+    readonly buf: Buffer,
+    readonly le: boolean,
+    readonly file: string,
+  ) {}
 
   fail(detail: string): never {
     throw new MatError(this.file, detail);
@@ -92,16 +129,36 @@ class Reader {
     for (let i = 0; i < n; i++) {
       const o = i * width;
       switch (el.type) {
-        case mi.INT8: out[i] = b.readInt8(o); break;
-        case mi.UINT8: out[i] = b[o]!; break;
-        case mi.INT16: out[i] = le ? b.readInt16LE(o) : b.readInt16BE(o); break;
-        case mi.UINT16: out[i] = le ? b.readUInt16LE(o) : b.readUInt16BE(o); break;
-        case mi.INT32: out[i] = le ? b.readInt32LE(o) : b.readInt32BE(o); break;
-        case mi.UINT32: out[i] = le ? b.readUInt32LE(o) : b.readUInt32BE(o); break;
-        case mi.SINGLE: out[i] = le ? b.readFloatLE(o) : b.readFloatBE(o); break;
-        case mi.DOUBLE: out[i] = le ? b.readDoubleLE(o) : b.readDoubleBE(o); break;
-        case mi.INT64: out[i] = Number(le ? b.readBigInt64LE(o) : b.readBigInt64BE(o)); break;
-        case mi.UINT64: out[i] = Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o)); break;
+        case mi.INT8:
+          out[i] = b.readInt8(o);
+          break;
+        case mi.UINT8:
+          out[i] = b[o]!;
+          break;
+        case mi.INT16:
+          out[i] = le ? b.readInt16LE(o) : b.readInt16BE(o);
+          break;
+        case mi.UINT16:
+          out[i] = le ? b.readUInt16LE(o) : b.readUInt16BE(o);
+          break;
+        case mi.INT32:
+          out[i] = le ? b.readInt32LE(o) : b.readInt32BE(o);
+          break;
+        case mi.UINT32:
+          out[i] = le ? b.readUInt32LE(o) : b.readUInt32BE(o);
+          break;
+        case mi.SINGLE:
+          out[i] = le ? b.readFloatLE(o) : b.readFloatBE(o);
+          break;
+        case mi.DOUBLE:
+          out[i] = le ? b.readDoubleLE(o) : b.readDoubleBE(o);
+          break;
+        case mi.INT64:
+          out[i] = Number(le ? b.readBigInt64LE(o) : b.readBigInt64BE(o));
+          break;
+        case mi.UINT64:
+          out[i] = Number(le ? b.readBigUInt64LE(o) : b.readBigUInt64BE(o));
+          break;
       }
     }
     return out;
@@ -140,7 +197,8 @@ class Reader {
       return {
         name,
         value: {
-          class: 'cell', dims,
+          class: 'cell',
+          dims,
           cells: cells.map((c, i) => {
             if (c.type !== mi.MATRIX) this.fail(`cell ${i + 1} of ${label} is not a matrix (type ${c.type})`);
             return this.matrix(c.data, `cell ${i + 1} of ${label}`, depth + 1).value;

@@ -94,14 +94,19 @@ async function locateTars(entry: DatasetEntry, cache: string, mirrors: string[],
   }
   try {
     const got = await locateFiles(files, {
-      cacheDir: cache, offline: o.offline, fetch: o.fetch, signal: o.signal,
+      cacheDir: cache,
+      offline: o.offline,
+      fetch: o.fetch,
+      signal: o.signal,
       onProgress: (p) => o.onProgress?.('download', (before.get(p.file) ?? 0) + p.received, total),
     });
     return { root: got.root, source: got.source === 'cache' ? 'cache' : 'download' };
   } catch (err) {
     if (err instanceof DownloadRefusedError) throw hostRefused(entry, err, cache);
     if (o.offline && !(err instanceof DigestMismatchError)) {
-      throw new Error(`${entry.name} is not in ${[cache, ...mirrors].join(', ')}, and downloads are off. Get ${entry.files.map((f) => f.url).join(' and ')} (official page: ${entry.homepage ?? ''}), then import them with: classifier-studio datasets import ${entry.id} <folder holding them>, or put them in an offline mirror as <mirror>/datasets/${entry.id}/.`);
+      throw new Error(
+        `${entry.name} is not in ${[cache, ...mirrors].join(', ')}, and downloads are off. Get ${entry.files.map((f) => f.url).join(' and ')} (official page: ${entry.homepage ?? ''}), then import them with: classifier-studio datasets import ${entry.id} <folder holding them>, or put them in an offline mirror as <mirror>/datasets/${entry.id}/.`,
+      );
     }
     throw err;
   }
@@ -135,7 +140,9 @@ async function extractImages(tar: string, cache: string, o: Pick<DogsSources, 's
   const dest = path.join(cache, 'Images');
   try {
     await extractTar(tar, tmp, (n) => /^(\.\/)?Images\/[^/]+\/[^/]+$/.test(n), IMAGE_LIMITS, {
-      gzip: false, signal: o.signal, onProgress: (read, total) => o.onProgress?.('extract', read, total),
+      gzip: false,
+      signal: o.signal,
+      onProgress: (read, total) => o.onProgress?.('extract', read, total),
     });
     const got = path.join(tmp, 'Images');
     if (!(await isDir(got)) || !(await readdir(got)).length) throw new Error(`${tar} holds no Images/<breed>/ folders: it is not Stanford Dogs' images.tar.`);
@@ -235,7 +242,10 @@ export async function importStanfordDogs(sources: string[], o: DogsSources & { a
     }
   };
   const unofficial = (what: string) => {
-    if (!o.allowUnofficial) throw new Error(`${what} has no published digest to check. Import the official ${IMAGES_TAR} and ${LISTS_TAR}, or add --allow-unofficial to accept it once it is checked against the official split lists.`);
+    if (!o.allowUnofficial)
+      throw new Error(
+        `${what} has no published digest to check. Import the official ${IMAGES_TAR} and ${LISTS_TAR}, or add --allow-unofficial to accept it once it is checked against the official split lists.`,
+      );
     checked = 'contents';
   };
   await mkdir(cache, { recursive: true });

@@ -59,7 +59,8 @@ export function classFoldersOf(lists: SplitList[], shownAs: string): string[] {
     });
   }
   const labels = [...byLabel.keys()].sort((a, b) => a - b);
-  if (labels.length < 2 || labels[labels.length - 1] !== labels.length) throw new Error(`${shownAs}: the lists' classes are not 1-${labels.length} (${labels.length} classes found, up to ${labels[labels.length - 1]}).`);
+  if (labels.length < 2 || labels[labels.length - 1] !== labels.length)
+    throw new Error(`${shownAs}: the lists' classes are not 1-${labels.length} (${labels.length} classes found, up to ${labels[labels.length - 1]}).`);
   const folders = labels.map((l) => byLabel.get(l)!);
   if (new Set(folders).size !== folders.length) throw new Error(`${shownAs}: one folder carries two class numbers; the lists are damaged.`);
   return folders;
@@ -118,7 +119,9 @@ export async function layOutOfficialSplit(
       }
     }
     if (missing.length) {
-      throw new Error(`${imagesDir} lacks ${missing.length} of the ${total} images the official split lists (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): the images and the lists are not of one Stanford Dogs.`);
+      throw new Error(
+        `${imagesDir} lacks ${missing.length} of the ${total} images the official split lists (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}): the images and the lists are not of one Stanford Dogs.`,
+      );
     }
     const classNames = folders.map(classNameFromFolder);
     const made: Omit<PreparedSplit, 'root'> = { classNames, train: lists.train.files.length, test: lists.test.files.length };

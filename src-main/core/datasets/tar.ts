@@ -29,7 +29,10 @@ export interface TarLimits {
 }
 
 export class TarError extends Error {
-  constructor(readonly file: string, detail: string) {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
     super(`${file}: ${detail}`);
     this.name = 'TarError';
   }
@@ -114,10 +117,12 @@ export async function extractTar(archive: string, destDir: string, accept: (name
       const wanted = (type === '0' || type === '7') && accept(name);
       if (wanted && (path.isAbsolute(rel) || rel.split(path.sep).includes('..'))) throw fail(`the tar archive holds a path outside its folder: ${name}`);
       if (wanted && size > maxEntry) throw fail(`${name} is ${formatBytes(size)}, over the limit of ${formatBytes(maxEntry)} for one file`);
-      const out = wanted ? await (async () => {
-        await mkdir(path.dirname(path.join(destDir, rel)), { recursive: true });
-        return open(path.join(destDir, rel), 'w');
-      })() : undefined;
+      const out = wanted
+        ? await (async () => {
+            await mkdir(path.dirname(path.join(destDir, rel)), { recursive: true });
+            return open(path.join(destDir, rel), 'w');
+          })()
+        : undefined;
       try {
         for (let left = padded; left > 0;) {
           if (opts.signal?.aborted) throw fail('extraction was stopped');

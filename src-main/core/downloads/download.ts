@@ -36,7 +36,11 @@ export interface DownloadTarget extends Digests {
 }
 
 export class DownloadCancelledError extends Error {
-  constructor(readonly url: string, readonly partFile: string, readonly received: number) {
+  constructor(
+    readonly url: string,
+    readonly partFile: string,
+    readonly received: number,
+  ) {
     super(`Download of ${url} cancelled; the ${received} bytes so far are kept in ${partFile} and the next download resumes from there.`);
     this.name = 'DownloadCancelledError';
   }
@@ -44,7 +48,11 @@ export class DownloadCancelledError extends Error {
 
 /** The host did not serve the file: no connection, or an HTTP error status (`status`). */
 export class DownloadRefusedError extends Error {
-  constructor(readonly url: string, message: string, readonly status?: number) {
+  constructor(
+    readonly url: string,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'DownloadRefusedError';
   }
@@ -150,12 +158,17 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     response = await doFetch(url, { signal, headers: offset > 0 ? { range: `bytes=${offset}-` } : {} });
   } catch (err) {
     if (signal?.aborted) throw await cancelled();
-    throw new DownloadRefusedError(url, `Could not download ${url}: ${(err as Error).message}. Set an offline mirror (--mirror DIR or CLASSIFIER_MIRROR) on machines without internet, or import the files (models import / datasets import).`);
+    throw new DownloadRefusedError(
+      url,
+      `Could not download ${url}: ${(err as Error).message}. Set an offline mirror (--mirror DIR or CLASSIFIER_MIRROR) on machines without internet, or import the files (models import / datasets import).`,
+    );
   }
   if (response.status === 416) {
     await response.body?.cancel().catch(() => undefined);
     await rm(part, { force: true });
-    throw new Error(`Could not resume ${url}: the server refused the range from byte ${offset} (HTTP 416). The partial download ${part} was deleted; the next download starts from zero.`);
+    throw new Error(
+      `Could not resume ${url}: the server refused the range from byte ${offset} (HTTP 416). The partial download ${part} was deleted; the next download starts from zero.`,
+    );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);
@@ -169,7 +182,9 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     if (!range || range.start !== offset) {
       await response.body.cancel().catch(() => undefined);
       await rm(part, { force: true });
-      throw new Error(`Could not resume ${url}: asked for the bytes from ${offset}, the server sent ${response.headers.get('content-range') ?? 'no Content-Range'}. The partial download ${part} was deleted; the next download starts from zero.`);
+      throw new Error(
+        `Could not resume ${url}: asked for the bytes from ${offset}, the server sent ${response.headers.get('content-range') ?? 'no Content-Range'}. The partial download ${part} was deleted; the next download starts from zero.`,
+      );
     }
     start = offset;
     total = range.total ?? (length !== undefined ? offset + length : undefined);
@@ -181,7 +196,9 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
   const limit = target.size ?? opts.unsizedLimit ?? UNSIZED_DOWNLOAD_LIMIT;
   if (total !== undefined && total > limit) {
     await response.body.cancel().catch(() => undefined);
-    throw new Error(`The download of ${url} would be ${total} bytes, more than ${target.size !== undefined ? 'the catalogue gives' : `the ${limit} bytes allowed for a file of unknown size`}; nothing was written.`);
+    throw new Error(
+      `The download of ${url} would be ${total} bytes, more than ${target.size !== undefined ? 'the catalogue gives' : `the ${limit} bytes allowed for a file of unknown size`}; nothing was written.`,
+    );
   }
   let received = start;
   const report = () => opts.onProgress?.({ file: target.path, url, received, total: total ?? target.size, resumedFrom: start });
@@ -201,14 +218,18 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     }
   } catch (err) {
     if (signal?.aborted) throw new DownloadCancelledError(url, part, received);
-    throw new Error(`The download of ${url} was interrupted after ${received}${total ? ` of ${total}` : ''} bytes (${(err as Error).message}); ${part} is kept and the next download resumes from there.`);
+    throw new Error(
+      `The download of ${url} was interrupted after ${received}${total ? ` of ${total}` : ''} bytes (${(err as Error).message}); ${part} is kept and the next download resumes from there.`,
+    );
   } finally {
     await out.close();
   }
   if (overrun) {
     await response.body.cancel().catch(() => undefined);
     await rm(part, { force: true });
-    throw new Error(`The download of ${url} went on past ${limit} bytes (${target.size !== undefined ? 'the catalogue\'s size' : 'the bound for a file of unknown size'}); it was stopped and ${part} deleted.`);
+    throw new Error(
+      `The download of ${url} went on past ${limit} bytes (${target.size !== undefined ? "the catalogue's size" : 'the bound for a file of unknown size'}); it was stopped and ${part} deleted.`,
+    );
   }
   if (signal?.aborted) {
     await response.body.cancel().catch(() => undefined);
@@ -220,7 +241,9 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
   // The server sent all it meant to: a size other than the catalogue's is another file.
   if (target.size !== undefined && received !== target.size) {
     await rm(part, { force: true });
-    throw new Error(`The download of ${url} does not match the catalogue (${received} bytes, expected ${target.size}). The partial download ${part} was deleted; the next download starts from zero.`);
+    throw new Error(
+      `The download of ${url} does not match the catalogue (${received} bytes, expected ${target.size}). The partial download ${part} was deleted; the next download starts from zero.`,
+    );
   }
   await finish(part, dest, url, target);
 }

@@ -70,25 +70,35 @@ function sniff(b: Buffer): string | undefined {
   return undefined;
 }
 
-const isSupported = (format: string, compression?: string) =>
-  ['jpeg', 'png', 'webp', 'gif', 'tiff'].includes(format) || (format === 'heif' && compression === 'av1');
+const isSupported = (format: string, compression?: string) => ['jpeg', 'png', 'webp', 'gif', 'tiff'].includes(format) || (format === 'heif' && compression === 'av1');
 
-const formatLimit = (limit: number) =>
-  limit >= 1_000_000 ? `${+(limit / 1_000_000).toFixed(3)} megapixels` : `${limit} pixels`;
+const formatLimit = (limit: number) => (limit >= 1_000_000 ? `${+(limit / 1_000_000).toFixed(3)} megapixels` : `${limit} pixels`);
 /** The same in units that read alike in every language (a coded error's value). */
 const pixelsShort = (n: number) => (n >= 1_000_000 ? `${+(n / 1_000_000).toFixed(3)} MP` : `${n} px`);
 
 function explainFsError(err: NodeJS.ErrnoException): string {
   switch (err.code) {
-    case 'ENOENT': return 'cannot read the file: it does not exist (ENOENT)';
-    case 'EACCES': case 'EPERM': return `cannot read the file: permission denied (${err.code})`;
-    case 'EISDIR': return 'cannot read the file: it is a folder (EISDIR)';
-    default: return `cannot read the file (${err.code ?? err.message})`;
+    case 'ENOENT':
+      return 'cannot read the file: it does not exist (ENOENT)';
+    case 'EACCES':
+    case 'EPERM':
+      return `cannot read the file: permission denied (${err.code})`;
+    case 'EISDIR':
+      return 'cannot read the file: it is a folder (EISDIR)';
+    default:
+      return `cannot read the file (${err.code ?? err.message})`;
   }
 }
 
 function oneLine(msg: string): string {
-  const lines = [...new Set(msg.split('\n').map((l) => l.trim()).filter(Boolean))];
+  const lines = [
+    ...new Set(
+      msg
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ];
   return lines.slice(-2).join('; ');
 }
 
@@ -98,7 +108,10 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   const channels = opts.channels ?? 3;
   const limit = opts.pixelLimit ?? DEFAULT_PIXEL_LIMIT;
   // Bad options are a caller bug, not bad input, so they are not ImageDecodeErrors.
-  for (const [k, v] of [['width', opts.width], ['height', opts.height]] as const) {
+  for (const [k, v] of [
+    ['width', opts.width],
+    ['height', opts.height],
+  ] as const) {
     if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new RangeError(`decodeImage: ${k} must be a positive integer, got ${v}`);
   }
   if (channels !== 1 && channels !== 3) throw new RangeError(`decodeImage: channels must be 1 or 3, got ${channels}`);
@@ -122,7 +135,8 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
   const header: { format?: string } = {}; // the format its header names, once read
   const mapError = (e: unknown, headerRead: boolean): ImageDecodeError => {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/exceeds pixel limit/i.test(msg)) return fail('too-large', `the image is over the limit of ${formatLimit(limit)}`, { size: `> ${pixelsShort(limit)}`, limit: pixelsShort(limit) });
+    if (/exceeds pixel limit/i.test(msg))
+      return fail('too-large', `the image is over the limit of ${formatLimit(limit)}`, { size: `> ${pixelsShort(limit)}`, limit: pixelsShort(limit) });
     if (/unsupported image format/i.test(msg) && !headerRead) {
       if (sniffed && sniffed !== 'heif' && sniffed !== 'bmp' && sniffed !== 'psd') {
         return fail('truncated', `the file is truncated or corrupt (looks like ${sniffed.toUpperCase()} but its header cannot be read)`);
@@ -232,7 +246,10 @@ function areaWeights(n: number, m: number): { idx: number[]; w: number[] }[] {
     const w: number[] = [];
     for (let i = Math.floor(a); i < Math.min(n, Math.ceil(b)); i++) {
       const overlap = Math.min(b, i + 1) - Math.max(a, i);
-      if (overlap > 1e-9) { idx.push(i); w.push(overlap / scale); }
+      if (overlap > 1e-9) {
+        idx.push(i);
+        w.push(overlap / scale);
+      }
     }
     return { idx, w };
   });

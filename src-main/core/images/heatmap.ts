@@ -98,7 +98,9 @@ export async function overlayPng(photo: Buffer, heatmap: Heatmap, opts: { maxSid
     const colour = jet(heat[i]! / 255);
     for (let c = 0; c < 3; c++) out[i * 3 + c] = Math.round((1 - opacity) * rgb[i * info.channels + c]! + opacity * colour[c]!);
   }
-  return sharp(out, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+  return sharp(out, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /** An 8-bit grey or RGB image (what the model was given) as a PNG, optionally enlarged with crisp pixels. */

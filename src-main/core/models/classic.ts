@@ -9,8 +9,7 @@ export interface ClassicOptions {
   dropout?: number;
 }
 
-const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'valid') =>
-  tf.layers.conv2d({ filters, kernelSize, padding, activation: 'relu' });
+const conv = (filters: number, kernelSize: number, padding: 'same' | 'valid' = 'valid') => tf.layers.conv2d({ filters, kernelSize, padding, activation: 'relu' });
 
 const pool = () => tf.layers.maxPooling2d({ poolSize: 2 });
 const dropout = (rate: number, opts: ClassicOptions) => tf.layers.dropout({ rate: opts.dropout ?? rate });

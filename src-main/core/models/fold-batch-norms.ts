@@ -47,7 +47,11 @@ interface Graph {
   remove(name: string, replacement: string): void;
 }
 
-const drop = (layers: LayerJson[], name: string) => layers.splice(layers.findIndex((l) => l.config.name === name), 1);
+const drop = (layers: LayerJson[], name: string) =>
+  layers.splice(
+    layers.findIndex((l) => l.config.name === name),
+    1,
+  );
 
 // Functional: inbound_nodes [[ [name, node, tensor, kwargs], ... ]]; output_layers [[name, node, tensor]].
 function functionalGraph(config: { layers: LayerJson[]; output_layers?: unknown[] }): Graph | undefined {

@@ -9,7 +9,6 @@ import { sameShape, type H5Weight, type H5WeightInfo, type WantedWeight } from '
 export type H5Group = InstanceType<typeof h5wasm.Group>;
 type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 
-
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 async function checkSignature(file: string): Promise<void> {
@@ -122,7 +121,10 @@ function readShapes(h5: InstanceType<typeof h5wasm.File>, file: string): Map<str
   for (const layer of layerNames) {
     const group = root.get(layer);
     if (!(group instanceof h5wasm.Group)) throw new Error(`${file}: layer ${layer} is listed but has no group`);
-    out.set(layer, (attrStrings(group, 'weight_names') ?? []).map((name) => ({ name, shape: shapeOf(dataset(root, layer, name, file)) })));
+    out.set(
+      layer,
+      (attrStrings(group, 'weight_names') ?? []).map((name) => ({ name, shape: shapeOf(dataset(root, layer, name, file)) })),
+    );
   }
   return out;
 }
@@ -174,7 +176,10 @@ export function readKeras3VarsInThread(file: string): Promise<Map<string, H5Weig
     const layers = h5.get('layers');
     if (layers instanceof h5wasm.Group) walk(layers, 'layers', 1);
     const infos = found.map(({ path: p, vars }) => {
-      const names = vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+      const names = vars
+        .keys()
+        .filter((k) => /^\d+$/.test(k))
+        .sort((a, b) => Number(a) - Number(b));
       names.forEach((n, i) => {
         if (Number(n) !== i) throw new Error(`${file}: ${p}/vars has variable ${n} but not ${i}`);
       });
@@ -189,6 +194,8 @@ export function readKeras3VarsInThread(file: string): Promise<Map<string, H5Weig
     if (total > MAX_MODEL_PARAMS) {
       throw new Error(`${file} declares ${total.toLocaleString('en')} weight values, over the limit of ${MAX_MODEL_PARAMS.toLocaleString('en')}; nothing was read.`);
     }
-    return new Map(infos.map(({ path: p, datasets }) => [p, datasets.map((ds, i) => ({ name: String(i), shape: shapeOf(ds), values: Float32Array.from(ds.value as ArrayLike<number>) }))]));
+    return new Map(
+      infos.map(({ path: p, datasets }) => [p, datasets.map((ds, i) => ({ name: String(i), shape: shapeOf(ds), values: Float32Array.from(ds.value as ArrayLike<number>) }))]),
+    );
   });
 }

@@ -19,10 +19,12 @@ import type { H5Request } from './h5-reader.ts';
 let printed: string | undefined;
 
 const console_ = { log: console.log, error: console.error };
-const capture = (original: (...args: unknown[]) => void) => (...args: unknown[]) => {
-  if (printed === undefined) original(...args);
-  else printed += `${format(...args)}\n`;
-};
+const capture =
+  (original: (...args: unknown[]) => void) =>
+  (...args: unknown[]) => {
+    if (printed === undefined) original(...args);
+    else printed += `${format(...args)}\n`;
+  };
 console.log = capture(console_.log);
 console.error = capture(console_.error);
 let keras: typeof import('./h5-file.ts');
@@ -60,7 +62,10 @@ async function answer(req: H5Request): Promise<void> {
     if (op === 'shapes') return void port.postMessage({ id, ok: true, value: [...(await keras.readKerasWeightShapesInThread(file)).entries()] } satisfies WorkerReply);
     if (op === 'wanted') {
       const values = await keras.readWantedWeightsInThread(file, req.wanted);
-      return void port.postMessage({ id, ok: true, value: values } satisfies WorkerReply, values.map((v) => v.buffer as ArrayBuffer));
+      return void port.postMessage(
+        { id, ok: true, value: values } satisfies WorkerReply,
+        values.map((v) => v.buffer as ArrayBuffer),
+      );
     }
     const entries = [...(await (op === 'vars' ? keras.readKeras3VarsInThread(file) : keras.readKerasWeightsInThread(file))).entries()];
     const buffers = entries.flatMap(([, ws]) => ws.map((w) => w.values.buffer as ArrayBuffer));

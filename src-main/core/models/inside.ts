@@ -81,7 +81,8 @@ export function featureMaps(model: tf.LayersModel, x: tf.Tensor4D, layerName?: s
   const name = layerName ?? firstConvolution(model)?.name ?? choices[0]?.name;
   const chosen = choices.find((c) => c.name === name);
   if (!chosen) {
-    if (name !== undefined && model.layers.some((l) => l.name === name)) throw new Error(`Layer "${name}" gives no feature maps (its output is not a picture), so none can be shown.`);
+    if (name !== undefined && model.layers.some((l) => l.name === name))
+      throw new Error(`Layer "${name}" gives no feature maps (its output is not a picture), so none can be shown.`);
     throw new Error(name === undefined ? 'The model has no layer with feature maps to show.' : `The model has no layer called "${name}".`);
   }
   const layer = model.getLayer(name);
@@ -121,7 +122,12 @@ export function firstFilters(model: tf.LayersModel, maxTiles = MAX_TILES): TileG
   const total = depthwise ? cin * cout : cout;
   const count = Math.min(total, Math.max(1, maxTiles));
   const tiles = tf.tidy(() => {
-    if (depthwise) return kernel.reshape([kh, kw, cin * cout]).transpose([2, 0, 1]).slice([0, 0, 0], [count, -1, -1]).expandDims(-1);
+    if (depthwise)
+      return kernel
+        .reshape([kh, kw, cin * cout])
+        .transpose([2, 0, 1])
+        .slice([0, 0, 0], [count, -1, -1])
+        .expandDims(-1);
     const k = kernel.slice([0, 0, 0, 0], [-1, -1, -1, count]).transpose([3, 0, 1, 2]); // [count, kh, kw, in]
     return channels === 3 ? k : k.mean(-1, true);
   });

@@ -9,7 +9,6 @@ import { sameShape, type H5Weight, type H5WeightInfo, type WantedWeight } from '
 
 export type { H5Weight, H5WeightInfo, WantedWeight };
 
-
 /** `conv1_bn/moving_mean:0` → `moving_mean`; tfjs names its variables the same way. */
 function shortName(name: string): string {
   return name.split('/').pop()!.replace(/:\d+$/, '').replace(/_\d+$/, '');
@@ -63,7 +62,10 @@ export async function loadKerasWeights(model: tf.LayersModel, file: string): Pro
     const [fileLayer, weights] = byName ? [layer.name, stored.get(layer.name)!] : storedWithWeights[i]!;
     orderFor(layer, weights, file).forEach((w, k) => plan.push({ variable: layer.weights[k]!, wanted: { layer: fileLayer, name: w.name, shape: w.shape } }));
   });
-  const values = await readWantedWeights(file, plan.map((p) => p.wanted));
+  const values = await readWantedWeights(
+    file,
+    plan.map((p) => p.wanted),
+  );
   const assignments: [tf.LayerVariable, tf.Tensor][] = [];
   try {
     plan.forEach((p, k) => assignments.push([p.variable, tf.tensor(values[k]!, p.wanted.shape, 'float32')]));
@@ -134,7 +136,10 @@ export async function writeKerasModel(model: tf.LayersModel, file: string, confi
 }
 
 function writeLayerGroups(h5wasm: H5wasm, root: H5Group, model: tf.LayersModel, opts: WriteOptions): void {
-  root.create_attribute('layer_names', model.layers.map((l) => l.name));
+  root.create_attribute(
+    'layer_names',
+    model.layers.map((l) => l.name),
+  );
   root.create_attribute('backend', 'tensorflow');
   root.create_attribute('keras_version', '2.2.4');
   for (const layer of model.layers) {

@@ -7,8 +7,23 @@ import { withKerasWeights } from './keras-h5.ts';
 
 /** The layers the course programs use; a file with any other is refused, naming it. */
 export const SUPPORTED_LAYERS = [
-  'InputLayer', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'Dense', 'Dropout', 'Flatten', 'Rescaling', 'BatchNormalization',
-  'Activation', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'Add', 'Concatenate', 'DepthwiseConv2D', 'ReLU', 'Reshape',
+  'InputLayer',
+  'Conv2D',
+  'MaxPooling2D',
+  'AveragePooling2D',
+  'Dense',
+  'Dropout',
+  'Flatten',
+  'Rescaling',
+  'BatchNormalization',
+  'Activation',
+  'ZeroPadding2D',
+  'GlobalAveragePooling2D',
+  'Add',
+  'Concatenate',
+  'DepthwiseConv2D',
+  'ReLU',
+  'Reshape',
 ] as const;
 const CONTAINERS = new Set(['Sequential', 'Functional', 'Model']);
 
@@ -31,7 +46,9 @@ function checkLayers(cfg: LayerConfig, file: string): void {
 export async function readKerasModelConfig(file: string): Promise<LayerConfig> {
   const { config, weightsOnly } = await readModelConfig(file);
   if (!config) {
-    throw new Error(`${file} has no model architecture (no model_config)${weightsOnly ? ': it holds weights only (model.save_weights); save the whole model with model.save()' : ''}.`);
+    throw new Error(
+      `${file} has no model architecture (no model_config)${weightsOnly ? ': it holds weights only (model.save_weights); save the whole model with model.save()' : ''}.`,
+    );
   }
   try {
     return JSON.parse(config) as LayerConfig;

@@ -46,9 +46,18 @@ export function keras3WeightGroups(model: tf.LayersModel, prefix = 'layers'): { 
 
 // ---- to Keras 3 ----
 
-const MODULE_BY_SUFFIX: [RegExp, string][] = [[/_initializer$/, 'keras.initializers'], [/_regularizer$/, 'keras.regularizers'], [/_constraint$/, 'keras.constraints']];
+const MODULE_BY_SUFFIX: [RegExp, string][] = [
+  [/_initializer$/, 'keras.initializers'],
+  [/_regularizer$/, 'keras.regularizers'],
+  [/_constraint$/, 'keras.constraints'],
+];
 /** Keras 3's Glorot, He and Lecun initializers take only a seed; TensorFlow.js writes them as VarianceScaling. */
-const VARIANCE_SCALING: Record<string, string> = { 'fan_avg/uniform': 'GlorotUniform', 'fan_avg/normal': 'GlorotNormal', 'fan_in/uniform': 'HeUniform', 'fan_in/normal': 'HeNormal' };
+const VARIANCE_SCALING: Record<string, string> = {
+  'fan_avg/uniform': 'GlorotUniform',
+  'fan_avg/normal': 'GlorotNormal',
+  'fan_in/uniform': 'HeUniform',
+  'fan_in/normal': 'HeNormal',
+};
 
 function initializer3(value: Json): Json {
   let { class_name: cls, config } = value as { class_name: string; config: Json };
@@ -69,7 +78,8 @@ function layerConfig3(config: Json): Json {
   for (const [key, value] of Object.entries(config)) {
     if (key === 'batch_input_shape' || key === 'input_dtype') continue;
     const module = MODULE_BY_SUFFIX.find(([re]) => re.test(key))?.[1];
-    if (module && isObject(value)) out[key] = module === 'keras.initializers' ? initializer3(value) : { module, class_name: value.class_name, config: value.config, registered_name: null };
+    if (module && isObject(value))
+      out[key] = module === 'keras.initializers' ? initializer3(value) : { module, class_name: value.class_name, config: value.config, registered_name: null };
     else out[key] = value;
   }
   out.dtype = dtypePolicy(config.dtype);
@@ -105,12 +115,19 @@ export function toKeras3(model: tf.LayersModel): Json {
     const inputShape = shapeOf(model.inputs[0]!);
     // Keras 3 lists a Sequential's InputLayer first; TensorFlow.js keeps one only if it was added.
     const given = first?.class_name === 'InputLayer';
-    const input = { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: inputShape, dtype: first?.config.dtype ?? 'float32', sparse: false, name: `${model.name}_input` }, registered_name: null };
+    const input = {
+      module: 'keras.layers',
+      class_name: 'InputLayer',
+      config: { batch_shape: inputShape, dtype: first?.config.dtype ?? 'float32', sparse: false, name: `${model.name}_input` },
+      registered_name: null,
+    };
     const byName = new Map(model.layers.map((l) => [l.name, l]));
     const layers = topology.config.layers.filter((json) => json.class_name !== 'InputLayer').map((json) => wrapLayer(json, byName.get(String(json.config.name))!));
     if (given) input.config.name = String(first.config.name);
     return {
-      module: 'keras', class_name: 'Sequential', registered_name: null,
+      module: 'keras',
+      class_name: 'Sequential',
+      registered_name: null,
       config: { name: model.name, trainable: true, dtype: dtypePolicy('float32'), layers: [input, ...layers], build_input_shape: inputShape },
       build_config: { input_shape: inputShape },
     };
@@ -125,7 +142,9 @@ export function toKeras3(model: tf.LayersModel): Json {
     return { ...wrapLayer(json, layer), name: layer.name, inbound_nodes: layer.getClassName() === 'InputLayer' ? [] : [{ args, kwargs: {} }] };
   });
   return {
-    module: 'keras', class_name: 'Functional', registered_name: 'Functional',
+    module: 'keras',
+    class_name: 'Functional',
+    registered_name: 'Functional',
     config: { name: model.name, trainable: true, layers, input_layers: one(model.inputs), output_layers: one(model.outputs) },
     build_config: { input_shape: null },
   };
@@ -140,7 +159,8 @@ function unwrap(value: unknown): unknown {
   if (typeof value.class_name === 'string' && 'config' in value) {
     if (value.class_name === 'DTypePolicy' || value.class_name === 'DTypePolicyMap') return (value.config as Json | undefined)?.name ?? 'float32';
     const cfg = value.config;
-    if (value.class_name === 'VarianceScaling' && isObject(cfg) && cfg.distribution !== 'uniform') return { class_name: 'VarianceScaling', config: { ...cfg, distribution: 'normal' } };
+    if (value.class_name === 'VarianceScaling' && isObject(cfg) && cfg.distribution !== 'uniform')
+      return { class_name: 'VarianceScaling', config: { ...cfg, distribution: 'normal' } };
     return { class_name: value.class_name, config: unwrap(cfg) };
   }
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrap(v)]));
@@ -155,15 +175,20 @@ function historiesIn(value: unknown, out: Tensor3[]): Tensor3[] {
   return out;
 }
 
-const tensorList = (v: unknown): unknown[] => (Array.isArray(v) && typeof v[0] === 'string' ? [v] : (v as unknown[]) ?? []);
+const tensorList = (v: unknown): unknown[] => (Array.isArray(v) && typeof v[0] === 'string' ? [v] : ((v as unknown[]) ?? []));
 
 function layerFrom3(layer: Json, file: string): LayerConfig {
   const cls = String(layer.class_name);
-  if (CONTAINERS.has(cls)) return { ...fromKeras3(layer, file), ...(layer.name !== undefined ? { name: layer.name, inbound_nodes: nodesFrom3(layer.inbound_nodes) } : {}) } as LayerConfig;
+  if (CONTAINERS.has(cls))
+    return { ...fromKeras3(layer, file), ...(layer.name !== undefined ? { name: layer.name, inbound_nodes: nodesFrom3(layer.inbound_nodes) } : {}) } as LayerConfig;
   const config = unwrap(layer.config) as Json;
   if (cls === 'InputLayer') {
     const { batch_shape: shape, batch_input_shape: legacy, ...rest } = config;
-    return { class_name: cls, config: { ...rest, batch_input_shape: shape ?? legacy }, ...(layer.name !== undefined ? { name: layer.name, inbound_nodes: [] } : {}) } as LayerConfig;
+    return {
+      class_name: cls,
+      config: { ...rest, batch_input_shape: shape ?? legacy },
+      ...(layer.name !== undefined ? { name: layer.name, inbound_nodes: [] } : {}),
+    } as LayerConfig;
   }
   return { class_name: cls, config, ...(layer.name !== undefined ? { name: layer.name, inbound_nodes: nodesFrom3(layer.inbound_nodes) } : {}) } as unknown as LayerConfig;
 }
@@ -176,7 +201,8 @@ function nodesFrom3(nodes: unknown): unknown[] {
 
 /** A Keras 3 config.json as the Keras 2 topology TensorFlow.js rebuilds (errors name `file`). */
 export function fromKeras3(cfg: unknown, file: string): LayerConfig {
-  if (!isObject(cfg) || typeof cfg.class_name !== 'string' || !isObject(cfg.config)) throw new Error(`${file}: config.json does not describe a Keras model (no class_name and config).`);
+  if (!isObject(cfg) || typeof cfg.class_name !== 'string' || !isObject(cfg.config))
+    throw new Error(`${file}: config.json does not describe a Keras model (no class_name and config).`);
   const config = cfg.config;
   const cls = cfg.class_name === 'Model' ? 'Functional' : cfg.class_name;
   if (!CONTAINERS.has(cls)) throw new Error(`${file}: the saved object is a ${cls}, not a Sequential or Functional model.`);

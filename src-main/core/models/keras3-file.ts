@@ -144,7 +144,8 @@ function assignVars(model: tf.LayersModel, vars: Map<string, { shape: number[]; 
     if (stored.length !== layer.weights.length) throw new Error(`${file}: layer ${layer.name} has ${stored.length} weights in the file but ${layer.weights.length} in the model`);
     layer.weights.forEach((v, i) => {
       const w = stored[i]!;
-      if (!sameShape(w.shape, v.shape as number[])) throw new Error(`${file}: weight ${group}/vars/${i} of layer ${layer.name} has shape [${w.shape}] but the model expects [${v.shape}]`);
+      if (!sameShape(w.shape, v.shape as number[]))
+        throw new Error(`${file}: weight ${group}/vars/${i} of layer ${layer.name} has shape [${w.shape}] but the model expects [${v.shape}]`);
       plan.push([v, w]);
     });
   }

@@ -78,10 +78,15 @@ export async function loadModelFile(target: string): Promise<LoadedModelFile> {
     return { model: await loadKerasModel(p), kind, path: p, studio: parseStudio(studio) };
   }
   const model = await loadLayersModelFromDir(p);
-  return { model, kind, path: p, studio: await folderMetadata(p).catch((err: unknown) => {
-    model.dispose();
-    throw err;
-  }) };
+  return {
+    model,
+    kind,
+    path: p,
+    studio: await folderMetadata(p).catch((err: unknown) => {
+      model.dispose();
+      throw err;
+    }),
+  };
 }
 
 /** The description beside a TensorFlow.js model (metadata.json, as we and Google publish them), parsed, unchecked. */

@@ -66,4 +66,3 @@ export function resnet50(opts: ResNet50Options = {}): tf.LayersModel {
   }
   return tf.model({ inputs: input, outputs: x, name: opts.name ?? 'resnet50' });
 }
-

@@ -27,7 +27,11 @@ export function summaryText(s: ModelSummary): string {
   const rows = s.layers.map((l) => [`${l.name} (${l.type})`, l.outputShape, l.params.toLocaleString('en-US')]);
   const head = ['Layer (type)', 'Output Shape', 'Param #'];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)) + 2);
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('')
+      .trimEnd();
   const rule = (ch: string) => ch.repeat(w.reduce((a, b) => a + b, 0));
   return [
     `Model: "${s.name}"`,

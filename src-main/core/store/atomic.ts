@@ -83,7 +83,10 @@ export async function recoverFolder(dir: string, siblings: string[]): Promise<vo
   if (await isDir(dir)) for (const old of olds) await rm(path.join(parent, old), { recursive: true, force: true });
   for (const tmp of mine.filter((s) => leftoverOf(s)!.kind === 'tmp')) {
     const p = path.join(parent, tmp);
-    const age = await stat(p).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(p).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_TMP_MS) await rm(p, { recursive: true, force: true });
   }
 }

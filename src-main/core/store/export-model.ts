@@ -54,7 +54,14 @@ const existsError = (out: string) => new CodedError('export-exists', `${out} alr
 /** Writes `model` at `out` in `format`, with `studio` (labels, preprocessing) inside or beside it. */
 export async function writeModelAs(model: tf.LayersModel, studio: StudioMetadata, opts: ExportOptions): Promise<string> {
   const out = path.resolve(opts.out);
-  if (!opts.overwrite && (await lstat(out).then(() => true, () => false))) throw existsError(out);
+  if (
+    !opts.overwrite &&
+    (await lstat(out).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw existsError(out);
   await mkdir(path.dirname(out), { recursive: true });
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${tag()}`);
   try {
@@ -66,9 +73,10 @@ export async function writeModelAs(model: tf.LayersModel, studio: StudioMetadata
       await writeFile(path.join(tmp, 'metadata.json'), JSON.stringify(studio, null, 1));
       await writeFile(path.join(tmp, 'labels.txt'), `${studio.labels.join('\n')}\n`);
       if (opts.overwrite) await swapFolderIn(tmp, out);
-      else await rename(tmp, out).catch((err: NodeJS.ErrnoException) => {
-        throw err.code === 'ENOTEMPTY' || err.code === 'EEXIST' ? existsError(out) : err;
-      });
+      else
+        await rename(tmp, out).catch((err: NodeJS.ErrnoException) => {
+          throw err.code === 'ENOTEMPTY' || err.code === 'EEXIST' ? existsError(out) : err;
+        });
     } else {
       if (opts.format === 'keras') await writeFile(tmp, await keras3Archive(model, studio));
       else await writeKerasModel(model, tmp, undefined, studio);
@@ -109,7 +117,11 @@ export async function exportStoredModel(storeDir: string, name: string, opts: Ex
     return { out: await writeModelAs(model, studioMetadata(meta), opts), format: opts.format };
   } catch (err) {
     if (err instanceof CodedError) throw err;
-    throw new CodedError('export-failed', `The model "${name}" could not be exported as ${opts.format}: ${(err as Error).message}`, { name, format: opts.format, reason: (err as Error).message });
+    throw new CodedError('export-failed', `The model "${name}" could not be exported as ${opts.format}: ${(err as Error).message}`, {
+      name,
+      format: opts.format,
+      reason: (err as Error).message,
+    });
   } finally {
     model.dispose();
   }

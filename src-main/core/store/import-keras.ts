@@ -23,7 +23,10 @@ export async function readLabelsFile(file: string): Promise<string[]> {
     if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) throw new Error(`${file}: expected a JSON list of class names`);
     return list as string[];
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 export interface ImportOptions {
@@ -42,7 +45,8 @@ export function kerasModelUse(model: LayersModel, file: string, labels: string[]
   const [, h, w, c] = model.inputs[0]!.shape;
   const out = model.outputs[0]!.shape;
   const classes = out[out.length - 1];
-  if (!h || !w || (c !== 1 && c !== 3)) throw new Error(`${file}: the model takes input of shape [${model.inputs[0]!.shape.map((d) => d ?? 'None')}]; an image model takes [None, height, width, 1 or 3].`);
+  if (!h || !w || (c !== 1 && c !== 3))
+    throw new Error(`${file}: the model takes input of shape [${model.inputs[0]!.shape.map((d) => d ?? 'None')}]; an image model takes [None, height, width, 1 or 3].`);
   if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE) throw new Error(`${file}: the model takes ${h}x${w} images, over the limit of ${MAX_INPUT_SIDE} pixels a side.`);
   if (classes !== labels.length) throw new Error(`${file} has ${classes} outputs but ${labels.length} class names were given.`);
   const first = model.layers.find((l) => l.getClassName() !== 'InputLayer');

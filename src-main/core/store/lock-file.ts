@@ -95,7 +95,10 @@ export async function tryLock(file: string, purpose: string): Promise<Lock | Loc
     const current = await readOwner(file);
     if (current === undefined) continue; // released meanwhile
     if (current === 'unwritten') {
-      const age = await stat(file).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(file).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age < UNWRITTEN_GRACE_MS) {
         // Made an instant ago and being written (the exclusive create comes before the write):
         // read it again shortly, so the refusal names its owner.

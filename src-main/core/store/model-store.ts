@@ -140,7 +140,10 @@ export class ModelStore {
   async reserve(name: string, purpose: string, ifStored: IfStored): Promise<Reservation> {
     const got = await tryLock(this.reservationFile(name), purpose);
     if (!isLock(got)) {
-      throw new CodedError('model-busy', `The model "${name}" is being ${got.purpose} by ${describeOwner(got)}; wait until that ends, or stop it first.`, { name, purpose: got.purpose });
+      throw new CodedError('model-busy', `The model "${name}" is being ${got.purpose} by ${describeOwner(got)}; wait until that ends, or stop it first.`, {
+        name,
+        purpose: got.purpose,
+      });
     }
     const held = { name, token: got.owner.token };
     const stored = await this.has(name);
@@ -157,7 +160,11 @@ export class ModelStore {
 
   /** Reserves the first free name of base, base-2, base-3, ...: two runs started together get two names. */
   async reserveFree(base: string, purpose: string): Promise<Reservation> {
-    const clean = base.replace(/[^\p{L}\p{N} ._-]/gu, '-').replace(/^[^\p{L}\p{N}]+|[. ]+$/gu, '').slice(0, 100) || 'model';
+    const clean =
+      base
+        .replace(/[^\p{L}\p{N} ._-]/gu, '-')
+        .replace(/^[^\p{L}\p{N}]+|[. ]+$/gu, '')
+        .slice(0, 100) || 'model';
     for (let i = 1; ; i++) {
       const name = i === 1 ? clean : `${clean}-${i}`;
       if (modelNameProblem(name) || (await this.has(name)) || (await this.folderExists(name))) continue;
@@ -199,7 +206,10 @@ export class ModelStore {
   }
 
   private async folderExists(name: string): Promise<boolean> {
-    return stat(this.folderOf(name)).then(() => true, () => false);
+    return stat(this.folderOf(name)).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** A write by a holder that lost its reservation (it cannot while it lives) must not land. */
@@ -245,7 +255,8 @@ export class ModelStore {
       this.withReservation(to, 'renamed', 'refuse', async () => {
         await rename(this.folderOf(from), this.folderOf(to));
         await this.writeMeta(to, { name: to });
-      }));
+      }),
+    );
   }
 
   /** Refused while the model is training (or being renamed). */

@@ -24,7 +24,13 @@ export async function augmentPreview(input: TrainConfigInput, env: RunEnvironmen
   await initBackend(env.backend);
   const [h, w, c] = NETWORKS[cfg.network].inputShape;
   const { train } = await loadDataset(cfg.dataset, {
-    cacheDir: env.cacheDir, mirrorDir: env.mirrorDir, offline: env.offline, limit: pool, testLimit: 1, imageSize: [h, w], channels: c as 1 | 3,
+    cacheDir: env.cacheDir,
+    mirrorDir: env.mirrorDir,
+    offline: env.offline,
+    limit: pool,
+    testLimit: 1,
+    imageSize: [h, w],
+    channels: c as 1 | 3,
   });
   const picks = Array.from({ length: Math.min(count, train.size) }, (_, i) => Math.floor((i * train.size) / Math.min(count, train.size)));
   const batch = await train.read(picks);

@@ -3,9 +3,26 @@ import { z } from 'zod';
 import { TRAINING_DEFAULTS } from '../../shared/vocabulary.ts';
 
 export const OptimizerConfig = z.discriminatedUnion('name', [
-  z.strictObject({ name: z.literal('sgd'), learningRate: z.number().positive().default(0.01), momentum: z.number().min(0).max(1).default(0), nesterov: z.boolean().default(false) }),
-  z.strictObject({ name: z.literal('adam'), learningRate: z.number().positive().default(0.001), beta1: z.number().min(0).lt(1).default(0.9), beta2: z.number().min(0).lt(1).default(0.999), epsilon: z.number().positive().default(1e-7) }),
-  z.strictObject({ name: z.literal('rmsprop'), learningRate: z.number().positive().default(0.001), rho: z.number().min(0).lt(1).default(0.9), momentum: z.number().min(0).max(1).default(0), epsilon: z.number().positive().default(1e-7) }),
+  z.strictObject({
+    name: z.literal('sgd'),
+    learningRate: z.number().positive().default(0.01),
+    momentum: z.number().min(0).max(1).default(0),
+    nesterov: z.boolean().default(false),
+  }),
+  z.strictObject({
+    name: z.literal('adam'),
+    learningRate: z.number().positive().default(0.001),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    epsilon: z.number().positive().default(1e-7),
+  }),
+  z.strictObject({
+    name: z.literal('rmsprop'),
+    learningRate: z.number().positive().default(0.001),
+    rho: z.number().min(0).lt(1).default(0.9),
+    momentum: z.number().min(0).max(1).default(0),
+    epsilon: z.number().positive().default(1e-7),
+  }),
   z.strictObject({ name: z.literal('adagrad'), learningRate: z.number().positive().default(0.001), initialAccumulatorValue: z.number().positive().default(0.1) }),
 ]);
 export type OptimizerConfig = z.infer<typeof OptimizerConfig>;
@@ -40,10 +57,21 @@ export const TrainConfig = z.strictObject({
   dropout: z.number().min(0).lt(1).optional(),
   augment: AugmentConfig.optional(),
   earlyStopping: z
-    .strictObject({ monitor: Monitor.default('val_loss'), patience: z.number().int().min(0).default(2), minDelta: z.number().min(0).default(0), restoreBestWeights: z.boolean().default(true) })
+    .strictObject({
+      monitor: Monitor.default('val_loss'),
+      patience: z.number().int().min(0).default(2),
+      minDelta: z.number().min(0).default(0),
+      restoreBestWeights: z.boolean().default(true),
+    })
     .optional(),
   reduceLrOnPlateau: z
-    .strictObject({ monitor: Monitor.default('val_loss'), factor: z.number().positive().lt(1).default(0.1), patience: z.number().int().min(0).default(10), minLr: z.number().min(0).default(0), minDelta: z.number().min(0).default(1e-4) })
+    .strictObject({
+      monitor: Monitor.default('val_loss'),
+      factor: z.number().positive().lt(1).default(0.1),
+      patience: z.number().int().min(0).default(10),
+      minLr: z.number().min(0).default(0),
+      minDelta: z.number().min(0).default(1e-4),
+    })
     .optional(),
   /** The checkpoint keeps the best epoch by this measure. */
   checkpointMonitor: Monitor.default('val_loss'),

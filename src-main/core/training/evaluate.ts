@@ -27,7 +27,11 @@ export const byConfidence = (a: Misclassified, b: Misclassified) => b.confidence
  * row of probabilities (valid only during the call). Returns the summed loss when a loss is given.
  */
 async function predictAll(
-  model: tf.LayersModel, set: ImageSet, preprocessing: Preprocessing, opts: EvalOptions, loss: LossFn | undefined,
+  model: tf.LayersModel,
+  set: ImageSet,
+  preprocessing: Preprocessing,
+  opts: EvalOptions,
+  loss: LossFn | undefined,
   each: (index: number, truth: number, row: Float32Array) => void,
 ): Promise<{ lossSum: number; count: number }> {
   const k = set.classNames.length;
@@ -89,9 +93,7 @@ export async function evaluate(model: tf.LayersModel, set: ImageSet, preprocessi
 }
 
 /** What the model gets wrong on a set (no loss, no matrix), most confident first, at most `max`. */
-export async function predictionMistakes(
-  model: tf.LayersModel, set: ImageSet, preprocessing: Preprocessing, opts: EvalOptions & { max?: number } = {},
-): Promise<Misclassified[]> {
+export async function predictionMistakes(model: tf.LayersModel, set: ImageSet, preprocessing: Preprocessing, opts: EvalOptions & { max?: number } = {}): Promise<Misclassified[]> {
   const mistakes: Misclassified[] = [];
   await predictAll(model, set, preprocessing, opts, undefined, (index, truth, row) => {
     const predicted = argmax(row);

@@ -59,7 +59,14 @@ function valueOf(rec: EpochRecord, monitor: Monitor): number | undefined {
 }
 
 /** Loss and accuracy of a model over a set, in batches, without training behaviour. */
-export async function measure(model: tf.LayersModel, set: ImageSet, preprocessing: Preprocessing, loss: LossFn, batchSize = 256, signal?: AbortSignal): Promise<{ loss: number; accuracy: number; count: number }> {
+export async function measure(
+  model: tf.LayersModel,
+  set: ImageSet,
+  preprocessing: Preprocessing,
+  loss: LossFn,
+  batchSize = 256,
+  signal?: AbortSignal,
+): Promise<{ loss: number; accuracy: number; count: number }> {
   let lossSum = 0;
   let correct = 0;
   let count = 0;
@@ -84,7 +91,13 @@ export async function measure(model: tf.LayersModel, set: ImageSet, preprocessin
 }
 
 export async function fit(
-  model: tf.LayersModel, train: ImageSet, validation: ImageSet | undefined, cfg: TrainConfig, preprocessing: Preprocessing, hooks: FitHooks, start?: FitStart,
+  model: tf.LayersModel,
+  train: ImageSet,
+  validation: ImageSet | undefined,
+  cfg: TrainConfig,
+  preprocessing: Preprocessing,
+  hooks: FitHooks,
+  start?: FitStart,
 ): Promise<FitResult> {
   const optimizer = makeOptimizer(cfg.optimizer);
   const lossFn = makeLoss(cfg.loss);
@@ -163,7 +176,12 @@ export async function fit(
           const perStep = (now - epochStart) / (step + 1);
           const epochLeft = perStep * (steps - step - 1);
           hooks.emit({
-            event: 'batch', epoch, step: step + 1, steps, loss: lossSum / seen, accuracy: correct / seen,
+            event: 'batch',
+            epoch,
+            step: step + 1,
+            steps,
+            loss: lossSum / seen,
+            accuracy: correct / seen,
             samplesPerSec: (seen / (now - epochStart)) * 1000,
             etaEpoch: epochLeft / 1000,
             etaRun: (epochLeft + perStep * steps * (last - epoch) + (validation ? perStep * steps * 0.1 * (last - epoch) : 0)) / 1000,

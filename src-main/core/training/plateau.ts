@@ -11,7 +11,11 @@ export class Plateau {
   private best: number | undefined;
   private wait = 0;
 
-  constructor(readonly monitor: Monitor, readonly patience: number, readonly minDelta = 0) {}
+  constructor(
+    readonly monitor: Monitor,
+    readonly patience: number,
+    readonly minDelta = 0,
+  ) {}
 
   /** Feeds one epoch's value; true when `patience` epochs in a row brought no improvement (Keras: wait >= patience). */
   update(value: number): boolean {

@@ -37,7 +37,9 @@ export async function resumePoint(input: ResumeConfig, store: ModelStore): Promi
   if (state === 'training') throw new Error(`Cannot resume "${name}": it is being trained right now (process ${meta.writer?.pid}); stop that run first.`);
   const parsed = TrainConfig.safeParse(meta.config);
   if (!isNetworkId(meta.network) || !parsed.success) {
-    throw new Error(`Cannot resume "${name}": it is not a checkpoint of a \`train\` run (network ${meta.network}${parsed.success ? '' : ', no training settings stored'}); only the classic networks' runs can be resumed.`);
+    throw new Error(
+      `Cannot resume "${name}": it is not a checkpoint of a \`train\` run (network ${meta.network}${parsed.success ? '' : ', no training settings stored'}); only the classic networks' runs can be resumed.`,
+    );
   }
   const cfg = parsed.data;
   const bestEpoch = meta.bestEpoch;
@@ -51,7 +53,9 @@ export async function resumePoint(input: ResumeConfig, store: ModelStore): Promi
   }
   const ran = meta.history.at(-1)?.epoch ?? bestEpoch;
   if (state === 'complete' && (input.epochs === undefined || input.epochs <= ran)) {
-    throw new Error(`"${name}" is complete: it ran ${ran} epochs (best: ${bestEpoch}). To train it further, ask for more epochs than that (e.g. --epochs ${ran + 5}); they continue from its best epoch.`);
+    throw new Error(
+      `"${name}" is complete: it ran ${ran} epochs (best: ${bestEpoch}). To train it further, ask for more epochs than that (e.g. --epochs ${ran + 5}); they continue from its best epoch.`,
+    );
   }
   const epochs = input.epochs ?? cfg.epochs;
   if (epochs <= bestEpoch) throw new Error(`Cannot resume "${name}" for ${epochs} epochs: its checkpoint is epoch ${bestEpoch} already; ask for more epochs.`);
@@ -74,7 +78,9 @@ export async function loadCheckpointWeights(model: tf.LayersModel, dir: string, 
     const want = model.weights.map((w) => w.shape.join('x'));
     const have = stored.weights.map((w) => w.shape.join('x'));
     if (want.join() !== have.join()) {
-      throw new Error(`Cannot resume "${name}": its weights (${have.length} tensors: ${have.slice(0, 4).join(', ')}...) do not fit ${model.name} (${want.length}: ${want.slice(0, 4).join(', ')}...).`);
+      throw new Error(
+        `Cannot resume "${name}": its weights (${have.length} tensors: ${have.slice(0, 4).join(', ')}...) do not fit ${model.name} (${want.length}: ${want.slice(0, 4).join(', ')}...).`,
+      );
     }
     model.setWeights(stored.getWeights());
   } finally {

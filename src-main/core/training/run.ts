@@ -27,16 +27,29 @@ export interface RunEnvironment {
   reservation?: Reservation;
 }
 
-
 /** A new run, or (`{ resume: name }`) a stored one continued from its best checkpoint under the same name. */
-export async function runTraining(input: RunConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Extract<TrainEvent, { event: 'done' }>> {
+export async function runTraining(
+  input: RunConfigInput,
+  env: RunEnvironment,
+  emit: (e: TrainEvent) => void,
+  signal?: AbortSignal,
+): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const parsed = parseRunConfig(input);
   const store = new ModelStore(env.storeDir);
-  return store.underReservation(env.reservation, () => reserveTrainingName(parsed, store), (held) => train(parsed, held, store, env, emit, signal));
+  return store.underReservation(
+    env.reservation,
+    () => reserveTrainingName(parsed, store),
+    (held) => train(parsed, held, store, env, emit, signal),
+  );
 }
 
 async function train(
-  parsed: TrainConfig | ResumeConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal,
+  parsed: TrainConfig | ResumeConfig,
+  held: Reservation,
+  store: ModelStore,
+  env: RunEnvironment,
+  emit: (e: TrainEvent) => void,
+  signal?: AbortSignal,
 ): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const resumed: ResumePoint | undefined = 'resume' in parsed ? await resumePoint(parsed, store) : undefined;
   const cfg: TrainConfig = resumed ? resumed.cfg : (parsed as TrainConfig);
@@ -90,8 +103,18 @@ async function train(
   };
   const stepsPerEpoch = Math.ceil(train.size / cfg.batchSize);
   emit({
-    event: 'start', network: cfg.network, dataset: cfg.dataset, backend: report.backend, train: train.size, validation: validation?.size ?? 0,
-    test: test?.size ?? 0, epochs: cfg.epochs, batchSize: cfg.batchSize, stepsPerEpoch, summary: summarize(model), classNames,
+    event: 'start',
+    network: cfg.network,
+    dataset: cfg.dataset,
+    backend: report.backend,
+    train: train.size,
+    validation: validation?.size ?? 0,
+    test: test?.size ?? 0,
+    epochs: cfg.epochs,
+    batchSize: cfg.batchSize,
+    stepsPerEpoch,
+    summary: summarize(model),
+    classNames,
     ...(resumed ? { before: resumed.history } : {}),
   });
 
@@ -106,19 +129,28 @@ async function train(
       owned = true;
       emit({
         event: 'log',
-        message: `resuming "${name}" from its checkpoint of epoch ${resumed.bestEpoch}: epochs ${resumed.bestEpoch + 1} to ${cfg.epochs}, ` +
-          'with a fresh optimizer (checkpoints keep weights, settings and history, not the optimizer\'s state)',
+        message:
+          `resuming "${name}" from its checkpoint of epoch ${resumed.bestEpoch}: epochs ${resumed.bestEpoch + 1} to ${cfg.epochs}, ` +
+          "with a fresh optimizer (checkpoints keep weights, settings and history, not the optimizer's state)",
       });
     }
-    const result = await fit(model, train, validation, cfg, meta.preprocessing, {
-      emit,
-      signal,
-      checkpoint: async (m, history, epoch) => {
-        await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
-        owned = true;
-        return name;
+    const result = await fit(
+      model,
+      train,
+      validation,
+      cfg,
+      meta.preprocessing,
+      {
+        emit,
+        signal,
+        checkpoint: async (m, history, epoch) => {
+          await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
+          owned = true;
+          return name;
+        },
       },
-    }, resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch });
+      resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch },
+    );
     // A resumed run's checkpoint was there before it; it stays the best unless an epoch beats it.
     const saved = result.checkpoint !== undefined || !!resumed;
     let evaluation;

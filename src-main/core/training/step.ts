@@ -12,12 +12,23 @@ export function trainableVariables(model: tf.LayersModel): tf.Variable[] {
  * Updates `vars` from one batch (x already preprocessed, y class indices) and gives the batch's
  * loss and accuracy before the update; the caller disposes both.
  */
-export function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, lossFn: LossFn, x: tf.Tensor, y: tf.Tensor1D, vars: tf.Variable[]): [loss: tf.Scalar, accuracy: tf.Scalar] {
+export function trainStep(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  lossFn: LossFn,
+  x: tf.Tensor,
+  y: tf.Tensor1D,
+  vars: tf.Variable[],
+): [loss: tf.Scalar, accuracy: tf.Scalar] {
   let acc: tf.Scalar | undefined;
-  const loss = optimizer.minimize(() => {
-    const pred = model.apply(x, { training: true }) as tf.Tensor2D;
-    acc = tf.keep(accuracy(y, pred));
-    return lossFn(y, pred);
-  }, true, vars)!;
+  const loss = optimizer.minimize(
+    () => {
+      const pred = model.apply(x, { training: true }) as tf.Tensor2D;
+      acc = tf.keep(accuracy(y, pred));
+      return lossFn(y, pred);
+    },
+    true,
+    vars,
+  )!;
   return [loss, acc!];
 }

@@ -15,9 +15,7 @@ export type WorkerJob =
 
 export type ToWorker = { type: 'cancel' };
 export type FromWorker =
-  | { type: 'event'; event: import('../../shared/train-events.ts').TrainEvent }
-  | { type: 'preview'; preview: AugmentPreview }
-  | { type: 'error'; message: string };
+  { type: 'event'; event: import('../../shared/train-events.ts').TrainEvent } | { type: 'preview'; preview: AugmentPreview } | { type: 'error'; message: string };
 
 const port = parentPort!;
 const job = (workerData as { data: WorkerJob }).data;

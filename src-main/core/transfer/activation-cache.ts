@@ -11,7 +11,11 @@ import { FeatureCache, type FeatureKeyParts } from './feature-cache.ts';
 
 export class ActivationCache extends FeatureCache {
   /** `key` as the feature cache has it, with `featureLength` the split's h * w * c. */
-  constructor(cacheDir: string, key: FeatureKeyParts, readonly split: string) {
+  constructor(
+    cacheDir: string,
+    key: FeatureKeyParts,
+    readonly split: string,
+  ) {
     // The split in the backbone's place: features/mobilenet@conv_pw_12-<weights>-<preprocessing>-...
     super(cacheDir, { ...key, backbone: `${key.backbone}@${split}` });
   }

@@ -29,11 +29,13 @@ export const TransferConfig = z.strictObject({
    * After the head: unfreeze the backbone's last `layers` layers with weights (absent: split.ts's
    * DEFAULT_UNFROZEN) and train them with the head, from activations cached where the backbone is split.
    */
-  fineTune: z.strictObject({
-    epochs: z.number().int().min(1).max(10_000).default(FINE_TUNE_DEFAULTS.epochs),
-    learningRate: z.number().positive().default(FINE_TUNE_DEFAULTS.learningRate),
-    layers: z.number().int().min(1).max(1000).optional(),
-  }).optional(),
+  fineTune: z
+    .strictObject({
+      epochs: z.number().int().min(1).max(10_000).default(FINE_TUNE_DEFAULTS.epochs),
+      learningRate: z.number().positive().default(FINE_TUNE_DEFAULTS.learningRate),
+      layers: z.number().int().min(1).max(1000).optional(),
+    })
+    .optional(),
   seed: z.number().int().default(1337),
   out: z.string().min(1).max(128).optional(),
   /** Replace a stored model called `out`; without it, an existing name is refused. */

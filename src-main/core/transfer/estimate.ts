@@ -29,7 +29,13 @@ export async function timeFineTune(split: Split, model: tf.LayersModel, inputSiz
   const image = tf.zeros([probe, inputSize[0], inputSize[1], 3]);
   const acts = tf.randomUniform([batch, split.length], 0, 6, 'float32', 1);
   const classes = model.outputs[0]!.shape[1]!;
-  const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32'), classes);
+  const y = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % classes),
+      'int32',
+    ),
+    classes,
+  );
   const vars = model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
   try {
     const extract = await timed(() => split.bottom.predict(image) as tf.Tensor);
@@ -49,6 +55,8 @@ const duration = (ms: number) => (ms < 90_000 ? `${Math.max(1, Math.round(ms / 1
 export function estimateNote(t: FineTuneTiming, photos: number, train: number, validation: number, backend: string): string {
   // Validation runs the top forward only: about a third of a training step.
   const epoch = t.stepMs * (train + validation / 3);
-  return `fine-tuning estimate on ${backend}: activations of ${photos} photos take up to ${duration(t.extractMs * photos)} (once: cached for later runs), ` +
-    `then about ${duration(epoch)} per fine-tuning epoch (${t.stepMs.toFixed(1)} ms a training photo)`;
+  return (
+    `fine-tuning estimate on ${backend}: activations of ${photos} photos take up to ${duration(t.extractMs * photos)} (once: cached for later runs), ` +
+    `then about ${duration(epoch)} per fine-tuning epoch (${t.stepMs.toFixed(1)} ms a training photo)`
+  );
 }

@@ -21,7 +21,10 @@ export function contentHash(bytes: Uint8Array): string {
 export class FeatureCache {
   readonly dir: string;
 
-  constructor(cacheDir: string, readonly key: FeatureKeyParts) {
+  constructor(
+    cacheDir: string,
+    readonly key: FeatureKeyParts,
+  ) {
     const k = key;
     this.dir = path.join(cacheDir, 'features', `${k.backbone}-${k.weightsTag}-${k.preprocessing}-${k.resize}-${k.inputSize[0]}x${k.inputSize[1]}`);
   }

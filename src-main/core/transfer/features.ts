@@ -95,7 +95,18 @@ export async function extractFeatures(
     let fresh: Float32Array | undefined;
     if (toRun.length) {
       const [h, w] = backbone.inputSize;
-      const out = tf.tidy(() => backbone.features.predict(preprocessBatch(toRun.map((p) => p.image!.data), h, w, 3, backbone.preprocessing)) as tf.Tensor);
+      const out = tf.tidy(
+        () =>
+          backbone.features.predict(
+            preprocessBatch(
+              toRun.map((p) => p.image!.data),
+              h,
+              w,
+              3,
+              backbone.preprocessing,
+            ),
+          ) as tf.Tensor,
+      );
       fresh = (await out.data()) as Float32Array;
       out.dispose();
       // Written while the next batch runs; at most one batch of writes waits.

@@ -29,7 +29,13 @@ export class FineTuning {
   /** The activation sets extracted so far, by split. */
   readonly sets: Partial<Record<SplitName, ImageSet>> = {};
 
-  constructor(private readonly backbone: Backbone, head: Head, key: FeatureKeyParts, cacheDir: string, readonly settings: FineTuneSettings) {
+  constructor(
+    private readonly backbone: Backbone,
+    head: Head,
+    key: FeatureKeyParts,
+    cacheDir: string,
+    readonly settings: FineTuneSettings,
+  ) {
     this.split = splitBackbone(backbone, settings.layers ?? DEFAULT_UNFROZEN[backbone.id]);
     this.cache = new ActivationCache(cacheDir, { ...key, featureLength: this.split.length }, this.split.layer);
     this.model = head.attach([this.split.topInput], this.split.topPooled);
@@ -42,7 +48,13 @@ export class FineTuning {
   }
 
   /** Activations of the list's photos (cached), kept as a set; the pooled features the head trains on first. */
-  async extract(list: LabelledFiles, name: SplitName, classNames: string[], description: ImageSet['description'], opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void }): Promise<Features> {
+  async extract(
+    list: LabelledFiles,
+    name: SplitName,
+    classNames: string[],
+    description: ImageSet['description'],
+    opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  ): Promise<Features> {
     const acts = await extractActivations(list, this.backbone, this.split, this.cache, opts);
     this.sets[name] = activationSet(acts, this.cache, classNames, { ...description, split: name, activations: this.split.layer, activationCache: this.cache.dir });
     return pooledFeatures(acts, this.split, this.cache, this.backbone.featureLength);
@@ -70,13 +82,19 @@ export class FineTuning {
    * `head`: the head's run. Its best carries over, so a fine-tuning epoch is saved only when it
    * beats it, and the fine-tuning epochs are numbered after the head's (one history, one chart).
    */
-  async run(trainCfg: TrainConfig, validationSplit: number, hooks: FitHooks, head: { history: EpochRecord[]; bestEpoch?: number }): Promise<{ history: EpochRecord[]; bestEpoch?: number; cancelled: boolean; stoppedEarly: boolean }> {
+  async run(
+    trainCfg: TrainConfig,
+    validationSplit: number,
+    hooks: FitHooks,
+    head: { history: EpochRecord[]; bestEpoch?: number },
+  ): Promise<{ history: EpochRecord[]; bestEpoch?: number; cancelled: boolean; stoppedEarly: boolean }> {
     unfreezeTop(this.backbone, this.split);
     let train = this.sets.train!;
     let validation = this.sets.validation;
     if (!validation && validationSplit > 0) ({ train, validation } = splitValidation(train, validationSplit, trainCfg.seed));
     const cfg: TrainConfig = {
-      ...trainCfg, epochs: this.settings.epochs,
+      ...trainCfg,
+      epochs: this.settings.epochs,
       optimizer: { name: 'adam', learningRate: this.settings.learningRate, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
     };
     try {

@@ -35,7 +35,13 @@ export function perClass(listing: LabelledFiles, limit: number | undefined, seed
   const byClass = new Map<number, number[]>();
   listing.labels.forEach((label, i) => byClass.set(label, [...(byClass.get(label) ?? []), i]));
   const random = mulberry32(seed);
-  const keep = [...byClass.values()].flatMap((idx) => shuffled(idx.length, random).slice(0, limit).map((k) => idx[k]!)).sort((a, b) => a - b);
+  const keep = [...byClass.values()]
+    .flatMap((idx) =>
+      shuffled(idx.length, random)
+        .slice(0, limit)
+        .map((k) => idx[k]!),
+    )
+    .sort((a, b) => a - b);
   return { files: keep.map((i) => listing.files[i]!), labels: Int32Array.from(keep, (i) => listing.labels[i]!) };
 }
 
@@ -49,7 +55,11 @@ function stoppedDuringFeatures(split: string, emit: (e: TrainEvent) => void): Do
 export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
   const cfg = parseTransferConfig(input);
   const store = new ModelStore(env.storeDir);
-  return store.underReservation(env.reservation, () => reserveTransferName(cfg, store), (held) => transfer(cfg, held, store, env, emit, signal));
+  return store.underReservation(
+    env.reservation,
+    () => reserveTransferName(cfg, store),
+    (held) => transfer(cfg, held, store, env, emit, signal),
+  );
 }
 
 async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
@@ -81,8 +91,12 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
   try {
     const key = {
       // Squashed photos keep the key their features had before crop existed, so those caches still serve.
-      backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: backbone.fit === 'squash' ? 'bilinear' : backbone.fit,
-      inputSize: backbone.inputSize, featureLength: backbone.featureLength,
+      backbone: backbone.id,
+      weightsTag: backbone.weightsTag,
+      preprocessing: backbone.preprocessing,
+      resize: backbone.fit === 'squash' ? 'bilinear' : backbone.fit,
+      inputSize: backbone.inputSize,
+      featureLength: backbone.featureLength,
     };
     const cache = new FeatureCache(env.cacheDir, key);
     // Fine-tuning caches the activations where the backbone is split instead, and derives the head's features from them.
@@ -111,7 +125,8 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       // Stopped here: a stop, not a failure; what was computed so far is in the cache for the next run.
       if (!f) return stoppedDuringFeatures(split, emit);
       // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
-      if (!ft) await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
+      if (!ft)
+        await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       const what = ft ? `activations at ${ft.split.layer}` : 'features';
       emit({ event: 'log', message: `${split}: ${what} of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
       for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
@@ -129,23 +144,52 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     const name = held.name;
     const monitor = validation ? 'val_loss' : 'loss';
     const trainCfg = parseTrainConfig({
-      dataset: cfg.dataset, network: `transfer-${backbone.id}`, epochs: run.epochs, batchSize: run.batchSize, optimizer: cfg.optimizer,
-      validationSplit: 0, checkpointMonitor: monitor, seed: cfg.seed, out: name,
+      dataset: cfg.dataset,
+      network: `transfer-${backbone.id}`,
+      epochs: run.epochs,
+      batchSize: run.batchSize,
+      optimizer: cfg.optimizer,
+      validationSplit: 0,
+      checkpointMonitor: monitor,
+      seed: cfg.seed,
+      out: name,
       earlyStopping: cfg.earlyStopping ? { monitor, patience: cfg.earlyStopping.patience, restoreBestWeights: true } : undefined,
     });
     const now = new Date().toISOString();
     const meta: StoredModelMeta = {
-      name, network: `transfer-${backbone.id}`, labels: classNames, inputSize: backbone.inputSize, channels: 3, preprocessing: backbone.preprocessing,
-      resize: 'bilinear', fit: backbone.fit, invertLightBackground: false,
+      name,
+      network: `transfer-${backbone.id}`,
+      labels: classNames,
+      inputSize: backbone.inputSize,
+      channels: 3,
+      preprocessing: backbone.preprocessing,
+      resize: 'bilinear',
+      fit: backbone.fit,
+      invertLightBackground: false,
       dataset: { ...description, train: train.size, validation: validation?.size ?? 0, test: test?.size ?? 0 },
-      history: [], status: 'training', config: run, createdAt: now, updatedAt: now,
+      history: [],
+      status: 'training',
+      config: run,
+      createdAt: now,
+      updatedAt: now,
     };
     emit({
-      event: 'start', network: `${backbone.id} + head`, dataset: cfg.dataset, backend: report.backend, train: train.size, validation: validation?.size ?? 0,
-      test: test?.size ?? 0, epochs: chosen.epochs, batchSize: chosen.batchSize, stepsPerEpoch: Math.ceil(train.size / chosen.batchSize), summary: summarize(head.model), classNames,
+      event: 'start',
+      network: `${backbone.id} + head`,
+      dataset: cfg.dataset,
+      backend: report.backend,
+      train: train.size,
+      validation: validation?.size ?? 0,
+      test: test?.size ?? 0,
+      epochs: chosen.epochs,
+      batchSize: chosen.batchSize,
+      stepsPerEpoch: Math.ceil(train.size / chosen.batchSize),
+      summary: summarize(head.model),
+      classNames,
     });
     const hooks = {
-      emit, signal,
+      emit,
+      signal,
       checkpoint: async (_head: unknown, history: StoredModelMeta['history'], epoch: number) => {
         await store.save(combined, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
         return name;
@@ -168,8 +212,14 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     }
     if (saved) await store.updateMeta(held, { history, status: cancelled ? 'cancelled' : 'complete', ...(evaluation ? { evaluation } : {}) });
     const done: Done = {
-      event: 'done', model: saved ? name : undefined, cancelled, stoppedEarly, bestEpoch,
-      test_accuracy: evaluation?.accuracy, test_loss: evaluation?.loss, history,
+      event: 'done',
+      model: saved ? name : undefined,
+      cancelled,
+      stoppedEarly,
+      bestEpoch,
+      test_accuracy: evaluation?.accuracy,
+      test_loss: evaluation?.loss,
+      history,
     };
     emit(done);
     return done;

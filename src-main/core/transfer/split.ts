@@ -83,7 +83,8 @@ export function splitBackbone(backbone: Backbone, unfreeze: number): Split {
     const top = replay(backbone, cut, input);
     if (!top) continue;
     const bn = top.layers.find((l) => l.getClassName() === 'BatchNormalization');
-    if (bn) throw new Error(`The ${backbone.id} backbone has a batch normalization (${bn.name}) in its last layers that was not folded; it cannot be fine-tuned in inference mode.`);
+    if (bn)
+      throw new Error(`The ${backbone.id} backbone has a batch normalization (${bn.name}) in its last layers that was not folded; it cannot be fine-tuned in inference mode.`);
     return {
       layer: first.name,
       shape: [h, w, c],

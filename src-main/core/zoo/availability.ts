@@ -37,7 +37,11 @@ export interface Missing {
 
 async function keptOf(files: readonly CatalogFile[], cacheDir: string): Promise<number> {
   let kept = 0;
-  for (const f of files) kept += await stat(partFileOf(path.join(cacheDir, f.path))).then((s) => s.size, () => 0);
+  for (const f of files)
+    kept += await stat(partFileOf(path.join(cacheDir, f.path))).then(
+      (s) => s.size,
+      () => 0,
+    );
   return kept;
 }
 

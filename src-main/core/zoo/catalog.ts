@@ -10,8 +10,14 @@ import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 const CatalogFile = z.object({
   path: z.string().min(1),
   url: z.string().url().optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
-  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
   size: z.number().int().positive().optional(),
 });
 export type CatalogFile = z.infer<typeof CatalogFile>;
@@ -20,7 +26,6 @@ export type CatalogFile = z.infer<typeof CatalogFile>;
 const hasDigest = (f: { sha256?: string; md5?: string }) => Boolean(f.sha256 || f.md5);
 const digestMessage = { message: 'a catalogue file needs a sha256 (or the md5 its publisher gives)' };
 const CheckedFile = CatalogFile.refine(hasDigest, digestMessage);
-
 
 const ModelEntry = z.object({
   id: z.string(),

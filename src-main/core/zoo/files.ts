@@ -54,7 +54,11 @@ export async function locateFiles(files: readonly CatalogFile[], sources: FileSo
     const url = fileUrl(f, baseUrl);
     if (sources.offline) {
       const where = mirror ? `${sources.cacheDir} or the mirror ${mirror}` : sources.cacheDir;
-      throw new CodedError('model-not-downloaded', `${f.path} is not in ${where}, and downloads are off. Get it from ${url}, or import it with: classifier-studio models import <id> <path>.`, { file: f.path });
+      throw new CodedError(
+        'model-not-downloaded',
+        `${f.path} is not in ${where}, and downloads are off. Get it from ${url}, or import it with: classifier-studio models import <id> <path>.`,
+        { file: f.path },
+      );
     }
     await downloadFile(url, dest, f, sources);
   }
@@ -69,7 +73,7 @@ export async function locateFiles(files: readonly CatalogFile[], sources: FileSo
 export async function modelAvailable(id: string, sources: Pick<FileSources, 'cacheDir' | 'mirrorDir'>): Promise<'cache' | 'mirror' | undefined> {
   const set = fileSetOf(id);
   const where = async (files: readonly CatalogFile[]) =>
-    (await allExist(sources.cacheDir, files)) ? 'cache' as const : sources.mirrorDir && (await allExist(sources.mirrorDir, files)) ? 'mirror' as const : undefined;
+    (await allExist(sources.cacheDir, files)) ? ('cache' as const) : sources.mirrorDir && (await allExist(sources.mirrorDir, files)) ? ('mirror' as const) : undefined;
   const files = await where(set.files);
   if (!files || (set.labels && !(await where([set.labels])))) return undefined;
   return files;

@@ -69,8 +69,13 @@ export async function importModelFiles(id: string, source: string, opts: { cache
   const src = path.resolve(source);
   const { found, missing } = await sourcesOf(set, src);
   if (missing.length) {
-    const list = missing.slice(0, 5).map((f) => f.path).join(', ');
-    throw new Error(`${src} lacks ${missing.length} of the ${set.required.length} files of ${set.id}: ${list}${missing.length > 5 ? ', ...' : ''} (looked for each under its catalogue path and its file name).`);
+    const list = missing
+      .slice(0, 5)
+      .map((f) => f.path)
+      .join(', ');
+    throw new Error(
+      `${src} lacks ${missing.length} of the ${set.required.length} files of ${set.id}: ${list}${missing.length > 5 ? ', ...' : ''} (looked for each under its catalogue path and its file name).`,
+    );
   }
   const staged: StagedCopy[] = [];
   try {

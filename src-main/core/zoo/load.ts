@@ -92,7 +92,14 @@ async function loadView(view: ViewEntry, sources: FileSources): Promise<LoadedMo
   if (!base) throw new Error(`The zoo view ${view.id} is of an unknown model "${view.of}".`);
   const { classifier, source } = await loadZooModel(base, sources);
   const [first, last] = view.classRange;
-  const spec: ClassifierSpec = { ...classifier.spec, id: view.id, name: view.name, labels: classifier.spec.labels.slice(first, last + 1), classRange: view.classRange, fit: view.fit ?? classifier.spec.fit };
+  const spec: ClassifierSpec = {
+    ...classifier.spec,
+    id: view.id,
+    name: view.name,
+    labels: classifier.spec.labels.slice(first, last + 1),
+    classRange: view.classRange,
+    fit: view.fit ?? classifier.spec.fit,
+  };
   return { classifier: new Classifier(spec, classifier.model), source };
 }
 
@@ -140,9 +147,7 @@ async function loadPathModel(target: string, sources: FileSources): Promise<Load
   const outShape = model.outputs[0]!.shape;
   const classes = outShape[outShape.length - 1] ?? 0;
   const imagenet = meta.labels === 'imagenet' || (Array.isArray(meta.labels) ? false : classes === 1000);
-  const labels = imagenet
-    ? await imagenetLabels(sources)
-    : namedLabels(Array.isArray(meta.labels) ? meta.labels : Array.from({ length: classes }, (_, i) => `class ${i}`));
+  const labels = imagenet ? await imagenetLabels(sources) : namedLabels(Array.isArray(meta.labels) ? meta.labels : Array.from({ length: classes }, (_, i) => `class ${i}`));
   const spec: ClassifierSpec = {
     id: resolved,
     name: meta.name ?? model.name ?? path.basename(dir),
@@ -179,7 +184,16 @@ async function loadKerasModelFile(file: string): Promise<LoadedModel> {
       id: file,
       name: `${own.name ?? model.name} (${path.basename(file)})`,
       ...use,
-      ...Object.fromEntries(Object.entries({ inputSize: own.inputSize, channels: own.channels, preprocessing: own.preprocessing, resize: own.resize, fit: own.fit, invertLightBackground: own.invertLightBackground }).filter(([, v]) => v !== undefined)),
+      ...Object.fromEntries(
+        Object.entries({
+          inputSize: own.inputSize,
+          channels: own.channels,
+          preprocessing: own.preprocessing,
+          resize: own.resize,
+          fit: own.fit,
+          invertLightBackground: own.invertLightBackground,
+        }).filter(([, v]) => v !== undefined),
+      ),
       labels: namedLabels(names),
     };
     return { classifier: new Classifier(spec, model), source: file };

@@ -22,7 +22,8 @@ export function useDogBreedsOffer(): ComputedRef<BuildableModel[]> {
     const classes = p?.classes || 120;
     const cost = p
       ? [p.downloadBytes ? fileSize(p.downloadBytes) : '', t('dogBreeds.pickerPhotos', { n: p.photos.toLocaleString() }), p.estimate ? aboutTime(t, p.estimate.seconds) : '']
-        .filter(Boolean).join(' · ')
+          .filter(Boolean)
+          .join(' · ')
       : '';
     return [{ id: DOG_BREEDS_MODEL, name: t('dogBreeds.pickerName'), hint: t('dogBreeds.pickerHint', { classes, cost }) }];
   });

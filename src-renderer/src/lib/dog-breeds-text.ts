@@ -25,8 +25,9 @@ const STEPS: [RegExp, string, 'bytes' | 'count'][] = [
 /** "Download Stanford Dogs: 12 MB of 757 MB", "Features of the training photos: 480 of 12,000". */
 export function stepLabel(t: T, s: BuildStep): string {
   const known = STEPS.find(([re]) => re.test(s.stage));
-  const amount = known?.[2] === 'bytes'
-    ? t('dogBreeds.of', { done: fileSize(s.done), total: fileSize(s.total) })
-    : t('dogBreeds.of', { done: s.done.toLocaleString(), total: s.total.toLocaleString() });
+  const amount =
+    known?.[2] === 'bytes'
+      ? t('dogBreeds.of', { done: fileSize(s.done), total: fileSize(s.total) })
+      : t('dogBreeds.of', { done: s.done.toLocaleString(), total: s.total.toLocaleString() });
   return `${known ? t(known[1]) : s.stage}: ${amount}`;
 }

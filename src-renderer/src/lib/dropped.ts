@@ -6,17 +6,27 @@ const IMAGE_NAME = /\.(jpe?g|png|webp|gif|tiff?|avif)$/i;
 export const isPicture = (f: File) => f.type.startsWith('image/') || IMAGE_NAME.test(f.name);
 
 function entryFiles(entry: FileSystemEntry): Promise<File[]> {
-  if (entry.isFile) return new Promise((resolve) => (entry as FileSystemFileEntry).file((f) => resolve([f]), () => resolve([])));
+  if (entry.isFile)
+    return new Promise((resolve) =>
+      (entry as FileSystemFileEntry).file(
+        (f) => resolve([f]),
+        () => resolve([]),
+      ),
+    );
   const reader = (entry as FileSystemDirectoryEntry).createReader();
   // readEntries gives a folder in parts: read until it answers with none.
   const all: FileSystemEntry[] = [];
   return new Promise((resolve) => {
-    const next = () => reader.readEntries(async (part) => {
-      if (part.length) {
-        all.push(...part);
-        next();
-      } else resolve((await Promise.all(all.map(entryFiles))).flat().filter(isPicture)); // a folder's other files are not offered
-    }, () => resolve([]));
+    const next = () =>
+      reader.readEntries(
+        async (part) => {
+          if (part.length) {
+            all.push(...part);
+            next();
+          } else resolve((await Promise.all(all.map(entryFiles))).flat().filter(isPicture)); // a folder's other files are not offered
+        },
+        () => resolve([]),
+      );
     next();
   });
 }

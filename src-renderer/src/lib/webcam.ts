@@ -34,7 +34,13 @@ export function grabFrame(video: HTMLVideoElement | null, name: string, side = F
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = side;
   canvas.getContext('2d')!.drawImage(video, (video.videoWidth - square) / 2, (video.videoHeight - square) / 2, square, square, 0, 0, side, side);
-  return new Promise((resolve) => canvas.toBlob(async (blob) => {
-    resolve(blob ? { name, data: new Uint8Array(await blob.arrayBuffer()) } : null);
-  }, 'image/jpeg', 0.9));
+  return new Promise((resolve) =>
+    canvas.toBlob(
+      async (blob) => {
+        resolve(blob ? { name, data: new Uint8Array(await blob.arrayBuffer()) } : null);
+      },
+      'image/jpeg',
+      0.9,
+    ),
+  );
 }

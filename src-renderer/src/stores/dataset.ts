@@ -194,8 +194,15 @@ export const useDatasetStore = defineStore('dataset', {
         this.runId = runId;
         this.runDataset = dataset;
         return window.api.startTraining({
-        runId, dataset, network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2, out,
-        ...(this.advanced.open && epochs ? { epochs } : {}), ...(this.advanced.open && batchSize ? { batchSize } : {}),
+          runId,
+          dataset,
+          network: 'transfer-mobilenet',
+          optimizer: 'adam',
+          learningRate: 0.001,
+          validationSplit: 0.2,
+          out,
+          ...(this.advanced.open && epochs ? { epochs } : {}),
+          ...(this.advanced.open && batchSize ? { batchSize } : {}),
         });
       });
     },

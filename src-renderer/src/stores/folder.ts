@@ -21,8 +21,7 @@ export const useFolderStore = defineStore('folder', {
   }),
   getters: {
     sorted(s): FolderItem[] {
-      const value = (i: FolderItem): string | number =>
-        s.sort.key === 'name' ? i.name : s.sort.key === 'label' ? (i.top?.[0]?.label ?? '') : (i.top?.[0]?.probability ?? -1);
+      const value = (i: FolderItem): string | number => (s.sort.key === 'name' ? i.name : s.sort.key === 'label' ? (i.top?.[0]?.label ?? '') : (i.top?.[0]?.probability ?? -1));
       const dir = s.sort.desc ? -1 : 1;
       return [...s.items].sort((a, b) => {
         const va = value(a);

@@ -75,8 +75,11 @@ export const useModelsStore = defineStore('models', {
       job.busy = true;
       this.error = '';
       try {
-        const reply = await window.api.exportModel(replace && job.exists ? { name: job.name, format: job.format, out: job.exists, overwrite: true } : { name: job.name, format: job.format });
-        if (!reply) job.exists = undefined; // the dialog was cancelled: the chooser stays open
+        const reply = await window.api.exportModel(
+          replace && job.exists ? { name: job.name, format: job.format, out: job.exists, overwrite: true } : { name: job.name, format: job.format },
+        );
+        if (!reply)
+          job.exists = undefined; // the dialog was cancelled: the chooser stays open
         else if (reply.status === 'exists') job.exists = reply.path;
         else {
           this.done = { kind: 'exported', name: job.name, format: reply.format, path: reply.path };

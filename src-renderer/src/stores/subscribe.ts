@@ -15,7 +15,14 @@ import { useZooStore } from './zoo';
  * reaches them in the same order. Returns the unsubscribe of all, which ends them in the reverse order.
  */
 export function subscribeStores(): () => void {
-  const offs = [useAppStore().subscribe(), useRecognizeStore().subscribe(), useFolderStore().subscribe(), useTrainingStore().subscribe(), useZooStore().subscribe(), useDogBreedsStore().subscribe()];
+  const offs = [
+    useAppStore().subscribe(),
+    useRecognizeStore().subscribe(),
+    useFolderStore().subscribe(),
+    useTrainingStore().subscribe(),
+    useZooStore().subscribe(),
+    useDogBreedsStore().subscribe(),
+  ];
   return () => {
     for (const off of offs.reverse()) off();
   };

@@ -59,8 +59,20 @@ export const useTrainingStore = defineStore('training', {
   state: () => ({
     form: {
       // The CLI's defaults (one list: shared/vocabulary.ts).
-      dataset: 'mnist', network: 'lenet5', ...TRAINING_DEFAULTS, optimizer: 'adam', learningRate: 0.001,
-      limit: null, testLimit: null, dropout: null, fit: 'crop', augment: false, earlyStoppingPatience: null, fineTune: false, out: '', overwrite: false,
+      dataset: 'mnist',
+      network: 'lenet5',
+      ...TRAINING_DEFAULTS,
+      optimizer: 'adam',
+      learningRate: 0.001,
+      limit: null,
+      testLimit: null,
+      dropout: null,
+      fit: 'crop',
+      augment: false,
+      earlyStoppingPatience: null,
+      fineTune: false,
+      out: '',
+      overwrite: false,
     } as TrainForm,
     runId: '',
     running: false,
@@ -76,10 +88,21 @@ export const useTrainingStore = defineStore('training', {
       const f = s.form;
       const opt = <T>(v: T | null | '') => (v === null || v === '' ? undefined : v);
       return {
-        runId: s.runId || 'pending', dataset: f.dataset, network: f.network, epochs: f.epochs, batchSize: f.batchSize, optimizer: f.optimizer,
-        learningRate: f.learningRate, validationSplit: f.validationSplit, limit: opt(f.limit), testLimit: opt(f.testLimit), dropout: opt(f.dropout),
+        runId: s.runId || 'pending',
+        dataset: f.dataset,
+        network: f.network,
+        epochs: f.epochs,
+        batchSize: f.batchSize,
+        optimizer: f.optimizer,
+        learningRate: f.learningRate,
+        validationSplit: f.validationSplit,
+        limit: opt(f.limit),
+        testLimit: opt(f.testLimit),
+        dropout: opt(f.dropout),
         // Transfer learning hides the augmentation box (it trains on features of the photos as they are).
-        augment: f.augment && !isTransferNetwork(f.network), earlyStoppingPatience: opt(f.earlyStoppingPatience), out: opt(f.out.trim()),
+        augment: f.augment && !isTransferNetwork(f.network),
+        earlyStoppingPatience: opt(f.earlyStoppingPatience),
+        out: opt(f.out.trim()),
         ...(f.fineTune && isTransferNetwork(f.network) ? { fineTune: true } : {}),
         ...(f.overwrite && f.out.trim() ? { overwrite: true } : {}),
         ...(isTransferNetwork(f.network) ? { fit: f.fit } : {}),
@@ -202,8 +225,11 @@ export const useTrainingStore = defineStore('training', {
           r.epochsDone = e.epoch;
           if (e.val_loss !== undefined) r.curves.valLoss.push({ x: e.epoch, y: e.val_loss });
           if (e.val_accuracy !== undefined) r.curves.valAccuracy.push({ x: e.epoch, y: e.val_accuracy });
-          r.log.push(`epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}` +
-            (e.val_loss !== undefined ? `, val_loss ${e.val_loss.toFixed(4)}, val_accuracy ${(e.val_accuracy ?? 0).toFixed(4)}` : '') + ` (${e.seconds.toFixed(1)} s)`);
+          r.log.push(
+            `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}` +
+              (e.val_loss !== undefined ? `, val_loss ${e.val_loss.toFixed(4)}, val_accuracy ${(e.val_accuracy ?? 0).toFixed(4)}` : '') +
+              ` (${e.seconds.toFixed(1)} s)`,
+          );
           break;
         case 'checkpoint':
           r.log.push(`checkpoint: epoch ${e.epoch}, ${e.monitor} ${e.value.toFixed(4)} → ${e.model}`);

@@ -35,7 +35,11 @@ export interface AddOptions {
 }
 
 class Refusal extends Error {
-  constructor(readonly reason: RefusalReason, message: string, readonly stored?: string) {
+  constructor(
+    readonly reason: RefusalReason,
+    message: string,
+    readonly stored?: string,
+  ) {
     super(message);
   }
 }
@@ -47,7 +51,10 @@ async function sweepStaleCopies(classDir: string): Promise<void> {
   for (const name of await readdir(classDir)) {
     if (!TMP.test(name)) continue;
     const p = path.join(classDir, name);
-    const age = await stat(p).then((s) => Date.now() - s.mtimeMs, () => 0);
+    const age = await stat(p).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_TMP_MS) await rm(p, { force: true });
   }
 }
@@ -59,10 +66,16 @@ async function readPicture(file: string): Promise<Buffer> {
   } catch (e) {
     if (e instanceof FileRefusedError) throw new Refusal(e.reason === 'too-large' ? 'too-big' : 'not-a-file', e.message);
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && (await lstat(file).then((l) => l.isSymbolicLink(), () => false))) {
+    if (
+      code === 'ENOENT' &&
+      (await lstat(file).then(
+        (l) => l.isSymbolicLink(),
+        () => false,
+      ))
+    ) {
       throw new Refusal('not-a-file', `${file}: a symlink to nothing (its target is missing)`);
     }
-    throw new Refusal('unreadable', `${file}: cannot read the file (${code === 'ENOENT' ? 'it does not exist' : code ?? (e as Error).message})`);
+    throw new Refusal('unreadable', `${file}: cannot read the file (${code === 'ENOENT' ? 'it does not exist' : (code ?? (e as Error).message)})`);
   }
 }
 

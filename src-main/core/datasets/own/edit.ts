@@ -33,7 +33,13 @@ export async function moveImage(dir: string, ref: string, to: string): Promise<{
   const from = `${found.cls}/${found.name}`;
   if (found.cls === to) return { from, stored: from };
   const target = path.join(dir, to, found.name);
-  if (await lstat(target).then(() => true, () => false)) throw new Error(`${ref}: ${to}/${found.name} already exists; not moved.`);
+  if (
+    await lstat(target).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new Error(`${ref}: ${to}/${found.name} already exists; not moved.`);
   await mkdir(path.join(dir, to), { recursive: true });
   await rename(found.file, target);
   return { from, stored: `${to}/${found.name}` };

@@ -51,7 +51,10 @@ export async function classFolders(dir: string): Promise<string[]> {
 /** Image files directly in a class folder (what `dataset` adds, removes and moves). */
 export async function imagesOf(classDir: string): Promise<string[]> {
   const entries = await readdir(classDir, { withFileTypes: true });
-  return entries.filter((e) => isImageFile(e.name) && (e.isFile() || e.isSymbolicLink())).map((e) => e.name).sort();
+  return entries
+    .filter((e) => isImageFile(e.name) && (e.isFile() || e.isSymbolicLink()))
+    .map((e) => e.name)
+    .sort();
 }
 
 // Training also reads images in folders nested inside a class folder: they count as well.
