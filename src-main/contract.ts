@@ -53,6 +53,7 @@ export const FolderRequest = z.strictObject({
 });
 export type FolderRequest = z.input<typeof FolderRequest>;
 
+import type { TileGrid } from './shared/tiles.ts';
 import { MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS, PHOTO_FITS } from './shared/vocabulary.ts';
 
 export { BUILT_IN_DATASETS, isTransferNetwork, MODEL_FILE_KINDS, NETWORKS, OPTIMIZERS, PHOTO_FITS, type ModelFileKind } from './shared/vocabulary.ts';
@@ -224,18 +225,8 @@ export interface ModelSummaryView {
   nonTrainableParams: number;
 }
 
-/** Same-sized 8-bit tiles one after the other in `levels` (row-major, HWC), each scaled to its own range. */
-export interface TileGridView {
-  layer: string;
-  type: string;
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  /** How many the layer has; the first `count` are given. */
-  total: number;
-  count: number;
-  levels: Uint8Array;
-}
+/** Same-sized 8-bit tiles one after the other in `levels` (shared/tiles.ts). */
+export type TileGridView = TileGrid;
 
 export interface FeatureMapsView {
   /** The model that answered (`dog-breeds` before it is built: the ImageNet view). */

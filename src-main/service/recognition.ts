@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
+import type { ExplainReply } from '../contract.ts';
 import { classifyMany, type ClassifyManyOptions } from '../core/classify-many.ts';
 import type { Prediction } from '../core/labels.ts';
 import { answerWarnings } from '../core/answer-checks.ts';
@@ -70,20 +71,12 @@ export interface FeatureMapsRequest {
   layer?: string;
 }
 
-export interface ExplainResult {
-  file: string;
-  model: string;
+/** The window's ExplainReply (contract.ts), with the core's own types for what it carries. */
+export interface ExplainResult extends Omit<ExplainReply, 'backend' | 'prediction' | 'heatmap'> {
   backend: BackendId;
-  ms: number;
   /** The class explained, with the probability the model gives it. */
   prediction: Prediction;
-  layer: string;
   heatmap: Heatmap;
-  /** The part of the photo (upright, in its pixels) the model saw: all of it, or the centre crop. */
-  seen: { left: number; top: number; width: number; height: number };
-  photo: { width: number; height: number };
-  /** What the model sees: the exact picture it was given (resized or cropped, grey, inverted), as a PNG. */
-  input: { width: number; height: number; channels: 1 | 3; png: Uint8Array };
 }
 
 export interface RecognizeManyRequest {

@@ -4,6 +4,7 @@
 // little to the eye, where it lights up says a lot. The counts are bounded so that a ResNet's
 // 2048 channels never cross to the window.
 import * as tf from '@tensorflow/tfjs';
+import type { TileGrid } from '../../shared/tiles.ts';
 
 /** A layer whose output is still a picture (height x width x channels), so its maps can be shown. */
 export interface MapLayer {
@@ -13,19 +14,7 @@ export interface MapLayer {
   shape: [number, number, number];
 }
 
-/** Tiles of one size, side by side in `levels`: tile i is levels[i*h*w*c .. (i+1)*h*w*c), row-major, HWC. */
-export interface TileGrid {
-  layer: string;
-  type: string;
-  width: number;
-  height: number;
-  channels: 1 | 3;
-  /** How many the layer has (channels for maps, filters for a convolution). */
-  total: number;
-  /** How many are given: the first `count` of `total`. */
-  count: number;
-  levels: Uint8Array;
-}
+export type { TileGrid };
 
 export const MAX_TILES = 64;
 /** Feature maps larger than this on a side are shrunk: 64 tiles of 112x112 are already 800 kB. */
