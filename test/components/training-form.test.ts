@@ -95,7 +95,7 @@ describe('photo resize for transfer learning', () => {
     await w.find('[data-testid="network"]').setValue('transfer-mobilenet');
     const select = w.find('[data-testid="fit"]');
     expect((select.element as HTMLSelectElement).value).toBe('crop');
-    expect(select.findAll('option').map((o) => o.text())).toEqual(['Crop the centre', 'Squash']);
+    expect(select.findAll('option').map((o) => o.text())).toEqual(['Centre crop', 'Squash']);
     await select.setValue('squash');
     await w.find('form').trigger('submit');
     expect(sent[0]).toMatchObject({ network: 'transfer-mobilenet', fit: 'squash' });

@@ -154,7 +154,7 @@ export default {
     testLimit: 'Test images (limit)',
     dropout: 'Dropout (override)',
     fit: 'Photo resize',
-    fits: { crop: 'Crop the centre', squash: 'Squash' },
+    fits: { crop: 'Centre crop', squash: 'Squash' },
     fitHints: {
       crop: 'The shorter side is resized and the centre cut out, as the backbone was trained: best for most photos.',
       squash: 'The whole photo is resized to a square, its proportions changed: keeps what is near the edges.',
