@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DogBreedsPlanView } from '../../src-main/contract.ts';
 import DogBreedsBuild from '../../src-renderer/src/components/DogBreedsBuild.vue';
 import { aboutTime } from '../../src-renderer/src/lib/dog-breeds-text.ts';
-import { fileSize } from '../../src-renderer/src/lib/format.ts';
+import { bytes } from '../../src-renderer/src/lib/format.ts';
 import { useRecognizeStore } from '../../src-renderer/src/stores/recognize.ts';
 import { fakeApi, plugins } from './setup.ts';
 
@@ -34,7 +34,7 @@ async function card(locale: 'en' | 'ko', plan: () => Promise<DogBreedsPlanView>)
 describe('the dog-breed build card', () => {
   it('tells the official cost: download, photos, and the time estimated from the last extraction', async () => {
     const w = await card('en', async () => official);
-    expect(w.find('[data-testid="dog-cost-download"]').text()).toBe('Download: 757 MB');
+    expect(w.find('[data-testid="dog-cost-download"]').text()).toBe('Download: 794.1 MB');
     expect(w.find('[data-testid="dog-cost-photos"]').text()).toBe('Photos: 20,580 of 120 breeds, each through mobilenet once');
     expect(w.find('[data-testid="dog-cost-time"]').text()).toBe(
       'Time: about 23 min to compute their features, estimated (measured on the last feature extraction here: 9,000 photos, 15 photos/s, tfjs-node)',
@@ -48,7 +48,7 @@ describe('the dog-breed build card', () => {
   it('says when no time could be measured, and what a stopped build kept', async () => {
     const w = await card('en', async () => ({ ...official, estimate: undefined, downloadBytes: 700 * 1024 ** 2, downloadedBytes: 57 * 1024 ** 2 }));
     expect(w.find('[data-testid="dog-cost-time"]').text()).toBe('Time: not estimated (mobilenet could not be timed on this computer)');
-    expect(w.find('[data-testid="dog-cost-download"]').text()).toBe('Download: 700 MB more (57 MB kept from the stopped build)');
+    expect(w.find('[data-testid="dog-cost-download"]').text()).toBe('Download: 734.0 MB more (59.8 MB kept from the stopped build)');
   });
 
   it("says a plan it cannot read, in the window's language", async () => {
@@ -71,6 +71,6 @@ describe('the dog-breed build card', () => {
     expect(aboutTime(t, 89)).toBe('aboutSeconds:{"n":89}');
     expect(aboutTime(t, 1490)).toBe('aboutMinutes:{"n":25}');
     expect(aboutTime(t, 7400)).toBe('aboutHours:{"h":2,"m":3}');
-    expect([fileSize(0), fileSize(100), fileSize(51200), fileSize(1153433), fileSize(793579520 + 481280)]).toEqual(['0 KB', '1 KB', '50 KB', '1.1 MB', '757 MB']);
+    expect([bytes(0), bytes(100), bytes(51200), bytes(1153433), bytes(793579520 + 481280)]).toEqual(['0 B', '100 B', '51 KB', '1.2 MB', '794.1 MB']);
   });
 });

@@ -5,7 +5,7 @@ import { useI18n } from 'vue-i18n';
 import { DOG_BREEDS_MODEL } from '../../../src-main/shared/vocabulary';
 import { useDogBreedsStore } from '../stores/dog-breeds';
 import { aboutTime } from './dog-breeds-text';
-import { fileSize } from './format';
+import { bytes } from './format';
 
 /** A model not made yet that the window can build: its name, and what building it costs. */
 export interface BuildableModel {
@@ -21,7 +21,7 @@ export function useDogBreedsOffer(): ComputedRef<BuildableModel[]> {
     const p = store.plan;
     const classes = p?.classes || 120;
     const cost = p
-      ? [p.downloadBytes ? fileSize(p.downloadBytes) : '', t('dogBreeds.pickerPhotos', { n: p.photos.toLocaleString() }), p.estimate ? aboutTime(t, p.estimate.seconds) : '']
+      ? [p.downloadBytes ? bytes(p.downloadBytes) : '', t('dogBreeds.pickerPhotos', { n: p.photos.toLocaleString() }), p.estimate ? aboutTime(t, p.estimate.seconds) : '']
           .filter(Boolean)
           .join(' · ')
       : '';

@@ -1,7 +1,7 @@
 // Words for the dog-breed build: a time as people say it, and main's stage names (English, fixed
 // in src-main/service/dog-breeds.ts and core/transfer/run.ts) in the window's language.
 import type { BuildStep } from '../stores/dog-breeds';
-import { fileSize } from './format';
+import { bytes } from './format';
 
 type T = (key: string, values?: Record<string, unknown>) => string;
 
@@ -22,12 +22,12 @@ const STEPS: [RegExp, string, 'bytes' | 'count'][] = [
   [/^features \(test\)/, 'dogBreeds.step.featuresTest', 'count'],
 ];
 
-/** "Download Stanford Dogs: 12 MB of 757 MB", "Features of the training photos: 480 of 12,000". */
+/** "Download Stanford Dogs: 12.0 MB of 793.6 MB", "Features of the training photos: 480 of 12,000". */
 export function stepLabel(t: T, s: BuildStep): string {
   const known = STEPS.find(([re]) => re.test(s.stage));
   const amount =
     known?.[2] === 'bytes'
-      ? t('dogBreeds.of', { done: fileSize(s.done), total: fileSize(s.total) })
+      ? t('dogBreeds.of', { done: bytes(s.done), total: bytes(s.total) })
       : t('dogBreeds.of', { done: s.done.toLocaleString(), total: s.total.toLocaleString() });
   return `${known ? t(known[1]) : s.stage}: ${amount}`;
 }

@@ -63,10 +63,3 @@ export function bytes(n: number): string {
   if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
   return `${(n / 1e9).toFixed(2)} GB`;
 }
-
-/** 793579520 → "757 MB", 1153433 → "1.1 MB", 350000 → "342 KB" (binary units, as download sizes are told). */
-export function fileSize(bytes: number): string {
-  if (bytes < 1024 ** 2) return `${bytes > 0 ? Math.max(1, Math.round(bytes / 1024)) : 0} KB`;
-  const mb = bytes / 1024 ** 2;
-  return `${mb >= 10 ? Math.round(mb).toLocaleString('en-US') : mb.toFixed(1)} MB`;
-}
