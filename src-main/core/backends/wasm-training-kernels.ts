@@ -249,22 +249,8 @@ const depthwiseBackpropInput: KernelFunc = ({ inputs, backend, attrs }) => {
     // filter turned by 180 degrees, over that padded by (filter - 1 - padding) a side: the
     // forward depthwise kernel (XNNPACK), not the per-tap spreading below, which took
     // MobileNet's conv_dw_13 two seconds a batch of 16 (issue 16).
-    let src = dy;
-    let [lh, lw] = [oh, ow];
-    if (sh > 1 || sw > 1) {
-      src = s.reshape(
-        s.pad(s.reshape(dy, [bs, oh, 1, ow, 1, c]), [
-          [0, 0],
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ]),
-        [bs, oh * sh, ow * sw, c],
-      );
-      [lh, lw] = [oh * sh, ow * sw];
-    }
+    let src = spreadForStrides(s, dy, sh, sw);
+    const [lh, lw] = [oh * sh, ow * sw];
     const [above, before] = [fh - 1 - padTop, fw - 1 - padLeft];
     const below = info.inHeight + fh - 1 - above - lh;
     const after = info.inWidth + fw - 1 - before - lw;
