@@ -122,9 +122,13 @@ describe('classifier-studio predict', () => {
 
   it('models and datasets say which can be used offline, in the cache or the --mirror', async () => {
     const cache = await tempDir();
-    type Listed = { id: string; offline: 'cache' | 'mirror' | null };
+    type Listed = { id: string; offline: 'cache' | 'mirror' | null; downloadBytes?: number };
     const bare = JSON.parse((await runCli(['models', '--cache', cache, '--json'])).stdout) as Listed[];
     expect(bare.map((m) => m.offline)).toEqual(bare.map(() => null));
+    // What a download would fetch, from the catalogue: ResNet50's weights (102967424 bytes, as Keras's
+    // downloader prints them) and the ImageNet class index (35366).
+    expect(bare.find((m) => m.id === 'resnet50')?.downloadBytes).toBe(102967424 + 35366);
+    expect((await runCli(['models', '--cache', cache])).stdout).toMatch(/^resnet50 +.* no: download 103\.0 MB /m);
     const models = await runCli(['models', '--mirror', mirrorDir, '--cache', cache, '--json']);
     const listed = JSON.parse(models.stdout) as Listed[];
     expect(listed.find((m) => m.id === 'mobilenet')?.offline).toBe('mirror');

@@ -23,9 +23,10 @@ export function fileError(file: string, message: string): string {
   return message.includes(file) ? `error: ${message}` : `${file}: error: ${message}`;
 }
 
-/** Where a model or dataset can be had without the network, for a table's cell. */
-export function offlineText(where: 'cache' | 'mirror' | null): string {
-  return where === 'cache' ? 'yes (cache)' : where === 'mirror' ? 'yes (mirror)' : 'no: download';
+/** Where a model or dataset can be had without the network, for a table's cell; with what a download would fetch when known. */
+export function offlineText(where: 'cache' | 'mirror' | null, downloadBytes?: number): string {
+  if (where) return `yes (${where})`;
+  return downloadBytes === undefined ? 'no: download' : `no: download ${(downloadBytes / 1e6).toFixed(1)} MB`;
 }
 
 /** The line under such a table: where was looked, and how to get the rest. */

@@ -9,6 +9,7 @@ import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
 import { fileError, formatBackend, formatPrediction, offlineFooter, offlineText, table } from './format.ts';
 import { modelAvailable } from '../core/zoo/files.ts';
+import { missingFiles } from '../core/zoo/availability.ts';
 import { storageOf, withStorage, type StorageOptions } from './options.ts';
 import { resizeOption } from './options.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
@@ -160,12 +161,17 @@ const models = withStorage(
   ['mirror', 'cache'],
 ).action(async (opts: StorageOptions & { json?: boolean }) => {
   const storage = storageOf(opts);
-  const models = await Promise.all(new RecognitionService().listModels().map(async (m) => ({ ...m, offline: (await modelAvailable(m.id, storage)) ?? null })));
+  const models = await Promise.all(
+    new RecognitionService().listModels().map(async (m) => {
+      const offline = (await modelAvailable(m.id, storage)) ?? null;
+      return { ...m, offline, ...(offline ? {} : { downloadBytes: (await missingFiles(m.id, storage))?.bytes }) };
+    }),
+  );
   if (opts.json) return console.log(JSON.stringify(models));
   console.log(
     table([
       ['id', 'name', 'parameters', 'offline', 'description'],
-      ...models.map((m) => [m.id, m.name, `${(m.parameters / 1e6).toFixed(1)}M`, offlineText(m.offline), m.description]),
+      ...models.map((m) => [m.id, m.name, `${(m.parameters / 1e6).toFixed(1)}M`, offlineText(m.offline, m.downloadBytes), m.description]),
     ]),
   );
   console.log(
