@@ -9,7 +9,8 @@ import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels
 import type { Classifier } from '../src-main/core/classifier.ts';
 import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
 import { transferHead } from '../src-main/core/transfer/head.ts';
-import { writeModelAs } from '../src-main/core/store/export-model.ts';
+import { plainStoredModel, writeModelAs } from '../src-main/core/store/export-model.ts';
+import * as tf from '@tensorflow/tfjs';
 import { ModelStore, type StoredModelMeta } from '../src-main/core/store/model-store.ts';
 import { findModel } from '../src-main/core/zoo/catalog.ts';
 import { loadModel, loadPlainZooModel } from '../src-main/core/zoo/load.ts';
@@ -114,6 +115,14 @@ describe('export round trips on real models and photos', () => {
     expect(exported.layers.filter((l) => l.getClassName() === 'BatchNormalization')).toHaveLength(published.layers.filter((l) => l.getClassName() === 'BatchNormalization').length);
     const conv = exported.getLayer('conv1');
     expect(Array.from(conv.getWeights()[0]!.dataSync())).toEqual(Array.from(published.getLayer('conv1').getWeights()[0]!.dataSync()));
+    // An export leaves nothing in memory: the published top past the cut (MobileNet's classifier) goes too.
+    exported.dispose();
+    published.dispose();
+    const before = tf.memory().numTensors;
+    const plain = await plainStoredModel(store, await store.get('dogs'), sources);
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    plain.dispose();
+    expect(tf.memory().numTensors).toBe(before);
     stored.dispose();
   }, 600_000);
 

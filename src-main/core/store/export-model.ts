@@ -98,12 +98,15 @@ export async function plainStoredModel(store: ModelStore, meta: StoredModelMeta,
     stored.dispose();
     throw new Error(`The model "${meta.name}" was trained on the backbone ${backboneId}, which the zoo does not have.`);
   }
-  let backbone: tf.LayersModel | undefined;
   try {
-    backbone = (await loadPlainZooModel(entry, sources)).model;
-    return unfoldOnto(stored, backbone);
+    const backbone = (await loadPlainZooModel(entry, sources)).model;
+    const model = unfoldOnto(stored, backbone);
+    // The new model holds the backbone's layers up to the cut (and so their variables); the
+    // published top past it (MobileNet's classifier) is in no model once this returns.
+    const used = new Set(model.layers.map((l) => l.name));
+    for (const layer of backbone.layers) if (!used.has(layer.name)) for (const w of layer.weights) w.dispose();
+    return model;
   } finally {
-    // The new model holds the backbone's layers (and so its variables): only the stored copy goes.
     stored.dispose();
   }
 }
