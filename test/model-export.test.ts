@@ -11,13 +11,14 @@ import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
 import { transferHead } from '../src-main/core/transfer/head.ts';
 import { plainStoredModel, writeModelAs } from '../src-main/core/store/export-model.ts';
 import * as tf from '@tensorflow/tfjs';
-import { ModelStore, type StoredModelMeta } from '../src-main/core/store/model-store.ts';
+import { ModelStore } from '../src-main/core/store/model-store.ts';
 import { findModel } from '../src-main/core/zoo/catalog.ts';
 import { loadModel, loadPlainZooModel } from '../src-main/core/zoo/load.ts';
 import { startTraining } from '../src-main/service/training.ts';
 import { evaluateModel } from '../src-main/service/model-eval.ts';
 import { runCli } from './helpers/cli.ts';
 import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 const FORMATS = ['keras', 'h5', 'tfjs'] as const;
 const out = (dir: string, f: (typeof FORMATS)[number]) => path.join(dir, f === 'keras' ? 'm.keras' : f === 'h5' ? 'm.h5' : 'm-tfjs');
@@ -64,22 +65,14 @@ describe('export round trips on real models and photos', () => {
     last.setWeights(last.getWeights().map((w) => w.mul(1.01)));
     const store = new ModelStore(storeDir);
     const held = await store.reserve('dogs', 'trained', 'refuse');
-    const now = new Date().toISOString();
-    const meta: StoredModelMeta = {
-      name: 'dogs',
+    const meta = storedMeta('dogs', {
       network: 'transfer-mobilenet',
       labels: ['a', 'b', 'c'],
       inputSize: [224, 224],
       channels: 3,
       preprocessing: backbone.preprocessing,
-      resize: 'bilinear',
-      invertLightBackground: false,
       dataset: {},
-      history: [],
-      status: 'complete',
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
     await store.save(combined, meta, held);
     await store.release(held);
     const files = await photos(4);

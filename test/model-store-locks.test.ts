@@ -17,6 +17,7 @@ import type { StudioEvent } from '../src-main/contract.ts';
 import { modelNameProblem } from '../src-main/shared/model-names.ts';
 import { runCli } from './helpers/cli.ts';
 import { repoRoot, sharedDir, tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 beforeAll(() => initBackend());
 
@@ -27,24 +28,7 @@ function tinyModel(): tf.LayersModel {
   return tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
 }
 
-function metaOf(name: string): StoredModelMeta {
-  const now = new Date().toISOString();
-  return {
-    name,
-    network: 'dense',
-    labels: ['a', 'b'],
-    inputSize: [1, 3],
-    channels: 1,
-    preprocessing: 'none',
-    resize: 'bilinear',
-    invertLightBackground: false,
-    dataset: { name: 'none' },
-    history: [],
-    status: 'complete',
-    createdAt: now,
-    updatedAt: now,
-  };
-}
+const metaOf = (name: string): StoredModelMeta => storedMeta(name, { network: 'dense', inputSize: [1, 3] });
 
 async function stored(store: ModelStore, name: string): Promise<void> {
   const model = tinyModel();

@@ -13,6 +13,7 @@ import { loadCatalog } from '../src-main/core/zoo/catalog.ts';
 import { RecognitionService } from '../src-main/service/recognition.ts';
 import { jsonLines, runCli } from './helpers/cli.ts';
 import { noNetwork, tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 const tmp = await tempDir('cs-fit-');
 const storeDir = path.join(tmp, 'store');
@@ -32,23 +33,7 @@ function meanColourModel(): tf.LayersModel {
 
 async function storeModel(name: string, fit: StoredModelMeta['fit']): Promise<void> {
   const model = meanColourModel();
-  const now = new Date().toISOString();
-  const meta: StoredModelMeta = {
-    name,
-    network: 'custom',
-    labels: ['red', 'green', 'blue'],
-    inputSize: [4, 4],
-    channels: 3,
-    preprocessing: 'scale01',
-    resize: 'bilinear',
-    ...(fit ? { fit } : {}),
-    invertLightBackground: false,
-    dataset: { name: 'none' },
-    history: [],
-    status: 'complete',
-    createdAt: now,
-    updatedAt: now,
-  };
+  const meta = storedMeta(name, { labels: ['red', 'green', 'blue'], inputSize: [4, 4], channels: 3, preprocessing: 'scale01', ...(fit ? { fit } : {}) });
   await store.withReservation(name, 'saved', 'replace', (held) => store.save(model, meta, held));
   model.dispose();
 }

@@ -14,6 +14,7 @@ import { TrainConfig } from '../src-main/core/training/config.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint } from '../src-main/core/training/resume.ts';
 import type { EpochRecord } from '../src-main/shared/train-events.ts';
 import { tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 beforeAll(() => initBackend());
 
@@ -21,25 +22,19 @@ const record = (epoch: number): EpochRecord => ({ epoch, loss: 1 / epoch, accura
 const config = TrainConfig.parse({ dataset: 'mnist', network: 'lenet5', epochs: 5 });
 
 function meta(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
-  const now = new Date().toISOString();
-  return {
-    name,
+  return storedMeta(name, {
     network: 'lenet5',
     labels: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
     inputSize: [28, 28],
-    channels: 1,
     preprocessing: 'scale01',
-    resize: 'bilinear',
     invertLightBackground: true,
     dataset: { name: 'mnist' },
     history: [record(1), record(2), record(3)],
     bestEpoch: 2,
     status: 'cancelled',
     config,
-    createdAt: now,
-    updatedAt: now,
     ...extra,
-  };
+  });
 }
 
 async function store(...metas: StoredModelMeta[]): Promise<ModelStore> {

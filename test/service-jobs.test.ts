@@ -9,9 +9,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StudioEvent } from '../src-main/contract.ts';
 import { initBackend } from '../src-main/core/backend.ts';
-import type { StoredModelMeta } from '../src-main/core/store/model-store.ts';
 import { StudioService } from '../src-main/service/studio.ts';
 import { noNetwork, tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 const tmp = await tempDir('cs-jobs-');
 const service = new StudioService({ cacheDir: path.join(tmp, 'cache'), storeDir: path.join(tmp, 'store'), stateDir: tmp, offline: true, fetch: noNetwork });
@@ -30,22 +30,7 @@ async function storeModel(): Promise<void> {
   const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [8, 8, 3] }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
   const kernel = Array.from({ length: 8 * 8 * 3 }, (_, i) => (i % 3 === 0 ? [1, -1] : i % 3 === 2 ? [-1, 1] : [0, 0]));
   model.setWeights([tf.tensor2d(kernel), tf.zeros([2])]);
-  const now = new Date().toISOString();
-  const meta: StoredModelMeta = {
-    name: 'colours',
-    network: 'custom',
-    labels: ['red', 'blue'],
-    inputSize: [8, 8],
-    channels: 3,
-    preprocessing: 'scale01',
-    resize: 'bilinear',
-    invertLightBackground: false,
-    dataset: { name: 'none' },
-    history: [],
-    status: 'complete',
-    createdAt: now,
-    updatedAt: now,
-  };
+  const meta = storedMeta('colours', { labels: ['red', 'blue'], inputSize: [8, 8], channels: 3, preprocessing: 'scale01' });
   await service.store.withReservation('colours', 'saved', 'replace', (held) => service.store.save(model, meta, held));
   model.dispose();
 }

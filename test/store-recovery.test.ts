@@ -11,6 +11,7 @@ import { recoverFolder, replaceFolder, STALE_TMP_MS } from '../src-main/core/sto
 import { checkName, ModelStore, runState, type StoredModelMeta } from '../src-main/core/store/model-store.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 // The real file system, with one switch: a reader that recovers the model right after a save
 // has moved the old folder aside, the moment a reader on another thread could pick.
@@ -41,25 +42,8 @@ function tinyModel(): tf.LayersModel {
   return model;
 }
 
-function metaOf(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
-  const now = new Date().toISOString();
-  return {
-    name,
-    network: 'dense',
-    labels: ['a', 'b', 'c'],
-    inputSize: [1, 4],
-    channels: 1,
-    preprocessing: 'none',
-    resize: 'bilinear',
-    invertLightBackground: false,
-    dataset: { name: 'none' },
-    history: [],
-    status: 'complete',
-    createdAt: now,
-    updatedAt: now,
-    ...extra,
-  };
-}
+const metaOf = (name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta =>
+  storedMeta(name, { network: 'dense', labels: ['a', 'b', 'c'], inputSize: [1, 4], ...extra });
 
 /** Saves as a run would: holding the name. */
 const save = (store: ModelStore, model: tf.LayersModel, meta: StoredModelMeta) => store.withReservation(meta.name, 'saved', 'replace', (held) => store.save(model, meta, held));

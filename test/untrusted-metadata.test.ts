@@ -13,30 +13,22 @@ import { loadModel } from '../src-main/core/zoo/load.ts';
 import { misclassifiedThumbnails } from '../src-main/service/evaluation.ts';
 import { evaluationView } from '../src-main/service/store-views.ts';
 import { tempDir } from './helpers/shared.ts';
+import { storedMeta } from './helpers/stored-meta.ts';
 
 beforeAll(() => initBackend());
 
 const labels = ['a', 'b', 'c'];
 
-function metaOf(name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta {
-  const now = new Date().toISOString();
-  return {
-    name,
+const metaOf = (name: string, extra: Partial<StoredModelMeta> = {}): StoredModelMeta =>
+  storedMeta(name, {
     network: 'tiny',
     labels,
     inputSize: [28, 28],
-    channels: 1,
     preprocessing: 'scale01',
     resize: 'area',
-    invertLightBackground: false,
     dataset: { name: 'x', source: '/nowhere', format: 'folder' },
-    history: [],
-    status: 'complete',
-    createdAt: now,
-    updatedAt: now,
     ...extra,
-  };
-}
+  });
 
 async function storedTiny(): Promise<{ storeDir: string; metaFile: string }> {
   const storeDir = await tempDir('cs-meta-');
