@@ -6,7 +6,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { resourcesDir, type CatalogFile } from '../zoo/catalog.ts';
-import { verifyFile } from '../downloads/digest.ts';
+import { digestMessage, fileChecks, hasDigest, verifyFile } from '../downloads/digest.ts';
 import { locateFiles } from '../zoo/files.ts';
 import { hasCifarBatches, loadCifarBinary, MAX_CIFAR_BATCH_BYTES } from './cifar.ts';
 import { extractTarGz } from './tar.ts';
@@ -17,21 +17,7 @@ import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from
 import type { PhotoFit } from '../../shared/vocabulary.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
 
-const DatasetFile = z
-  .object({
-    name: z.string().min(1),
-    url: z.string().url(),
-    sha256: z
-      .string()
-      .regex(/^[0-9a-f]{64}$/)
-      .optional(),
-    md5: z
-      .string()
-      .regex(/^[0-9a-f]{32}$/)
-      .optional(),
-    size: z.number().int().positive().optional(),
-  })
-  .refine((f) => Boolean(f.sha256 || f.md5), { message: 'a dataset file needs a sha256 (or the md5 its publisher gives)' });
+const DatasetFile = z.object({ name: z.string().min(1), url: z.string().url(), ...fileChecks }).refine(hasDigest, digestMessage('dataset'));
 
 const DatasetEntry = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),

@@ -3,8 +3,26 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
 
 export type DigestAlgorithm = 'sha256' | 'md5';
+
+/** How both catalogues (models.json, datasets.json) describe a file's checks: fields for a zod object. */
+export const fileChecks = {
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
+  size: z.number().int().positive().optional(),
+};
+
+/** Every file a catalogue names must be checkable: sha256, or md5 where that is all its publisher gives. */
+export const hasDigest = (f: Digests) => Boolean(f.sha256 || f.md5);
+export const digestMessage = (what: string) => ({ message: `a ${what} file needs a sha256 (or the md5 its publisher gives)` });
 
 export interface Digests {
   sha256?: string;

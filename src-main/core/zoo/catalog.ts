@@ -6,26 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { Preprocessing } from '../models/preprocessing.ts';
 import { PHOTO_FITS } from '../../shared/vocabulary.ts';
+import { digestMessage, fileChecks, hasDigest } from '../downloads/digest.ts';
 
-const CatalogFile = z.object({
-  path: z.string().min(1),
-  url: z.string().url().optional(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  md5: z
-    .string()
-    .regex(/^[0-9a-f]{32}$/)
-    .optional(),
-  size: z.number().int().positive().optional(),
-});
+const CatalogFile = z.object({ path: z.string().min(1), url: z.string().url().optional(), ...fileChecks });
 export type CatalogFile = z.infer<typeof CatalogFile>;
-
-/** Every file the catalogue names must be checkable: sha256, or md5 where that is all its publisher gives. */
-const hasDigest = (f: { sha256?: string; md5?: string }) => Boolean(f.sha256 || f.md5);
-const digestMessage = { message: 'a catalogue file needs a sha256 (or the md5 its publisher gives)' };
-const CheckedFile = CatalogFile.refine(hasDigest, digestMessage);
+const CheckedFile = CatalogFile.refine(hasDigest, digestMessage('catalogue'));
 
 const ModelEntry = z.object({
   id: z.string(),
@@ -66,7 +51,7 @@ const ViewEntry = z.object({
 export type ViewEntry = z.infer<typeof ViewEntry>;
 
 const Catalog = z.object({
-  labels: z.record(z.string(), CatalogFile.extend({ url: z.string().url(), license: z.string() }).refine(hasDigest, digestMessage)),
+  labels: z.record(z.string(), CatalogFile.extend({ url: z.string().url(), license: z.string() }).refine(hasDigest, digestMessage('catalogue'))),
   models: z.array(ModelEntry),
   views: z.array(ViewEntry).default([]),
 });
