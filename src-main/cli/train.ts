@@ -156,9 +156,9 @@ export function registerTraining(program: Command): void {
     else console.log(formatEvaluation(ev));
   });
 
-  const trained = program.command('trained').description('the model store: list, rename, delete');
-  withStorage(trained.command('list'), ['store'])
-    .option('--json')
+  const trained = program.command('trained').description('the model store: list, rename, export, import, delete');
+  withStorage(trained.command('list').description('the stored models: network, state, epochs (best of run) and test accuracy'), ['store'])
+    .option('--json', 'as JSON')
     .action(async (o: Storage & { json?: boolean }) => {
       const list = await studioOf(o).store.list();
       if (o.json)
@@ -174,10 +174,12 @@ export function registerTraining(program: Command): void {
           ]),
         );
     });
-  withStorage(trained.command('rename <from> <to>'), ['store']).action(async (from: string, to: string, o: Storage) => {
-    await studioOf(o).renameModel(from, to);
-    console.log(`renamed "${from}" to "${to}"`);
-  });
+  withStorage(trained.command('rename <from> <to>').description('rename a stored model (refused if <to> exists)'), ['store']).action(
+    async (from: string, to: string, o: Storage) => {
+      await studioOf(o).renameModel(from, to);
+      console.log(`renamed "${from}" to "${to}"`);
+    },
+  );
   withStorage(trained.command('export <name>'), ['store', 'mirror', 'cache', 'offline'])
     .description('write a stored model for Keras or TensorFlow.js, with its class names and preprocessing')
     .addOption(
@@ -202,7 +204,7 @@ export function registerTraining(program: Command): void {
       const meta = await studioOf(o).importKerasModel(file, { labels: o.labels, name: o.name, preprocessing: o.preprocessing, overwrite: o.overwrite });
       console.log(`imported ${file} as "${meta.name}": ${meta.inputSize.join('x')}x${meta.channels} input, ${meta.labels.length} classes, preprocessing ${meta.preprocessing}`);
     });
-  withStorage(trained.command('delete <name>'), ['store'])
+  withStorage(trained.command('delete <name>').description('delete a stored model, after asking on a terminal'), ['store'])
     .option('-y, --yes', 'do not ask first (a terminal is asked; a script is not)')
     .action(async (name: string, o: Storage & { yes?: boolean }) => {
       const studio = studioOf(o);

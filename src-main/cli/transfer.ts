@@ -59,7 +59,9 @@ export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
 export function registerTransfer(program: Command): void {
   const cmd = program
     .command('transfer')
-    .description('transfer learning: train a head on a frozen mobilenet or resnet50 (features are cached, so a second run skips the backbone)')
+    .description(
+      'transfer learning: train a head on a frozen mobilenet or resnet50, then with --fine-tune its last layers too (what the backbone computes is cached, so a second run skips it)',
+    )
     .requiredOption(
       '--dataset <folder>',
       'a folder of class sub-folders (or train/ and test/ holding them), e.g. Stanford Dogs Images/; without test/, 20% of each class is held out for testing',
