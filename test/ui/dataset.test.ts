@@ -151,6 +151,16 @@ describe.skipIf(!hasChromium)('the Dataset panel in Chromium, over the real serv
     expect(labels[0]).toMatch(/dog|bird/);
     expect(labels.slice(1).filter((l) => l === 'dog').length, `the two dogs: ${labels.slice(1)}`).toBeGreaterThanOrEqual(1);
     const tried = page.getByTestId('tried');
+    // "Where?": the answer's Grad-CAM over the whole photo, shown larger, and hidden again.
+    const where = tried.nth(1);
+    await where.getByTestId('tried-explain').click();
+    await expect.poll(() => where.getByTestId('heatmap').getAttribute('data-cells'), { timeout: 60_000 }).toMatch(/^\d+x\d+$/);
+    const [photo, heat] = [await where.locator('.ds-tried-pic img').boundingBox(), await where.getByTestId('heatmap').boundingBox()];
+    expect(photo!.width).toBeCloseTo(160, 0);
+    expect(heat).toEqual(photo);
+    await shot('test-mode-where');
+    await where.getByTestId('tried-explain').click();
+    await expect.poll(() => where.getByTestId('heatmap').count()).toBe(0);
     const dogsBefore = await count(page, 'dog');
     for (const k of [1, 2]) {
       if (labels[k] === 'dog') {
