@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isModelName } from './shared/model-names.ts';
 import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
+import type { LogLine } from './shared/log-messages.ts';
 import type { RecognizeWarning } from './shared/recognize-warnings.ts';
 
 export type { EpochRecord, Evaluation, TrainEvent };
@@ -343,7 +344,7 @@ export type StudioEvent =
   | { type: 'download'; file: string; received: number; total?: number }
   /** A download the window asked for (downloadModel): the whole model's bytes on disk so far. */
   | { type: 'model-download'; jobId: string; model: string; file: string; received: number; total?: number }
-  | { type: 'log'; level: 'info' | 'error'; message: string; time: string }
+  | ({ type: 'log'; level: 'info' | 'error'; time: string } & LogLine)
   | { type: 'folder'; jobId: string; done: number; total: number; item?: FolderItem }
   | ({ type: 'menu' } & MenuCommand);
 

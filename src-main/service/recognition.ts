@@ -19,6 +19,7 @@ import { ModelStore } from '../core/store/model-store.ts';
 import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } from './inside.ts';
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
+import { logLine, type LogLine } from '../shared/log-messages.ts';
 
 export interface ServiceOptions {
   cacheDir?: string;
@@ -29,7 +30,7 @@ export interface ServiceOptions {
   offline?: boolean;
   fetch?: typeof fetch;
   onDownload?: (p: DownloadProgress) => void;
-  log?: (line: string) => void;
+  log?: (line: LogLine) => void;
 }
 
 export interface ModelInfo {
@@ -155,7 +156,7 @@ export class RecognitionService {
           fetch: this.options.fetch,
           onProgress: this.options.onDownload,
         });
-        this.options.log?.(`loaded ${spec} from ${source}`);
+        this.options.log?.(logLine('model-loaded', { model: spec, source }));
         classifier.warmUp();
         return classifier;
       })();

@@ -1,4 +1,15 @@
+import { LOG_ENGLISH, type LogCode } from '../../../src-main/shared/log-messages';
+
+/** The CLI's log lines, worded for the window where the CLI's names a command-line option. */
+const APP_LOG_WORDING: Partial<Record<LogCode, string>> = {
+  'chosen-epochs': 'settings for {count} training images: {epochs} epochs ({steps} steps per epoch, {total} in all), chosen for the size of the set',
+  'chosen-batch-size': 'settings for {count} training images: batch size {batchSize} ({steps} steps per epoch, {total} in all), chosen for the size of the set',
+  'chosen-both': 'settings for {count} training images: batch size {batchSize} and {epochs} epochs ({steps} steps per epoch, {total} in all), chosen for the size of the set',
+};
+
 export default {
+  /** Log lines (src-main/shared/log-messages.ts): a code each, with the values its words need. */
+  logs: { ...LOG_ENGLISH, ...APP_LOG_WORDING } as Record<LogCode, string>,
   errors: {
     'model-exists': 'A model called "{name}" already exists. Choose another name, or tick "Replace it".',
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
