@@ -323,6 +323,8 @@ export interface FolderItem {
   thumbnail?: string;
   top?: PredictionView[];
   error?: string;
+  /** The error's code and values (a picture that does not decode: `image-<kind>`), worded by the window. */
+  coded?: { code: ErrorCode; params: ErrorParams };
 }
 
 export interface FolderReply {

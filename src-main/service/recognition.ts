@@ -20,6 +20,7 @@ import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } fr
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 import { logLine, type LogLine } from '../shared/log-messages.ts';
+import type { ErrorCode, ErrorParams } from '../shared/errors.ts';
 
 export interface ServiceOptions {
   cacheDir?: string;
@@ -91,6 +92,8 @@ export interface RecognizeManyRequest {
 export interface RecognizeFailure {
   file: string;
   error: string;
+  /** Its code and values (`image-<kind>` for a picture that does not decode): the window words it. */
+  coded?: { code: ErrorCode; params: ErrorParams };
 }
 
 export interface RecognizeResult {
@@ -267,7 +270,7 @@ export class RecognitionService {
     const subject = findView(model)?.subject;
     for await (const r of classifyMany(classifier, req.images, { ...opts, topK: req.topK ?? 5, fit: req.fit })) {
       if (!r.top) {
-        yield { file: r.file, error: r.error! };
+        yield { file: r.file, error: r.error!, ...(r.coded ? { coded: r.coded } : {}) };
         continue;
       }
       const photo = req.images[r.index]!;
