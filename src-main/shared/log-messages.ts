@@ -3,7 +3,7 @@
 // The renderer's locale files give every code its words (en.ts takes these; ko.ts must have each,
 // the type below and test/components/i18n-coverage.test.ts see to it). Dependency-free, so the
 // renderer imports it too. Placeholders are `{name}`, as vue-i18n reads them.
-import { errorCodeOf, type ErrorCode, type ErrorParams } from './errors.ts';
+import { errorCodeOf, reasonOf, type ErrorCode, type ErrorParams, type SkippedFile } from './errors.ts';
 
 /** The English text of every log line, by code: the one list the codes are derived from. */
 export const LOG_ENGLISH = {
@@ -72,5 +72,10 @@ export function logLine(code: LogCode, params: LogParams = {}, reason?: LogLine[
 
 /** A line whose {reason} is an error: its message for the CLI, its code (if it has one) for the window. */
 export function logFailure(code: LogCode, params: LogParams, err: unknown): LogLine {
-  return logLine(code, { ...params, reason: err instanceof Error ? err.message : String(err) }, errorCodeOf(err));
+  return logLine(code, { ...params, ...reasonOf(err) }, errorCodeOf(err));
+}
+
+/** The log line of a file a run left out. */
+export function skippedLine(s: SkippedFile): LogLine {
+  return logLine('skipped-file', { file: s.file, reason: s.error, ...(s.reasonCode ? { reasonCode: s.reasonCode } : {}) }, s.coded);
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'vue/compiler-sfc';
 import en from '../../src-renderer/src/locales/en.ts';
 import ko from '../../src-renderer/src/locales/ko.ts';
-import { ERROR_CODES } from '../../src-main/shared/errors.ts';
+import { ERROR_CODES, SYSTEM_ERROR_CODES, SYSTEM_REASONS_ENGLISH } from '../../src-main/shared/errors.ts';
 import { fillPlaceholders, LOG_CODES, LOG_ENGLISH, type LogCode } from '../../src-main/shared/log-messages.ts';
 import { makeI18n } from '../../src-renderer/src/i18n.ts';
 
@@ -132,6 +132,12 @@ describe('coded lines and errors have words in both languages', () => {
     // Korean reads through vue-i18n too: every value lands in its line.
     const ko_ = makeI18n('ko').global;
     for (const c of LOG_CODES) for (const v of Object.values(params(c))) expect(ko_.t(`logs.${c}`, params(c)), c).toContain(v);
+  });
+
+  it("every system error code (a {reason}'s reasonCode) has an English and a Korean text", () => {
+    expect(SYSTEM_ERROR_CODES).toEqual(expect.arrayContaining(['ENOENT', 'EACCES', 'ENOSPC', 'EISDIR', 'EMFILE']));
+    expect(unworded(SYSTEM_ERROR_CODES, en.systemReasons, SYSTEM_REASONS_ENGLISH), 'en.ts systemReasons').toEqual([]);
+    expect(unworded(SYSTEM_ERROR_CODES, ko.systemReasons, SYSTEM_REASONS_ENGLISH), 'ko.ts systemReasons').toEqual([]);
   });
 
   it('every error code has an English and a Korean text', () => {

@@ -16,7 +16,7 @@ import type { TrainEvent } from '../../shared/train-events.ts';
 import { fit } from './fit.ts';
 import { makeLoss } from './losses.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
-import { logLine } from '../../shared/log-messages.ts';
+import { logLine, skippedLine } from '../../shared/log-messages.ts';
 
 export interface RunEnvironment {
   cacheDir: string;
@@ -70,7 +70,7 @@ async function train(
     channels: c as 1 | 3,
     onProgress: (stage, done, total) => emit({ event: 'dataset', stage, done, total }),
   });
-  for (const s of splits.train.skipped) emit({ event: 'log', ...logLine('skipped-file', { file: s.file, reason: s.error }) });
+  for (const s of splits.train.skipped) emit({ event: 'log', ...skippedLine(s) });
   let { train, validation } = splits;
   if (!validation && cfg.validationSplit > 0) {
     ({ train, validation } = splitValidation(train, cfg.validationSplit, builtIn ? undefined : cfg.seed));

@@ -26,7 +26,7 @@ import { estimateNote } from './estimate.ts';
 import { FineTuning } from './fine-tune.ts';
 import { transferHead } from './head.ts';
 import { recordExtractionSpeed } from './speed.ts';
-import { logLine } from '../../shared/log-messages.ts';
+import { logLine, skippedLine } from '../../shared/log-messages.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
 
@@ -83,7 +83,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     test: testListing && perClass(testListing, cfg.testLimitPerClass, cfg.seed),
   };
   if (heldOut) emit({ event: 'log', ...heldOutNote(lists.test!.files.length, root) });
-  for (const s of [...trainListing.skipped, ...(testFolder?.skipped ?? [])]) emit({ event: 'log', ...logLine('skipped-file', { file: s.file, reason: s.error }) });
+  for (const s of [...trainListing.skipped, ...(testFolder?.skipped ?? [])]) emit({ event: 'log', ...skippedLine(s) });
 
   const sources = { cacheDir: env.cacheDir, mirrorDir: env.mirrorDir, offline: env.offline };
   const backbone = await loadBackbone(cfg.backbone, sources, cfg.fit);
@@ -130,7 +130,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
         await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       const counts = { split, count: f.labels.length, computed: f.computed, backbone: backbone.id, cached: f.cached };
       emit({ event: 'log', ...(ft ? logLine('activations-done', { ...counts, layer: ft.split.layer }) : logLine('features-done', counts)) });
-      for (const s of f.skipped) emit({ event: 'log', ...logLine('skipped-file', { file: s.file, reason: s.error }) });
+      for (const s of f.skipped) emit({ event: 'log', ...skippedLine(s) });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
     }
     let train = sets.train!;

@@ -1,4 +1,5 @@
 import { LOG_ENGLISH, type LogCode } from '../../../src-main/shared/log-messages';
+import { SYSTEM_REASONS_ENGLISH, type SystemErrorCode } from '../../../src-main/shared/errors';
 
 /** The CLI's log lines, worded for the window where the CLI's names a command-line option. */
 const APP_LOG_WORDING: Partial<Record<LogCode, string>> = {
@@ -10,6 +11,8 @@ const APP_LOG_WORDING: Partial<Record<LogCode, string>> = {
 export default {
   /** Log lines (src-main/shared/log-messages.ts): a code each, with the values its words need. */
   logs: { ...LOG_ENGLISH, ...APP_LOG_WORDING } as Record<LogCode, string>,
+  /** Why the system could not read or write a file (Node's codes: src-main/shared/errors.ts), the {reason} of an error or a log line. */
+  systemReasons: SYSTEM_REASONS_ENGLISH as Record<SystemErrorCode, string>,
   errors: {
     'model-exists': 'A model called "{name}" already exists. Choose another name, or tick "Replace it".',
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',

@@ -1,6 +1,24 @@
 import type en from './en';
 
 const ko: typeof en = {
+  systemReasons: {
+    ENOENT: '파일이나 폴더가 없습니다',
+    EACCES: '접근 권한이 없습니다',
+    EPERM: '허용되지 않는 작업입니다',
+    ENOSPC: '디스크에 남은 공간이 없습니다',
+    EISDIR: '파일이 있어야 할 곳에 폴더가 있습니다',
+    ENOTDIR: '폴더가 있어야 할 곳에 파일이 있습니다',
+    EMFILE: '한 번에 열린 파일이 너무 많습니다',
+    ENFILE: '이 컴퓨터에 열린 파일이 너무 많습니다',
+    EEXIST: '이미 있습니다',
+    EROFS: '디스크가 읽기 전용입니다',
+    EBUSY: '다른 프로그램이 사용 중입니다',
+    ENAMETOOLONG: '이름이 너무 깁니다',
+    EIO: '디스크를 읽거나 쓰지 못했습니다',
+    ELOOP: '경로에 심볼릭 링크가 너무 많습니다',
+    ENOTEMPTY: '폴더가 비어 있지 않습니다',
+    EXDEV: '다른 디스크로 옮길 수 없습니다',
+  },
   logs: {
     'skipped-file': '{file} 건너뜀: {reason}',
     'held-out': '{dataset}에 test/ 폴더가 없습니다: 이미지 {count}개(이미지가 {min}개 이상인 클래스마다 {percent}%, 파일 이름으로 선택)를 테스트 세트로 떼어 둡니다',
