@@ -342,7 +342,7 @@ export type PanelId = 'recognize' | 'folder' | 'dataset' | 'training' | 'models'
 export type StudioEvent =
   | { type: 'training'; runId: string; event: TrainEvent }
   /** The run is over: after its 'done' event, or with the reason it failed. */
-  | { type: 'training-ended'; runId: string; error?: string }
+  | { type: 'training-ended'; runId: string; error?: string; code?: ErrorCode; params?: ErrorParams }
   | { type: 'download'; file: string; received: number; total?: number }
   /** A download the window asked for (downloadModel): the whole model's bytes on disk so far. */
   | { type: 'model-download'; jobId: string; model: string; file: string; received: number; total?: number }

@@ -7,6 +7,7 @@ import type { RunEnvironment } from '../core/training/run.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { isTransferNetwork } from '../shared/vocabulary.ts';
 import { logFailure, logLine, type LogLine } from '../shared/log-messages.ts';
+import { errorCodeOf } from '../shared/errors.ts';
 import type { EventBus } from './events.ts';
 import { pixelsToDataUrl } from './images.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
@@ -110,7 +111,8 @@ export class TrainingJobs {
         },
         (err: Error) => {
           this.bus.log(logFailure('training-failed', {}, err), 'error');
-          this.bus.emit({ type: 'training-ended', runId, error: err.message });
+          // A coded error keeps its code, so the window says it in its own words (never a CLI command).
+          this.bus.emit({ type: 'training-ended', runId, error: err.message, ...errorCodeOf(err) });
         },
       )
       .finally(() => this.runs.delete(runId));

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'model-busy',
   'model-missing',
   'dataset-download-refused',
+  'dataset-not-prepared',
+  'dataset-offline',
   'export-exists',
   'export-failed',
   'import-no-labels',

@@ -17,8 +17,13 @@ export default {
     'model-exists': 'A model called "{name}" already exists. Choose another name, or tick "Replace it".',
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
     'model-missing': 'There is no model called "{name}".',
+    // The app's own words: its buttons, never a command to type (the CLI's message names those).
     'dataset-download-refused':
-      'The {name} server ({host}) did not serve {url} ({detail}); it refuses requests at times. Try again later (what arrived is kept and the download resumes), or get images.tar and lists.tar from the official page {page} on a machine that can and import them (classifier-studio datasets import {id} <folder>), or put them in an offline mirror as <mirror>/datasets/{id}/.',
+      'The {name} server ({host}) did not serve {url} ({detail}); it refuses requests at times. Try again later with “Build the dog-breed model…” (what arrived is kept and the download resumes), or get images.tar and lists.tar from the official page {page} on a machine that can and put them in an offline mirror folder as <mirror>/datasets/{id}/.',
+    'dataset-not-prepared':
+      '{name} is not on this computer yet. Choose “Dog breeds (Stanford Dogs)” on the Recognize panel and press “Build the dog-breed model…”: the build downloads and prepares it.',
+    'dataset-offline':
+      '{name} is not on this computer, and downloads are off. Connect to the internet and start again (the app downloads it), or put its files ({files}) in an offline mirror folder as <mirror>/datasets/{id}/.',
     'export-exists': '{path} already exists. Choose another place, or tick "Replace it".',
     'export-failed': 'The model "{name}" could not be exported as {format}: {reason}',
     'image-not-an-image': '“{file}” is not an image, or not in a format the app reads (JPEG, PNG, WebP, GIF, TIFF, AVIF).',

@@ -60,7 +60,11 @@ const ko: typeof en = {
     'model-busy': '"{name}" 모델을 지금 다른 작업이 사용 중입니다. 끝날 때까지 기다리거나 먼저 멈추세요.',
     'model-missing': '"{name}" 모델이 없습니다.',
     'dataset-download-refused':
-      '{name} 서버({host})가 {url} 요청을 거부했습니다({detail}). 이 서버는 가끔 요청을 거부합니다. 잠시 후 다시 시도하거나(받은 부분은 보관되어 이어서 받습니다), 인터넷이 되는 컴퓨터에서 공식 페이지 {page}의 images.tar와 lists.tar를 받아 가져오거나(classifier-studio datasets import {id} <폴더>), 오프라인 미러의 <미러>/datasets/{id}/에 넣으세요.',
+      '{name} 서버({host})가 {url} 요청을 거부했습니다({detail}). 이 서버는 가끔 요청을 거부합니다. 잠시 후 “개 품종 모델 만들기…”로 다시 시도하거나(받은 부분은 보관되어 이어서 받습니다), 인터넷이 되는 컴퓨터에서 공식 페이지 {page}의 images.tar와 lists.tar를 받아 오프라인 미러 폴더의 <미러>/datasets/{id}/에 넣으세요.',
+    'dataset-not-prepared':
+      '{name}이(가) 아직 이 컴퓨터에 없습니다. 인식 패널에서 “개 품종 (Stanford Dogs)”을(를) 고르고 “개 품종 모델 만들기…”를 누르세요. 빌드가 데이터셋을 내려받아 준비합니다.',
+    'dataset-offline':
+      '{name}이(가) 이 컴퓨터에 없고 내려받기가 꺼져 있습니다. 인터넷에 연결한 뒤 다시 시작하거나(앱이 내려받습니다), 파일({files})을 오프라인 미러 폴더의 <미러>/datasets/{id}/에 넣으세요.',
     'export-exists': '{path} 이(가) 이미 있습니다. 다른 위치를 고르거나 "덮어쓰기"를 선택하세요.',
     'export-failed': '"{name}" 모델을 {format} 형식으로 내보내지 못했습니다: {reason}',
     'image-not-an-image': '“{file}”은(는) 이미지가 아니거나 앱이 읽을 수 없는 형식입니다 (JPEG, PNG, WebP, GIF, TIFF, AVIF).',

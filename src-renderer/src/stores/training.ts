@@ -1,6 +1,6 @@
 // The training panel's state: the form, the run's progress and curves, and its evaluation.
 import { defineStore } from 'pinia';
-import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
+import { errorMessageOf, isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
 import { newSmoother, smooth, smoothingSteps } from '../lib/curves';
 import { newId } from '../lib/format';
 import { isBuiltInDataset, NETWORK_FOR_DATASET, TRAINING_DEFAULTS } from '../../../src-main/shared/vocabulary';
@@ -138,7 +138,8 @@ export const useTrainingStore = defineStore('training', {
         if (e.type === 'training-ended' && e.runId === this.runId) {
           this.running = false;
           this.stopping = false;
-          if (e.error) this.run.error = e.error;
+          // Its code (if any) travels in the text, as a refused request's does: errorText words it.
+          if (e.error) this.run.error = errorMessageOf({ ok: false, error: e.error, code: e.code, params: e.params });
           void useAppStore().refreshModels();
         }
       });
