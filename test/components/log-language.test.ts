@@ -62,6 +62,25 @@ describe('log lines in the user language', () => {
     ]);
   });
 
+  it("names main's loading stages in Korean, one it does not know as it came", async () => {
+    const send = eventApi();
+    const p = plugins('ko');
+    const w = mount(TrainingPanel, { ...p, global: { ...p.global, stubs: { CurveChart: true, EvaluationPanel: true, AugmentPreview: true, RunCurves: true } } });
+    const training = useTrainingStore(p.pinia);
+    training.subscribe();
+    await training.start();
+    const stage = async (name: string) => {
+      send({ type: 'training', runId: training.runId, event: { event: 'dataset', stage: name, done: 1, total: 4 } });
+      await flushPromises();
+      return w.find('.progress-row span').text();
+    };
+    expect(await stage('features (train)')).toBe('특징 계산 중 (train)');
+    expect(await stage('download')).toBe('데이터셋 내려받는 중');
+    expect(await stage('download Stanford Dogs')).toBe('데이터셋 내려받는 중');
+    expect(await stage('read')).toBe('이미지 읽는 중');
+    expect(await stage('something new')).toBe('something new 불러오는 중');
+  });
+
   it('the log bar words main lines in Korean, a coded reason inside them too', async () => {
     const send = eventApi();
     const p = plugins('ko');

@@ -197,6 +197,15 @@ export default {
     runProgress: 'Run',
     eta: 'ETA {t}',
     datasetStage: 'Loading {stage}',
+    /** Main's stage names (core/datasets, core/transfer/run.ts, service/dog-breeds.ts), in words. */
+    stages: {
+      download: 'Downloading the dataset',
+      read: 'Reading the images',
+      extract: 'Unpacking the images',
+      split: 'Laying out the official split',
+      features: 'Computing the features ({split})',
+      activations: 'Computing the activations ({split})',
+    },
     speed: '{n} images/s',
     loss: 'Loss',
     accuracy: 'Accuracy',
