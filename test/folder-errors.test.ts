@@ -2,7 +2,7 @@
 // Recognize gives for it alone (`image-<kind>`, src-main/shared/errors.ts), through the request
 // table the window's IPC uses, so the folder's results table says it in the user's language
 // (test/components/folder-errors.test.ts shows it). Real photos, real MobileNet from ../shared.
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FolderReply } from '../src-main/contract.ts';
@@ -29,10 +29,19 @@ describe.skipIf(!hasShared)('a folder with pictures that do not decode', async (
     await writeFile(path.join(folder, 'b-notes.jpg'), 'shopping list: milk, eggs\n');
     const bytes = await readFile(tench);
     await writeFile(path.join(folder, 'c-cut.jpg'), bytes.subarray(0, Math.floor(bytes.length / 3)));
+    // Links the folder does not follow: out of it, and to nothing.
+    await symlink(tench, path.join(folder, 'd-out.jpg'));
+    await symlink(path.join(folder, 'nowhere.jpg'), path.join(folder, 'e-broken.jpg'));
     grants.folders.add(folder);
     const reply = await answer(table.recognizeFolder, { jobId: 'j', folder, model: 'mobilenet', topK: 3 });
     expect(reply.ok).toBe(true);
-    const items = (reply as { ok: true; value: FolderReply }).value.items;
+    const all = (reply as { ok: true; value: FolderReply }).value.items;
+    // The entries left out come first, each with its entry-* code and the file by name only.
+    expect(all.slice(0, 2).map((i) => [i.name, i.coded])).toEqual([
+      ['d-out.jpg', { code: 'entry-link-outside', params: { file: 'd-out.jpg' } }],
+      ['e-broken.jpg', { code: 'entry-broken-link', params: { file: 'e-broken.jpg' } }],
+    ]);
+    const items = all.slice(2);
     expect(items.map((i) => i.name)).toEqual(['a-tench.jpg', 'b-notes.jpg', 'c-cut.jpg']);
     expect(items[0]!.top![0]!.label).toMatch(/tench/);
     expect(items[0]!.coded).toBeUndefined();

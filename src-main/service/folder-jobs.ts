@@ -35,7 +35,7 @@ export class FolderJobs {
     this.jobs.set(req.jobId, job);
     try {
       const { files, skipped } = await scanImageFolder(req.folder);
-      const items: FolderItem[] = skipped.map((s) => ({ file: s.file, name: path.basename(s.file), error: s.error }));
+      const items: FolderItem[] = skipped.map((s) => ({ file: s.file, name: path.basename(s.file), error: s.error, ...(s.coded ? { coded: s.coded } : {}) }));
       const total = items.length + files.length;
       this.bus.emit({ type: 'folder', jobId: req.jobId, done: 0, total });
       items.forEach((item, k) => this.bus.emit({ type: 'folder', jobId: req.jobId, done: k + 1, total, item }));

@@ -7,6 +7,11 @@ export const IMAGE_ERROR_KINDS = ['not-an-image', 'unsupported', 'truncated', 't
 export type ImageErrorKind = (typeof IMAGE_ERROR_KINDS)[number];
 const IMAGE_CODES = IMAGE_ERROR_KINDS.map((k) => `image-${k}` as const);
 
+/** Why an entry of a folder is not read (core/folder-entries.ts); each is the error code `entry-<why>`. */
+export const ENTRY_SKIP_KINDS = ['not-regular', 'broken-link', 'link-outside', 'link-not-file'] as const;
+export type EntrySkipKind = (typeof ENTRY_SKIP_KINDS)[number];
+const ENTRY_CODES = ENTRY_SKIP_KINDS.map((k) => `entry-${k}` as const);
+
 export const ERROR_CODES = [
   'model-exists',
   'model-busy',
@@ -19,6 +24,7 @@ export const ERROR_CODES = [
   'import-no-labels',
   'model-not-downloaded',
   ...IMAGE_CODES,
+  ...ENTRY_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorParams = Record<string, string | number>;
