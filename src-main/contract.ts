@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isModelName } from './shared/model-names.ts';
 import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
+import type { LogLine } from './shared/log-messages.ts';
 import type { RecognizeWarning } from './shared/recognize-warnings.ts';
 
 export type { EpochRecord, Evaluation, TrainEvent };
@@ -322,6 +323,8 @@ export interface FolderItem {
   thumbnail?: string;
   top?: PredictionView[];
   error?: string;
+  /** The error's code and values (a picture that does not decode: `image-<kind>`), worded by the window. */
+  coded?: { code: ErrorCode; params: ErrorParams };
 }
 
 export interface FolderReply {
@@ -339,11 +342,11 @@ export type PanelId = 'recognize' | 'folder' | 'dataset' | 'training' | 'models'
 export type StudioEvent =
   | { type: 'training'; runId: string; event: TrainEvent }
   /** The run is over: after its 'done' event, or with the reason it failed. */
-  | { type: 'training-ended'; runId: string; error?: string }
+  | { type: 'training-ended'; runId: string; error?: string; code?: ErrorCode; params?: ErrorParams }
   | { type: 'download'; file: string; received: number; total?: number }
   /** A download the window asked for (downloadModel): the whole model's bytes on disk so far. */
   | { type: 'model-download'; jobId: string; model: string; file: string; received: number; total?: number }
-  | { type: 'log'; level: 'info' | 'error'; message: string; time: string }
+  | ({ type: 'log'; level: 'info' | 'error'; time: string } & LogLine)
   | { type: 'folder'; jobId: string; done: number; total: number; item?: FolderItem }
   | ({ type: 'menu' } & MenuCommand);
 

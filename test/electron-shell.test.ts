@@ -12,6 +12,7 @@ import { answer, Grants, requests, type Host } from '../src-main/electron/reques
 import type { RecentFiles } from '../src-main/service/recents.ts';
 import type { StudioService } from '../src-main/service/studio.ts';
 import { repoRoot, tempDir } from './helpers/shared.ts';
+import { logLine } from '../src-main/shared/log-messages.ts';
 
 const electron = vi.hoisted(() => {
   type Listener = (...args: unknown[]) => void;
@@ -127,7 +128,7 @@ describe('the preload', () => {
     const off = api.onEvent((e) => got.push(e));
     const listeners = electron.state.rendererListeners.get(channels.event)!;
     expect(listeners.size).toBe(1);
-    const e: StudioEvent = { type: 'log', level: 'info', message: 'hello', time: '2024-01-01T00:00:00Z' };
+    const e: StudioEvent = { type: 'log', level: 'info', ...logLine('training-stopped'), time: '2024-01-01T00:00:00Z' };
     for (const l of listeners) l({ sender: 'ipc' }, e);
     expect(got).toEqual([e]);
     off();

@@ -43,7 +43,7 @@ describe('previewImage on a bad file', () => {
     await writeFile(bmp, Buffer.concat([Buffer.from('BM'), Buffer.alloc(60)]));
     expect(await codeOf(previewImage(bmp))).toEqual({ code: 'image-unsupported', params: { file: 'old.bmp', format: 'BMP' } });
     // Not there: read by the preview first, and still said as the decoder says it.
-    expect(await codeOf(previewImage(path.join(dir, 'gone.png')))).toEqual({ code: 'image-unreadable', params: { file: 'gone.png', reason: 'ENOENT' } });
+    expect(await codeOf(previewImage(path.join(dir, 'gone.png')))).toEqual({ code: 'image-unreadable', params: { file: 'gone.png', reason: 'ENOENT', reasonCode: 'ENOENT' } });
     const big = await sharp({ create: { width: 12_000, height: 9_000, channels: 3, background: '#000' } })
       .png({ compressionLevel: 1 })
       .toBuffer();

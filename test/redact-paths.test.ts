@@ -1,6 +1,7 @@
 // Error text for the window: main's absolute paths cut to their last part, the user's kept whole.
 import { describe, expect, it } from 'vitest';
-import { redactPaths } from '../src-main/electron/redact-paths.ts';
+import { redactLogEvent, redactPaths } from '../src-main/electron/redact-paths.ts';
+import { logLine } from '../src-main/shared/log-messages.ts';
 
 describe('redactPaths', () => {
   it("cuts main's absolute paths, quoted (with spaces) or bare", () => {
@@ -28,5 +29,26 @@ describe('redactPaths', () => {
     // A sibling whose name only starts like a chosen path is not chosen.
     expect(redactPaths('read /home/ann/cat.jpgx and /home/ann/My Photos2/z', keep)).toBe('read …/cat.jpgx and …/My Photos2/z');
     expect(redactPaths('model /opt/cs/m.h5 on /home/ann/cat.jpg', keep)).toBe('model …/m.h5 on /home/ann/cat.jpg');
+  });
+});
+
+describe('redactLogEvent', () => {
+  it('sends log lines to the window with file names, not absolute paths, in their text and values', () => {
+    const line = logLine('skipped-file', { file: '/home/ann/pets/cat/3.jpg', reason: "ENOENT: no such file or directory, open '/home/ann/pets/cat/3.jpg'" });
+    const sent = redactLogEvent({ type: 'training', runId: 'r', event: { event: 'log', ...line } });
+    expect(sent).toEqual({
+      type: 'training',
+      runId: 'r',
+      event: {
+        event: 'log',
+        code: 'skipped-file',
+        params: { file: '…/3.jpg', reason: "ENOENT: no such file or directory, open '…/3.jpg'" },
+        message: "skipped …/3.jpg: ENOENT: no such file or directory, open '…/3.jpg'",
+      },
+    });
+    const bar = redactLogEvent({ type: 'log', level: 'info', time: 't', ...logLine('model-loaded', { model: 'mobilenet', source: 'mirror: /srv/mirror/mobilenet/model.json' }) });
+    expect(bar).toMatchObject({ params: { model: 'mobilenet', source: 'mirror: …/model.json' }, message: 'loaded mobilenet from mirror: …/model.json' });
+    const other = { type: 'download', file: '/a/b', received: 1 } as const;
+    expect(redactLogEvent(other)).toBe(other);
   });
 });

@@ -133,19 +133,19 @@ describe('the evaluation view: right answers and training mistakes', () => {
     const store = new ModelStore(storeDir);
     const logged: string[] = [];
     const env = { cacheDir: storeDir, modelStoreDir: storeDir, offline: true };
-    const view = (await evaluationView(store, 'tiny', 200, env as never, (l) => logged.push(l)))!;
+    const view = (await evaluationView(store, 'tiny', 200, env as never, (l) => logged.push(l.message)))!;
     expect(view.correct!.map((c) => c.file)).toEqual([a1, a2, b1]);
     for (const c of [...view.correct!, ...view.misclassified, ...view.trainingMistakes!]) expect(c.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
     expect(logged).toEqual([]);
 
     // Fewer thumbnails asked for: at least 2 right answers of each class still.
-    const small = (await evaluationView(store, 'tiny', 1, env as never, (l) => logged.push(l)))!;
+    const small = (await evaluationView(store, 'tiny', 1, env as never, (l) => logged.push(l.message)))!;
     expect(small.correct!.filter((c) => c.thumbnail).map((c) => c.file)).toEqual([a1, a2, b1]);
 
     // A training mistake edited to name a file outside the dataset: no thumbnails of training
     // pictures (logged), while the test pictures still get theirs.
     await patchMeta(metaFile, { evaluation: { ...evaluation, trainingMistakes: [m(7, '/etc/passwd', 0, 2, 0.95)] } });
-    const tampered = (await evaluationView(store, 'tiny', 200, env as never, (l) => logged.push(l)))!;
+    const tampered = (await evaluationView(store, 'tiny', 200, env as never, (l) => logged.push(l.message)))!;
     expect(tampered.trainingMistakes![0]!.thumbnail).toBeUndefined();
     expect(tampered.correct![0]!.thumbnail).toMatch(/^data:image\//);
     expect(logged.join('\n')).toMatch(/no thumbnails of training pictures for tiny: .*names \/etc\/passwd, which is not an image in the dataset folder/);

@@ -7,6 +7,7 @@ import type { Classifier } from './classifier.ts';
 import type { DecodedImage } from './images/decode.ts';
 import type { Prediction } from './labels.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
+import { errorCodeOf, type ErrorCode, type ErrorParams } from '../shared/errors.ts';
 
 export type PhotoInput = string | { data: Uint8Array; name: string };
 
@@ -33,11 +34,13 @@ export interface ClassifiedPhoto {
   /** The pixels the model was given (the answer's checks read them). */
   image?: DecodedImage;
   error?: string;
+  /** The error's code and values (a picture that does not decode: `image-<kind>`), for the window's words. */
+  coded?: { code: ErrorCode; params: ErrorParams };
   /** This photo's decode, and its share of its batch's inference, in milliseconds. */
   timings?: { decode: number; inference: number };
 }
 
-type Decoded = { index: number; file: string; image?: DecodedImage; error?: string; ms: number };
+type Decoded = { index: number; file: string; image?: DecodedImage; error?: string; coded?: ClassifiedPhoto['coded']; ms: number };
 
 export async function* classifyMany(classifier: Classifier, photos: readonly PhotoInput[], opts: ClassifyManyOptions = {}): AsyncGenerator<ClassifiedPhoto> {
   const batchSize = Math.max(1, opts.batchSize ?? 8);
@@ -50,7 +53,8 @@ export async function* classifyMany(classifier: Classifier, photos: readonly Pho
       const image = await classifier.decode(typeof photo === 'string' ? photo : Buffer.from(photo.data), file, opts.fit);
       return { index, file, image, ms: performance.now() - t0 };
     } catch (err) {
-      return { index, file, error: err instanceof Error ? err.message : String(err), ms: performance.now() - t0 };
+      const coded = errorCodeOf(err);
+      return { index, file, error: err instanceof Error ? err.message : String(err), ...(coded ? { coded } : {}), ms: performance.now() - t0 };
     }
   };
   const window: Promise<Decoded>[] = [];
@@ -81,7 +85,7 @@ export async function* classifyMany(classifier: Classifier, photos: readonly Pho
       const a = d.image && answers[k++]!;
       yield a
         ? { index: d.index, file: d.file, top: a.top, rangeShare: a.rangeShare, image: d.image, timings: { decode: d.ms, inference: share } }
-        : { index: d.index, file: d.file, error: d.error! };
+        : { index: d.index, file: d.file, error: d.error!, ...(d.coded ? { coded: d.coded } : {}) };
     }
   }
 }

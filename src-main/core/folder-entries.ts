@@ -4,13 +4,14 @@
 import type { Dirent } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { EntrySkipKind } from '../shared/errors.ts';
 
 export type EntryKind = 'file' | 'dir' | 'other';
 
 export type FolderEntry =
   | { path: string; kind: 'file' | 'dir' }
   /** Not to be read: `was` is what it is (or points at), `reason` says why it is left out. */
-  | { path: string; kind: 'skipped'; was: EntryKind; reason: string };
+  | { path: string; kind: 'skipped'; was: EntryKind; reason: string; why: EntrySkipKind };
 
 /** Whether `p` is `root` or inside it; both must already be real (symlink-free) paths. */
 export function isWithin(root: string, p: string): boolean {
@@ -26,7 +27,7 @@ export async function folderEntry(dir: string, e: Dirent, realRoot: string): Pro
   if (e.isFile()) return { path: full, kind: 'file' };
   if (e.isDirectory()) return { path: full, kind: 'dir' };
   if (!e.isSymbolicLink()) {
-    return { path: full, kind: 'skipped', was: 'other', reason: 'not a regular file (a device, pipe or socket): skipped' };
+    return { path: full, kind: 'skipped', was: 'other', reason: 'not a regular file (a device, pipe or socket): skipped', why: 'not-regular' };
   }
   let target: string;
   let was: EntryKind;
@@ -34,11 +35,11 @@ export async function folderEntry(dir: string, e: Dirent, realRoot: string): Pro
     target = await realpath(full);
     was = kindOfStats(await stat(target));
   } catch {
-    return { path: full, kind: 'skipped', was: 'other', reason: 'a broken symbolic link: skipped' };
+    return { path: full, kind: 'skipped', was: 'other', reason: 'a broken symbolic link: skipped', why: 'broken-link' };
   }
   if (!isWithin(realRoot, target)) {
-    return { path: full, kind: 'skipped', was, reason: `a symbolic link to ${target}, outside the folder ${realRoot}: not followed` };
+    return { path: full, kind: 'skipped', was, reason: `a symbolic link to ${target}, outside the folder ${realRoot}: not followed`, why: 'link-outside' };
   }
-  if (was === 'other') return { path: full, kind: 'skipped', was, reason: `a symbolic link to ${target}, which is not a regular file: skipped` };
+  if (was === 'other') return { path: full, kind: 'skipped', was, reason: `a symbolic link to ${target}, which is not a regular file: skipped`, why: 'link-not-file' };
   return { path: full, kind: was };
 }

@@ -35,7 +35,7 @@ export function toWorkerError(err: unknown): WorkerError {
   return { error: err instanceof Error ? err.message : String(err), ...errorCodeOf(err) };
 }
 
-function fromWorkerError(e: WorkerError): Error {
+export function fromWorkerError(e: WorkerError): Error {
   return e.code ? new CodedError(e.code, e.error, e.params) : new Error(e.error);
 }
 

@@ -14,6 +14,7 @@ import { rendererResponse } from './renderer-files.ts';
 import { allowCheck, allowRequest } from './permissions.ts';
 import { devServerUrl, isRendererUrl, RENDERER_INDEX, RENDERER_SCHEME } from './renderer-origin.ts';
 import { loadWindowState, MIN_WINDOW, trackWindowState } from './window-state.ts';
+import { redactLogEvent } from './redact-paths.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** electron-vite's dev server in development; a packaged app shows only its own files. */
@@ -25,7 +26,7 @@ const isRenderer = (url: string) => isRendererUrl(url, devUrl);
 let window: BrowserWindow | undefined;
 
 function send(e: StudioEvent): void {
-  if (window && !window.isDestroyed()) window.webContents.send(channels.event, e);
+  if (window && !window.isDestroyed()) window.webContents.send(channels.event, redactLogEvent(e));
 }
 
 function createWindow(): BrowserWindow {

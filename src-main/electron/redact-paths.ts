@@ -2,6 +2,8 @@
 // model cache, the store, the app's install folder) tell a hostile page where things are and
 // whether they exist, so they are cut to their last part. Paths the user chose stay whole:
 // the page knows them already, and the user needs them to act on the error.
+import type { StudioEvent } from '../contract.ts';
+import type { LogLine } from '../shared/log-messages.ts';
 
 /** An absolute path starts with `/` and a name (a lone slash is a fraction), `C:\` or `C:/`, or `\\server`, maybe behind `file://`. */
 const START = String.raw`(?:file:\/\/\/?)?(?:\/(?=[^\s/'"\x60])|[A-Za-z]:[\\/]|\\\\)`;
@@ -35,4 +37,25 @@ export function redactPaths(message: string, keep: Iterable<string> = []): strin
   }
   text = text.replace(QUOTED, (_m, quote: string, p: string) => `${quote}…/${lastPart(p)}${quote}`).replace(BARE, (p) => `…/${lastPart(p)}`);
   return text.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => held[Number(i)]!);
+}
+
+/**
+ * A log event on its way to the window: the files it names by their last part (a log line is
+ * read, not acted on, and runs name files deep in the user's dataset and main's caches).
+ */
+export function redactLogEvent(e: StudioEvent): StudioEvent {
+  if (e.type === 'log') return { ...e, ...redactLine(e) };
+  if (e.type === 'training' && e.event.event === 'log') return { ...e, event: { ...e.event, ...redactLine(e.event) } };
+  return e;
+}
+
+function redactLine(line: LogLine): LogLine {
+  const cut = <T extends Record<string, string | number>>(params: T) =>
+    Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? redactPaths(v) : v])) as T;
+  return {
+    code: line.code,
+    params: cut(line.params),
+    message: redactPaths(line.message),
+    ...(line.reason ? { reason: { code: line.reason.code, params: cut(line.reason.params) } } : {}),
+  };
 }

@@ -29,7 +29,7 @@ import { checkOwnDataset, datasetRequests } from './dataset-requests.ts';
 import { modelRequests } from './model-requests.ts';
 import { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 import { redactPaths } from './redact-paths.ts';
-import { CodedError, errorCodeOf } from '../shared/errors.ts';
+import { CodedError, errorCodeOf, type ErrorParams } from '../shared/errors.ts';
 import { DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 
 export { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
@@ -144,7 +144,13 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       for (const i of reply.items) grants.files.add(i.file);
       // An image's error is error text too (a model that failed to load names its files).
       const keep = await grants.all();
-      return { ...reply, items: reply.items.map((i) => (i.error ? { ...i, error: redactPaths(i.error, keep) } : i)) };
+      const cut = (params: ErrorParams) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? redactPaths(v, keep) : v]));
+      return {
+        ...reply,
+        items: reply.items.map((i) =>
+          i.error ? { ...i, error: redactPaths(i.error, keep), ...(i.coded ? { coded: { code: i.coded.code, params: cut(i.coded.params) } } : {}) } : i,
+        ),
+      };
     }),
     cancelFolder: req(JobId, (id) => service.cancelFolder(id)),
     saveCsv: req(SaveCsvRequest, async ({ name, csv }) => {

@@ -13,6 +13,7 @@ import type { TransferConfigInput } from '../core/transfer/config.ts';
 import { CodedError } from '../shared/errors.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
+import { logLine } from '../shared/log-messages.ts';
 import { startTransfer, type DoneEvent, type TrainingRun } from './training.ts';
 
 export interface DogBreedsRequest {
@@ -51,10 +52,7 @@ async function mayWrite(store: ModelStore, splitRoot: string, overwrite: boolean
   const meta = await store.get(DOG_BREEDS_MODEL);
   const unfinished = runState(meta) === 'cancelled' || runState(meta) === 'interrupted';
   if (unfinished && meta.dataset.source === splitRoot) {
-    emit({
-      event: 'log',
-      message: `${DOG_BREEDS_MODEL} is a stopped build of Stanford Dogs: building it again (the download, the photos and the features computed so far are reused)`,
-    });
+    emit({ event: 'log', ...logLine('dog-breeds-again', { model: DOG_BREEDS_MODEL }) });
     return true;
   }
   throw new CodedError('model-exists', `A model called "${DOG_BREEDS_MODEL}" already exists: build with --overwrite to replace it, or rename it first.`, {
@@ -83,15 +81,12 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
       throw err;
     });
     if (!dogs) {
-      onEvent({ event: 'log', message: 'stopped while preparing Stanford Dogs; building again goes on from where it stopped' });
+      onEvent({ event: 'log', ...logLine('dog-breeds-stopped') });
       const stopped: DoneEvent = { event: 'done', cancelled: true, stoppedEarly: false, history: [] };
       onEvent(stopped);
       return stopped;
     }
-    onEvent({
-      event: 'log',
-      message: `Stanford Dogs (${dogs.source}): ${dogs.train} training and ${dogs.test} test photos of ${dogs.classNames.length} breeds, the official split`,
-    });
+    onEvent({ event: 'log', ...logLine('dog-breeds-ready', { source: dogs.source, train: dogs.train, test: dogs.test, breeds: dogs.classNames.length }) });
     const config: TransferConfigInput = {
       dataset: dogs.root,
       backbone: req.backbone ?? DOG_BREEDS_BACKBONE,

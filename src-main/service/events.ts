@@ -1,6 +1,7 @@
 // The service's events, in one place: training progress, folder jobs, downloads, log lines and
 // menu commands reach the window (over IPC) and the tests through on().
 import type { StudioEvent } from '../contract.ts';
+import type { LogLine } from '../shared/log-messages.ts';
 
 type Listener = (e: StudioEvent) => void;
 
@@ -16,8 +17,8 @@ export class EventBus {
     for (const l of this.listeners) l(e);
   }
 
-  log(message: string, level: 'info' | 'error' = 'info'): void {
-    this.emit({ type: 'log', level, message, time: new Date().toISOString() });
+  log(line: LogLine, level: 'info' | 'error' = 'info'): void {
+    this.emit({ type: 'log', level, ...line, time: new Date().toISOString() });
   }
 
   clear(): void {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FolderItem, FolderReply, RecognizeReply } from '../contract.ts';
 import { FolderRequest } from '../contract.ts';
 import type { EventBus } from './events.ts';
+import { errorCodeOf } from '../shared/errors.ts';
 import { scanImageFolder, thumbnail } from './images.ts';
 import type { RecognizeFailure, RecognizeManyRequest } from './recognition.ts';
 
@@ -13,6 +14,12 @@ import type { RecognizeFailure, RecognizeManyRequest } from './recognition.ts';
 const CHUNK = 8;
 
 type Answer = RecognizeReply | RecognizeFailure;
+
+/** A photo that could not be answered: the English reason, and its code when it has one. */
+function failure(file: string, err: unknown): RecognizeFailure {
+  const coded = errorCodeOf(err);
+  return { file, error: err instanceof Error ? err.message : String(err), ...(coded ? { coded } : {}) };
+}
 
 export class FolderJobs {
   private readonly jobs = new Map<string, { cancelled: boolean }>();
@@ -28,7 +35,7 @@ export class FolderJobs {
     this.jobs.set(req.jobId, job);
     try {
       const { files, skipped } = await scanImageFolder(req.folder);
-      const items: FolderItem[] = skipped.map((s) => ({ file: s.file, name: path.basename(s.file), error: s.error }));
+      const items: FolderItem[] = skipped.map((s) => ({ file: s.file, name: path.basename(s.file), error: s.error, ...(s.coded ? { coded: s.coded } : {}) }));
       const total = items.length + files.length;
       this.bus.emit({ type: 'folder', jobId: req.jobId, done: 0, total });
       items.forEach((item, k) => this.bus.emit({ type: 'folder', jobId: req.jobId, done: k + 1, total, item }));
@@ -57,22 +64,22 @@ export class FolderJobs {
     const thumbs = files.map((f) =>
       thumbnail(f, 72).then(
         (url) => ({ url }),
-        (err: unknown) => ({ error: (err as Error).message }),
+        (err: unknown) => failure(f, err),
       ),
     );
     let answers: Answer[];
     try {
       answers = await this.recognizeMany({ images: files, model, topK });
     } catch (err) {
-      answers = files.map((file) => ({ file, error: (err as Error).message }));
+      answers = files.map((file) => failure(file, err));
     }
     return Promise.all(
       files.map(async (file, k): Promise<FolderItem> => {
         const item: FolderItem = { file, name: path.basename(file) };
         const answer = answers[k]!;
-        if ('error' in answer) return { ...item, error: answer.error };
+        if ('error' in answer) return { ...item, error: answer.error, ...(answer.coded ? { coded: answer.coded } : {}) };
         const thumb = await thumbs[k]!;
-        if ('error' in thumb) return { ...item, error: thumb.error };
+        if ('error' in thumb) return { ...item, error: thumb.error, ...(thumb.coded ? { coded: thumb.coded } : {}) };
         return { ...item, top: answer.top, thumbnail: thumb.url };
       }),
     );

@@ -6,6 +6,7 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../core/bounded-read.ts';
 import { folderEntry } from '../core/folder-entries.ts';
 import { decodeImage, DEFAULT_PIXEL_LIMIT } from '../core/images/decode.ts';
+import type { SkippedFile } from '../shared/errors.ts';
 
 export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'];
 
@@ -65,7 +66,7 @@ export async function pixelsToDataUrl(pixels: Uint8Array, width: number, height:
 export interface FolderImages {
   files: string[];
   /** Image-named entries left out, with why (a link leaving the folder, a device, a pipe). */
-  skipped: { file: string; error: string }[];
+  skipped: SkippedFile[];
 }
 
 /**
@@ -81,7 +82,11 @@ export async function scanImageFolder(folder: string): Promise<FolderImages> {
     if (!wanted.has(path.extname(e.name).slice(1).toLowerCase())) continue;
     const entry = await folderEntry(folder, e, realFolder);
     if (entry.kind === 'file') out.files.push(entry.path);
-    else if (entry.kind === 'skipped') out.skipped.push({ file: entry.path, error: `${entry.path}: ${entry.reason}` });
+    else if (entry.kind === 'skipped') {
+      // Coded, so the window words why (its values name the file by its base name only).
+      const coded = { code: `entry-${entry.why}` as const, params: { file: path.basename(entry.path) } };
+      out.skipped.push({ file: entry.path, error: `${entry.path}: ${entry.reason}`, coded });
+    }
   }
   const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
   out.files.sort(byName);

@@ -19,6 +19,8 @@ import { ModelStore } from '../core/store/model-store.ts';
 import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } from './inside.ts';
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
+import { logLine, type LogLine } from '../shared/log-messages.ts';
+import type { ErrorCode, ErrorParams } from '../shared/errors.ts';
 
 export interface ServiceOptions {
   cacheDir?: string;
@@ -29,7 +31,7 @@ export interface ServiceOptions {
   offline?: boolean;
   fetch?: typeof fetch;
   onDownload?: (p: DownloadProgress) => void;
-  log?: (line: string) => void;
+  log?: (line: LogLine) => void;
 }
 
 export interface ModelInfo {
@@ -90,6 +92,8 @@ export interface RecognizeManyRequest {
 export interface RecognizeFailure {
   file: string;
   error: string;
+  /** Its code and values (`image-<kind>` for a picture that does not decode): the window words it. */
+  coded?: { code: ErrorCode; params: ErrorParams };
 }
 
 export interface RecognizeResult {
@@ -155,7 +159,7 @@ export class RecognitionService {
           fetch: this.options.fetch,
           onProgress: this.options.onDownload,
         });
-        this.options.log?.(`loaded ${spec} from ${source}`);
+        this.options.log?.(logLine('model-loaded', { model: spec, source }));
         classifier.warmUp();
         return classifier;
       })();
@@ -266,7 +270,7 @@ export class RecognitionService {
     const subject = findView(model)?.subject;
     for await (const r of classifyMany(classifier, req.images, { ...opts, topK: req.topK ?? 5, fit: req.fit })) {
       if (!r.top) {
-        yield { file: r.file, error: r.error! };
+        yield { file: r.file, error: r.error!, ...(r.coded ? { coded: r.coded } : {}) };
         continue;
       }
       const photo = req.images[r.index]!;

@@ -1,6 +1,7 @@
 // The recognition worker: models load and images are classified here, off the Electron main
 // thread, so a 25M-parameter ResNet50 warming up never freezes the window.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { LogLine } from '../shared/log-messages.ts';
 import { toWorkerError, type WorkerError } from '../core/threads.ts';
 import { collect, RecognitionService, type ExplainRequest, type RecognizeManyRequest, type FeatureMapsRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
 
@@ -17,7 +18,7 @@ export type FromRecognizer =
   | { id: number; ok: true; value: unknown }
   | ({ id: number; ok: false } & WorkerError)
   | { type: 'download'; file: string; received: number; total?: number }
-  | { type: 'log'; message: string };
+  | { type: 'log'; line: LogLine };
 
 const port = parentPort!;
 const options = (workerData as { data: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch'> }).data;
@@ -25,7 +26,7 @@ const post = (m: FromRecognizer) => port.postMessage(m);
 const service = new RecognitionService({
   ...options,
   onDownload: (p) => post({ type: 'download', file: p.file, received: p.received, total: p.total }),
-  log: (message) => post({ type: 'log', message }),
+  log: (line) => post({ type: 'log', line }),
 });
 
 port.on('message', async (m: ToRecognizer) => {

@@ -6,19 +6,20 @@ import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
 import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
+import type { LogLine } from '../shared/log-messages.ts';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export function threadRecognizer(
   options: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch'>,
-  events: { onDownload?: ServiceOptions['onDownload']; log?: (line: string) => void } = {},
+  events: { onDownload?: ServiceOptions['onDownload']; log?: (line: LogLine) => void } = {},
 ): Recognizer {
   // Started on first use, and again after a crash: one bad image must not end recognition.
   const client = workerClient(() => startWorker(workerEntry('./recognition.worker.ts', import.meta.url), options), {
     onOther: (message) => {
       const m = message as Exclude<FromRecognizer, { id: number }>;
       if (m.type === 'download') events.onDownload?.({ file: m.file, url: '', received: m.received, total: m.total });
-      else events.log?.(m.message);
+      else events.log?.(m.line);
     },
   });
   const ask = <T>(m: Distribute<ToRecognizer>) => client.ask<T>(m, { failure: (why) => new Error(`The recognition worker ${why}.`) });

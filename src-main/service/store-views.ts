@@ -4,6 +4,7 @@ import type { EvaluationView, ModelView, StoredModelView } from '../contract.ts'
 import type { StorageSettings } from '../core/paths.ts';
 import { runState, type ModelStore, type StoredModelMeta } from '../core/store/model-store.ts';
 import { misclassifiedThumbnails } from './evaluation.ts';
+import { logFailure, type LogLine } from '../shared/log-messages.ts';
 
 function datasetName(m: StoredModelMeta): string {
   const d = m.dataset as { name?: unknown };
@@ -52,7 +53,7 @@ export async function evaluationView(
   name: string,
   thumbnails: number,
   env: StorageSettings & { offline?: boolean },
-  log: (line: string) => void,
+  log: (line: LogLine) => void,
 ): Promise<EvaluationView | null> {
   const meta = await store.get(name);
   if (!meta.evaluation) return null;
@@ -67,7 +68,7 @@ export async function evaluationView(
       view.misclassified = [...pictures.slice(0, mistakes.length), ...view.misclassified.slice(mistakes.length)];
       if (view.correct) view.correct = pictures.slice(mistakes.length);
     } catch (err) {
-      log(`no thumbnails for ${name}: ${(err as Error).message}`);
+      log(logFailure('no-thumbnails', { name }, err));
     }
   }
   // Training pictures are named by file only (an index would be into the training set, not the test set).
@@ -76,7 +77,7 @@ export async function evaluationView(
     try {
       view.trainingMistakes = await misclassifiedThumbnails(meta, training, training.length, env);
     } catch (err) {
-      log(`no thumbnails of training pictures for ${name}: ${(err as Error).message}`);
+      log(logFailure('no-training-thumbnails', { name }, err));
     }
   }
   return view;

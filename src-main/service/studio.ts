@@ -37,6 +37,7 @@ import { previewImage } from './images.ts';
 import { collect, RecognitionService, type RecognizeFailure, type RecognizeManyRequest, type RecognizerStats } from './recognition.ts';
 import { evaluationView, recognizableModels, storedModelViews } from './store-views.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
+import type { LogLine } from '../shared/log-messages.ts';
 import { TrainingJobs } from './training-jobs.ts';
 import { importNeed, missingFiles, type ImportNeed } from '../core/zoo/availability.ts';
 import { ModelDownloads } from './model-downloads.ts';
@@ -123,8 +124,8 @@ export class StudioService {
     return this.bus.on(listener);
   }
 
-  log(message: string, level: 'info' | 'error' = 'info'): void {
-    this.bus.log(message, level);
+  log(line: LogLine, level: 'info' | 'error' = 'info'): void {
+    this.bus.log(line, level);
   }
 
   backend(): Promise<BackendReport> {

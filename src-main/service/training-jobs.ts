@@ -6,6 +6,8 @@ import { ResumeRequest, TrainRequest } from '../contract.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { isTransferNetwork } from '../shared/vocabulary.ts';
+import { logFailure, logLine, type LogLine } from '../shared/log-messages.ts';
+import { errorCodeOf } from '../shared/errors.ts';
 import type { EventBus } from './events.ts';
 import { pixelsToDataUrl } from './images.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
@@ -34,7 +36,7 @@ export class TrainingJobs {
   async start(input: TrainRequestInput): Promise<void> {
     const req = TrainRequest.parse(input);
     const onEvent = this.forward(req.runId);
-    await this.launch(req.runId, `training ${req.network} on ${req.dataset}`, () =>
+    await this.launch(req.runId, logLine('training-started', { network: req.network, dataset: req.dataset }), () =>
       isTransferNetwork(req.network)
         ? startTransfer(toTransferConfig(req), { ...this.o.env, mirrorDir: this.o.modelMirrorDir }, onEvent)
         : startTraining(toTrainConfig(req), this.o.env, onEvent),
@@ -44,7 +46,7 @@ export class TrainingJobs {
   /** Continues a stored run (interrupted, stopped, or complete with more epochs) from its best checkpoint, under its name. */
   async resume(input: ResumeRequest): Promise<void> {
     const req = ResumeRequest.parse(input);
-    await this.launch(req.runId, `resuming ${req.model}`, () => {
+    await this.launch(req.runId, logLine('resume-started', { model: req.model }), () => {
       this.o.forget(req.model); // its weights are about to change
       return startTraining({ resume: req.model, epochs: req.epochs }, this.o.env, this.forward(req.runId));
     });
@@ -52,7 +54,7 @@ export class TrainingJobs {
 
   /** Builds `dog-breeds` from Stanford Dogs (downloaded first if need be), as one run: stop keeps what is done. */
   async buildDogBreeds(runId: string, req: DogBreedsRequest, sources: Pick<DogBreedsContext, 'fetch' | 'entry'> = {}): Promise<void> {
-    await this.launch(runId, 'building dog-breeds from Stanford Dogs', () =>
+    await this.launch(runId, logLine('dog-breeds-started'), () =>
       startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, ...sources }, this.forward(runId)),
     );
   }
@@ -82,7 +84,7 @@ export class TrainingJobs {
     for (const run of this.runs.values()) run.cancel();
   }
 
-  private async launch(runId: string, what: string, start: () => Promise<TrainingRun>): Promise<void> {
+  private async launch(runId: string, what: LogLine, start: () => Promise<TrainingRun>): Promise<void> {
     if (this.runs.size || this.starting) throw new Error('A training run is already going; stop it first.');
     this.starting = true;
     try {
@@ -96,20 +98,21 @@ export class TrainingJobs {
     return (event) => this.bus.emit({ type: 'training', runId, event });
   }
 
-  private track(runId: string, run: TrainingRun, what: string): void {
+  private track(runId: string, run: TrainingRun, what: LogLine): void {
     this.runs.set(runId, run);
-    this.bus.log(`${what} started`);
+    this.bus.log(what);
     run.done
       .then(
         (done) => {
           // A replaced or resumed model may be loaded from before: the next recognition reads it anew.
           if (done.model) this.o.forget(done.model);
-          this.bus.log(done.cancelled ? 'training stopped' : `training finished${done.model ? `: ${done.model}` : ''}`);
+          this.bus.log(done.cancelled ? logLine('training-stopped') : done.model ? logLine('training-finished', { model: done.model }) : logLine('training-ended'));
           this.bus.emit({ type: 'training-ended', runId });
         },
         (err: Error) => {
-          this.bus.log(`training failed: ${err.message}`, 'error');
-          this.bus.emit({ type: 'training-ended', runId, error: err.message });
+          this.bus.log(logFailure('training-failed', {}, err), 'error');
+          // A coded error keeps its code, so the window says it in its own words (never a CLI command).
+          this.bus.emit({ type: 'training-ended', runId, error: err.message, ...errorCodeOf(err) });
         },
       )
       .finally(() => this.runs.delete(runId));

@@ -1,7 +1,7 @@
 // Training as the app and the CLI see it: start a run (classic or transfer learning) in a worker
 // thread, get its events, cancel it; and augmentation previews made the same way.
 import type { Worker } from 'node:worker_threads';
-import { startWorker, workerEntry } from '../core/threads.ts';
+import { fromWorkerError, startWorker, workerEntry } from '../core/threads.ts';
 import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
@@ -30,13 +30,13 @@ function startJob(job: WorkerJob): Worker {
 function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stopped: (code: number) => string): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let result: T | undefined;
-    let failure: string | undefined;
+    let failure: Error | undefined;
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'error') failure = m.message;
+      if (m.type === 'error') failure = fromWorkerError(m);
       else result = take(m) ?? result;
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => (result !== undefined ? resolve(result) : reject(new Error(failure ?? stopped(code)))));
+    worker.on('exit', (code) => (result !== undefined ? resolve(result) : reject(failure ?? new Error(stopped(code)))));
   });
 }
 

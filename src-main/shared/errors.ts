@@ -7,16 +7,24 @@ export const IMAGE_ERROR_KINDS = ['not-an-image', 'unsupported', 'truncated', 't
 export type ImageErrorKind = (typeof IMAGE_ERROR_KINDS)[number];
 const IMAGE_CODES = IMAGE_ERROR_KINDS.map((k) => `image-${k}` as const);
 
+/** Why an entry of a folder is not read (core/folder-entries.ts); each is the error code `entry-<why>`. */
+export const ENTRY_SKIP_KINDS = ['not-regular', 'broken-link', 'link-outside', 'link-not-file'] as const;
+export type EntrySkipKind = (typeof ENTRY_SKIP_KINDS)[number];
+const ENTRY_CODES = ENTRY_SKIP_KINDS.map((k) => `entry-${k}` as const);
+
 export const ERROR_CODES = [
   'model-exists',
   'model-busy',
   'model-missing',
   'dataset-download-refused',
+  'dataset-not-prepared',
+  'dataset-offline',
   'export-exists',
   'export-failed',
   'import-no-labels',
   'model-not-downloaded',
   ...IMAGE_CODES,
+  ...ENTRY_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 export type ErrorParams = Record<string, string | number>;
@@ -34,4 +42,60 @@ export class CodedError extends Error {
 
 export function errorCodeOf(err: unknown): { code: ErrorCode; params: ErrorParams } | undefined {
   return err instanceof CodedError ? { code: err.code, params: err.params } : undefined;
+}
+
+/**
+ * Node's system errors that reach the user inside a coded error or a log line (its {reason}):
+ * each has short words in both languages, so a Korean sentence never holds Node's English
+ * ("ENOENT: no such file or directory, open '…'"). English here; the window's in its locales.
+ */
+export const SYSTEM_REASONS_ENGLISH = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on the disk',
+  EISDIR: 'a folder where a file was expected',
+  ENOTDIR: 'a file where a folder was expected',
+  EMFILE: 'too many files open at once',
+  ENFILE: 'too many files open on this computer',
+  EEXIST: 'it already exists',
+  EROFS: 'the disk is read-only',
+  EBUSY: 'in use by another program',
+  ENAMETOOLONG: 'the name is too long',
+  EIO: 'the disk could not be read or written',
+  ELOOP: 'too many symbolic links in the path',
+  ENOTEMPTY: 'the folder is not empty',
+  EXDEV: 'it cannot be moved to another disk',
+} as const satisfies Record<string, string>;
+export type SystemErrorCode = keyof typeof SYSTEM_REASONS_ENGLISH;
+export const SYSTEM_ERROR_CODES = Object.keys(SYSTEM_REASONS_ENGLISH) as SystemErrorCode[];
+
+export function systemCodeOf(err: unknown): SystemErrorCode | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in SYSTEM_REASONS_ENGLISH ? (code as SystemErrorCode) : undefined;
+}
+
+/**
+ * The {reason} values of an error that another one wraps: its message (the CLI prints it) and,
+ * for a system error, `reasonCode`, from which the window words the reason in the user's language.
+ */
+export function reasonOf(err: unknown): { reason: string; reasonCode?: SystemErrorCode } {
+  const code = systemCodeOf(err);
+  return { reason: err instanceof Error ? err.message : String(err), ...(code ? { reasonCode: code } : {}) };
+}
+
+export type Coded = { code: ErrorCode; params: ErrorParams };
+
+/** A file a run or a listing left out, and why: the English, and the code the window words. */
+export interface SkippedFile {
+  file: string;
+  error: string;
+  coded?: Coded;
+  reasonCode?: SystemErrorCode;
+}
+
+export function skippedFile(file: string, err: unknown): SkippedFile {
+  const coded = errorCodeOf(err);
+  const code = systemCodeOf(err);
+  return { file, error: err instanceof Error ? err.message : String(err), ...(coded ? { coded } : {}), ...(code ? { reasonCode: code } : {}) };
 }

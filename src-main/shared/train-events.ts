@@ -1,5 +1,6 @@
 // What a training run tells its caller, as it happens: plain data that crosses threads and IPC,
 // typed once here for the core, the service and the renderer (dependency-free on purpose).
+import type { LogLine } from './log-messages.ts';
 
 export interface LayerSummary {
   name: string;
@@ -78,5 +79,5 @@ export type TrainEvent =
   | { event: 'lr'; epoch: number; lr: number }
   | { event: 'early-stop'; epoch: number; bestEpoch: number }
   | { event: 'evaluation'; evaluation: Evaluation }
-  | { event: 'log'; message: string }
+  | ({ event: 'log' } & LogLine)
   | { event: 'done'; model?: string; cancelled: boolean; stoppedEarly: boolean; bestEpoch?: number; test_accuracy?: number; test_loss?: number; history: EpochRecord[] };

@@ -7,6 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'vue/compiler-sfc';
 import en from '../../src-renderer/src/locales/en.ts';
 import ko from '../../src-renderer/src/locales/ko.ts';
+import { ERROR_CODES, SYSTEM_ERROR_CODES, SYSTEM_REASONS_ENGLISH } from '../../src-main/shared/errors.ts';
+import { fillPlaceholders, LOG_CODES, LOG_ENGLISH, type LogCode } from '../../src-main/shared/log-messages.ts';
+import { makeI18n } from '../../src-renderer/src/i18n.ts';
 
 const SRC = path.resolve(import.meta.dirname, '../../src-renderer/src');
 const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
@@ -95,5 +98,57 @@ describe('the renderer speaks through its locale files', () => {
     expect(has(en, 'recognize.open')).toBe(true);
     expect(has(en, 'recognize.nope')).toBe(false);
     expect(has(en, 'recognize')).toBe(false); // a group is no message
+  });
+});
+
+/** The `{name}` placeholders of a message. */
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
+
+/** Codes (log lines, errors) without words in a locale table, or whose words name values the English does not give. */
+function unworded(codes: readonly string[], table: Record<string, unknown> | undefined, english: Record<string, string>): string[] {
+  return codes.filter((c) => {
+    const text = table?.[c];
+    return typeof text !== 'string' || !text.trim() || placeholders(text).some((p) => !placeholders(english[c]!).includes(p));
+  });
+}
+
+describe('coded lines and errors have words in both languages', () => {
+  it('every log code has an English and a Korean text, with the placeholders its English fills', () => {
+    expect(LOG_CODES.length).toBeGreaterThan(30);
+    expect(unworded(LOG_CODES, en.logs, LOG_ENGLISH), 'en.ts logs').toEqual([]);
+    expect(unworded(LOG_CODES, ko.logs, LOG_ENGLISH), 'ko.ts logs').toEqual([]);
+    expect(
+      Object.keys(ko.logs).filter((k) => !(LOG_CODES as string[]).includes(k)),
+      'ko.ts logs without a code',
+    ).toEqual([]);
+  });
+
+  it('the window says in English what the CLI says (vue-i18n reads every line as written), save where the CLI names its options', () => {
+    const { t } = makeI18n('en').global;
+    const params = (code: LogCode) => Object.fromEntries(placeholders(LOG_ENGLISH[code]).map((p, i) => [p, `v${i}`]));
+    const differ = LOG_CODES.filter((c) => t(`logs.${c}`, params(c)) !== fillPlaceholders(LOG_ENGLISH[c], params(c)));
+    expect(differ).toEqual(['chosen-epochs', 'chosen-batch-size', 'chosen-both']);
+    for (const c of differ) expect(t(`logs.${c}`, params(c))).not.toMatch(/--|classifier-studio/);
+    // Korean reads through vue-i18n too: every value lands in its line.
+    const ko_ = makeI18n('ko').global;
+    for (const c of LOG_CODES) for (const v of Object.values(params(c))) expect(ko_.t(`logs.${c}`, params(c)), c).toContain(v);
+  });
+
+  it("every system error code (a {reason}'s reasonCode) has an English and a Korean text", () => {
+    expect(SYSTEM_ERROR_CODES).toEqual(expect.arrayContaining(['ENOENT', 'EACCES', 'ENOSPC', 'EISDIR', 'EMFILE']));
+    expect(unworded(SYSTEM_ERROR_CODES, en.systemReasons, SYSTEM_REASONS_ENGLISH), 'en.ts systemReasons').toEqual([]);
+    expect(unworded(SYSTEM_ERROR_CODES, ko.systemReasons, SYSTEM_REASONS_ENGLISH), 'ko.ts systemReasons').toEqual([]);
+  });
+
+  it('every error code has an English and a Korean text', () => {
+    const english = en.errors as Record<string, string>;
+    expect(unworded(ERROR_CODES, en.errors, english), 'en.ts errors').toEqual([]);
+    expect(unworded(ERROR_CODES, ko.errors, english), 'ko.ts errors').toEqual([]);
+  });
+
+  it('would catch a missing text and a misspelt placeholder (the check can fail)', () => {
+    const english = { a: 'x {file}', b: 'y' };
+    expect(unworded(['a', 'b'], { a: 'x {fiel}', b: '' }, english)).toEqual(['a', 'b']);
+    expect(unworded(['a', 'b'], { a: '{file} x' }, english)).toEqual(['b']);
   });
 });

@@ -16,6 +16,7 @@ import { subscribeStores } from '../../src-renderer/src/stores/subscribe.ts';
 import { useZooStore } from '../../src-renderer/src/stores/zoo.ts';
 import { useTrainingStore } from '../../src-renderer/src/stores/training.ts';
 import { fakeApi, plugins } from './setup.ts';
+import { logLine } from '../../src-main/shared/log-messages.ts';
 
 /** A window.api whose onEvent keeps its listeners, for the test to send events to. */
 function eventApi(overrides: Partial<Api> = {}) {
@@ -38,7 +39,7 @@ function eventApi(overrides: Partial<Api> = {}) {
   };
 }
 
-const log = (message: string): StudioEvent => ({ type: 'log', level: 'info', message, time: '2024-01-01T00:00:00Z' });
+const log = (model: string): StudioEvent => ({ type: 'log', level: 'info', ...logLine('training-finished', { model }), time: '2024-01-01T00:00:00Z' });
 
 describe("the stores' event subscriptions", () => {
   it('importing and using a store subscribes nothing', () => {
@@ -63,7 +64,7 @@ describe("the stores' event subscriptions", () => {
     const training = useTrainingStore();
     api.send(log('hello'));
     api.send({ type: 'menu', command: 'panel', panel: 'models' });
-    expect(app.log.map((l) => l.message)).toEqual(['hello']);
+    expect(app.log.map((l) => l.message)).toEqual(['training finished: hello']);
     expect(app.panel).toBe('models');
     folder.jobId = 'job-1';
     api.send({ type: 'folder', jobId: 'job-1', done: 2, total: 5 });

@@ -11,6 +11,7 @@ import { build, type InlineConfig } from 'vite';
 import electronViteConfig from '../../electron.vite.config.ts';
 import { errorMessageOf, type StudioEvent } from '../../src-main/contract.ts';
 import { answer, Grants, requests, type Host, type Method } from '../../src-main/electron/requests.ts';
+import { redactLogEvent } from '../../src-main/electron/redact-paths.ts';
 import { RecentFiles } from '../../src-main/service/recents.ts';
 import { StudioService, type StudioOptions } from '../../src-main/service/studio.ts';
 import { mirrorDir, noNetwork, repoRoot, sharedDir, tempDir } from '../helpers/shared.ts';
@@ -160,7 +161,8 @@ export async function startStudio(
   const unsubscribe = service.on((e) => {
     events.push(e);
     page
-      .evaluate((ev) => (globalThis as unknown as { __studioEvent?: (e: unknown) => void }).__studioEvent?.(ev), e)
+      // As main's send(): log lines reach the window with file names, not absolute paths.
+      .evaluate((ev) => (globalThis as unknown as { __studioEvent?: (e: unknown) => void }).__studioEvent?.(ev), redactLogEvent(e))
       .catch((err: Error) => {
         // A closed page is fine; a listener that throws in the page is a bug worth seeing.
         if (!/closed|destroyed/i.test(err.message)) console.error(`event ${e.type} failed in the page: ${err.message.split('\n')[0]}`);

@@ -8,7 +8,7 @@ import { imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
 
 describe('recognition in a worker thread', async () => {
   const logs: string[] = [];
-  const recognizer = threadRecognizer({ cacheDir: await tempDir(), mirrorDir, storeDir: await tempDir(), offline: true }, { log: (l) => logs.push(l) });
+  const recognizer = threadRecognizer({ cacheDir: await tempDir(), mirrorDir, storeDir: await tempDir(), offline: true }, { log: (l) => logs.push(l.message) });
   afterAll(() => recognizer.dispose());
 
   it('answers a real photo with mobilenet, and reports its backend', async () => {

@@ -16,6 +16,7 @@ import { loadIdxPair, readIdxLabels } from './idx.ts';
 import { limitImageSet, pixelsPerImage, type DatasetSplits, type ImageSet } from './types.ts';
 import type { PhotoFit } from '../../shared/vocabulary.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 const DatasetFile = z.object({ name: z.string().min(1), url: z.string().url(), ...fileChecks }).refine(hasDigest, digestMessage('dataset'));
 
@@ -121,8 +122,10 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
     // Laid out by stanford-dogs.ts (a build or an import), which this module does not call.
     const splits = await loadFromDir(path.join(cache, STANFORD_SPLIT_DIR), opts, entry);
     if (!splits)
-      throw new Error(
+      throw new CodedError(
+        'dataset-not-prepared',
         `${entry.name} is not prepared in ${cache}: run classifier-studio models build dog-breeds (it downloads it), or classifier-studio datasets import ${entry.id} <folder holding images.tar and lists.tar>.`,
+        { name: entry.name, id: entry.id },
       );
     return finish(splits, opts);
   }
@@ -140,8 +143,10 @@ export async function loadBuiltIn(entry: DatasetEntry, opts: LoadDatasetOptions)
   if (opts.offline) {
     const looked = [cache, ...mirrors].join(', ');
     const urls = entry.files.map((f) => f.url).join(' ');
-    throw new Error(
+    throw new CodedError(
+      'dataset-offline',
       `The dataset ${entry.name} (${entry.id}) is not in ${looked}, and downloads are off. Download ${urls} into ${cache}${mirrors.length ? '' : ' (or set an offline mirror)'}, or import them with: classifier-studio datasets import ${entry.id} <folder>.`,
+      { name: entry.name, id: entry.id, files: entry.files.map((f) => f.name).join(', ') },
     );
   }
   await locateFiles(catalogFiles(entry), {

@@ -8,6 +8,7 @@ import { checkIndex, type DatasetSplits, type ImageSet } from './types.ts';
 import { isDir } from '../fs-kinds.ts';
 import { folderEntry } from '../folder-entries.ts';
 import type { PhotoFit } from '../../shared/vocabulary.ts';
+import { skippedFile } from '../../shared/errors.ts';
 
 /** What sharp decodes (BMP and PSD it does not, so those files are not listed at all). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -186,7 +187,7 @@ export function fileImageSet(init: FileImageSetInit): ImageSet {
     } catch (e) {
       if (e instanceof RangeError) throw e;
       failed.add(i);
-      skipped.push({ file: files[i], error: (e as Error).message });
+      skipped.push(skippedFile(files[i]!, e));
       return undefined;
     }
   };

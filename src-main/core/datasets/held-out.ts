@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { subsetImageSet, type ImageSet } from './types.ts';
+import { logLine, type LogLine } from '../../shared/log-messages.ts';
 
 /** The share of each class held out for testing. */
 export const HELD_OUT_FRACTION = 0.2;
@@ -47,8 +48,8 @@ export function holdOutTestSet(set: ImageSet): { train: ImageSet; test: ImageSet
 }
 
 /** What a run's log says about a held-out test set. */
-export function heldOutNote(testCount: number, root: string): string {
-  return `${root} has no test/ folder: ${testCount} images (${HELD_OUT_FRACTION * 100}% of each class with ${HELD_OUT_MIN_CLASS} or more, chosen by file name) are held out as the test set`;
+export function heldOutNote(testCount: number, root: string): LogLine {
+  return logLine('held-out', { dataset: root, count: testCount, percent: HELD_OUT_FRACTION * 100, min: HELD_OUT_MIN_CLASS });
 }
 
 /** A list of labelled files split the same way; undefined when nothing can be held out. */

@@ -104,8 +104,10 @@ async function locateTars(entry: DatasetEntry, cache: string, mirrors: string[],
   } catch (err) {
     if (err instanceof DownloadRefusedError) throw hostRefused(entry, err, cache);
     if (o.offline && !(err instanceof DigestMismatchError)) {
-      throw new Error(
+      throw new CodedError(
+        'dataset-offline',
         `${entry.name} is not in ${[cache, ...mirrors].join(', ')}, and downloads are off. Get ${entry.files.map((f) => f.url).join(' and ')} (official page: ${entry.homepage ?? ''}), then import them with: classifier-studio datasets import ${entry.id} <folder holding them>, or put them in an offline mirror as <mirror>/datasets/${entry.id}/.`,
+        { name: entry.name, id: entry.id, files: entry.files.map((f) => f.name).join(', ') },
       );
     }
     throw err;

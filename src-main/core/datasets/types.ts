@@ -1,6 +1,7 @@
 // What the training engine consumes: a set of uint8 HWC images read by index, so that a set
 // may live in memory (MNIST) or be decoded per batch from files (a folder of photos).
 import { mulberry32, shuffled } from '../training/random.ts';
+import type { SkippedFile } from '../../shared/errors.ts';
 
 export interface ImageSet {
   readonly size: number;
@@ -12,7 +13,7 @@ export interface ImageSet {
   /** Examples by index, as HWC uint8 concatenated. Examples whose file cannot be decoded are left out
    *  (and added to `skipped`), so `indices` tells which ones came back, in order. */
   read(indices: readonly number[]): Promise<{ x: Uint8Array; y: Int32Array; indices: number[] }>;
-  readonly skipped: { file: string; error: string }[];
+  readonly skipped: SkippedFile[];
   /**
    * Set for a set of backbone features (core/transfer): each example is then this many float32
    * values, and `read` returns their bytes in `x` (a Uint8Array view of the floats).

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import { CodedError, type ErrorParams, type ImageErrorKind } from '../../shared/errors.ts';
+import { CodedError, systemCodeOf, type ErrorParams, type ImageErrorKind } from '../../shared/errors.ts';
 import { FileRefusedError, MAX_IMAGE_FILE_BYTES, readRegularFile } from '../bounded-read.ts';
 import type { PhotoFit } from '../../shared/vocabulary.ts';
 
@@ -132,7 +132,8 @@ export async function decodeImage(input: string | Buffer, opts: DecodeOptions = 
       throw e.reason === 'too-large' ? fail('too-large', e.detail, e.sizes) : fail('unreadable', e.detail, { reason: e.detail.split(',')[0]! });
     }
     const errno = e as NodeJS.ErrnoException;
-    throw fail('unreadable', explainFsError(errno), { reason: errno.code ?? errno.message });
+    const code = systemCodeOf(errno);
+    throw fail('unreadable', explainFsError(errno), { reason: errno.code ?? errno.message, ...(code ? { reasonCode: code } : {}) });
   }
   if (buf.length === 0) throw fail('not-an-image', 'the file is empty');
   const sniffed = sniff(buf);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { CodedError } from '../../shared/errors.ts';
+import { CodedError, reasonOf } from '../../shared/errors.ts';
 import { keras3Archive } from '../models/keras3-file.ts';
 import { writeKerasModel } from '../models/keras-h5.ts';
 import { layersModelFiles, loadLayersModelFromDir } from '../models/layers-io.ts';
@@ -123,7 +123,7 @@ export async function exportStoredModel(storeDir: string, name: string, opts: Ex
     throw new CodedError('export-failed', `The model "${name}" could not be exported as ${opts.format}: ${(err as Error).message}`, {
       name,
       format: opts.format,
-      reason: (err as Error).message,
+      ...reasonOf(err),
     });
   } finally {
     model.dispose();

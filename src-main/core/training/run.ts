@@ -16,6 +16,7 @@ import type { TrainEvent } from '../../shared/train-events.ts';
 import { fit } from './fit.ts';
 import { makeLoss } from './losses.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
+import { logLine, skippedLine } from '../../shared/log-messages.ts';
 
 export interface RunEnvironment {
   cacheDir: string;
@@ -69,13 +70,13 @@ async function train(
     channels: c as 1 | 3,
     onProgress: (stage, done, total) => emit({ event: 'dataset', stage, done, total }),
   });
-  for (const s of splits.train.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
+  for (const s of splits.train.skipped) emit({ event: 'log', ...skippedLine(s) });
   let { train, validation } = splits;
   if (!validation && cfg.validationSplit > 0) {
     ({ train, validation } = splitValidation(train, cfg.validationSplit, builtIn ? undefined : cfg.seed));
   }
   const test = splits.test;
-  if (test?.description.subset === 'held-out') emit({ event: 'log', message: heldOutNote(test.size, cfg.dataset) });
+  if (test?.description.subset === 'held-out') emit({ event: 'log', ...heldOutNote(test.size, cfg.dataset) });
   const classNames = train.classNames;
   if (classNames.length < 2) throw new Error(`The dataset ${cfg.dataset} has ${classNames.length} class; training needs at least 2.`);
 
@@ -127,12 +128,7 @@ async function train(
       // From here the stored model is this run's: a second resume is refused, a crash shows.
       await store.updateMeta(held, { status: 'training' });
       owned = true;
-      emit({
-        event: 'log',
-        message:
-          `resuming "${name}" from its checkpoint of epoch ${resumed.bestEpoch}: epochs ${resumed.bestEpoch + 1} to ${cfg.epochs}, ` +
-          "with a fresh optimizer (checkpoints keep weights, settings and history, not the optimizer's state)",
-      });
+      emit({ event: 'log', ...logLine('resuming', { name, best: resumed.bestEpoch, from: resumed.bestEpoch + 1, to: cfg.epochs }) });
     }
     const result = await fit(
       model,

@@ -6,6 +6,7 @@ import type { RunConfigInput, TrainConfigInput } from './config.ts';
 import { runTransfer } from '../transfer/run.ts';
 import type { TransferConfigInput } from '../transfer/config.ts';
 import { runTraining, type RunEnvironment } from './run.ts';
+import { toWorkerError, type WorkerError } from '../threads.ts';
 
 /** What the worker is asked to do: a training run, a transfer-learning run, or an augmentation preview. */
 export type WorkerJob =
@@ -15,7 +16,7 @@ export type WorkerJob =
 
 export type ToWorker = { type: 'cancel' };
 export type FromWorker =
-  { type: 'event'; event: import('../../shared/train-events.ts').TrainEvent } | { type: 'preview'; preview: AugmentPreview } | { type: 'error'; message: string };
+  { type: 'event'; event: import('../../shared/train-events.ts').TrainEvent } | { type: 'preview'; preview: AugmentPreview } | ({ type: 'error' } & WorkerError);
 
 const port = parentPort!;
 const job = (workerData as { data: WorkerJob }).data;
@@ -31,7 +32,8 @@ try {
   else if (job.kind === 'transfer') await runTransfer(job.config, job.env, emit, controller.signal);
   else await runTraining(job.config, job.env, emit, controller.signal);
 } catch (err) {
-  post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  // A coded error keeps its code across the thread (the window words it).
+  post({ type: 'error', ...toWorkerError(err) });
 } finally {
   port.close();
 }

@@ -1,6 +1,7 @@
 // Epochs and batch size for a transfer run that was not given them, from the size of its
 // training set: a fixed 10 epochs of batch 32 gives 30 photos a single step per epoch and 10
 // steps in all, far too few for the head to learn; a big set needs no more than the old defaults.
+import { logLine, type LogLine } from '../../shared/log-messages.ts';
 
 /** A small set still gets this many steps per epoch (the batch shrinks, down to 1). */
 export const MIN_STEPS_PER_EPOCH = 8;
@@ -37,9 +38,9 @@ export function sizeAwareSettings(trainSize: number, given: { epochs?: number; b
 }
 
 /** The log line of a run whose settings were (partly) chosen here; undefined when all were given. */
-export function chosenNote(s: ChosenSettings, trainSize: number): string | undefined {
+export function chosenNote(s: ChosenSettings, trainSize: number): LogLine | undefined {
   if (!s.chosen.length) return undefined;
   const steps = Math.ceil(trainSize / s.batchSize);
-  const what = s.chosen.map((k) => (k === 'epochs' ? `${s.epochs} epochs` : `batch size ${s.batchSize}`)).join(' and ');
-  return `settings for ${trainSize} training images: ${what} (${steps} steps per epoch, ${steps * s.epochs} in all); give --epochs or --batch-size to choose yourself`;
+  const code = s.chosen.length === 2 ? 'chosen-both' : s.chosen[0] === 'epochs' ? 'chosen-epochs' : 'chosen-batch-size';
+  return logLine(code, { count: trainSize, epochs: s.epochs, batchSize: s.batchSize, steps, total: steps * s.epochs });
 }

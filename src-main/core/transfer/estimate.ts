@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import type { Split } from './split.ts';
+import { logLine, type LogLine } from '../../shared/log-messages.ts';
 
 export interface FineTuneTiming {
   /** Milliseconds a photo through the frozen bottom. */
@@ -52,11 +53,8 @@ export async function timeFineTune(split: Split, model: tf.LayersModel, inputSiz
 const duration = (ms: number) => (ms < 90_000 ? `${Math.max(1, Math.round(ms / 1000))} s` : `${Math.round(ms / 60_000)} min`);
 
 /** The CLI's and the log's line: the extraction (at most: photos already cached are read) and an epoch. */
-export function estimateNote(t: FineTuneTiming, photos: number, train: number, validation: number, backend: string): string {
+export function estimateNote(t: FineTuneTiming, photos: number, train: number, validation: number, backend: string): LogLine {
   // Validation runs the top forward only: about a third of a training step.
   const epoch = t.stepMs * (train + validation / 3);
-  return (
-    `fine-tuning estimate on ${backend}: activations of ${photos} photos take up to ${duration(t.extractMs * photos)} (once: cached for later runs), ` +
-    `then about ${duration(epoch)} per fine-tuning epoch (${t.stepMs.toFixed(1)} ms a training photo)`
-  );
+  return logLine('fine-tuning-estimate', { backend, photos, extract: duration(t.extractMs * photos), epoch: duration(epoch), stepMs: t.stepMs.toFixed(1) });
 }

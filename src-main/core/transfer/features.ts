@@ -8,6 +8,7 @@ import { decodeImage, type DecodedImage } from '../images/decode.ts';
 import { preprocessBatch } from '../models/preprocess.ts';
 import type { Backbone } from './backbone.ts';
 import { contentHash, type FeatureCache } from './feature-cache.ts';
+import { skippedFile, type SkippedFile } from '../../shared/errors.ts';
 
 export interface LabelledFiles {
   files: readonly string[];
@@ -21,7 +22,7 @@ export interface Features {
   files: string[];
   /** The content hash of each kept file, in order: its key in the cache. */
   hashes: string[];
-  skipped: { file: string; error: string }[];
+  skipped: SkippedFile[];
   computed: number;
   cached: number;
 }
@@ -33,6 +34,7 @@ interface Prepared {
   cached?: Float32Array;
   image?: DecodedImage;
   error?: string;
+  failure?: SkippedFile;
 }
 
 async function prepare(file: string, label: number, backbone: Backbone, cache: FeatureCache): Promise<Prepared> {
@@ -46,7 +48,7 @@ async function prepare(file: string, label: number, backbone: Backbone, cache: F
     const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear', fit: backbone.fit }, file);
     return { file, label, hash, image };
   } catch (err) {
-    return { file, label, error: (err as Error).message };
+    return { file, label, error: (err as Error).message, failure: skippedFile(file, err) };
   }
 }
 
@@ -117,7 +119,7 @@ export async function extractFeatures(
     let k = 0;
     for (const p of items) {
       if (p.error) {
-        skipped.push({ file: p.file, error: p.error });
+        skipped.push(p.failure ?? { file: p.file, error: p.error });
         continue;
       }
       const v = p.cached ?? fresh!.subarray(k * f, (k + 1) * f);

@@ -17,6 +17,7 @@ import type { Features, LabelledFiles } from './features.ts';
 import type { Head } from './head.ts';
 import { timeFineTune, type FineTuneTiming } from './estimate.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop, type Split } from './split.ts';
+import { logLine, type LogLine } from '../../shared/log-messages.ts';
 
 type SplitName = 'train' | 'validation' | 'test';
 export type FineTuneSettings = NonNullable<TransferConfig['fineTune']>;
@@ -42,9 +43,10 @@ export class FineTuning {
   }
 
   /** "the last 3 layers with weights (conv_pw_12 to conv_pw_13) learn from the 7x7x384 activations at conv_pw_12's input" */
-  describe(): string {
+  describe(): LogLine {
     const u = this.split.unfrozen;
-    return `the last ${u.length} layers with weights (${u[0]}${u.length > 1 ? ` to ${u[u.length - 1]}` : ''}) learn from the ${this.split.shape.join('x')} activations at ${this.split.layer}'s input`;
+    const params = { count: u.length, first: u[0] ?? '', shape: this.split.shape.join('x'), layer: this.split.layer };
+    return u.length > 1 ? logLine('fine-tuning', { ...params, last: u[u.length - 1]! }) : logLine('fine-tuning-one', params);
   }
 
   /** Activations of the list's photos (cached), kept as a set; the pooled features the head trains on first. */

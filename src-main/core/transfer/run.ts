@@ -26,6 +26,7 @@ import { estimateNote } from './estimate.ts';
 import { FineTuning } from './fine-tune.ts';
 import { transferHead } from './head.ts';
 import { recordExtractionSpeed } from './speed.ts';
+import { logLine, skippedLine } from '../../shared/log-messages.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
 
@@ -46,7 +47,7 @@ export function perClass(listing: LabelledFiles, limit: number | undefined, seed
 }
 
 function stoppedDuringFeatures(split: string, emit: (e: TrainEvent) => void): Done {
-  emit({ event: 'log', message: `stopped while computing the ${split} features; those computed so far are cached, so the next run goes on from there` });
+  emit({ event: 'log', ...logLine('features-stopped', { split }) });
   const done: Done = { event: 'done', cancelled: true, stoppedEarly: false, history: [] };
   emit(done);
   return done;
@@ -81,8 +82,8 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     validation: splits.validation ? await listClassFolders(splits.validation, trainListing.folders, undefined, root) : undefined,
     test: testListing && perClass(testListing, cfg.testLimitPerClass, cfg.seed),
   };
-  if (heldOut) emit({ event: 'log', message: heldOutNote(lists.test!.files.length, root) });
-  for (const s of [...trainListing.skipped, ...(testFolder?.skipped ?? [])]) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
+  if (heldOut) emit({ event: 'log', ...heldOutNote(lists.test!.files.length, root) });
+  for (const s of [...trainListing.skipped, ...(testFolder?.skipped ?? [])]) emit({ event: 'log', ...skippedLine(s) });
 
   const sources = { cacheDir: env.cacheDir, mirrorDir: env.mirrorDir, offline: env.offline };
   const backbone = await loadBackbone(cfg.backbone, sources, cfg.fit);
@@ -102,12 +103,12 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     // Fine-tuning caches the activations where the backbone is split instead, and derives the head's features from them.
     const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune);
     if (ft) {
-      emit({ event: 'log', message: `fine-tuning: ${ft.describe()}` });
+      emit({ event: 'log', ...ft.describe() });
       const timing = await ft.time(cfg.batchSize ?? 32);
       const count = (l?: LabelledFiles) => l?.files.length ?? 0;
       const fromTrain = lists.validation ? 0 : Math.round(count(lists.train) * cfg.validationSplit);
       const photos = count(lists.train) + count(lists.validation) + count(lists.test);
-      emit({ event: 'log', message: estimateNote(timing, photos, count(lists.train) - fromTrain, count(lists.validation) + fromTrain, report.backend) });
+      emit({ event: 'log', ...estimateNote(timing, photos, count(lists.train) - fromTrain, count(lists.validation) + fromTrain, report.backend) });
     }
     const name0 = path.basename(root);
     const description = { name: name0, source: root, format: 'folder', backbone: backbone.id, features: backbone.featureLength, featureCache: cache.dir };
@@ -127,9 +128,9 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
       if (!ft)
         await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
-      const what = ft ? `activations at ${ft.split.layer}` : 'features';
-      emit({ event: 'log', message: `${split}: ${what} of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
-      for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
+      const counts = { split, count: f.labels.length, computed: f.computed, backbone: backbone.id, cached: f.cached };
+      emit({ event: 'log', ...(ft ? logLine('activations-done', { ...counts, layer: ft.split.layer }) : logLine('features-done', counts)) });
+      for (const s of f.skipped) emit({ event: 'log', ...skippedLine(s) });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
     }
     let train = sets.train!;
@@ -138,7 +139,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     const test = sets.test;
     const chosen = sizeAwareSettings(train.size, cfg);
     const note = chosenNote(chosen, train.size);
-    if (note) emit({ event: 'log', message: note });
+    if (note) emit({ event: 'log', ...note });
     const run: TransferConfig = { ...cfg, fit: backbone.fit, epochs: chosen.epochs, batchSize: chosen.batchSize };
 
     const name = held.name;

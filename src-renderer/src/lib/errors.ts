@@ -1,13 +1,32 @@
 // Errors from main in the user's language: a coded error (src-main/shared/errors.ts) is shown
-// with its own words in each locale; any other shows main's message as it came.
+// with its own words in each locale; any other shows main's message as it came. A reply's own
+// error (a folder row's) comes as its English and its code side by side: the same words. A
+// system error inside one (its {reason}, with `reasonCode`) is worded too, never Node's English.
 import { useI18n } from 'vue-i18n';
 import { readError } from '../../../src-main/contract';
+import type { Coded, ErrorParams } from '../../../src-main/shared/errors';
+
+export type CodedText = { message: string; coded?: Coded };
+
+/** `params` with a system error's {reason} in the user's language. */
+export function useReasonParams(): (params: ErrorParams) => ErrorParams {
+  const { t, te } = useI18n();
+  return (params) => {
+    const code = params.reasonCode;
+    return typeof code === 'string' && te(`systemReasons.${code}`) ? { ...params, reason: t(`systemReasons.${code}`) } : params;
+  };
+}
 
 export function useErrorText(): (err: unknown) => string {
   const { t, te } = useI18n();
+  const local = useReasonParams();
   return (err) => {
     if (err === '' || err === null || err === undefined) return '';
-    const e = readError(err instanceof Error ? err : new Error(String(err)));
-    return e.code && te(`errors.${e.code}`) ? t(`errors.${e.code}`, e.params) : e.message;
+    const e = isCodedText(err) ? { message: err.message, ...err.coded } : readError(err instanceof Error ? err : new Error(String(err)));
+    return e.code && te(`errors.${e.code}`) ? t(`errors.${e.code}`, local(e.params ?? {})) : e.message;
   };
+}
+
+function isCodedText(err: unknown): err is CodedText {
+  return typeof err === 'object' && err !== null && !(err instanceof Error) && typeof (err as CodedText).message === 'string';
 }

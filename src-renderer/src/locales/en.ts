@@ -1,10 +1,29 @@
+import { LOG_ENGLISH, type LogCode } from '../../../src-main/shared/log-messages';
+import { SYSTEM_REASONS_ENGLISH, type SystemErrorCode } from '../../../src-main/shared/errors';
+
+/** The CLI's log lines, worded for the window where the CLI's names a command-line option. */
+const APP_LOG_WORDING: Partial<Record<LogCode, string>> = {
+  'chosen-epochs': 'settings for {count} training images: {epochs} epochs ({steps} steps per epoch, {total} in all), chosen for the size of the set',
+  'chosen-batch-size': 'settings for {count} training images: batch size {batchSize} ({steps} steps per epoch, {total} in all), chosen for the size of the set',
+  'chosen-both': 'settings for {count} training images: batch size {batchSize} and {epochs} epochs ({steps} steps per epoch, {total} in all), chosen for the size of the set',
+};
+
 export default {
+  /** Log lines (src-main/shared/log-messages.ts): a code each, with the values its words need. */
+  logs: { ...LOG_ENGLISH, ...APP_LOG_WORDING } as Record<LogCode, string>,
+  /** Why the system could not read or write a file (Node's codes: src-main/shared/errors.ts), the {reason} of an error or a log line. */
+  systemReasons: SYSTEM_REASONS_ENGLISH as Record<SystemErrorCode, string>,
   errors: {
     'model-exists': 'A model called "{name}" already exists. Choose another name, or tick "Replace it".',
     'model-busy': 'The model "{name}" is in use (being {purpose}). Wait until that ends, or stop it first.',
     'model-missing': 'There is no model called "{name}".',
+    // The app's own words: its buttons, never a command to type (the CLI's message names those).
     'dataset-download-refused':
-      'The {name} server ({host}) did not serve {url} ({detail}); it refuses requests at times. Try again later (what arrived is kept and the download resumes), or get images.tar and lists.tar from the official page {page} on a machine that can and import them (classifier-studio datasets import {id} <folder>), or put them in an offline mirror as <mirror>/datasets/{id}/.',
+      'The {name} server ({host}) did not serve {url} ({detail}); it refuses requests at times. Try again later with “Build the dog-breed model…” (what arrived is kept and the download resumes), or get images.tar and lists.tar from the official page {page} on a machine that can and put them in an offline mirror folder as <mirror>/datasets/{id}/.',
+    'dataset-not-prepared':
+      '{name} is not on this computer yet. Choose “Dog breeds (Stanford Dogs)” on the Recognize panel and press “Build the dog-breed model…”: the build downloads and prepares it.',
+    'dataset-offline':
+      '{name} is not on this computer, and downloads are off. Connect to the internet and start again (the app downloads it), or put its files ({files}) in an offline mirror folder as <mirror>/datasets/{id}/.',
     'export-exists': '{path} already exists. Choose another place, or tick "Replace it".',
     'export-failed': 'The model "{name}" could not be exported as {format}: {reason}',
     'image-not-an-image': '“{file}” is not an image, or not in a format the app reads (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
@@ -12,6 +31,10 @@ export default {
     'image-truncated': '“{file}” is damaged or incomplete: the picture cannot be read to its end.',
     'image-too-large': '“{file}” is too large to open ({size}; the limit is {limit}).',
     'image-unreadable': '“{file}” cannot be read ({reason}).',
+    'entry-not-regular': '“{file}” is not a regular file (a device, pipe or socket): skipped.',
+    'entry-broken-link': '“{file}” is a broken symbolic link: skipped.',
+    'entry-link-outside': '“{file}” is a symbolic link to a place outside the folder: not followed.',
+    'entry-link-not-file': '“{file}” is a symbolic link to something that is not a regular file: skipped.',
     'import-no-labels': '{path} does not name its classes. Put its class names beside it in labels.txt (one per line), then import it again.',
     'model-not-downloaded': '{file} is not on this machine. Choose the model on the Recognize panel and download it, or import its files.',
   },
@@ -178,6 +201,15 @@ export default {
     runProgress: 'Run',
     eta: 'ETA {t}',
     datasetStage: 'Loading {stage}',
+    /** Main's stage names (core/datasets, core/transfer/run.ts, service/dog-breeds.ts), in words. */
+    stages: {
+      download: 'Downloading the dataset',
+      read: 'Reading the images',
+      extract: 'Unpacking the images',
+      split: 'Laying out the official split',
+      features: 'Computing the features ({split})',
+      activations: 'Computing the activations ({split})',
+    },
     speed: '{n} images/s',
     loss: 'Loss',
     accuracy: 'Accuracy',

@@ -1,26 +1,24 @@
 // App-wide state: backend info, the model list, the current panel and the log.
 import { defineStore } from 'pinia';
 import type { AppInfo, ModelView, PanelId } from '../../../src-main/contract';
+import type { LogLine } from '../../../src-main/shared/log-messages';
 
-export interface LogLine {
-  time: string;
-  level: 'info' | 'error';
-  message: string;
-}
+/** A line of the log bar: coded (lib/log-text.ts words it in the user's language), with its time. */
+export type LogEntry = LogLine & { time: string; level: 'info' | 'error' };
 
 export const useAppStore = defineStore('app', {
   state: () => ({
     info: null as AppInfo | null,
     models: [] as ModelView[],
     panel: 'recognize' as PanelId,
-    log: [] as LogLine[],
+    log: [] as LogEntry[],
     error: '',
   }),
   actions: {
     /** Log lines and View menu panels from main; returns the unsubscribe (stores/subscribe.ts calls it). */
     subscribe(): () => void {
       return window.api.onEvent((e) => {
-        if (e.type === 'log') this.addLog(e.level, e.message, e.time);
+        if (e.type === 'log') this.addLog(e);
         else if (e.type === 'menu' && e.command === 'panel') this.panel = e.panel;
       });
     },
@@ -36,8 +34,8 @@ export const useAppStore = defineStore('app', {
     async refreshModels() {
       this.models = await window.api.listModels();
     },
-    addLog(level: 'info' | 'error', message: string, time = new Date().toISOString()) {
-      this.log.push({ time, level, message });
+    addLog({ code, params, message, reason, level, time }: LogEntry) {
+      this.log.push({ code, params, message, ...(reason ? { reason } : {}), level, time });
       if (this.log.length > 500) this.log.splice(0, this.log.length - 500);
     },
   },

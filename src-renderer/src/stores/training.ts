@@ -1,10 +1,11 @@
 // The training panel's state: the form, the run's progress and curves, and its evaluation.
 import { defineStore } from 'pinia';
-import { isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
+import { errorMessageOf, isTransferNetwork, TrainRequest, type AugmentPreviewView, type EvaluationView, type TrainEvent } from '../../../src-main/contract';
 import { newSmoother, smooth, smoothingSteps } from '../lib/curves';
 import { newId } from '../lib/format';
 import { isBuiltInDataset, NETWORK_FOR_DATASET, TRAINING_DEFAULTS } from '../../../src-main/shared/vocabulary';
 import { useAppStore } from './app';
+import { logFailure, logLine, type LogLine } from '../../../src-main/shared/log-messages';
 
 export interface TrainForm {
   dataset: string;
@@ -51,7 +52,8 @@ function emptyRun() {
     done: null as Done | null,
     evaluation: null as EvaluationView | null,
     error: '',
-    log: [] as string[],
+    /** Coded lines (lib/log-text.ts words them in the user's language). */
+    log: [] as LogLine[],
   };
 }
 
@@ -136,7 +138,8 @@ export const useTrainingStore = defineStore('training', {
         if (e.type === 'training-ended' && e.runId === this.runId) {
           this.running = false;
           this.stopping = false;
-          if (e.error) this.run.error = e.error;
+          // Its code (if any) travels in the text, as a refused request's does: errorText words it.
+          if (e.error) this.run.error = errorMessageOf({ ok: false, error: e.error, code: e.code, params: e.params });
           void useAppStore().refreshModels();
         }
       });
@@ -225,28 +228,33 @@ export const useTrainingStore = defineStore('training', {
           r.epochsDone = e.epoch;
           if (e.val_loss !== undefined) r.curves.valLoss.push({ x: e.epoch, y: e.val_loss });
           if (e.val_accuracy !== undefined) r.curves.valAccuracy.push({ x: e.epoch, y: e.val_accuracy });
-          r.log.push(
-            `epoch ${e.epoch}: loss ${e.loss.toFixed(4)}, accuracy ${e.accuracy.toFixed(4)}` +
-              (e.val_loss !== undefined ? `, val_loss ${e.val_loss.toFixed(4)}, val_accuracy ${(e.val_accuracy ?? 0).toFixed(4)}` : '') +
-              ` (${e.seconds.toFixed(1)} s)`,
-          );
+          {
+            const scores = { epoch: e.epoch, loss: e.loss.toFixed(4), accuracy: e.accuracy.toFixed(4), seconds: e.seconds.toFixed(1) };
+            r.log.push(
+              e.val_loss !== undefined
+                ? logLine('epoch-validation', { ...scores, valLoss: e.val_loss.toFixed(4), valAccuracy: (e.val_accuracy ?? 0).toFixed(4) })
+                : logLine('epoch', scores),
+            );
+          }
           break;
         case 'checkpoint':
-          r.log.push(`checkpoint: epoch ${e.epoch}, ${e.monitor} ${e.value.toFixed(4)} → ${e.model}`);
+          r.log.push(logLine('checkpoint', { epoch: e.epoch, monitor: e.monitor, value: e.value.toFixed(4), model: e.model }));
           break;
         case 'lr':
-          r.log.push(`learning rate → ${e.lr}`);
+          r.log.push(logLine('learning-rate', { lr: e.lr }));
           break;
         case 'early-stop':
-          r.log.push(`early stop at epoch ${e.epoch} (best ${e.bestEpoch})`);
+          r.log.push(logLine('early-stop', { epoch: e.epoch, best: e.bestEpoch }));
           break;
         case 'evaluation':
           r.evaluation = e.evaluation;
-          r.log.push(`test: accuracy ${e.evaluation.accuracy.toFixed(4)}, loss ${e.evaluation.loss.toFixed(4)} on ${e.evaluation.count} images`);
+          r.log.push(logLine('test-result', { accuracy: e.evaluation.accuracy.toFixed(4), loss: e.evaluation.loss.toFixed(4), count: e.evaluation.count }));
           break;
-        case 'log':
-          r.log.push(e.message);
+        case 'log': {
+          const { event: _event, ...line } = e;
+          r.log.push(line);
           break;
+        }
         case 'done':
           r.done = e;
           if (e.model && r.evaluation) void this.loadThumbnails(e.model);
@@ -259,7 +267,7 @@ export const useTrainingStore = defineStore('training', {
         const full = await window.api.evaluation({ model, thumbnails: 200 });
         if (full && this.run.done?.model === model) this.run.evaluation = full;
       } catch (err) {
-        this.run.log.push(`thumbnails: ${(err as Error).message}`);
+        this.run.log.push(logFailure('thumbnails-failed', {}, err));
       }
     },
   },
