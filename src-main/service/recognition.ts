@@ -220,7 +220,7 @@ export class RecognitionService {
       const first = classifier.spec.classRange?.[0] ?? 0;
       throw new Error(`Class ${index} is not one of the classes of ${req.model} (${first} to ${first + classifier.spec.labels.length - 1}).`);
     }
-    const { layer, heatmaps } = await explainClasses(classifier, decoded, [index], req.layer);
+    const { layer, heatmaps } = await explainClasses(classifier, decoded, [index], { layer: req.layer });
     const png = await modelInputPng(decoded);
     return {
       file: name,
