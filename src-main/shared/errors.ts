@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'export-failed',
   'import-no-labels',
   'model-not-downloaded',
+  'layer-missing',
+  'layer-not-convolution',
   ...IMAGE_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

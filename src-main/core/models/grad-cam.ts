@@ -21,6 +21,7 @@
 // backbone and head) because the walk follows the model's own nodes. The fused layers of loaded
 // models (fused-layers.ts) are differentiable: under a gradient tape tf.fused runs separate ops.
 import * as tf from '@tensorflow/tfjs';
+import { CodedError } from '../../shared/errors.ts';
 import { ensureTrainable } from '../backends/wasm-training-kernels.ts';
 
 type Sym = tf.SymbolicTensor;
@@ -64,6 +65,33 @@ const isInput = (s: Step) => s.layer.getClassName() === 'InputLayer';
 const spatial = (t: Sym) => t.shape.length === 4 && (t.shape[1] ?? 0) * (t.shape[2] ?? 0) > 1;
 const sameShape = (a: Sym, b: Sym) => a.shape.length === b.shape.length && a.shape.every((d, i) => d === b.shape[i]);
 
+const isConvolution = (s: Step) => CONVOLUTIONS.has(s.layer.getClassName()) && s.outputs.length === 1 && spatial(s.outputs[0]!);
+
+/** A convolution and the layers after it that keep its shape, one after the other (its activation, a batch norm, a residual Add). */
+function chainFrom(steps: Step[], conv: Step): Step[] {
+  const chain = [conv];
+  for (;;) {
+    const out = chain[chain.length - 1]!.outputs[0]!;
+    const users = steps.filter((s) => s.inputs.includes(out));
+    const next = users.length === 1 && users[0]!.outputs.length === 1 && sameShape(users[0]!.outputs[0]!, out) ? users[0]! : undefined;
+    if (!next) return chain;
+    chain.push(next);
+  }
+}
+
+/** The names a user may give as Grad-CAM's layer, in the model's order: each convolution whose output is a picture, and what follows it keeping its shape. */
+function candidatesOf(steps: Step[]): string[] {
+  const names = new Set<string>();
+  for (const conv of steps.filter(isConvolution)) for (const s of chainFrom(steps, conv)) names.add(s.layer.name);
+  return [...names];
+}
+
+/** The candidates for a message: the deepest ones (the useful end), with how many earlier ones are left out. */
+function listed(candidates: string[], most = 30): string {
+  if (candidates.length <= most) return candidates.join(', ');
+  return `... (${candidates.length - most} earlier), ${candidates.slice(-most).join(', ')}`;
+}
+
 /**
  * The feature maps Grad-CAM looks at: the last convolution whose output is still a picture
  * (MobileNet's final 1x1 'conv_preds' works on a 1x1 map and is the classifier, not a feature
@@ -71,26 +99,32 @@ const sameShape = (a: Sym, b: Sym) => a.shape.length === b.shape.length && a.sha
  * residual Add: ResNet50's 'conv5_block3_out', as the Keras Grad-CAM example uses), up to where
  * pooling or flattening starts. Loaded zoo models have their batch norms and relu folded into
  * the convolution (fold-batch-norms.ts), so there the convolution's own output is those maps.
+ * A named layer must be one of those of some convolution (`candidatesOf`).
  */
 function featureStep(steps: Step[], layerName?: string): Step {
   if (layerName !== undefined) {
+    const candidates = candidatesOf(steps);
     const named = steps.find((s) => s.layer.name === layerName);
-    if (!named) throw new Error(`The model has no layer called "${layerName}".`);
-    if (named.outputs.length !== 1 || !spatial(named.outputs[0]!)) {
-      throw new Error(`Layer "${layerName}" gives no feature maps (its output is ${JSON.stringify(named.outputs[0]?.shape)}), so Grad-CAM cannot use it.`);
+    if (!named) {
+      throw new CodedError('layer-missing', `The model has no layer called "${layerName}". Grad-CAM can use: ${listed(candidates)}.`, {
+        layer: layerName,
+        candidates: listed(candidates),
+      });
+    }
+    if (!candidates.includes(layerName)) {
+      const kind = named.layer.getClassName();
+      const shape = JSON.stringify(named.outputs[0]?.shape ?? null);
+      throw new CodedError(
+        'layer-not-convolution',
+        `Layer "${layerName}" (${kind}, output ${shape}) is not a convolution's feature maps, so Grad-CAM cannot use it. It can use: ${listed(candidates)}.`,
+        { layer: layerName, kind, shape, candidates: listed(candidates) },
+      );
     }
     return named;
   }
-  const last = [...steps].reverse().find((s) => CONVOLUTIONS.has(s.layer.getClassName()) && s.outputs.length === 1 && spatial(s.outputs[0]!));
+  const last = [...steps].reverse().find(isConvolution);
   if (!last) throw new Error('The model has no convolution with a feature map to explain its answer with.');
-  let step = last;
-  for (;;) {
-    const out = step.outputs[0]!;
-    const users = steps.filter((s) => s.inputs.includes(out));
-    const next = users.length === 1 && users[0]!.outputs.length === 1 && sameShape(users[0]!.outputs[0]!, out) ? users[0]! : undefined;
-    if (!next) return step;
-    step = next;
-  }
+  return chainFrom(steps, last).at(-1)!;
 }
 
 /**
@@ -266,4 +300,9 @@ export async function gradCam(model: tf.LayersModel, x: tf.Tensor4D, classes: re
 /** The layer Grad-CAM uses by default: for the summary and for tests. */
 export function camLayerName(model: tf.LayersModel): string {
   return featureStep(stepsOf(model)).layer.name;
+}
+
+/** The layers Grad-CAM can be given (`GradCamOptions.layer`), in the model's order. */
+export function camLayerNames(model: tf.LayersModel): string[] {
+  return candidatesOf(stepsOf(model));
 }

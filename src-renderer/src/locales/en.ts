@@ -14,6 +14,8 @@ export default {
     'image-unreadable': '“{file}” cannot be read ({reason}).',
     'import-no-labels': '{path} does not name its classes. Put its class names beside it in labels.txt (one per line), then import it again.',
     'model-not-downloaded': '{file} is not on this machine. Choose the model on the Recognize panel and download it, or import its files.',
+    'layer-missing': 'The model has no layer called "{layer}". Grad-CAM can use: {candidates}.',
+    'layer-not-convolution': 'Layer "{layer}" ({kind}, output {shape}) is not a convolution\'s feature maps, so Grad-CAM cannot use it. It can use: {candidates}.',
   },
   warnings: {
     'not-a-dog': 'Not a dog, as far as the model can tell: only {share} of its ImageNet answer is on dog classes, so the breeds below are guesses.',

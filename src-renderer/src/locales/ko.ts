@@ -16,6 +16,8 @@ const ko: typeof en = {
     'image-unreadable': '“{file}” 파일을 읽을 수 없습니다 ({reason}).',
     'import-no-labels': '{path}에 클래스 이름이 없습니다. 같은 폴더의 labels.txt에 클래스 이름을 한 줄에 하나씩 적은 뒤 다시 가져오세요.',
     'model-not-downloaded': '{file}이(가) 이 컴퓨터에 없습니다. 인식 패널에서 모델을 고른 뒤 내려받거나 파일을 가져오세요.',
+    'layer-missing': '모델에 "{layer}" 레이어가 없습니다. Grad-CAM에 쓸 수 있는 레이어: {candidates}.',
+    'layer-not-convolution': '"{layer}" 레이어({kind}, 출력 {shape})는 합성곱의 특징 맵이 아니어서 Grad-CAM에 쓸 수 없습니다. 쓸 수 있는 레이어: {candidates}.',
   },
   warnings: {
     'not-a-dog': '모델이 보기에 개가 아닙니다: ImageNet 답의 {share}만 개 클래스에 있으므로 아래 품종은 추측일 뿐입니다.',
