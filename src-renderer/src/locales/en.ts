@@ -125,6 +125,8 @@ export default {
     probability: 'Probability',
     progress: '{done} of {total}',
     none: 'No images in this folder: it holds no JPEG, PNG, WebP, GIF, TIFF or AVIF file (sub-folders are not searched).',
+    heatHint: 'Click the picture to see where the model looked for its top answer (Grad-CAM); click again to hide it',
+    heatOf: 'Where the model looked for “{label}” (Grad-CAM on {layer})',
     error: 'Error',
   },
   training: {

@@ -127,6 +127,8 @@ const ko: typeof en = {
     probability: '확률',
     progress: '{total}개 중 {done}개',
     none: '이 폴더에는 이미지가 없습니다. JPEG, PNG, WebP, GIF, TIFF, AVIF 파일이 없습니다(하위 폴더는 찾지 않습니다).',
+    heatHint: '그림을 누르면 모델이 첫 번째 답을 어디에서 찾았는지(Grad-CAM) 보여 줍니다. 다시 누르면 숨깁니다',
+    heatOf: '모델이 “{label}”을(를) 찾은 곳 ({layer} 레이어의 Grad-CAM)',
     error: '오류',
   },
   training: {
