@@ -62,7 +62,8 @@ export default {
     explaining: 'Looking inside the network…',
     hideExplain: 'Hide the heatmap',
     seen: 'What the model sees',
-    seenText: 'What the model sees: this {width}×{height} picture. Red on the photo is where the layer {layer} found the most for "{label}" rather than for the other answers; blue, nothing of the kind.',
+    seenText:
+      'What the model sees: this {width}×{height} picture. Red on the photo is where the layer {layer} found the most for "{label}" rather than for the other answers; blue, nothing of the kind.',
     title: 'What is in this picture?',
     open: 'Open image…',
     run: 'Recognize',

@@ -64,7 +64,8 @@ const ko: typeof en = {
     explaining: '신경망 안을 들여다보는 중…',
     hideExplain: '히트맵 숨기기',
     seen: '모델이 보는 그림',
-    seenText: '모델이 보는 그림: 이 {width}×{height} 그림입니다. 사진의 빨간 곳은 {layer} 층이 다른 답보다 "{label}"의 근거를 가장 많이 찾은 곳, 파란 곳은 그런 근거가 없는 곳입니다.',
+    seenText:
+      '모델이 보는 그림: 이 {width}×{height} 그림입니다. 사진의 빨간 곳은 {layer} 층이 다른 답보다 "{label}"의 근거를 가장 많이 찾은 곳, 파란 곳은 그런 근거가 없는 곳입니다.',
     title: '이 사진에는 무엇이 있을까요?',
     open: '이미지 열기…',
     run: '인식',
