@@ -8,6 +8,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { NETWORKS } from '../src-main/core/models/classic.ts';
 import { layersModelFiles } from '../src-main/core/models/layers-io.ts';
 import { RecognitionService } from '../src-main/service/recognition.ts';
+import { CodedError } from '../src-main/shared/errors.ts';
 import { WARNING_CODES } from '../src-main/shared/recognize-warnings.ts';
 import en from '../src-renderer/src/locales/en.ts';
 import ko from '../src-renderer/src/locales/ko.ts';
@@ -53,7 +54,32 @@ describe('the explain service', () => {
     expect(other.prediction.index).toBe(1);
     expect(other.heatmap.values).not.toEqual(top.heatmap.values);
     await expect(svc.explain({ image: ELEPHANT, model: 'mobilenet', classIndex: 1000 })).rejects.toThrow(/Class 1000 is not one of the classes of mobilenet \(0 to 999\)/);
-    await expect(svc.explain({ image: ELEPHANT, model: 'mobilenet', layer: 'nope' })).rejects.toThrow(/no layer called "nope"/);
+  });
+
+  it('takes a layer by name; one Grad-CAM cannot use is a coded error, in English and Korean, that lists those it can', async () => {
+    const deeper = await svc.explain({ image: ELEPHANT, model: 'mobilenet', layer: 'conv_pw_11' });
+    expect(deeper.layer).toBe('conv_pw_11');
+    expectHeatmap(deeper.heatmap, 21, 14); // the 14x14 grid over the 333x333 crop, cells of its size across the 500x333 photo
+    const refused = async (layer: string) => {
+      const err = (await svc.explain({ image: ELEPHANT, model: 'mobilenet', layer }).catch((e: unknown) => e)) as CodedError;
+      expect(err).toBeInstanceOf(CodedError);
+      const candidates = String(err.params.candidates).split(', ');
+      // MobileNet's 27 convolutions with a picture for output (conv_preds works on 1x1): all listed, the default last.
+      expect(candidates).toHaveLength(27);
+      expect([candidates[0], candidates.at(-1)]).toEqual(['conv1', 'conv_pw_13']);
+      expect(err.message).toContain(`can use: ${err.params.candidates}.`);
+      for (const words of [en.errors[err.code], ko.errors[err.code]]) {
+        for (const [, name] of words.matchAll(/\{(\w+)\}/g)) expect(err.params, `${err.code}: {${name}}`).toHaveProperty(name!);
+      }
+      return err;
+    };
+    expect(await refused('nope')).toMatchObject({ code: 'layer-missing', params: { layer: 'nope' }, message: expect.stringMatching(/^The model has no layer called "nope"\./) });
+    expect(await refused('global_average_pooling2d_1')).toMatchObject({
+      code: 'layer-not-convolution',
+      params: { layer: 'global_average_pooling2d_1', kind: 'GlobalAveragePooling2D', shape: '[null,768]' },
+    });
+    expect((await refused('input_1')).code).toBe('layer-not-convolution'); // a picture, but not a convolution's
+    expect((await refused('conv_preds')).params).toMatchObject({ kind: 'Conv2D', shape: '[null,1,1,1000]' }); // the classifier on a 1x1 map
   });
 
   it('maps a centre crop back: the parts of the photo the model never saw are 0', async () => {
@@ -157,6 +183,26 @@ describe('predict --explain', () => {
     expect(jsonLines(third.stdout)[0]!.overlay).toBe(written);
     expect(jsonLines(third.stdout)[0]!.top).toEqual(top.map(({ heatmap: _, ...rest }) => rest)); // no --explain: no heatmaps in the JSON
     expect((await readdir(out)).sort()).toEqual(['n02504013_Indian_elephant-gradcam-Indian_elephant-2.png', 'n02504013_Indian_elephant-gradcam-Indian_elephant.png']);
+  });
+
+  it('--layer: the heatmaps of that layer; one Grad-CAM cannot use stops the command once, listing those it can', async () => {
+    const args = ['predict', ELEPHANT, TENCH, '--top', '2', '--mirror', mirrorDir, '--cache', path.join(dir, 'cache'), '--offline'];
+    const ok = await runCli([...args, '--explain', '--json', '--layer', 'conv_pw_11']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const [elephant, tench] = jsonLines(ok.stdout);
+    expect([elephant!.layer, tench!.layer]).toEqual(['conv_pw_11', 'conv_pw_11']);
+    expectHeatmap((elephant!.top as { heatmap: { width: number; height: number; values: number[] } }[])[0]!.heatmap, 21, 14);
+    const text = await runCli([...args.filter((a) => a !== TENCH), '--explain']);
+    expect(text.stdout).toContain('heatmaps from layer conv_pw_13');
+
+    const wrong = await runCli([...args, '--explain', '--json', '--layer', 'conv_pw_13_relu']); // folded into conv_pw_13 when MobileNet loads
+    expect(wrong.code).toBe(2);
+    expect(wrong.stdout).toBe('');
+    expect(wrong.stderr.match(/error: The model has no layer called "conv_pw_13_relu"\. Grad-CAM can use: conv1, conv_dw_1, .*, conv_pw_13\./g)).toHaveLength(1);
+
+    const alone = await runCli([...args, '--layer', 'conv_pw_11']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--layer chooses the layer of --explain or --explain-dir');
   });
 
   it('prints the warnings', async () => {

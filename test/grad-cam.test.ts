@@ -1,16 +1,13 @@
 // Grad-CAM against a direct computation with tf.grad (MobileNet as published, a classic CNN
-// trained a few steps), and its localisation on 2x2 mosaics of real photos.
-import { readFile } from 'node:fs/promises';
+// trained a few steps, a transfer model), and its localisation on 2x2 mosaics of real photos.
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import type { Classifier } from '../src-main/core/classifier.ts';
 import { readIdxImages, readIdxLabels } from '../src-main/core/datasets/idx.ts';
 import { explainClasses } from '../src-main/core/explain.ts';
-import type { Heatmap } from '../src-main/core/images/heatmap.ts';
 import { NETWORKS } from '../src-main/core/models/classic.ts';
 import { camLayerName, gradCam } from '../src-main/core/models/grad-cam.ts';
 import { loadLayersModelFromDir } from '../src-main/core/models/layers-io.ts';
@@ -18,16 +15,22 @@ import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
 import { transferHead } from '../src-main/core/transfer/head.ts';
+import { coarseGroup, mosaicPng, mosaicsOf, quadrantShares, tilesRightAlone } from './helpers/mosaics.ts';
 import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
 
-/** Grad-CAM written out for a head given as a function of the feature maps: the paper's formulas. */
+/** The class score Grad-CAM differentiates, written out: the logit less the log-sum-exp of the other logits (taken apart by slicing). */
+function contrast(z: tf.Tensor1D, c: number): tf.Scalar {
+  const others = [z.slice([0], [c]), z.slice([c + 1])].filter((t) => t.size > 0);
+  return z
+    .slice([c], [1])
+    .sum()
+    .sub(tf.logSumExp(tf.concat(others))) as tf.Scalar;
+}
+
+/** Grad-CAM written out for a head given as a function of the feature maps: the paper's formulas, with the contrastive score. */
 function directCam(a: tf.Tensor4D, scores: (a: tf.Tensor4D) => tf.Tensor1D, c: number): Float32Array {
   return tf.tidy(() => {
-    const g = tf.grad((maps: tf.Tensor) =>
-      scores(maps as tf.Tensor4D)
-        .slice([c], [1])
-        .sum(),
-    )(a);
+    const g = tf.grad((maps: tf.Tensor) => contrast(scores(maps as tf.Tensor4D), c))(a);
     const alpha = g.mean([0, 1, 2]);
     const cam = tf.relu(tf.sum(tf.mul(a, alpha), -1));
     const max = cam.max();
@@ -151,72 +154,38 @@ describe('Grad-CAM equals the direct computation', () => {
   });
 });
 
-/** The share of the heatmap's mass in each quadrant (top-left, top-right, bottom-left, bottom-right), cells split where a border crosses them. */
-function quadrantShares(h: Heatmap): number[] {
-  const shares = [0, 0, 0, 0];
-  const part = (i: number, n: number) => [Math.max(0, Math.min(1, n / 2 - i)), Math.max(0, Math.min(1, i + 1 - n / 2))];
-  for (let y = 0; y < h.height; y++) {
-    for (let x = 0; x < h.width; x++) {
-      const [top, bottom] = part(y, h.height);
-      const [left, right] = part(x, h.width);
-      const v = h.values[y * h.width + x]!;
-      shares[0] += v * top! * left!;
-      shares[1] += v * top! * right!;
-      shares[2] += v * bottom! * left!;
-      shares[3] += v * bottom! * right!;
-    }
-  }
-  const total = shares.reduce((s, v) => s + v, 0);
-  return shares.map((s) => s / total);
-}
-
 describe('Grad-CAM localises', () => {
-  // "Most of its mass": more than any other quadrant holds. More than half of it is a stricter
-  // reading that MobileNet's 7x7 maps reach in about 60% of these cases (printed below): a tile
-  // is 3.5 cells wide, and for a head of global pooling and one linear layer, Grad-CAM is exactly
-  // the class activation map, whose spread is the network's own (checked equal above).
-  it("on 2x2 mosaics of real photos, the heatmap of a tile's class holds most of its mass in that tile in at least 80% of cases", async () => {
-    const rows = (await readFile(path.join(imagenetDevDir, 'labels.csv'), 'utf8'))
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split(','));
-    // Tiles: photos MobileNet gets right on their own.
-    const right: { file: string; index: number }[] = [];
-    for (const [file, index] of rows) {
-      if (right.length === 80) break;
-      const [top] = await mobilenet.classify([await mobilenet.decode(path.join(imagenetDevDir, file!))], 1);
-      if (top![0]!.index === Number(index)) right.push({ file: file!, index: Number(index) });
-    }
-    expect(right).toHaveLength(80);
-    let hits = 0;
-    let majority = 0;
-    let cases = 0;
-    for (let m = 0; m < right.length; m += 4) {
-      const tiles = right.slice(m, m + 4);
-      const parts = await Promise.all(
-        tiles.map((t) => sharp(path.join(imagenetDevDir, t.file)).rotate().resize(112, 112, { fit: 'cover' }).toColourspace('srgb').removeAlpha().png().toBuffer()),
-      );
-      const mosaic = await sharp({ create: { width: 224, height: 224, channels: 3, background: '#000' } })
-        .composite(parts.map((input, i) => ({ input, left: (i % 2) * 112, top: Math.floor(i / 2) * 112 })))
-        .png()
-        .toBuffer();
-      const decoded = await mobilenet.decode(mosaic, `mosaic ${m / 4}`);
+  // Mosaics of four dev photos, each centre-cropped to its quadrant (helpers/mosaics.ts). A tile's
+  // class is the photo's true label, and only photos MobileNet gives that label as top-1 on their
+  // own are tiles: then the class is surely one the photo shows, whichever way one reads it. The
+  // four tiles of a mosaic are of four coarse groups of the class index (no two birds, no two
+  // dogs): the evidence for one dog breed is partly in another dog, and Grad-CAM rightly shows it.
+  // The mass is measured on the 7x7 grid, each cell a uniform square split where a border crosses
+  // it (a tile is 3.5 cells wide); the overlay's bilinear stretch gives the same counts
+  // (bench/grad-cam-localisation.ts, with the figures of the other variants in BENCHMARKS.md).
+  it("on 2x2 mosaics of real photos, the heatmap of a tile's class holds more than half of its mass in that tile in at least 80% of cases", async () => {
+    const tiles = await tilesRightAlone(mobilenet);
+    const mosaics = mosaicsOf(tiles);
+    expect(mosaics.length).toBeGreaterThanOrEqual(25); // 28 of 183 tiles today
+    for (const m of mosaics) expect(new Set(m.map((t) => coarseGroup(t.index))).size).toBe(4);
+    let [cases, plurality, majority] = [0, 0, 0];
+    for (const [n, m] of mosaics.entries()) {
+      const decoded = await mobilenet.decode(await mosaicPng(m), `mosaic ${n}`);
       const { heatmaps } = await explainClasses(
         mobilenet,
         decoded,
-        tiles.map((t) => t.index),
+        m.map((t) => t.index),
       );
-      heatmaps.forEach((h, i) => {
+      heatmaps.forEach((h, q) => {
         const shares = quadrantShares(h);
         cases++;
-        if (shares.every((s, q) => q === i || s < shares[i]!)) hits++;
-        if (shares[i]! > 0.5) majority++;
+        if (shares.every((s, k) => k === q || s < shares[q]!)) plurality++;
+        if (shares[q]! > 0.5) majority++;
       });
     }
-    console.log(
-      `Grad-CAM localisation on ${cases / 4} mosaics of 4 dev photos: ${hits}/${cases} (${((100 * hits) / cases).toFixed(1)}%) heatmaps with the most of their mass on their tile (over half of it: ${majority}/${cases})`,
-    );
-    expect(hits / cases).toBeGreaterThanOrEqual(0.8);
+    const pc = (n: number) => `${n}/${cases} (${((100 * n) / cases).toFixed(1)}%)`;
+    console.log(`Grad-CAM on ${mosaics.length} mosaics of 4 dev photos: over half of the mass on the tile ${pc(majority)}, more than on any other quadrant ${pc(plurality)}`);
+    expect(majority / cases).toBeGreaterThanOrEqual(0.8);
+    expect(plurality).toBeGreaterThanOrEqual(majority);
   });
 });

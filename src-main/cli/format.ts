@@ -72,7 +72,11 @@ export function formatPrediction(result: RecognizeResult, threshold?: number, ex
   );
   const instead = result.requested ? ` answering for ${result.requested}, which is not built yet: classifier-studio models build ${result.requested}` : '';
   const head = `${result.file}  [${result.model}, ${result.backend}, ${result.ms.toFixed(1)} ms]${instead}`;
-  const tail = [...result.warnings.map((w) => `  warning: ${w.message}`), ...(extra.overlay ? [`  heatmap of ${displayLabel(result.top[0]?.label ?? '')}: ${extra.overlay}`] : [])];
+  const tail = [
+    ...result.warnings.map((w) => `  warning: ${w.message}`),
+    ...(extra.heatmaps && result.layer ? [`  heatmaps from layer ${result.layer}`] : []),
+    ...(extra.overlay ? [`  heatmap of ${displayLabel(result.top[0]?.label ?? '')}: ${extra.overlay}`] : []),
+  ];
   if (threshold === undefined) return [head, ...rows, ...tail].join('\n');
   const { sure, best } = verdict(result.top, threshold, result.warnings);
   const answer = best

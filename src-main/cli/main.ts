@@ -7,6 +7,7 @@ import { registerDataset } from './dataset.ts';
 import { registerSummary, writeOverlay } from './explain.ts';
 import { registerDatasets, registerModelFiles } from './files.ts';
 import { verdict } from '../shared/confidence.ts';
+import { errorCodeOf } from '../shared/errors.ts';
 import { fileError, formatBackend, formatPrediction, offlineFooter, offlineText, table } from './format.ts';
 import { modelAvailable } from '../core/zoo/files.ts';
 import { missingFiles } from '../core/zoo/availability.ts';
@@ -36,6 +37,9 @@ function parseThresholdOption(v: string): number {
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A --layer Grad-CAM cannot use: a mistake in the command, not in a photo. */
+const isLayerError = (err: unknown) => ['layer-missing', 'layer-not-convolution'].includes(errorCodeOf(err)?.code ?? '');
 
 endQuietlyOnClosedPipe();
 
@@ -76,12 +80,27 @@ withCommon(
     .option('--json', 'one JSON object per line per image')
     .option('--explain', 'with each answer, its Grad-CAM heatmap: where in the photo the model found that class (with --json: "heatmap" of each entry of "top")')
     .option('--explain-dir <dir>', "writes each photo with its top answer's heatmap laid over it as a PNG into <dir> (an existing file is kept: a free name is taken)")
-    .option('--overwrite', 'with --explain-dir: replace an overlay of the same name'),
+    .option('--overwrite', 'with --explain-dir: replace an overlay of the same name')
+    .option(
+      '--layer <name>',
+      "with --explain or --explain-dir: the layer whose feature maps Grad-CAM uses (a convolution, or its activation; default: the last convolution's; `summary` lists the layers)",
+    ),
 ).action(
   async (
     images: string[],
-    opts: CommonOptions & { model: string; top: number; threshold?: number; resize?: PhotoFit; json?: boolean; explain?: boolean; explainDir?: string; overwrite?: boolean },
+    opts: CommonOptions & {
+      model: string;
+      top: number;
+      threshold?: number;
+      resize?: PhotoFit;
+      json?: boolean;
+      explain?: boolean;
+      explainDir?: string;
+      overwrite?: boolean;
+      layer?: string;
+    },
   ) => {
+    if (opts.layer !== undefined && !opts.explain && !opts.explainDir) throw new Error('--layer chooses the layer of --explain or --explain-dir: give one of them too.');
     const svc = service(opts);
     let failed = 0;
     try {
@@ -113,6 +132,7 @@ withCommon(
               ...(r.requested ? { requested: r.requested } : {}),
               backend: r.backend,
               ms: r.ms,
+              ...(opts.explain && r.layer ? { layer: r.layer } : {}),
               ...sure,
               ...share,
               top,
@@ -129,8 +149,9 @@ withCommon(
           for (const file of images) {
             answered++;
             try {
-              await show(await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain: true, fit: opts.resize }));
+              await show(await svc.recognize({ image: file, model: opts.model, topK: opts.top, explain: true, fit: opts.resize, layer: opts.layer }));
             } catch (err) {
+              if (isLayerError(err)) throw err; // the same for every photo: said once
               fail(file, errorText(err));
             }
           }
@@ -143,6 +164,7 @@ withCommon(
           }
         }
       } catch (err) {
+        if (isLayerError(err)) throw err;
         // The model did not load (or inference failed): every image not yet answered is answered with why.
         for (const file of images.slice(answered)) fail(file, errorText(err));
       }

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Classifier } from './classifier.ts';
 import type { DecodedImage } from './images/decode.ts';
 import { heatmapOverPhoto, pixelsPng, type Heatmap, type Placement } from './images/heatmap.ts';
-import { gradCam } from './models/grad-cam.ts';
+import { gradCam, type GradCamOptions } from './models/grad-cam.ts';
 import { preprocessBatch } from './models/preprocess.ts';
 
 export type { Heatmap };
@@ -15,12 +15,17 @@ export function placementOf(classifier: Classifier, image: DecodedImage): Placem
   return { fit: image.fit, original: image.original, input: { width, height } };
 }
 
-/** One heatmap per class (the model's own output indices, as predictions give them). */
-export async function explainClasses(classifier: Classifier, image: DecodedImage, classes: readonly number[], layer?: string): Promise<{ layer: string; heatmaps: Heatmap[] }> {
+/** One heatmap per class (the model's own output indices, as predictions give them); `opts.layer`: the feature maps to use. */
+export async function explainClasses(
+  classifier: Classifier,
+  image: DecodedImage,
+  classes: readonly number[],
+  opts: GradCamOptions = {},
+): Promise<{ layer: string; heatmaps: Heatmap[] }> {
   const [height, width] = classifier.spec.inputSize;
   const x = preprocessBatch([image.data], height, width, classifier.spec.channels, classifier.spec.preprocessing);
   try {
-    const cam = await gradCam(classifier.model, x, classes, layer);
+    const cam = await gradCam(classifier.model, x, classes, opts);
     const placement = placementOf(classifier, image);
     return { layer: cam.layer, heatmaps: cam.maps.map((m) => heatmapOverPhoto(m, placement)) };
   } finally {

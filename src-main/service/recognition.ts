@@ -54,6 +54,8 @@ export interface RecognizeRequest {
   fit?: PhotoFit;
   /** Each answer of `top` gets its Grad-CAM heatmap. */
   explain?: boolean;
+  /** With `explain`: the layer whose feature maps Grad-CAM uses; the last convolution's when absent. */
+  layer?: string;
 }
 
 export interface ExplainRequest {
@@ -107,6 +109,8 @@ export interface RecognizeResult {
   ms: number;
   timings: { load: number; decode: number; inference: number };
   top: (Prediction & { heatmap?: Heatmap })[];
+  /** With `explain`: the layer whose feature maps the heatmaps come from. */
+  layer?: string;
   /** A view's share of the base model's probability on its classes (dog breeds: on dogs at all). */
   rangeShare?: number;
   /** Why the answer may not be worth much (not a dog, a tiny photo, a colour photo to a grey model). */
@@ -186,15 +190,15 @@ export class RecognitionService {
     const t2 = performance.now();
     const [answer] = await classifier.answers([decoded], req.topK ?? 5);
     const { top, rangeShare } = answer!;
-    const heatmaps = req.explain
-      ? (
-          await explainClasses(
-            classifier,
-            decoded,
-            top.map((p) => p.index),
-          )
-        ).heatmaps
+    const explained = req.explain
+      ? await explainClasses(
+          classifier,
+          decoded,
+          top.map((p) => p.index),
+          { layer: req.layer },
+        )
       : undefined;
+    const heatmaps = explained?.heatmaps;
     const t3 = performance.now();
     const warnings = await answerWarnings({ spec: classifier.spec, image: decoded, source, name, rangeShare, subject: findView(model)?.subject });
     return {
@@ -205,6 +209,7 @@ export class RecognitionService {
       ms: round(t3 - t0),
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
       top: heatmaps ? top.map((p, i) => ({ ...p, heatmap: heatmaps[i]! })) : top,
+      ...(explained ? { layer: explained.layer } : {}),
       ...(rangeShare === undefined ? {} : { rangeShare }),
       warnings,
     };
@@ -224,7 +229,7 @@ export class RecognitionService {
       const first = classifier.spec.classRange?.[0] ?? 0;
       throw new Error(`Class ${index} is not one of the classes of ${req.model} (${first} to ${first + classifier.spec.labels.length - 1}).`);
     }
-    const { layer, heatmaps } = await explainClasses(classifier, decoded, [index], req.layer);
+    const { layer, heatmaps } = await explainClasses(classifier, decoded, [index], { layer: req.layer });
     const png = await modelInputPng(decoded);
     return {
       file: name,

@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'export-failed',
   'import-no-labels',
   'model-not-downloaded',
+  'layer-missing',
+  'layer-not-convolution',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;

@@ -171,8 +171,19 @@ describe.skipIf(!hasChromium)('the app in Chromium, over the real service', () =
     for (const row of csvRows.slice(1)) expect(row).toMatch(/^[^,]+,mobilenet,/);
     expect(dialogs.savedCsv[0]!.csv).toContain('tench');
     expect(dialogs.savedCsv[0]!.csv).not.toMatch(/,[A-Za-z]+_[A-Za-z_]+,/);
+    // A click on a row's thumbnail lays its top answer's heatmap over it, without leaving the panel; another hides it.
+    const brambling = rows.filter({ hasText: 'n01530575_brambling' });
+    await brambling.getByTestId('folder-thumb').click();
+    const heat = brambling.getByTestId('folder-heat');
+    await heat.waitFor({ timeout: 60_000 });
+    expect(await heat.locator('canvas').getAttribute('data-cells')).toMatch(/^(7x\d+|\d+x7)$/); // MobileNet's 7x7 over the crop, across the photo
+    expect(await heat.getAttribute('title')).toMatch(/^Where the model looked for “brambling” \(Grad-CAM on conv_pw_13\)$/);
+    expect(await page.getByTestId('panel-folder').isVisible()).toBe(true);
+    await screenshot(page, 'folder-heatmap-en');
+    await brambling.getByTestId('folder-thumb').click();
+    await expect.poll(() => heat.count()).toBe(0);
     // A row opens its photo in Recognize.
-    await rows.filter({ hasText: 'n01530575_brambling' }).click();
+    await brambling.click();
     await page.getByTestId('panel-recognize').waitFor();
     await expect.poll(() => page.locator('.result-head h3').textContent(), { timeout: 30_000 }).toBe('n01530575_brambling.JPEG');
     await expect.poll(() => page.getByTestId('overlay-label').count()).toBe(5);

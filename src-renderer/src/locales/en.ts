@@ -37,6 +37,8 @@ export default {
     'entry-link-not-file': '“{file}” is a symbolic link to something that is not a regular file: skipped.',
     'import-no-labels': '{path} does not name its classes. Put its class names beside it in labels.txt (one per line), then import it again.',
     'model-not-downloaded': '{file} is not on this machine. Choose the model on the Recognize panel and download it, or import its files.',
+    'layer-missing': 'The model has no layer called "{layer}". Grad-CAM can use: {candidates}.',
+    'layer-not-convolution': 'Layer "{layer}" ({kind}, output {shape}) is not a convolution\'s feature maps, so Grad-CAM cannot use it. It can use: {candidates}.',
   },
   warnings: {
     'not-a-dog': 'Not a dog, as far as the model can tell: only {share} of its ImageNet answer is on dog classes, so the breeds below are guesses.',
@@ -83,7 +85,8 @@ export default {
     explaining: 'Looking inside the network…',
     hideExplain: 'Hide the heatmap',
     seen: 'What the model sees',
-    seenText: 'What the model sees: this {width}×{height} picture. Red on the photo is where the layer {layer} found "{label}" most; blue, not at all.',
+    seenText:
+      'What the model sees: this {width}×{height} picture. Red on the photo is where the layer {layer} found the most for "{label}" rather than for the other answers; blue, nothing of the kind.',
     title: 'What is in this picture?',
     open: 'Open image…',
     run: 'Recognize',
@@ -146,6 +149,8 @@ export default {
     probability: 'Probability',
     progress: '{done} of {total}',
     none: 'No images in this folder: it holds no JPEG, PNG, WebP, GIF, TIFF or AVIF file (sub-folders are not searched).',
+    heatHint: 'Click the picture to see where the model looked for its top answer (Grad-CAM); click again to hide it',
+    heatOf: 'Where the model looked for “{label}” (Grad-CAM on {layer})',
     error: 'Error',
   },
   training: {

@@ -78,6 +78,8 @@ const ko: typeof en = {
     'entry-link-not-file': '“{file}”은(는) 일반 파일이 아닌 것을 가리키는 심볼릭 링크라서 건너뜁니다.',
     'import-no-labels': '{path}에 클래스 이름이 없습니다. 같은 폴더의 labels.txt에 클래스 이름을 한 줄에 하나씩 적은 뒤 다시 가져오세요.',
     'model-not-downloaded': '{file}이(가) 이 컴퓨터에 없습니다. 인식 패널에서 모델을 고른 뒤 내려받거나 파일을 가져오세요.',
+    'layer-missing': '모델에 "{layer}" 레이어가 없습니다. Grad-CAM에 쓸 수 있는 레이어: {candidates}.',
+    'layer-not-convolution': '"{layer}" 레이어({kind}, 출력 {shape})는 합성곱의 특징 맵이 아니어서 Grad-CAM에 쓸 수 없습니다. 쓸 수 있는 레이어: {candidates}.',
   },
   warnings: {
     'not-a-dog': '모델이 보기에 개가 아닙니다: ImageNet 답의 {share}만 개 클래스에 있으므로 아래 품종은 추측일 뿐입니다.',
@@ -124,7 +126,8 @@ const ko: typeof en = {
     explaining: '신경망 안을 들여다보는 중…',
     hideExplain: '히트맵 숨기기',
     seen: '모델이 보는 그림',
-    seenText: '모델이 보는 그림: 이 {width}×{height} 그림입니다. 사진의 빨간 곳은 {layer} 층이 "{label}"을(를) 가장 많이 찾은 곳, 파란 곳은 전혀 찾지 못한 곳입니다.',
+    seenText:
+      '모델이 보는 그림: 이 {width}×{height} 그림입니다. 사진의 빨간 곳은 {layer} 층이 다른 답보다 "{label}"의 근거를 가장 많이 찾은 곳, 파란 곳은 그런 근거가 없는 곳입니다.',
     title: '이 사진에는 무엇이 있을까요?',
     open: '이미지 열기…',
     run: '인식',
@@ -187,6 +190,8 @@ const ko: typeof en = {
     probability: '확률',
     progress: '{total}개 중 {done}개',
     none: '이 폴더에는 이미지가 없습니다. JPEG, PNG, WebP, GIF, TIFF, AVIF 파일이 없습니다(하위 폴더는 찾지 않습니다).',
+    heatHint: '그림을 누르면 모델이 첫 번째 답을 어디에서 찾았는지(Grad-CAM) 보여 줍니다. 다시 누르면 숨깁니다',
+    heatOf: '모델이 “{label}”을(를) 찾은 곳 ({layer} 레이어의 Grad-CAM)',
     error: '오류',
   },
   training: {

@@ -1,9 +1,13 @@
 import { defineStore } from 'pinia';
-import type { FolderItem } from '../../../src-main/contract';
+import type { FolderItem, HeatmapView } from '../../../src-main/contract';
 import { predictionsCsv } from '../lib/csv';
 import { basename, newId } from '../lib/format';
 
 export type SortKey = 'name' | 'label' | 'probability';
+
+/** A row's heatmap, asked for by a click on its thumbnail: on the way, there, or why not. */
+export type RowHeat =
+  { state: 'loading' } | { state: 'ready'; heatmap: HeatmapView; photo: { width: number; height: number }; label: string; layer: string } | { state: 'error'; error: string };
 
 export const useFolderStore = defineStore('folder', {
   state: () => ({
@@ -18,6 +22,8 @@ export const useFolderStore = defineStore('folder', {
     sort: { key: 'name' as SortKey, desc: false },
     error: '',
     savedTo: '',
+    /** By file: the heatmaps shown over thumbnails. */
+    heat: {} as Record<string, RowHeat>,
   }),
   getters: {
     sorted(s): FolderItem[] {
@@ -56,6 +62,7 @@ export const useFolderStore = defineStore('folder', {
       this.total = 0;
       this.error = '';
       this.savedTo = '';
+      this.heat = {};
       this.running = true;
       try {
         const reply = await window.api.recognizeFolder({ jobId: this.jobId, folder, model, topK: 3 });
@@ -64,6 +71,20 @@ export const useFolderStore = defineStore('folder', {
         this.error = (err as Error).message;
       } finally {
         this.running = false;
+      }
+    },
+    /** Shows the Grad-CAM heatmap of a row's top answer over its thumbnail, or hides it. */
+    async toggleHeat(file: string) {
+      if (this.heat[file]) {
+        delete this.heat[file];
+        return;
+      }
+      this.heat[file] = { state: 'loading' };
+      try {
+        const r = await window.api.explain({ image: file, model: this.model });
+        if (this.heat[file]) this.heat[file] = { state: 'ready', heatmap: r.heatmap, photo: r.photo, label: r.prediction.label, layer: r.layer };
+      } catch (err) {
+        if (this.heat[file]) this.heat[file] = { state: 'error', error: (err as Error).message };
       }
     },
     async cancel() {
