@@ -4,7 +4,7 @@
 // Each feature run also prints the process's CPU time per photo (user + sys, every thread): on a
 // machine shared with other work that is steadier than the wall time. --predict-runs 0 skips part 1;
 // --threads splits the CPU by thread (Linux: /proc/self/task).
-//   node bin/run-ts.js bench/bulk.ts [--resize crop|squash] [--features 1000] [--runs 3] [--predict-runs N] [--threads] [--shared DIR]
+//   node bin/run-ts.js bench/bulk.ts [--resize crop|squash] [--features 1000] [--runs 3] [--predict-runs N] [--batch 8] [--threads] [--shared DIR]
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,6 +24,7 @@ const resize = option(args, '--resize');
 const runs = Number(option(args, '--runs') ?? 3);
 const predictRuns = Number(option(args, '--predict-runs') ?? runs);
 const featurePhotos = Number(option(args, '--features') ?? 1000);
+const batchSize = option(args, '--batch') ? Number(option(args, '--batch')) : undefined;
 const devDir = path.join(shared, 'images/imagenet-dev');
 const mirrorDir = path.join(shared, 'models');
 const work = await mkdtemp(path.join(os.tmpdir(), 'cs-bench-bulk-'));
@@ -103,7 +104,7 @@ if (featurePhotos > 0) {
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const th0 = threadCpu();
-    const f = await extractFeatures({ files, labels: Int32Array.from(labels) }, backbone, cache);
+    const f = await extractFeatures({ files, labels: Int32Array.from(labels) }, backbone, cache, { batchSize });
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     if (args.includes('--threads')) console.log(`  CPU ms per photo by thread: ${threadCpuReport(th0, threadCpu(), f.computed)}`);
