@@ -31,7 +31,7 @@ function lookupTables(mode: Preprocessing): Float32Array[] {
 // The wasm backend copies a new tensor's values into its heap at once (BackendWasm.move), so one
 // array can stage every batch there: a batch of eight 224x224 photos is 4.8 MB, and allocating it
 // afresh each time kept the garbage collector busy (BENCHMARKS.md, issue 16). Other backends keep
-// the array they are given, so they get their own.
+// the array they are given, so they get their own. It grows to the largest batch seen and stays.
 let staging = new Float32Array(0);
 function target(length: number): Float32Array {
   if (tf.getBackend() !== 'wasm') return new Float32Array(length);
