@@ -1,7 +1,10 @@
 // Photos in bulk (issue 16): `predict --json` over the 200 ImageNet dev photos as a user runs it
 // (wall time from the command's start to its end, and top-1/top-5 against labels.csv), and
 // transfer feature extraction on CIFAR-10 class folders (photos per second, empty cache).
-//   node bin/run-ts.js bench/bulk.ts [--resize crop|squash] [--features 1000] [--runs 3] [--shared DIR]
+// Each feature run also prints the process's CPU time per photo (user + sys, every thread): on a
+// machine shared with other work that is steadier than the wall time. --predict-runs 0 skips part 1;
+// --threads splits the CPU by thread (Linux: /proc/self/task).
+//   node bin/run-ts.js bench/bulk.ts [--resize crop|squash] [--features 1000] [--runs 3] [--predict-runs N] [--batch 8] [--threads] [--shared DIR]
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,13 +15,16 @@ import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
 import { FeatureCache } from '../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../src-main/core/transfer/features.ts';
 import { option } from './each-backend.ts';
+import { threadCpu, threadCpuReport } from './thread-cpu.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const shared = option(args, '--shared') ?? path.resolve(here, '../../shared');
 const resize = option(args, '--resize');
 const runs = Number(option(args, '--runs') ?? 3);
+const predictRuns = Number(option(args, '--predict-runs') ?? runs);
 const featurePhotos = Number(option(args, '--features') ?? 1000);
+const batchSize = option(args, '--batch') ? Number(option(args, '--batch')) : undefined;
 const devDir = path.join(shared, 'images/imagenet-dev');
 const mirrorDir = path.join(shared, 'models');
 const work = await mkdtemp(path.join(os.tmpdir(), 'cs-bench-bulk-'));
@@ -49,7 +55,7 @@ const predictArgs = [
   '--json',
   ...(resize ? ['--resize', resize] : []),
 ];
-for (let run = 0; run < runs; run++) {
+for (let run = 0; run < predictRuns; run++) {
   const t0 = performance.now();
   const stdout = await new Promise<string>((resolve, reject) =>
     execFile(process.execPath, predictArgs, { maxBuffer: 64 * 1024 * 1024 }, (err, out) => (err ? reject(err) : resolve(out))),
@@ -96,10 +102,15 @@ if (featurePhotos > 0) {
       featureLength: backbone.featureLength,
     });
     const t0 = performance.now();
-    const f = await extractFeatures({ files, labels: Int32Array.from(labels) }, backbone, cache);
+    const cpu0 = process.cpuUsage();
+    const th0 = threadCpu();
+    const f = await extractFeatures({ files, labels: Int32Array.from(labels) }, backbone, cache, { batchSize });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    if (args.includes('--threads')) console.log(`  CPU ms per photo by thread: ${threadCpuReport(th0, threadCpu(), f.computed)}`);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / f.computed;
     console.log(
-      `transfer features, mobilenet on ${report.backend}${report.threads ? ` (${report.threads} threads)` : ''}: ${f.computed} CIFAR-10 photos in ${seconds.toFixed(2)} s = ${(f.computed / seconds).toFixed(1)} photos/s`,
+      `transfer features, mobilenet on ${report.backend}${report.threads ? ` (${report.threads} threads)` : ''}: ${f.computed} CIFAR-10 photos in ${seconds.toFixed(2)} s = ${(f.computed / seconds).toFixed(1)} photos/s, CPU ${cpuMs.toFixed(1)} ms/photo, load ${os.loadavg()[0]!.toFixed(1)}`,
     );
   }
   backbone.classifier.dispose();

@@ -1,4 +1,5 @@
 // Each preprocessing mode on known pixels, against Keras's imagenet_utils.preprocess_input.
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
@@ -51,5 +52,33 @@ describe('preprocessing', () => {
 
   it('refuses an image of the wrong size', () => {
     expect(() => preprocessBatch([a, new Uint8Array(3)], 1, 2, 3, 'tf')).toThrow(/Image 1 has 3 values, expected 6/);
+  });
+});
+
+// The modes are table lookups into an array the wasm backend copies from; these are the tensor
+// ops they replaced, which must give the same bits.
+describe('preprocessing as a table', () => {
+  const all = Uint8Array.from({ length: 3 * 256 }, (_, i) => (i * 7) % 256);
+  const ops = (mode: 'tf' | 'caffe' | 'scale01' | 'none') =>
+    tf.tidy(() => {
+      const x = tf.tensor4d(Int32Array.from(all), [1, 1, 256, 3], 'int32').toFloat();
+      const y = mode === 'tf' ? x.div(127.5).sub(1) : mode === 'caffe' ? tf.reverse(x, -1).sub(tf.tensor1d(CAFFE_MEAN)) : mode === 'scale01' ? x.div(255) : x;
+      return Array.from(y.dataSync());
+    });
+  const CAFFE_MEAN = [103.939, 116.779, 123.68];
+
+  it.each(['tf', 'caffe', 'scale01', 'none'] as const)('%s gives exactly what the tensor ops give, for every pixel value in every channel', (mode) => {
+    expect(tf.getBackend()).toBe('wasm');
+    const t = preprocessBatch([all], 1, 256, 3, mode);
+    expect(Array.from(t.dataSync())).toEqual(ops(mode));
+    t.dispose();
+  });
+
+  it('a batch keeps its values when the next one is made (the staging array is copied, not kept)', () => {
+    const first = preprocessBatch([a, b], 1, 2, 3, 'none');
+    const second = preprocessBatch([b, a], 1, 2, 3, 'none');
+    expect(Array.from(first.dataSync())).toEqual([...a, ...b]);
+    expect(Array.from(second.dataSync())).toEqual([...b, ...a]);
+    tf.dispose([first, second]);
   });
 });
