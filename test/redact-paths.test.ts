@@ -1,7 +1,7 @@
 // Error text for the window: main's absolute paths cut to their last part, the user's kept whole.
 import { describe, expect, it } from 'vitest';
 import { redactLogEvent, redactPaths } from '../src-main/electron/redact-paths.ts';
-import { logLine } from '../src-main/shared/log-messages.ts';
+import { logLine, word } from '../src-main/shared/log-messages.ts';
 
 describe('redactPaths', () => {
   it("cuts main's absolute paths, quoted (with spaces) or bare", () => {
@@ -42,12 +42,18 @@ describe('redactLogEvent', () => {
       event: {
         event: 'log',
         code: 'skipped-file',
-        params: { file: '…/3.jpg', reason: "ENOENT: no such file or directory, open '…/3.jpg'" },
-        message: "skipped …/3.jpg: ENOENT: no such file or directory, open '…/3.jpg'",
+        params: { file: '3.jpg', reason: "ENOENT: no such file or directory, open '3.jpg'" },
+        message: "skipped 3.jpg: ENOENT: no such file or directory, open '3.jpg'",
       },
     });
     const bar = redactLogEvent({ type: 'log', level: 'info', time: 't', ...logLine('model-loaded', { model: 'mobilenet', source: 'mirror: /srv/mirror/mobilenet/model.json' }) });
-    expect(bar).toMatchObject({ params: { model: 'mobilenet', source: 'mirror: …/model.json' }, message: 'loaded mobilenet from mirror: …/model.json' });
+    expect(bar).toMatchObject({ params: { model: 'mobilenet', source: 'mirror: model.json' }, message: 'loaded mobilenet from mirror: model.json' });
+    // A folder by its bare name, with or without a trailing slash, a Windows one too; the app's words travel on.
+    const held = redactLogEvent({ type: 'log', level: 'info', time: 't', ...logLine('held-out', { dataset: '/home/ann/My pets/', count: 3, percent: 20, min: 5 }) });
+    expect(held).toMatchObject({ params: { dataset: 'My pets' } });
+    expect((held as { message: string }).message).toMatch(/^My pets has no test\/ folder/);
+    const win = redactLogEvent({ type: 'log', level: 'info', time: 't', ...logLine('model-loaded-via', { model: 'm', via: word('cache'), file: 'C:\\cs\\cache\\model.json' }) });
+    expect(win).toMatchObject({ params: { file: 'model.json', via: 'cache' }, words: { via: 'cache' }, message: 'loaded m from cache: model.json' });
     const other = { type: 'download', file: '/a/b', received: 1 } as const;
     expect(redactLogEvent(other)).toBe(other);
   });

@@ -24,9 +24,11 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * `message` with every absolute path outside `keep` (files or folders the user chose) cut to
- * `…/name`. Kept paths are matched as written first, so one with spaces survives unquoted too.
+ * `…/name` (to `name` when `bare`). Kept paths are matched as written first, so one with spaces
+ * survives unquoted too.
  */
-export function redactPaths(message: string, keep: Iterable<string> = []): string {
+export function redactPaths(message: string, keep: Iterable<string> = [], bare = false): string {
+  const mark = bare ? '' : '…/';
   const kept = [...new Set(keep)].filter((k) => k.length > 1).sort((a, b) => b.length - a.length);
   const held: string[] = [];
   const hold = (m: string) => `\u0000${held.push(m) - 1}\u0000`;
@@ -35,13 +37,14 @@ export function redactPaths(message: string, keep: Iterable<string> = []): strin
     // Inside a kept folder is kept too (up to the next space or quote); "/a/b" keeps no "/a/bc".
     text = text.replace(new RegExp(escape(k) + String.raw`(?:[\\/][^\s'"\x60]*|(?=$|[\s'"\x60,;:)\]}>]|\.(?:\s|$)))`, 'g'), hold);
   }
-  text = text.replace(QUOTED, (_m, quote: string, p: string) => `${quote}…/${lastPart(p)}${quote}`).replace(BARE, (p) => `…/${lastPart(p)}`);
+  text = text.replace(QUOTED, (_m, quote: string, p: string) => `${quote}${mark}${lastPart(p)}${quote}`).replace(BARE, (p) => `${mark}${lastPart(p)}`);
   return text.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => held[Number(i)]!);
 }
 
 /**
- * A log event on its way to the window: the files it names by their last part (a log line is
- * read, not acted on, and runs name files deep in the user's dataset and main's caches).
+ * A log event on its way to the window: the files and folders it names by their bare names, `pets`
+ * for /home/ann/pets (a log line is read, not acted on, and runs name files deep in the user's
+ * dataset and main's caches; the window needs no path, and `…/pets` reads as a cut word).
  */
 export function redactLogEvent(e: StudioEvent): StudioEvent {
   if (e.type === 'log') return { ...e, ...redactLine(e) };
@@ -49,13 +52,20 @@ export function redactLogEvent(e: StudioEvent): StudioEvent {
   return e;
 }
 
+/** A value that is one absolute path as a whole (spaces and all): a folder or file a line names. */
+const WHOLE = new RegExp(String.raw`^${START}[^\n'"\x60]*$`);
+
 function redactLine(line: LogLine): LogLine {
   const cut = <T extends Record<string, string | number>>(params: T) =>
-    Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? redactPaths(v) : v])) as T;
+    Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v !== 'string' ? v : WHOLE.test(v) ? lastPart(v) : redactPaths(v, [], true)])) as T;
+  // The values that are whole paths are cut whole in the text too (a path with a space would not be).
+  const whole = Object.values(line.params).filter((v): v is string => typeof v === 'string' && WHOLE.test(v));
+  const message = [...new Set(whole)].sort((a, b) => b.length - a.length).reduce((text, p) => text.split(p).join(lastPart(p)), line.message);
   return {
     code: line.code,
     params: cut(line.params),
-    message: redactPaths(line.message),
+    message: redactPaths(message, [], true),
     ...(line.reason ? { reason: { code: line.reason.code, params: cut(line.reason.params) } } : {}),
+    ...(line.words ? { words: line.words } : {}),
   };
 }

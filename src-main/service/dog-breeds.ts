@@ -13,7 +13,7 @@ import type { TransferConfigInput } from '../core/transfer/config.ts';
 import { CodedError } from '../shared/errors.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
-import { logLine } from '../shared/log-messages.ts';
+import { logLine, word } from '../shared/log-messages.ts';
 import { startTransfer, type DoneEvent, type TrainingRun } from './training.ts';
 
 export interface DogBreedsRequest {
@@ -86,7 +86,7 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
       onEvent(stopped);
       return stopped;
     }
-    onEvent({ event: 'log', ...logLine('dog-breeds-ready', { source: dogs.source, train: dogs.train, test: dogs.test, breeds: dogs.classNames.length }) });
+    onEvent({ event: 'log', ...logLine('dog-breeds-ready', { source: word(dogs.source), train: dogs.train, test: dogs.test, breeds: dogs.classNames.length }) });
     const config: TransferConfigInput = {
       dataset: dogs.root,
       backbone: req.backbone ?? DOG_BREEDS_BACKBONE,

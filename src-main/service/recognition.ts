@@ -19,7 +19,7 @@ import { ModelStore } from '../core/store/model-store.ts';
 import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } from './inside.ts';
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
-import { logLine, type LogLine } from '../shared/log-messages.ts';
+import { logLine, word, type LogLine } from '../shared/log-messages.ts';
 import type { ErrorCode, ErrorParams } from '../shared/errors.ts';
 
 export interface ServiceOptions {
@@ -157,13 +157,13 @@ export class RecognitionService {
     if (!pending) {
       pending = (async () => {
         await this.backend();
-        const { classifier, source } = await loadModel(spec, {
+        const { classifier, source, located } = await loadModel(spec, {
           ...this.storage,
           offline: this.options.offline,
           fetch: this.options.fetch,
           onProgress: this.options.onDownload,
         });
-        this.options.log?.(logLine('model-loaded', { model: spec, source }));
+        this.options.log?.(located ? logLine('model-loaded-via', { model: spec, via: word(located.via), file: located.file }) : logLine('model-loaded', { model: spec, source }));
         classifier.warmUp();
         return classifier;
       })();

@@ -36,6 +36,7 @@ export const LOG_ENGLISH = {
   'training-ended': 'training finished',
   'training-failed': 'training failed: {reason}',
   'model-loaded': 'loaded {model} from {source}',
+  'model-loaded-via': 'loaded {model} from {via}: {file}',
   'no-thumbnails': 'no thumbnails for {name}: {reason}',
   'no-training-thumbnails': 'no thumbnails of training pictures for {name}: {reason}',
   // Lines the Training panel writes from a run's events (stores/training.ts).
@@ -52,6 +53,30 @@ export type LogCode = keyof typeof LOG_ENGLISH;
 export const LOG_CODES = Object.keys(LOG_ENGLISH) as LogCode[];
 export type LogParams = Record<string, string | number>;
 
+/**
+ * The app's own words that a log line holds as a value (where a download came from, which split
+ * of a dataset): each travels as its code, so a Korean line never holds an English word. English
+ * here (as the CLI prints them); the window's in its locales (`logWords`). A user's own names
+ * (folders, models, classes) are never words of this list.
+ */
+export const LOG_WORDS_ENGLISH = {
+  cache: 'cache',
+  mirror: 'mirror',
+  download: 'download',
+  import: 'import',
+  train: 'train',
+  validation: 'validation',
+  test: 'test',
+} as const satisfies Record<string, string>;
+export type LogWord = keyof typeof LOG_WORDS_ENGLISH;
+export const LOG_WORDS = Object.keys(LOG_WORDS_ENGLISH) as LogWord[];
+
+/** A value of logLine's params that is one of the app's words: `word('cache')`. */
+export interface WordValue {
+  word: LogWord;
+}
+export const word = (w: LogWord): WordValue => ({ word: w });
+
 /** A log line: its code and values for the window, its English text for the CLI and for tests. */
 export interface LogLine {
   code: LogCode;
@@ -59,6 +84,8 @@ export interface LogLine {
   message: string;
   /** A coded error inside the line (its {reason}): the window words it in the user's language. */
   reason?: { code: ErrorCode; params: ErrorParams };
+  /** The params that are the app's words (LOG_WORDS_ENGLISH), by name: the window words them. */
+  words?: Record<string, LogWord>;
 }
 
 /** `{name}` placeholders filled from `params`; one left unfilled stays as written. */
@@ -66,8 +93,22 @@ export function fillPlaceholders(text: string, params: LogParams): string {
   return text.replace(/\{(\w+)\}/g, (whole, key: string) => (key in params ? String(params[key]) : whole));
 }
 
-export function logLine(code: LogCode, params: LogParams = {}, reason?: LogLine['reason']): LogLine {
-  return { code, params, message: fillPlaceholders(LOG_ENGLISH[code], params), ...(reason ? { reason } : {}) };
+export function logLine(code: LogCode, values: Record<string, string | number | WordValue> = {}, reason?: LogLine['reason']): LogLine {
+  const params: LogParams = {};
+  const words: Record<string, LogWord> = {};
+  for (const [key, v] of Object.entries(values)) {
+    if (typeof v === 'object') {
+      words[key] = v.word;
+      params[key] = LOG_WORDS_ENGLISH[v.word];
+    } else params[key] = v;
+  }
+  return {
+    code,
+    params,
+    message: fillPlaceholders(LOG_ENGLISH[code], params),
+    ...(reason ? { reason } : {}),
+    ...(Object.keys(words).length ? { words } : {}),
+  };
 }
 
 /** A line whose {reason} is an error: its message for the CLI, its code (if it has one) for the window. */

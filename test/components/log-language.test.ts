@@ -6,7 +6,8 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import type { StudioEvent } from '../../src-main/contract.ts';
 import { CodedError } from '../../src-main/shared/errors.ts';
-import { logFailure, logLine, type LogCode } from '../../src-main/shared/log-messages.ts';
+import { LOG_WORDS, logFailure, logLine, word, type LogCode } from '../../src-main/shared/log-messages.ts';
+import { makeI18n } from '../../src-renderer/src/i18n.ts';
 import App from '../../src-renderer/src/App.vue';
 import TrainingPanel from '../../src-renderer/src/components/TrainingPanel.vue';
 import { useAppStore } from '../../src-renderer/src/stores/app.ts';
@@ -62,6 +63,38 @@ describe('log lines in the user language', () => {
     ]);
   });
 
+  it("words the app's own words inside a line (a split, where files came from) in Korean, the user's names as they are", async () => {
+    const send = eventApi();
+    const p = plugins('ko');
+    const w = mount(TrainingPanel, { ...p, global: { ...p.global, stubs: { CurveChart: true, EvaluationPanel: true, AugmentPreview: true, RunCurves: true } } });
+    const training = useTrainingStore(p.pinia);
+    training.subscribe();
+    await training.start();
+    const ev = (event: Extract<StudioEvent, { type: 'training' }>['event']) => send({ type: 'training', runId: training.runId, event });
+    const ready = logLine('dog-breeds-ready', { source: word('mirror'), train: 12000, test: 8580, breeds: 120 });
+    // The CLI's English is as it was before the words were coded.
+    expect(ready.message).toBe('Stanford Dogs (mirror): 12000 training and 8580 test photos of 120 breeds, the official split');
+    ev({ event: 'log', ...ready });
+    ev({ event: 'log', ...logLine('features-done', { split: word('validation'), count: 40, computed: 30, backbone: 'mobilenet', cached: 10 }) });
+    ev({ event: 'log', ...logLine('features-stopped', { split: word('train') }) });
+    ev({ event: 'log', ...logLine('held-out', { dataset: 'train', count: 3, percent: 20, min: 5 }) });
+    await flushPromises();
+    const lines = w.find('[data-testid="training-log"]').text().split('\n');
+    expect(lines).toEqual([
+      'Stanford Dogs(출처: 오프라인 미러): 견종 120개의 학습 사진 12000장과 테스트 사진 8580장, 공식 분할',
+      '검증: 이미지 40개의 특징, mobilenet이(가) 30개 계산, 캐시에서 10개',
+      '학습 사진의 특징을 계산하는 중에 멈췄습니다. 지금까지 계산한 것은 캐시에 있으므로 다음 실행은 거기서 이어집니다',
+      // A folder the user named "train" is their name, not the app's word.
+      'train에 test/ 폴더가 없습니다: 이미지 3개(이미지가 5개 이상인 클래스마다 20%, 파일 이름으로 선택)를 테스트 세트로 떼어 둡니다',
+    ]);
+    for (const [i, l] of lines.slice(0, 3).entries()) expect(l, `line ${i}`).not.toMatch(/\b(mirror|cache|download|train|validation|test)\b/);
+  });
+
+  it('has Korean for every word of the vocabulary, none of them the English', () => {
+    const { t } = makeI18n('ko').global;
+    for (const w of LOG_WORDS) expect(HANGUL.test(t(`logWords.${w}`)), w).toBe(true);
+  });
+
   it("names main's loading stages in Korean, one it does not know as it came", async () => {
     const send = eventApi();
     const p = plugins('ko');
@@ -74,7 +107,8 @@ describe('log lines in the user language', () => {
       await flushPromises();
       return w.find('.progress-row span').text();
     };
-    expect(await stage('features (train)')).toBe('특징 계산 중 (train)');
+    expect(await stage('features (train)')).toBe('특징 계산 중 (학습)');
+    expect(await stage('activations (validation)')).toBe('활성값 계산 중 (검증)');
     expect(await stage('download')).toBe('데이터셋 내려받는 중');
     expect(await stage('download Stanford Dogs')).toBe('데이터셋 내려받는 중');
     expect(await stage('read')).toBe('이미지 읽는 중');
@@ -87,13 +121,15 @@ describe('log lines in the user language', () => {
     const w = mount(App, { ...p, global: { ...p.global, stubs: { RecognizePanel: true, FolderPanel: true, DatasetPanel: true, TrainingPanel: true, ModelsPanel: true } } });
     await flushPromises();
     send({ type: 'log', level: 'info', ...logLine('training-started', { network: 'lenet5', dataset: 'mnist' }), time });
+    send({ type: 'log', level: 'info', ...logLine('model-loaded-via', { model: 'mobilenet', via: word('cache'), file: 'model.json' }), time });
     const err = new CodedError('model-busy', 'The model "x" is in use (being trained).', { name: 'x', purpose: 'trained' });
     send({ type: 'log', level: 'error', ...logFailure('training-failed', {}, err), time });
     await flushPromises();
-    expect(useAppStore(p.pinia).log).toHaveLength(2);
+    expect(useAppStore(p.pinia).log).toHaveLength(3);
     expect(w.find('.last-log').text()).toBe('학습 실패: "x" 모델을 지금 다른 작업이 사용 중입니다. 끝날 때까지 기다리거나 먼저 멈추세요.');
     await w.find('[data-testid="log-toggle"]').trigger('click');
     expect(w.find('[data-testid="log-drawer"]').text()).toContain('10:20:30 mnist에서 lenet5 학습 시작');
+    expect(w.find('[data-testid="log-drawer"]').text()).toContain('mobilenet을(를) 불러왔습니다(캐시): model.json');
     // A line of a code this window does not know (a newer main) shows the English that came.
     send({ type: 'log', level: 'info', code: 'no-such-code' as LogCode, params: {}, message: 'something new', time });
     await flushPromises();

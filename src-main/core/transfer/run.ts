@@ -26,7 +26,7 @@ import { estimateNote } from './estimate.ts';
 import { FineTuning } from './fine-tune.ts';
 import { transferHead } from './head.ts';
 import { recordExtractionSpeed } from './speed.ts';
-import { logLine, skippedLine } from '../../shared/log-messages.ts';
+import { logLine, skippedLine, word } from '../../shared/log-messages.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
 
@@ -46,8 +46,8 @@ export function perClass(listing: LabelledFiles, limit: number | undefined, seed
   return { files: keep.map((i) => listing.files[i]!), labels: Int32Array.from(keep, (i) => listing.labels[i]!) };
 }
 
-function stoppedDuringFeatures(split: string, emit: (e: TrainEvent) => void): Done {
-  emit({ event: 'log', ...logLine('features-stopped', { split }) });
+function stoppedDuringFeatures(split: 'train' | 'validation' | 'test', emit: (e: TrainEvent) => void): Done {
+  emit({ event: 'log', ...logLine('features-stopped', { split: word(split) }) });
   const done: Done = { event: 'done', cancelled: true, stoppedEarly: false, history: [] };
   emit(done);
   return done;
@@ -128,7 +128,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       // This machine's speed, for the next estimate of a build's time (the dog-breed model's plan).
       if (!ft)
         await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
-      const counts = { split, count: f.labels.length, computed: f.computed, backbone: backbone.id, cached: f.cached };
+      const counts = { split: word(split), count: f.labels.length, computed: f.computed, backbone: backbone.id, cached: f.cached };
       emit({ event: 'log', ...(ft ? logLine('activations-done', { ...counts, layer: ft.split.layer }) : logLine('features-done', counts)) });
       for (const s of f.skipped) emit({ event: 'log', ...skippedLine(s) });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });

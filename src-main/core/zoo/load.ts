@@ -15,7 +15,7 @@ import { checkMetadata, MAX_META_BYTES, type FolderMetadata } from '../store/met
 import { readRegularFile } from '../bounded-read.ts';
 import { findModel, findView, loadCatalog, type ModelEntry, type ViewEntry } from './catalog.ts';
 import { Preprocessing } from '../models/preprocessing.ts';
-import { locateFile, locateFiles, type FileSources } from './files.ts';
+import { locateFile, locateFiles, type FileSource, type FileSources } from './files.ts';
 import { isFile } from '../fs-kinds.ts';
 import { LEGACY_FIT } from '../../shared/vocabulary.ts';
 
@@ -23,6 +23,8 @@ export interface LoadedModel {
   classifier: Classifier;
   /** Where the weights came from, for logs and the UI. */
   source: string;
+  /** A zoo model's files: where they were found (cache, mirror or a download) and its entry file. */
+  located?: { via: FileSource; file: string };
 }
 
 export async function imagenetLabels(sources: FileSources): Promise<ClassLabel[]> {
@@ -71,26 +73,26 @@ async function forInference(plain: tf.LayersModel): Promise<tf.LayersModel> {
 }
 
 /** A zoo network as published, batch norms and all (what is exported, and what training starts from). */
-export async function loadPlainZooModel(entry: ModelEntry, sources: FileSources): Promise<{ model: tf.LayersModel; source: string }> {
+export async function loadPlainZooModel(entry: ModelEntry, sources: FileSources): Promise<{ model: tf.LayersModel; source: string; located?: LoadedModel['located'] }> {
   const alternative = await findAlternative(entry, sources);
   if (alternative) return { model: await loadLayersModelFromDir(alternative), source: alternative };
   const located = await locateFiles(entry.files, sources, entry.baseUrl);
   const entryPath = path.join(located.root, entry.entry);
   const model = entry.format === 'tfjs-layers' ? await loadLayersModelFromDir(path.dirname(entryPath)) : await buildFromH5(entry.architecture, entryPath);
-  return { model, source: `${located.source}: ${entryPath}` };
+  return { model, source: `${located.source}: ${entryPath}`, located: { via: located.source, file: entryPath } };
 }
 
 async function loadZooModel(entry: ModelEntry, sources: FileSources): Promise<LoadedModel> {
   const labels = await imagenetLabels(sources);
-  const { model, source } = await loadPlainZooModel(entry, sources);
-  return { classifier: new Classifier(specOf(entry, labels), await forInference(model)), source };
+  const { model, source, located } = await loadPlainZooModel(entry, sources);
+  return { classifier: new Classifier(specOf(entry, labels), await forInference(model)), source, ...(located ? { located } : {}) };
 }
 
 /** A view: its zoo model, with only the view's classes counting. */
 async function loadView(view: ViewEntry, sources: FileSources): Promise<LoadedModel> {
   const base = findModel(view.of);
   if (!base) throw new Error(`The zoo view ${view.id} is of an unknown model "${view.of}".`);
-  const { classifier, source } = await loadZooModel(base, sources);
+  const { classifier, source, located } = await loadZooModel(base, sources);
   const [first, last] = view.classRange;
   const spec: ClassifierSpec = {
     ...classifier.spec,
@@ -100,7 +102,7 @@ async function loadView(view: ViewEntry, sources: FileSources): Promise<LoadedMo
     classRange: view.classRange,
     fit: view.fit ?? classifier.spec.fit,
   };
-  return { classifier: new Classifier(spec, classifier.model), source };
+  return { classifier: new Classifier(spec, classifier.model), source, ...(located ? { located } : {}) };
 }
 
 /** The folder's metadata file, checked against the model it describes (meta-check.ts); {} when there is none. */

@@ -1,4 +1,4 @@
-import { LOG_ENGLISH, type LogCode } from '../../../src-main/shared/log-messages';
+import { LOG_ENGLISH, LOG_WORDS_ENGLISH, type LogCode, type LogWord } from '../../../src-main/shared/log-messages';
 import { SYSTEM_REASONS_ENGLISH, type SystemErrorCode } from '../../../src-main/shared/errors';
 
 /** The CLI's log lines, worded for the window where the CLI's names a command-line option. */
@@ -11,6 +11,8 @@ const APP_LOG_WORDING: Partial<Record<LogCode, string>> = {
 export default {
   /** Log lines (src-main/shared/log-messages.ts): a code each, with the values its words need. */
   logs: { ...LOG_ENGLISH, ...APP_LOG_WORDING } as Record<LogCode, string>,
+  /** The app's words that log lines hold as values (LOG_WORDS_ENGLISH): where files came from, a split's name. */
+  logWords: LOG_WORDS_ENGLISH as Record<LogWord, string>,
   /** Why the system could not read or write a file (Node's codes: src-main/shared/errors.ts), the {reason} of an error or a log line. */
   systemReasons: SYSTEM_REASONS_ENGLISH as Record<SystemErrorCode, string>,
   errors: {

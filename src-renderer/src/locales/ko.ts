@@ -1,6 +1,15 @@
 import type en from './en';
 
 const ko: typeof en = {
+  logWords: {
+    cache: '캐시',
+    mirror: '오프라인 미러',
+    download: '내려받기',
+    import: '가져온 파일',
+    train: '학습',
+    validation: '검증',
+    test: '테스트',
+  },
   systemReasons: {
     ENOENT: '파일이나 폴더가 없습니다',
     EACCES: '접근 권한이 없습니다',
@@ -24,7 +33,7 @@ const ko: typeof en = {
     'held-out': '{dataset}에 test/ 폴더가 없습니다: 이미지 {count}개(이미지가 {min}개 이상인 클래스마다 {percent}%, 파일 이름으로 선택)를 테스트 세트로 떼어 둡니다',
     resuming:
       '"{name}"을(를) 에포크 {best}의 체크포인트에서 이어서 학습합니다: 에포크 {from}~{to}, 옵티마이저는 새로 시작합니다(체크포인트에는 가중치, 설정, 기록이 저장되고 옵티마이저 상태는 저장되지 않습니다)',
-    'features-stopped': '{split} 특징을 계산하는 중에 멈췄습니다. 지금까지 계산한 것은 캐시에 있으므로 다음 실행은 거기서 이어집니다',
+    'features-stopped': '{split} 사진의 특징을 계산하는 중에 멈췄습니다. 지금까지 계산한 것은 캐시에 있으므로 다음 실행은 거기서 이어집니다',
     'features-done': '{split}: 이미지 {count}개의 특징, {backbone}이(가) {computed}개 계산, 캐시에서 {cached}개',
     'activations-done': '{split}: 이미지 {count}개의 {layer} 활성값, {backbone}이(가) {computed}개 계산, 캐시에서 {cached}개',
     'fine-tuning': '미세 조정: 가중치가 있는 마지막 층 {count}개({first}~{last})가 {layer} 입력의 {shape} 활성값으로 학습합니다',
@@ -36,7 +45,7 @@ const ko: typeof en = {
     'chosen-both': '학습 이미지 {count}개에 맞춘 설정: 배치 크기 {batchSize}, 에포크 {epochs}회(에포크마다 {steps}단계, 모두 {total}단계), 세트 크기에 맞게 정했습니다',
     'dog-breeds-again': '{model}은(는) 멈춘 Stanford Dogs 빌드입니다: 다시 빌드합니다(내려받은 파일, 사진, 지금까지 계산한 특징을 다시 씁니다)',
     'dog-breeds-stopped': 'Stanford Dogs를 준비하는 중에 멈췄습니다. 다시 빌드하면 멈춘 곳에서 이어집니다',
-    'dog-breeds-ready': 'Stanford Dogs({source}): 견종 {breeds}개의 학습 사진 {train}장과 테스트 사진 {test}장, 공식 분할',
+    'dog-breeds-ready': 'Stanford Dogs(출처: {source}): 견종 {breeds}개의 학습 사진 {train}장과 테스트 사진 {test}장, 공식 분할',
     'training-started': '{dataset}에서 {network} 학습 시작',
     'resume-started': '{model} 이어서 학습 시작',
     'dog-breeds-started': 'Stanford Dogs로 dog-breeds 빌드 시작',
@@ -45,6 +54,7 @@ const ko: typeof en = {
     'training-ended': '학습 완료',
     'training-failed': '학습 실패: {reason}',
     'model-loaded': '{model}을(를) 불러왔습니다: {source}',
+    'model-loaded-via': '{model}을(를) 불러왔습니다({via}): {file}',
     'no-thumbnails': '{name}의 미리보기 그림을 만들지 못했습니다: {reason}',
     'no-training-thumbnails': '{name}의 학습 사진 미리보기를 만들지 못했습니다: {reason}',
     epoch: '에포크 {epoch}: 손실 {loss}, 정확도 {accuracy} ({seconds}초)',

@@ -34,8 +34,8 @@ export const useAppStore = defineStore('app', {
     async refreshModels() {
       this.models = await window.api.listModels();
     },
-    addLog({ code, params, message, reason, level, time }: LogEntry) {
-      this.log.push({ code, params, message, ...(reason ? { reason } : {}), level, time });
+    addLog({ code, params, message, reason, words, level, time }: LogEntry) {
+      this.log.push({ code, params, message, ...(reason ? { reason } : {}), ...(words ? { words } : {}), level, time });
       if (this.log.length > 500) this.log.splice(0, this.log.length - 500);
     },
   },
