@@ -10,14 +10,15 @@ import type { AddedView, DatasetImagesView, DatasetSummaryView, DatasetView, Nam
 import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../core/bounded-read.ts';
 import { heldOutCount } from '../core/datasets/held-out.ts';
 import { addImages, type AddOutcome } from '../core/datasets/own/add.ts';
-import { classNameProblem } from '../core/datasets/own/class-names.ts';
+import { checkClassName, classNameProblem } from '../core/datasets/own/class-names.ts';
 import { createClass, deleteClass, moveImage, removeImages, renameClass, type RemoveOutcome } from '../core/datasets/own/edit.ts';
 import { classFolders, contentKeyOf, imagesOf, showDataset } from '../core/datasets/own/layout.ts';
 import { isDir } from '../core/fs-kinds.ts';
 import { DEFAULT_PIXEL_LIMIT } from '../core/images/decode.ts';
 import { writeFileAtomic } from '../core/store/atomic.ts';
 import { sizeAwareSettings } from '../core/transfer/defaults.ts';
-import { modelNameProblem } from '../shared/model-names.ts';
+import { CodedError } from '../shared/errors.ts';
+import { modelNameProblem, modelNameProblemCode, nameRefused } from '../shared/model-names.ts';
 
 /** The validation share the one-button run trains with (transfer's own default). */
 export const TRAIN_VALIDATION_SPLIT = 0.2;
@@ -57,10 +58,11 @@ export class DatasetService {
   }
 
   async create(name: string): Promise<DatasetView> {
-    check(modelNameProblem(name), `"${name}" cannot name a dataset`);
+    const problem = modelNameProblemCode(name);
+    if (problem) throw nameRefused('dataset', name, problem);
     await mkdir(this.root, { recursive: true });
     const taken = (await this.list()).find((d) => d.name.toLowerCase() === name.toLowerCase());
-    if (taken) throw new Error(`A dataset called "${taken.name}" already exists.`);
+    if (taken) throw new CodedError('dataset-exists', `A dataset called "${taken.name}" already exists.`, { name: taken.name });
     const dir = path.join(this.root, name);
     await mkdir(dir);
     return this.view(dir);
@@ -84,8 +86,8 @@ export class DatasetService {
   }
 
   private async classDir(dir: string, cls: string): Promise<string> {
-    check(classNameProblem(cls), `"${cls}" cannot name a class`);
-    if (!(await classFolders(dir)).includes(cls)) throw new Error(`There is no class "${cls}" in ${path.basename(dir)}.`);
+    checkClassName(cls);
+    if (!(await classFolders(dir)).includes(cls)) throw new CodedError('class-missing', `There is no class "${cls}" in ${path.basename(dir)}.`, { name: cls });
     return path.join(dir, cls);
   }
 
@@ -100,7 +102,7 @@ export class DatasetService {
    * numbered names, then added as files, so every check of addImages applies to them too.
    */
   async addBytes(dir: string, cls: string, images: readonly NamedBytes[]): Promise<AddedView[]> {
-    check(classNameProblem(cls), `"${cls}" cannot name a class`);
+    checkClassName(cls);
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'cs-add-'));
     try {
       const files = await Promise.all(

@@ -4,6 +4,7 @@ import type { TrainRequest } from '../contract.ts';
 import type { TrainConfigInput } from '../core/training/config.ts';
 import type { TransferConfigInput } from '../core/transfer/config.ts';
 import { augmentPreset, isBuiltInDataset, isTransferNetwork, TRANSFER_NETWORKS } from '../shared/vocabulary.ts';
+import { CodedError } from '../shared/errors.ts';
 
 type Form = ReturnType<typeof TrainRequest.parse>;
 
@@ -32,9 +33,9 @@ export function toTrainConfig(req: Form): TrainConfigInput {
 /** The form's fields as transfer settings: limits count per class, dropout is the head's. */
 export function toTransferConfig(req: Form): TransferConfigInput {
   if (isBuiltInDataset(req.dataset)) {
-    throw new Error('Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".');
+    throw new CodedError('transfer-needs-folder', 'Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".');
   }
-  if (req.augment) throw new Error('Transfer learning trains on features of unaugmented photos: turn augmentation off.');
+  if (req.augment) throw new CodedError('transfer-no-augment', 'Transfer learning trains on features of unaugmented photos: turn augmentation off.');
   if (!isTransferNetwork(req.network)) throw new Error(`${req.network} is not a transfer-learning network.`);
   return {
     dataset: req.dataset,

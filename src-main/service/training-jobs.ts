@@ -7,7 +7,7 @@ import type { RunEnvironment } from '../core/training/run.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { isTransferNetwork } from '../shared/vocabulary.ts';
 import { logFailure, logLine, type LogLine } from '../shared/log-messages.ts';
-import { errorCodeOf } from '../shared/errors.ts';
+import { CodedError, errorCodeOf } from '../shared/errors.ts';
 import type { EventBus } from './events.ts';
 import { pixelsToDataUrl } from './images.ts';
 import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
@@ -85,7 +85,7 @@ export class TrainingJobs {
   }
 
   private async launch(runId: string, what: LogLine, start: () => Promise<TrainingRun>): Promise<void> {
-    if (this.runs.size || this.starting) throw new Error('A training run is already going; stop it first.');
+    if (this.runs.size || this.starting) throw new CodedError('training-busy', 'A training run is already going; stop it first.');
     this.starting = true;
     try {
       this.track(runId, await start(), what);

@@ -11,7 +11,7 @@ import { leftoverOf, recoverFolder, replaceFolder, writeFileAtomic } from './ato
 import { describeOwner, holdsLock, isLock, processAlive, releaseLock, tryLock } from './lock-file.ts';
 import { layersModelFiles } from '../models/layers-io.ts';
 import { CodedError } from '../../shared/errors.ts';
-import { modelNameProblem } from '../../shared/model-names.ts';
+import { modelNameProblem, modelNameProblemCode, nameRefused } from '../../shared/model-names.ts';
 
 export const META_FILE = 'classifier-studio.json';
 
@@ -60,8 +60,8 @@ function stamped(meta: StoredModelMeta): StoredModelMeta {
 }
 
 export function checkName(name: string): string {
-  const problem = modelNameProblem(name);
-  if (problem) throw new Error(`"${name}" cannot be a model name: ${problem}.`);
+  const problem = modelNameProblemCode(name);
+  if (problem) throw nameRefused('model', name, problem);
   return name;
 }
 

@@ -8,12 +8,17 @@ import type { Coded, ErrorParams } from '../../../src-main/shared/errors';
 
 export type CodedText = { message: string; coded?: Coded };
 
-/** `params` with a system error's {reason} in the user's language. */
+/** `params` with a system error's {reason} and a refused name's {problem} in the user's language. */
 export function useReasonParams(): (params: ErrorParams) => ErrorParams {
   const { t, te } = useI18n();
   return (params) => {
     const code = params.reasonCode;
-    return typeof code === 'string' && te(`systemReasons.${code}`) ? { ...params, reason: t(`systemReasons.${code}`) } : params;
+    const problem = params.problemCode;
+    return {
+      ...params,
+      ...(typeof code === 'string' && te(`systemReasons.${code}`) ? { reason: t(`systemReasons.${code}`) } : {}),
+      ...(typeof problem === 'string' && te(`nameProblems.${problem}`) ? { problem: t(`nameProblems.${problem}`) } : {}),
+    };
   };
 }
 

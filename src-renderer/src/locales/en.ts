@@ -1,4 +1,5 @@
 import { LOG_ENGLISH, LOG_WORDS_ENGLISH, type LogCode, type LogWord } from '../../../src-main/shared/log-messages';
+import { NAME_PROBLEMS_ENGLISH, type NameProblem } from '../../../src-main/shared/model-names';
 import { SYSTEM_REASONS_ENGLISH, type SystemErrorCode } from '../../../src-main/shared/errors';
 
 /** The CLI's log lines, worded for the window where the CLI's names a command-line option. */
@@ -41,7 +42,18 @@ export default {
     'model-not-downloaded': '{file} is not on this machine. Choose the model on the Recognize panel and download it, or import its files.',
     'layer-missing': 'The model has no layer called "{layer}". Grad-CAM can use: {candidates}.',
     'layer-not-convolution': 'Layer "{layer}" ({kind}, output {shape}) is not a convolution\'s feature maps, so Grad-CAM cannot use it. It can use: {candidates}.',
+    'model-name-invalid': '"{name}" cannot be a model name: {problem}.',
+    'dataset-name-invalid': '"{name}" cannot name a dataset: {problem}.',
+    'class-name-invalid': '"{name}" cannot name a class: {problem}.',
+    'dataset-exists': 'A dataset called "{name}" already exists.',
+    'class-exists': 'The class "{name}" already exists.',
+    'class-missing': 'There is no class "{name}" in this dataset.',
+    'training-busy': 'A training run is already going; stop it first.',
+    'transfer-needs-folder': 'Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".',
+    'transfer-no-augment': 'Transfer learning trains on features of unaugmented photos: turn augmentation off.',
   },
+  /** Why a name is refused (src-main/shared/model-names.ts), the {problem} of the errors above. */
+  nameProblems: NAME_PROBLEMS_ENGLISH as Record<NameProblem, string>,
   warnings: {
     'not-a-dog': 'Not a dog, as far as the model can tell: only {share} of its ImageNet answer is on dog classes, so the breeds below are guesses.',
     'small-image': "The photo is {width}x{height} pixels, much smaller than the model's {inputWidth}x{inputHeight} input: it was enlarged, and the answer is less reliable.",
@@ -259,6 +271,18 @@ export default {
     adding: 'Adding…',
     dropHint: 'Drop pictures or folders here, paste one (Ctrl+V), or use “Add pictures…” or the webcam.',
     refused: '{n} not added:',
+    /** Why a picture was not added (core/datasets/own/add.ts's reasons). */
+    refusals: {
+      'not-an-image': '“{name}” is not an image, or not in a format the app reads (JPEG, PNG, WebP, GIF, TIFF, AVIF).',
+      unsupported: '“{name}” is in an image format the app cannot read.',
+      truncated: '“{name}” is damaged or incomplete.',
+      'too-large': '“{name}” has too many pixels to open.',
+      unreadable: '“{name}” cannot be read.',
+      'not-a-file': '“{name}” is not a regular file: not added.',
+      'too-big': '“{name}” is too large to add.',
+      'in-another-class': '“{name}” is already in the class “{class}”: not added again.',
+      'copy-failed': '“{name}” could not be copied into the dataset; nothing was changed.',
+    },
     noThumbnail: 'unreadable',
     openInRecognize: 'Open in Recognize',
     moveTo: 'Move to…',

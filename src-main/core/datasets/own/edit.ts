@@ -3,6 +3,7 @@
 import { lstat, mkdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { isDir } from '../../fs-kinds.ts';
+import { CodedError } from '../../../shared/errors.ts';
 import { checkClassName } from './class-names.ts';
 import { checkDatasetFolder, classFolders, locateImage, showDataset } from './layout.ts';
 
@@ -49,7 +50,7 @@ async function checkNewClass(dir: string, name: string): Promise<void> {
   checkClassName(name);
   // Windows and macOS folders ignore case: "Dog" beside "dog" would be the same folder there.
   const clash = (await isDir(dir)) ? (await classFolders(dir)).find((c) => c.toLowerCase() === name.toLowerCase()) : undefined;
-  if (clash) throw new Error(`${path.join(dir, name)}: the class "${clash}" already exists.`);
+  if (clash) throw new CodedError('class-exists', `${path.join(dir, name)}: the class "${clash}" already exists.`, { name: clash });
 }
 
 export async function createClass(dir: string, name: string): Promise<void> {
@@ -60,7 +61,7 @@ export async function createClass(dir: string, name: string): Promise<void> {
 
 export async function renameClass(dir: string, from: string, to: string): Promise<void> {
   await checkDatasetFolder(dir, { mustExist: true });
-  if (!(await classFolders(dir)).includes(from)) throw new Error(`${path.join(dir, from)}: no such class.`);
+  if (!(await classFolders(dir)).includes(from)) throw new CodedError('class-missing', `${path.join(dir, from)}: no such class.`, { name: from });
   // A change of case only is a rename of the folder itself.
   if (from.toLowerCase() !== to.toLowerCase()) await checkNewClass(dir, to);
   else checkClassName(to);
@@ -71,7 +72,7 @@ export async function renameClass(dir: string, from: string, to: string): Promis
 export async function deleteClass(dir: string, name: string, { force = false } = {}): Promise<{ removed: number }> {
   const summary = await showDataset(dir);
   const cls = summary.classes.find((c) => c.name === name);
-  if (!cls) throw new Error(`${path.join(dir, name)}: no such class.`);
+  if (!cls) throw new CodedError('class-missing', `${path.join(dir, name)}: no such class.`, { name });
   if (cls.count && !force) throw new Error(`${path.join(dir, name)}: the class has ${cls.count} image${cls.count === 1 ? '' : 's'}; deleting it deletes them (--force).`);
   await rm(path.join(dir, name), { recursive: true });
   return { removed: cls.count };

@@ -1,0 +1,105 @@
+// @vitest-environment happy-dom
+// What main refuses in everyday use (a dataset or class name, a name taken, a class gone, a model
+// renamed to a bad name, a training form that cannot run, pictures not added) reaches the window
+// coded, and the window words it in the user's language: the Korean holds no English sentence.
+// The refusals are real: the service and the store, on a temporary folder.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { defineComponent, h } from 'vue';
+import { flushPromises, mount } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import { errorMessageOf } from '../../src-main/contract.ts';
+import { ModelStore } from '../../src-main/core/store/model-store.ts';
+import { DatasetService } from '../../src-main/service/datasets.ts';
+import { toTransferConfig } from '../../src-main/service/training-form.ts';
+import { errorCodeOf } from '../../src-main/shared/errors.ts';
+import DatasetPanel from '../../src-renderer/src/components/DatasetPanel.vue';
+import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
+import { useDatasetStore } from '../../src-renderer/src/stores/dataset.ts';
+import { fakeApi, plugins } from './setup.ts';
+
+/** Three or more Latin words in a row: an English sentence (names and formats are single words). */
+const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
+const HANGUL = /[\uac00-\ud7a3]/;
+
+function errorText(locale: 'en' | 'ko') {
+  let out!: ReturnType<typeof useErrorText>;
+  const Probe = defineComponent({
+    setup() {
+      out = useErrorText();
+      return () => h('div');
+    },
+  });
+  mount(Probe, plugins(locale));
+  return out;
+}
+
+const failure = (p: Promise<unknown> | (() => unknown)) =>
+  Promise.resolve()
+    .then(typeof p === 'function' ? p : () => p)
+    .then(
+      () => expect.unreachable('it should be refused') as never,
+      (e: unknown) => e as Error,
+    );
+
+/** As the error reaches the window: through IPC, its code and values in the message. */
+const sent = (err: Error) => new Error(errorMessageOf({ ok: false, error: err.message, ...errorCodeOf(err)! }));
+
+describe('refusals in the user language', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'cs-refusals-'));
+  const datasets = new DatasetService(path.join(root, 'datasets'), path.join(root, 'cache'));
+  const store = new ModelStore(path.join(root, 'models'));
+  const pets = (await datasets.create('pets')).dir;
+  await datasets.createClass(pets, 'cat');
+  const form = { runId: 'r', dataset: 'mnist', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
+
+  const refusals: [string, Error, RegExp][] = [
+    ['a device name for a dataset', await failure(datasets.create('con')), /^"con"은\(는\) 데이터셋 이름으로 쓸 수 없습니다: Windows가 장치 이름으로/],
+    ['a taken dataset name', await failure(datasets.create('Pets')), /^"pets"\(이\)라는 데이터셋이 이미 있습니다\.$/],
+    [
+      'a split name for a class',
+      await failure(datasets.createClass(pets, 'train')),
+      /^"train"은\(는\) 클래스 이름으로 쓸 수 없습니다: train, test, validation, val은 데이터셋의 분할 이름이라/,
+    ],
+    ['a taken class', await failure(datasets.createClass(pets, 'Cat')), /^"cat" 클래스가 이미 있습니다\.$/],
+    ['a class gone', await failure(datasets.renameClass(pets, 'dog', 'puppy')), /^이 데이터셋에 "dog" 클래스가 없습니다\.$/],
+    ['a bad model name on rename', await failure(store.rename('a', 'b..c')), /^"b\.\.c"은\(는\) 모델 이름으로 쓸 수 없습니다: 점을 두 개 이어 쓸 수 없습니다\.$/],
+    ['transfer on a built-in set', await failure(() => toTransferConfig(form)), /^전이 학습은 클래스별 하위 폴더가 있는 폴더의 사진으로/],
+    ['transfer with augmentation', await failure(() => toTransferConfig({ ...form, dataset: pets, augment: true })), /이미지 증강을 끄세요\.$/],
+  ];
+
+  it.each(refusals)('%s: coded, Korean without an English sentence', (_what, err, korean) => {
+    expect(errorCodeOf(err), err.message).toBeDefined();
+    const ko = errorText('ko')(sent(err));
+    expect(ko).toMatch(korean);
+    expect(ko.replace(/train, test, validation, val/, '')).not.toMatch(ENGLISH);
+    // English in the window: the same words as the CLI's, without main's paths.
+    const en = errorText('en')(sent(err));
+    expect(en).not.toMatch(HANGUL);
+    expect(en).not.toContain(root);
+  });
+
+  it('words pictures not added by their reason, in Korean', async () => {
+    const text = path.join(root, 'notes.jpg');
+    await writeFile(text, 'not a picture');
+    const out = await datasets.addFiles(pets, 'cat', [text]);
+    expect(out).toMatchObject([{ name: 'notes.jpg', status: 'refused', reason: 'not-an-image' }]);
+    fakeApi({ listDatasets: async () => [], appInfo: async () => ({ version: '0', versions: {}, backend: 'cpu', skipped: [], storeDir: '/store' }) });
+    const p = plugins('ko');
+    const w = mount(DatasetPanel, {
+      ...p,
+      global: { ...p.global, stubs: { DatasetClasses: true, DatasetGrid: true, DatasetTest: true, DatasetTrain: true, EvaluationPanel: true, WebcamCapture: true } },
+    });
+    const ds = useDatasetStore(p.pinia);
+    ds.current = { dir: pets, name: 'pets', managed: true, classes: [{ name: 'cat', count: 0 }], images: 0, plan: { train: 0, validation: 0, test: 0, epochs: 1, batchSize: 1 } };
+    ds.refused = [...out, { name: 'b.jpg', status: 'refused', reason: 'in-another-class', stored: 'dog/1234.jpg', error: 'b.jpg: the same image is already in class "dog"' }];
+    await flushPromises();
+    const lines = w.findAll('[data-testid="refused"] li').map((li) => li.text());
+    expect(lines).toEqual([
+      '“notes.jpg”은(는) 이미지가 아니거나 앱이 읽을 수 없는 형식입니다(JPEG, PNG, WebP, GIF, TIFF, AVIF).',
+      '“b.jpg”은(는) 이미 “dog” 클래스에 있어서 다시 추가하지 않았습니다.',
+    ]);
+    for (const l of lines) expect(HANGUL.test(l) && !ENGLISH.test(l), l).toBe(true);
+  });
+});
