@@ -73,7 +73,7 @@ describe.skipIf(!hasChromium || !hasShared)('every panel fits at 1024x700 and 12
   it('Recognize with a result', async () => {
     const { page, dialogs } = studio;
     await page.getByTestId('panel-recognize').waitFor();
-    dialogs.image.push(path.join(imagenetDevDir, 'n02107574_Greater_Swiss_Mountain_dog.JPEG'));
+    dialogs.image.push(path.join(imagenetDevDir, 'n02093428_American_Staffordshire_terrier.JPEG'));
     await page.getByTestId('open-image').click();
     await expect.poll(() => page.getByTestId('overlay-label').count(), { timeout: 90_000 }).toBe(5);
     await fits('recognize', ['open-image', 'result', 'threshold']);
