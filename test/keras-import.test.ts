@@ -12,6 +12,7 @@ import { loadKerasModel } from '../src-main/core/models/keras-model.ts';
 import { importKerasModel, readLabelsFile } from '../src-main/core/store/import-keras.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { mulberry32 } from '../src-main/core/training/random.ts';
+import { errorCodeOf } from '../src-main/shared/errors.ts';
 import { tempDir } from './helpers/shared.ts';
 
 beforeAll(() => initBackend());
@@ -224,6 +225,9 @@ describe('Keras full-model .h5 import', () => {
     await writeFile(path.join(dir, 'nine.txt'), names.slice(0, 9).join('\n'));
     const storeDir = path.join(dir, 'store');
     await expect(importKerasModel(file, { storeDir, labels: path.join(dir, 'nine.txt') })).rejects.toThrow(/10 outputs but 9 class names were given.*nine\.txt/);
+    // Coded for the window, which words it in the user's language (test/components/refusals-ko.test.ts).
+    const refused = await importKerasModel(file, { storeDir, labels: path.join(dir, 'nine.txt') }).catch((e: unknown) => e);
+    expect(errorCodeOf(refused)).toEqual({ code: 'import-labels-mismatch', params: { file: 'fashion.h5', outputs: 10, labels: 9 } });
 
     const meta = await importKerasModel(file, { storeDir, labels: path.join(dir, 'labels.txt'), name: 'course-fashion' });
     expect(meta).toMatchObject({ inputSize: [28, 28], channels: 1, preprocessing: 'none', resize: 'area', invertLightBackground: true, labels: names });

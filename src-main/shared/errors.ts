@@ -34,6 +34,9 @@ export const ERROR_CODES = [
   'training-busy',
   'transfer-needs-folder',
   'transfer-no-augment',
+  'import-not-image-model',
+  'import-input-too-large',
+  'import-labels-mismatch',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;

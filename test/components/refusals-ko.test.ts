@@ -13,7 +13,7 @@ import { errorMessageOf } from '../../src-main/contract.ts';
 import { ModelStore } from '../../src-main/core/store/model-store.ts';
 import { DatasetService } from '../../src-main/service/datasets.ts';
 import { toTransferConfig } from '../../src-main/service/training-form.ts';
-import { errorCodeOf } from '../../src-main/shared/errors.ts';
+import { CodedError, errorCodeOf } from '../../src-main/shared/errors.ts';
 import DatasetPanel from '../../src-renderer/src/components/DatasetPanel.vue';
 import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
 import { useDatasetStore } from '../../src-renderer/src/stores/dataset.ts';
@@ -66,6 +66,12 @@ describe('refusals in the user language', async () => {
     ['a class gone', await failure(datasets.renameClass(pets, 'dog', 'puppy')), /^이 데이터셋에 "dog" 클래스가 없습니다\.$/],
     ['a bad model name on rename', await failure(store.rename('a', 'b..c')), /^"b\.\.c"은\(는\) 모델 이름으로 쓸 수 없습니다: 점을 두 개 이어 쓸 수 없습니다\.$/],
     ['transfer on a built-in set', await failure(() => toTransferConfig(form)), /^전이 학습은 클래스별 하위 폴더가 있는 폴더의 사진으로/],
+    // As core/store/import-keras.ts makes it (test/keras-import.test.ts checks it does, on a real .h5).
+    [
+      'an import with too few class names',
+      new CodedError('import-labels-mismatch', 'x', { file: 'fashion.h5', outputs: 10, labels: 9 }),
+      /^fashion\.h5의 출력은 10개인데 클래스 이름은 9개입니다\./,
+    ],
     ['transfer with augmentation', await failure(() => toTransferConfig({ ...form, dataset: pets, augment: true })), /이미지 증강을 끄세요\.$/],
   ];
 

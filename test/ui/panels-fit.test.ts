@@ -77,6 +77,12 @@ describe.skipIf(!hasChromium || !hasShared)('every panel fits at 1024x700 and 12
     await page.getByTestId('open-image').click();
     await expect.poll(() => page.getByTestId('overlay-label').count(), { timeout: 90_000 }).toBe(5);
     await fits('recognize', ['open-image', 'result', 'threshold']);
+    // The zoo entry named in words reads in Korean too (a network's name stays as it is).
+    await page.getByTestId('locale').selectOption('ko');
+    const options = await page.getByTestId('model-picker').locator('option').allTextContents();
+    expect(options).toContain('개 품종 (MobileNet의 ImageNet 개 클래스)');
+    expect(options.join('\n')).not.toMatch(/Dog breeds/);
+    await page.getByTestId('locale').selectOption('en');
   }, 180_000);
 
   it('Folder with results', async () => {

@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { LayersModel } from '@tensorflow/tfjs';
 import path from 'node:path';
+import { CodedError } from '../../shared/errors.ts';
 import { isFile } from '../fs-kinds.ts';
 import { loadModelFile } from '../models/model-file.ts';
 import { Preprocessing } from '../models/preprocessing.ts';
@@ -45,10 +46,23 @@ export function kerasModelUse(model: LayersModel, file: string, labels: string[]
   const [, h, w, c] = model.inputs[0]!.shape;
   const out = model.outputs[0]!.shape;
   const classes = out[out.length - 1];
-  if (!h || !w || (c !== 1 && c !== 3))
-    throw new Error(`${file}: the model takes input of shape [${model.inputs[0]!.shape.map((d) => d ?? 'None')}]; an image model takes [None, height, width, 1 or 3].`);
-  if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE) throw new Error(`${file}: the model takes ${h}x${w} images, over the limit of ${MAX_INPUT_SIDE} pixels a side.`);
-  if (classes !== labels.length) throw new Error(`${file} has ${classes} outputs but ${labels.length} class names were given.`);
+  const name = path.basename(file);
+  if (!h || !w || (c !== 1 && c !== 3)) {
+    const shape = `[${model.inputs[0]!.shape.map((d) => d ?? 'None').join(',')}]`;
+    throw new CodedError('import-not-image-model', `${file}: the model takes input of shape ${shape}; an image model takes [None, height, width, 1 or 3].`, { file: name, shape });
+  }
+  if (h > MAX_INPUT_SIDE || w > MAX_INPUT_SIDE)
+    throw new CodedError('import-input-too-large', `${file}: the model takes ${h}x${w} images, over the limit of ${MAX_INPUT_SIDE} pixels a side.`, {
+      file: name,
+      size: `${h}x${w}`,
+      limit: MAX_INPUT_SIDE,
+    });
+  if (classes !== labels.length)
+    throw new CodedError('import-labels-mismatch', `${file} has ${classes} outputs but ${labels.length} class names were given.`, {
+      file: name,
+      outputs: classes ?? 0,
+      labels: labels.length,
+    });
   const first = model.layers.find((l) => l.getClassName() !== 'InputLayer');
   return {
     labels,
@@ -92,7 +106,8 @@ export async function importKerasModel(file: string, opts: ImportOptions): Promi
       try {
         return { ...kerasModelUse(model, loaded.path, labels, opts.preprocessing ?? own.preprocessing), ...definedOf(own, opts.preprocessing) };
       } catch (err) {
-        throw new Error(`${(err as Error).message}${opts.labels ? ` (labels from ${opts.labels})` : ''}`);
+        const message = `${(err as Error).message}${opts.labels ? ` (labels from ${opts.labels})` : ''}`;
+        throw err instanceof CodedError ? new CodedError(err.code, message, err.params) : new Error(message);
       }
     })();
     const store = new ModelStore(opts.storeDir);

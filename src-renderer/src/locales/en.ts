@@ -51,6 +51,9 @@ export default {
     'training-busy': 'A training run is already going; stop it first.',
     'transfer-needs-folder': 'Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".',
     'transfer-no-augment': 'Transfer learning trains on features of unaugmented photos: turn augmentation off.',
+    'import-not-image-model': '{file} is not an image classifier: it takes input of shape {shape}, where an image model takes [None, height, width, 1 or 3].',
+    'import-input-too-large': '{file} takes {size} images, over the limit of {limit} pixels a side.',
+    'import-labels-mismatch': '{file} has {outputs} outputs but {labels} class names were given. Give it one class name a line in labels.txt beside it.',
   },
   /** Why a name is refused (src-main/shared/model-names.ts), the {problem} of the errors above. */
   nameProblems: NAME_PROBLEMS_ENGLISH as Record<NameProblem, string>,
@@ -94,6 +97,8 @@ export default {
   },
   nav: { recognize: 'Recognize', folder: 'Recognize a folder', dataset: 'Dataset', training: 'Training', models: 'Models' },
   recognize: {
+    /** Zoo entries whose name (resources/models.json) is words, not a network's name: by id. */
+    zooNames: { 'dog-breeds-imagenet': "Dog breeds (MobileNet's ImageNet dog classes)" },
     explain: 'Where did it look?',
     explainHint: 'Grad-CAM: colours the photo by how much each part made the network give its top answer',
     explaining: 'Looking inside the network…',

@@ -99,6 +99,9 @@ const ko: typeof en = {
     'training-busy': '이미 학습이 진행 중입니다. 먼저 멈추세요.',
     'transfer-needs-folder': '전이 학습은 클래스별 하위 폴더가 있는 폴더의 사진으로 학습합니다. "폴더…"로 폴더를 고르세요.',
     'transfer-no-augment': '전이 학습은 증강하지 않은 사진의 특징으로 학습합니다. 이미지 증강을 끄세요.',
+    'import-not-image-model': '{file}은(는) 이미지 분류 모델이 아닙니다: 입력 모양이 {shape}인데, 이미지 모델의 입력은 [None, 높이, 너비, 1 또는 3]입니다.',
+    'import-input-too-large': '{file}은(는) {size} 이미지를 받아 한 변 {limit}픽셀 한도를 넘습니다.',
+    'import-labels-mismatch': '{file}의 출력은 {outputs}개인데 클래스 이름은 {labels}개입니다. 옆의 labels.txt에 클래스 이름을 한 줄에 하나씩 적어 주세요.',
   },
   nameProblems: {
     length: '1자 이상 128자 이하여야 합니다',
@@ -149,6 +152,7 @@ const ko: typeof en = {
   },
   nav: { recognize: '이미지 인식', folder: '폴더 인식', dataset: '데이터셋', training: '학습', models: '모델' },
   recognize: {
+    zooNames: { 'dog-breeds-imagenet': '개 품종 (MobileNet의 ImageNet 개 클래스)' },
     explain: '어디를 보았나요?',
     explainHint: 'Grad-CAM: 사진의 각 부분이 신경망의 첫 번째 답에 얼마나 기여했는지 색으로 보여 줍니다',
     explaining: '신경망 안을 들여다보는 중…',
