@@ -2,7 +2,6 @@
 // request and reply types, and the schemas that main checks every request against.
 // Self-contained on purpose: the renderer type-checks it without Node or TensorFlow types.
 import { z } from 'zod';
-import { isModelName } from './shared/model-names.ts';
 import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
 import type { LogLine } from './shared/log-messages.ts';
@@ -80,7 +79,8 @@ export const TrainRequest = z.strictObject({
   earlyStoppingPatience: z.number().int().min(0).max(1000).optional(),
   /** Transfer learning only: then train the backbone's last layers with the head (core/transfer/fine-tune.ts), with its default settings. */
   fineTune: z.boolean().optional(),
-  out: z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores').optional(),
+  /** The store refuses a name it cannot take (store/model-store.ts checkName), coded, before the run starts. */
+  out: ModelName.optional(),
   /** Replace a stored model called `out` (the user confirmed); without it, an existing name is refused. */
   overwrite: z.boolean().optional(),
 });
@@ -106,7 +106,6 @@ export const RenameRequest = z.strictObject({ from: ModelName, to: ModelName });
 export const EvaluationRequest = z.strictObject({ model: ModelName, thumbnails: z.number().int().min(0).max(200).optional() });
 export const FolderPurpose = z.enum(['images', 'dataset']);
 
-const StoreName = z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores');
 /**
  * A stored model written out: main asks where in a save dialog; a place that exists comes back as
  * 'exists' and is replaced only when the window asks again with `out` (that place) and `overwrite`.
@@ -115,7 +114,7 @@ export const ExportRequest = z.strictObject({ name: ModelName, format: z.enum(MO
 export type ExportRequest = z.input<typeof ExportRequest>;
 export type ExportReply = { status: 'saved' | 'exists'; path: string; format: z.infer<typeof ExportRequest>['format'] } | null;
 /** A .keras or .h5 file, or a TensorFlow.js folder, chosen in a dialog, into the store as `name` (else the file's name). */
-export const ImportModelRequest = z.strictObject({ pick: z.enum(['file', 'folder']), name: StoreName.optional(), overwrite: z.boolean().optional() });
+export const ImportModelRequest = z.strictObject({ pick: z.enum(['file', 'folder']), name: ModelName.optional(), overwrite: z.boolean().optional() });
 /** A zoo model fetched from its official place, progress as 'model-download' events; cancelModelDownload keeps what arrived. */
 /** A zoo model's id, as the catalogue spells them (main checks it is one). */
 export const ZooId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'not a zoo model id: lowercase letters, digits and dashes');

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ExportRequest, ImportModelRequest, JobId, ModelDownloadRequest, ZooId, type ModelFileKind } from '../contract.ts';
 import { findModel, findView } from '../core/zoo/catalog.ts';
+import { checkName } from '../core/store/model-store.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
 import type { StudioService } from '../service/studio.ts';
 import type { Grants, Host, ReplyOf, Request } from './grants.ts';
@@ -58,6 +59,7 @@ export function modelRequests(service: StudioService, host: Host, grants: Grants
       }
     }),
     importModel: req(ImportModelRequest, async (r) => {
+      if (r.name !== undefined) checkName(r.name); // a name the store cannot take is refused before any dialog opens
       if (!host.openModel) throw new Error('This window cannot choose files.');
       const chosen = await host.openModel(r.pick, r.pick === 'file' ? ['keras', 'h5'] : []);
       if (!chosen) return null;
