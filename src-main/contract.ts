@@ -2,6 +2,7 @@
 // request and reply types, and the schemas that main checks every request against.
 // Self-contained on purpose: the renderer type-checks it without Node or TensorFlow types.
 import { z } from 'zod';
+import { isModelName } from './shared/model-names.ts';
 import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
 import type { LogLine } from './shared/log-messages.ts';
@@ -79,8 +80,8 @@ export const TrainRequest = z.strictObject({
   earlyStoppingPatience: z.number().int().min(0).max(1000).optional(),
   /** Transfer learning only: then train the backbone's last layers with the head (core/transfer/fine-tune.ts), with its default settings. */
   fineTune: z.boolean().optional(),
-  /** The store refuses a name it cannot take (store/model-store.ts checkName), coded, before the run starts. */
-  out: ModelName.optional(),
+  /** The form marks a name the store cannot take (the store refuses it too, coded: store/model-store.ts checkName). */
+  out: z.string().refine(isModelName, 'not a model name: letters, digits, spaces, dots, dashes, underscores').optional(),
   /** Replace a stored model called `out` (the user confirmed); without it, an existing name is refused. */
   overwrite: z.boolean().optional(),
 });

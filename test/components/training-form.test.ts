@@ -7,8 +7,8 @@ import TrainingForm from '../../src-renderer/src/components/TrainingForm.vue';
 import { useTrainingStore } from '../../src-renderer/src/stores/training.ts';
 import { fakeApi, plugins } from './setup.ts';
 
-function mountForm() {
-  const p = plugins();
+function mountForm(locale: 'en' | 'ko' = 'en') {
+  const p = plugins(locale);
   const w = mount(TrainingForm, p);
   return { w, store: useTrainingStore(p.pinia) };
 }
@@ -44,6 +44,14 @@ describe('the training form', () => {
     expect(w.find('[data-testid="start"]').attributes('disabled')).toBeDefined();
     await w.find('[data-testid="epochs"]').setValue('3');
     expect(store.errors.epochs).toBeUndefined();
+  });
+
+  it('says why a model name cannot be, in Korean', async () => {
+    const { w } = mountForm('ko');
+    await w.find('[data-testid="out"]').setValue('run..2');
+    expect(w.find('[data-testid="out-error"]').text()).toBe('점을 두 개 이어 쓸 수 없습니다');
+    await w.find('[data-testid="out"]').setValue('con');
+    expect(w.find('[data-testid="out-error"]').text()).toMatch(/^Windows가 장치 이름으로/);
   });
 
   it('sends the request with optional fields left out, and switches to Stop while running', async () => {
