@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'import-not-image-model',
   'import-input-too-large',
   'import-labels-mismatch',
+  'dataset-folder-missing',
+  'dataset-split-layout',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;

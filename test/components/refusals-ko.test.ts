@@ -3,7 +3,7 @@
 // renamed to a bad name, a training form that cannot run, pictures not added) reaches the window
 // coded, and the window words it in the user's language: the Korean holds no English sentence.
 // The refusals are real: the service and the store, on a temporary folder.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { defineComponent, h } from 'vue';
@@ -52,6 +52,9 @@ describe('refusals in the user language', async () => {
   const store = new ModelStore(path.join(root, 'models'));
   const pets = (await datasets.create('pets')).dir;
   await datasets.createClass(pets, 'cat');
+  const split = path.join(root, 'cifar');
+  await mkdir(path.join(split, 'train', 'cat'), { recursive: true });
+  await mkdir(path.join(split, 'test', 'cat'), { recursive: true });
   const form = { runId: 'r', dataset: 'mnist', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
 
   const refusals: [string, Error, RegExp][] = [
@@ -63,6 +66,7 @@ describe('refusals in the user language', async () => {
       /^"train"은\(는\) 클래스 이름으로 쓸 수 없습니다: train, test, validation, val은 데이터셋의 분할 이름이라/,
     ],
     ['a taken class', await failure(datasets.createClass(pets, 'Cat')), /^"cat" 클래스가 이미 있습니다\.$/],
+    ['a train/test folder opened as a dataset', await failure(datasets.show(split)), /^“cifar”은\(는\) train\/과 test\/ 폴더로 나뉘어 있습니다\./],
     ['a class gone', await failure(datasets.renameClass(pets, 'dog', 'puppy')), /^이 데이터셋에 "dog" 클래스가 없습니다\.$/],
     ['a bad model name on rename', await failure(store.rename('a', 'b..c')), /^"b\.\.c"은\(는\) 모델 이름으로 쓸 수 없습니다: 점을 두 개 이어 쓸 수 없습니다\.$/],
     ['transfer on a built-in set', await failure(() => toTransferConfig(form)), /^전이 학습은 클래스별 하위 폴더가 있는 폴더의 사진으로/],

@@ -51,6 +51,9 @@ export default {
     'training-busy': 'A training run is already going; stop it first.',
     'transfer-needs-folder': 'Transfer learning works on photos in a folder of class sub-folders: choose one with "Folder…".',
     'transfer-no-augment': 'Transfer learning trains on features of unaugmented photos: turn augmentation off.',
+    'dataset-folder-missing': 'The dataset folder “{name}” is not there (any more).',
+    'dataset-split-layout':
+      '“{name}” is laid out as train/ and test/ folders. The Dataset panel edits a folder of class folders (a folder per class, its pictures inside); train on this one in the Training panel.',
     'import-not-image-model': '{file} is not an image classifier: it takes input of shape {shape}, where an image model takes [None, height, width, 1 or 3].',
     'import-input-too-large': '{file} takes {size} images, over the limit of {limit} pixels a side.',
     'import-labels-mismatch': '{file} has {outputs} outputs but {labels} class names were given. Give it one class name a line in labels.txt beside it.',

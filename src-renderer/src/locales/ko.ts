@@ -99,6 +99,9 @@ const ko: typeof en = {
     'training-busy': '이미 학습이 진행 중입니다. 먼저 멈추세요.',
     'transfer-needs-folder': '전이 학습은 클래스별 하위 폴더가 있는 폴더의 사진으로 학습합니다. "폴더…"로 폴더를 고르세요.',
     'transfer-no-augment': '전이 학습은 증강하지 않은 사진의 특징으로 학습합니다. 이미지 증강을 끄세요.',
+    'dataset-folder-missing': '데이터셋 폴더 “{name}”이(가) 없습니다.',
+    'dataset-split-layout':
+      '“{name}”은(는) train/과 test/ 폴더로 나뉘어 있습니다. 데이터셋 화면은 클래스 폴더들(클래스마다 폴더 하나, 그 안에 사진)로 된 폴더를 편집합니다. 이 폴더로는 학습 화면에서 학습하세요.',
     'import-not-image-model': '{file}은(는) 이미지 분류 모델이 아닙니다: 입력 모양이 {shape}인데, 이미지 모델의 입력은 [None, 높이, 너비, 1 또는 3]입니다.',
     'import-input-too-large': '{file}은(는) {size} 이미지를 받아 한 변 {limit}픽셀 한도를 넘습니다.',
     'import-labels-mismatch': '{file}의 출력은 {outputs}개인데 클래스 이름은 {labels}개입니다. 옆의 labels.txt에 클래스 이름을 한 줄에 하나씩 적어 주세요.',

@@ -6,6 +6,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isDir } from '../../fs-kinds.ts';
 import { isImageFile, splitFolders } from '../folder.ts';
+import { CodedError } from '../../../shared/errors.ts';
 
 export interface ClassCount {
   name: string;
@@ -28,12 +29,16 @@ export function contentKeyOf(name: string): string | undefined {
 export async function checkDatasetFolder(dir: string, { mustExist }: { mustExist: boolean }): Promise<void> {
   const st = await lstat(dir).catch(() => undefined);
   if (!st) {
-    if (mustExist) throw new Error(`The dataset folder ${dir} does not exist.`);
+    if (mustExist) throw new CodedError('dataset-folder-missing', `The dataset folder ${dir} does not exist.`, { name: path.basename(dir) });
     return;
   }
-  if (!(await isDir(dir))) throw new Error(`The dataset folder ${dir} is not a folder.`);
+  if (!(await isDir(dir))) throw new CodedError('dataset-folder-missing', `The dataset folder ${dir} is not a folder.`, { name: path.basename(dir) });
   if (await splitFolders(dir)) {
-    throw new Error(`The dataset folder ${dir} is laid out as train/ and test/; the dataset commands manage a folder of class folders (${path.join(dir, 'dog', 'photo.jpg')}).`);
+    throw new CodedError(
+      'dataset-split-layout',
+      `The dataset folder ${dir} is laid out as train/ and test/; the dataset commands manage a folder of class folders (${path.join(dir, 'dog', 'photo.jpg')}).`,
+      { name: path.basename(dir) },
+    );
   }
 }
 
