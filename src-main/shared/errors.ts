@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'export-failed',
   'import-no-labels',
   'model-not-downloaded',
+  'backend-needs-app',
   ...IMAGE_CODES,
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -14,11 +14,17 @@ export default {
     'image-unreadable': '“{file}” cannot be read ({reason}).',
     'import-no-labels': '{path} does not name its classes. Put its class names beside it in labels.txt (one per line), then import it again.',
     'model-not-downloaded': '{file} is not on this machine. Choose the model on the Recognize panel and download it, or import its files.',
+    'backend-needs-app':
+      "{backend} computes in the app's hidden compute window, and the command line has no window. Start the app with CLASSIFIER_BACKEND={backend}, or choose one of: {choices}.",
   },
   warnings: {
     'not-a-dog': 'Not a dog, as far as the model can tell: only {share} of its ImageNet answer is on dog classes, so the breeds below are guesses.',
     'small-image': "The photo is {width}x{height} pixels, much smaller than the model's {inputWidth}x{inputHeight} input: it was enlarged, and the answer is less reliable.",
     'colour-to-grey': 'This model was trained on small grey pictures ({inputWidth}x{inputHeight} grey); a colour photo is far from what it knows, so expect a poor answer.',
+  },
+  compute: {
+    'fell-back': 'Fell back to wasm: {reason} ({from}, epoch {epoch}); the run goes on from the best epoch so far ({best}).',
+    'fell-back-start': 'Fell back to wasm: {reason} ({from}, epoch {epoch}); the run goes on from the starting weights.',
   },
   inside: {
     open: 'Inside the model',

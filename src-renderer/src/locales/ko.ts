@@ -16,11 +16,17 @@ const ko: typeof en = {
     'image-unreadable': '“{file}” 파일을 읽을 수 없습니다 ({reason}).',
     'import-no-labels': '{path}에 클래스 이름이 없습니다. 같은 폴더의 labels.txt에 클래스 이름을 한 줄에 하나씩 적은 뒤 다시 가져오세요.',
     'model-not-downloaded': '{file}이(가) 이 컴퓨터에 없습니다. 인식 패널에서 모델을 고른 뒤 내려받거나 파일을 가져오세요.',
+    'backend-needs-app':
+      '{backend}는 앱의 숨은 계산 창에서만 계산하는데, 명령줄에는 창이 없습니다. CLASSIFIER_BACKEND={backend}로 앱을 실행하거나 다음 중 하나를 고르세요: {choices}.',
   },
   warnings: {
     'not-a-dog': '모델이 보기에 개가 아닙니다: ImageNet 답의 {share}만 개 클래스에 있으므로 아래 품종은 추측일 뿐입니다.',
     'small-image': '사진이 {width}x{height} 픽셀로, 모델 입력 {inputWidth}x{inputHeight}보다 훨씬 작습니다: 확대해서 넣었으므로 답을 덜 믿을 만합니다.',
     'colour-to-grey': '이 모델은 작은 흑백 그림({inputWidth}x{inputHeight} 흑백)으로 학습했습니다. 컬러 사진은 모델이 아는 것과 거리가 멀어 답이 나쁠 수 있습니다.',
+  },
+  compute: {
+    'fell-back': 'wasm으로 전환했습니다: {reason} ({from}, {epoch}번째 에포크). 지금까지 가장 좋은 에포크({best})의 가중치부터 이어서 학습합니다.',
+    'fell-back-start': 'wasm으로 전환했습니다: {reason} ({from}, {epoch}번째 에포크). 처음 가중치부터 다시 학습합니다.',
   },
   inside: {
     open: '모델 내부 보기',
