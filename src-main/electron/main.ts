@@ -9,6 +9,8 @@ import { StudioService } from '../service/studio.ts';
 import { threadRecognizer } from '../service/recognizer-thread.ts';
 import { resolveStorage } from '../core/paths.ts';
 import { Grants, registerIpc } from './ipc.ts';
+import { computeSwitches, takePageBackend } from './compute-switches.ts';
+import { openComputeWindow, type ComputeWindow } from './compute-window.ts';
 import { buildMenu, openFromMenu } from './menu.ts';
 import { rendererResponse } from './renderer-files.ts';
 import { allowCheck, allowRequest } from './permissions.ts';
@@ -21,8 +23,13 @@ const devUrl = devServerUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
 const rendererDir = path.join(here, '../renderer');
 /** Where our pages come from; anything else is refused navigation and IPC. */
 const isRenderer = (url: string) => isRendererUrl(url, devUrl);
+// Before ready, or Chromium ignores them: WebGPU for the compute window. CLASSIFIER_BACKEND=webgl
+// or webgpu is the compute window's, taken before the service and its threads read the variable.
+for (const [name, value] of computeSwitches(process.platform)) app.commandLine.appendSwitch(name, value);
+const pageBackend = takePageBackend(process.env);
 
 let window: BrowserWindow | undefined;
+let compute: ComputeWindow | undefined;
 
 function send(e: StudioEvent): void {
   if (window && !window.isDestroyed()) window.webContents.send(channels.event, e);
@@ -89,6 +96,10 @@ async function main(): Promise<void> {
   service.on(send);
   registerIpc(service, () => window, grants, isRenderer);
   window = createWindow();
+  // The hidden compute window once the app's window is up, so it never delays the first paint.
+  window.once('ready-to-show', () => void startCompute(service));
+  // A hidden window would keep the app running after its only visible one is closed.
+  window.on('closed', () => compute?.window.destroy());
 
   const command = (c: MenuCommand) => send({ type: 'menu', ...c });
   const menu = buildMenu(
@@ -115,6 +126,23 @@ async function main(): Promise<void> {
   Menu.setApplicationMenu(menu);
 
   app.on('before-quit', () => service.dispose());
+}
+
+/** Opens the compute window and says in the log what it can compute on; a failure costs only it. */
+async function startCompute(service: StudioService): Promise<void> {
+  try {
+    compute = await openComputeWindow(path.join(here, '../preload'), devUrl);
+    const probes = await compute.client.probe();
+    service.log(
+      `Compute window: ${probes.map((p) => (p.available ? `${p.backend} on ${p.adapter?.name ?? 'the CPU'}` : `${p.backend} unavailable (${p.detail ?? ''})`)).join('; ')}`,
+    );
+    if (pageBackend) {
+      await compute.client.use(pageBackend);
+      service.log(`Compute window computes with ${pageBackend} (CLASSIFIER_BACKEND)`);
+    }
+  } catch (err) {
+    service.log(`The compute window could not start: ${err instanceof Error ? err.message : String(err)}`, 'error');
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {
