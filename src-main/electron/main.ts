@@ -9,6 +9,8 @@ import { StudioService } from '../service/studio.ts';
 import { threadRecognizer } from '../service/recognizer-thread.ts';
 import { resolveStorage } from '../core/paths.ts';
 import { Grants, registerIpc } from './ipc.ts';
+import { parseBackend } from '../core/backend.ts';
+import { describeChoice, type ComputeBackend } from '../core/compute/choose.ts';
 import { computeSwitches, takePageBackend } from './compute-switches.ts';
 import { openComputeWindow, type ComputeWindow } from './compute-window.ts';
 import { buildMenu, openFromMenu } from './menu.ts';
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
     onDownload: (p) => send({ type: 'download', file: p.file, received: p.received, total: p.total }),
     log: (line) => service.log(line),
   });
-  const service = new StudioService({ ...storage, stateDir: userData, recognizer });
+  const service = new StudioService({ ...storage, stateDir: userData, recognizer, ...(forcedBackend() ? { computeBackend: forcedBackend() } : {}) });
   const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')), new RecentFiles(path.join(userData, 'dataset-folders.json'), 20));
   await grants.restore(); // dataset folders chosen before: still in the Dataset panel's list
   service.on(send);
@@ -128,6 +130,17 @@ async function main(): Promise<void> {
   app.on('before-quit', () => service.dispose());
 }
 
+/** A backend asked for by name: the compute window's, or one of Node's (CLASSIFIER_BACKEND). */
+function forcedBackend(): ComputeBackend | undefined {
+  if (pageBackend) return pageBackend;
+  const name = process.env.CLASSIFIER_BACKEND;
+  try {
+    return name && name !== 'auto' ? parseBackend(name) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Opens the compute window and says in the log what it can compute on; a failure costs only it. */
 async function startCompute(service: StudioService): Promise<void> {
   try {
@@ -140,6 +153,10 @@ async function startCompute(service: StudioService): Promise<void> {
       await compute.client.use(pageBackend);
       service.log(`Compute window computes with ${pageBackend} (CLASSIFIER_BACKEND)`);
     }
+    // The first start measures every backend (later starts read the kept figures).
+    service.compute?.attachPage(compute.client);
+    const figures = await service.compute?.atStart();
+    if (figures) service.log(`Compute backend by measurement (${figures.measuredAt}): ${describeChoice(figures.choice)}`);
   } catch (err) {
     service.log(`The compute window could not start: ${err instanceof Error ? err.message : String(err)}`, 'error');
   }

@@ -10,7 +10,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
-import { chooseBackend, type Candidate } from '../../src-main/core/compute/choose.ts';
+import { chooseBackend, describeChoice, type Candidate } from '../../src-main/core/compute/choose.ts';
+import type { Figures } from '../../src-main/core/compute/measure.ts';
+import { measureAndChoose, type PageSide } from '../../src-main/core/compute/measure-all.ts';
 import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from '../../src-main/core/compute/engine.ts';
 import type { BackendProbe } from '../../src-main/core/compute/port.ts';
 import { readIdxImages, readIdxLabels } from '../../src-main/core/datasets/idx.ts';
@@ -70,15 +72,21 @@ async function connect(page: Page): Promise<void> {
       });
     w.__call = call;
     // Fetches a model folder's files and sends them over the port as transferred buffers.
+    const fetchFiles = async (url: string) => {
+      const json = await (await fetch(`${url}/model.json`)).text();
+      const paths = (JSON.parse(json).weightsManifest as { paths: string[] }[]).flatMap((g) => g.paths);
+      const shards = await Promise.all(paths.map(async (p) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer())));
+      return { json, shards };
+    };
+    w.__measure = async (backend: string, url: string, spec: unknown, options: unknown) => {
+      const mobilenet = await fetchFiles(url);
+      return call(
+        { kind: 'measure', backend, mobilenet, spec, options },
+        mobilenet.shards.map((s) => s.buffer as ArrayBuffer),
+      );
+    };
     w.__load = async (name: string, url: string, purpose: string, inline?: { json: string; shard: string }) => {
-      let files: { json: string; shards: Uint8Array[] };
-      if (inline) files = { json: inline.json, shards: [bytes(inline.shard)] };
-      else {
-        const json = await (await fetch(`${url}/model.json`)).text();
-        const paths = (JSON.parse(json).weightsManifest as { paths: string[] }[]).flatMap((g) => g.paths);
-        const shards = await Promise.all(paths.map(async (p) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer())));
-        files = { json, shards };
-      }
+      const files = inline ? { json: inline.json, shards: [bytes(inline.shard)] } : await fetchFiles(url);
       return call(
         { kind: 'load', name, purpose, files },
         files.shards.map((s) => s.buffer as ArrayBuffer),
@@ -321,6 +329,38 @@ describe.skipIf(!hasChromium || !hasShared)('the compute page in Chromium (Swift
     expect(result.history.at(-1)!.loss).toBeLessThan(result.history[0]!.loss);
     expect(result.history.at(-1)!.valLoss).toBeLessThan(Math.log(10));
     expect(errors).toEqual([]);
+  });
+
+  it('the chooser times the page: its wasm, never SwiftShader by itself; a forced webgl is timed and kept', async () => {
+    const pageSide: PageSide = {
+      probe: () => call<BackendProbe[]>({ kind: 'probe' }),
+      use: (backend) => call({ kind: 'use', backend }),
+      // The page fetches MobileNet itself (as main would send the cached files).
+      measure: (backend, _files, spec, options) =>
+        page.evaluate(([b, n, s, o]) => (globalThis as unknown as { __measure(...a: unknown[]): Promise<unknown> }).__measure(b, `models/${n}`, s, o), [
+          backend,
+          MOBILENET,
+          spec,
+          options,
+        ] as const) as Promise<Figures>,
+    };
+    const mobilenet = { files: { json: '', shards: [] }, spec: { inputSize: [224, 224] as [number, number], channels: 3 as const, preprocessing: 'tf' as const } };
+    const options = { batch: 2, repeats: 1, trainBatch: 16 };
+    const start = performance.now();
+    const auto = await measureAndChoose({ page: pageSide, mobilenet, options });
+    timings.push(`chooser, automatic (page only, no Node side): ${((performance.now() - start) / 1000).toFixed(1)} s; ${describeChoice(auto.choice)}`);
+    const wasm = auto.candidates.find((c) => c.backend === 'wasm')!;
+    timings.push(`page wasm: MobileNet batch of 2 ${wasm.measured!.inferenceMs.toFixed(0)} ms, Fashion-MNIST CNN step of 16 ${wasm.measured!.trainStepMs.toFixed(0)} ms`);
+    expect(auto.candidates.filter((c) => c.measured).map((c) => c.backend)).toEqual(['wasm']);
+    expect(auto.choice).toMatchObject({ backend: 'wasm', forced: false });
+    expect(auto.choice.skipped.filter((s) => s.reason === 'software-adapter').map((s) => s.backend)).toEqual(['webgpu', 'webgl']);
+    const forced = await measureAndChoose({ page: pageSide, mobilenet, options, forced: 'webgl' });
+    const webgl = forced.candidates.find((c) => c.backend === 'webgl')!;
+    timings.push(
+      `page webgl (SwiftShader, forced): MobileNet batch of 2 ${webgl.measured!.inferenceMs.toFixed(0)} ms, CNN step of 16 ${webgl.measured!.trainStepMs.toFixed(0)} ms`,
+    );
+    expect(forced.choice).toMatchObject({ backend: 'webgl', forced: true, adapter: { software: true } });
+    expect(webgl.measured!.inferenceMs).toBeGreaterThan(0);
   });
 
   it('the chooser refuses SwiftShader by itself, yet honours it when forced', () => {

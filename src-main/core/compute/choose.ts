@@ -87,3 +87,10 @@ export function chooseBackend(candidates: readonly Candidate[], forced?: Compute
   for (const c of eligible) if (c !== best) skip(c, 'slower');
   return { backend: best.backend, ...(best.adapter ? { adapter: best.adapter } : {}), forced: false, skipped };
 }
+
+/** One line for logs and the About box: the choice, its adapter, and why the others lost. */
+export function describeChoice(choice: Choice): string {
+  const head = `${choice.backend}${choice.adapter ? ` on ${choice.adapter.name}` : ''}${choice.forced ? ' (asked for)' : ''}`;
+  const skipped = choice.skipped.map((s) => `${s.backend} ${s.reason}${s.detail ? ` (${s.detail})` : ''}`);
+  return skipped.length ? `${head}; skipped: ${skipped.join('; ')}` : head;
+}

@@ -5,6 +5,7 @@
 import type { ScoreSpec } from '../models/scores.ts';
 import { fellBackNotice, type ComputeNotice } from '../../shared/compute-notices.ts';
 import type { ModelFiles, TrainStepsRequest } from './engine.ts';
+import type { Figures, MeasureOptions } from './measure.ts';
 import type { BackendProbe, ComputeMessage, ComputeRequest, PageBackend } from './port.ts';
 import type { Checkpoint, RunEvent, TrainRunRequest, TrainRunResult } from './run.ts';
 
@@ -71,6 +72,11 @@ export class ComputeClient {
       if (e.event === 'fell-back') options.onNotice?.(fellBackNotice(e));
       options.onEvent?.(e);
     });
+  }
+
+  /** Times `backend` in the page (measure.ts); the page computes with it afterwards. */
+  measure(backend: PageBackend, mobilenet: ModelFiles, spec: ScoreSpec, options?: MeasureOptions): Promise<Figures> {
+    return this.call({ kind: 'measure', backend, mobilenet, spec, ...(options ? { options } : {}) });
   }
 
   weights(name: string): Promise<Float32Array[]> {

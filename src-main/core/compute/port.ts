@@ -5,6 +5,7 @@ import { registerWasmTrainingKernels } from '../backends/wasm-training-kernels.t
 import type { ScoreSpec } from '../models/scores.ts';
 import type { Adapter, ComputeBackend } from './choose.ts';
 import { modelFromFiles, recognize, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
+import { measureBackend, type MeasureOptions } from './measure.ts';
 import { trainRun, type LossWatch, type RunEvent, type TrainRunRequest } from './run.ts';
 
 export type PageBackend = Extract<ComputeBackend, 'webgpu' | 'webgl' | 'wasm' | 'cpu'>;
@@ -24,6 +25,8 @@ export type ComputeRequest =
   | ({ kind: 'trainSteps'; name: string } & TrainStepsRequest)
   | ({ kind: 'trainRun'; name: string } & TrainRunRequest)
   | { kind: 'weights'; name: string }
+  /** Times a backend (measure.ts) with this MobileNet; the page ends on that backend. */
+  | { kind: 'measure'; backend: PageBackend; mobilenet: ModelFiles; spec: ScoreSpec; options?: MeasureOptions }
   | { kind: 'dispose'; name: string };
 
 export type ComputeReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
@@ -97,6 +100,16 @@ export function serveCompute(port: Port, host: PageHost): void {
           rebuildOnWasm: (weights) => rebuildOnWasm(req.name, weights),
           emit: (event, transfer = []) => port.postMessage({ id, event } satisfies ComputeEventMessage, transfer),
         });
+      case 'measure': {
+        await host.use(req.backend);
+        if (req.backend === 'wasm') registerWasmTrainingKernels();
+        const mobilenet = await modelFromFiles(req.mobilenet, 'inference', 'mobilenet');
+        try {
+          return await measureBackend(mobilenet, req.spec, req.options);
+        } finally {
+          mobilenet.dispose();
+        }
+      }
       case 'weights':
         return Promise.all(
           model(req.name)
