@@ -90,7 +90,7 @@ async function loadPreload(): Promise<Api> {
   return api!;
 }
 
-const NO_PAYLOAD = new Set(['appInfo', 'listModels', 'recentFiles', 'openImageDialog', 'storedModels', 'listDatasets', 'dogBreedsPlan']);
+const NO_PAYLOAD = new Set(['appInfo', 'listModels', 'recentFiles', 'openImageDialog', 'storedModels', 'listDatasets', 'dogBreedsPlan', 'computeFigures', 'measureCompute']);
 const methods = (Object.keys(channels) as (keyof typeof channels)[]).filter((k) => k !== 'event');
 
 describe("the compute window's preload", () => {

@@ -6,6 +6,10 @@
 export const COMPUTE_NOTICE_CODES = ['fell-back', 'fell-back-start'] as const;
 export type ComputeNoticeCode = (typeof COMPUTE_NOTICE_CODES)[number];
 
+/** Why a backend was not the choice (core/compute/choose.ts); a code, so each window says it in its own language. */
+export const SKIP_REASONS = ['unavailable', 'software-adapter', 'failed', 'not-measured', 'slower', 'not-requested'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
 /** A GPU went away mid-run (context lost, device lost) and the run went on on wasm. */
 export interface FellBack {
   from: string;

@@ -21,11 +21,9 @@ import { layersModelFiles } from '../../src-main/core/models/layers-io.ts';
 import { TrainConfig } from '../../src-main/core/training/config.ts';
 import { loadModel } from '../../src-main/core/zoo/load.ts';
 import { hasShared, imagenetDevDir, mirrorDir, sharedDir, tempDir } from '../helpers/shared.ts';
+import { b64, connect, GPU_ARGS } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 
-// Found on Debian's Chromium 156: WebGPU needs both switches (and a secure context: http://127.0.0.1
-// is one); --use-angle=swiftshader keeps WebGL on SwiftShader where there is no GPU.
-const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
 const PHOTOS = ['n01440764_tench.JPEG', 'n02391049_zebra.JPEG'];
 const MOBILENET = 'mobilenet_v1_0.75_224';
 
@@ -45,68 +43,6 @@ function serve(dir: string): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Gives the page its port and a caller on the other end; big inputs go as base64 and are transferred. */
-async function connect(page: Page): Promise<void> {
-  await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'compute ready');
-  await page.evaluate(() => {
-    // Runs in the page (this file is type-checked without DOM types).
-    const w = globalThis as unknown as Record<string, unknown> & { postMessage(m: unknown, origin: string, transfer: unknown[]): void; location: { origin: string } };
-    const channel = new MessageChannel();
-    const waiting = new Map<number, (r: { ok: boolean; value?: unknown; error?: string }) => void>();
-    let next = 0;
-    // Events (a run's steps, checkpoints, a fallback) are kept in order; __onEvent may act on them.
-    const events: unknown[] = [];
-    w.__events = events;
-    (channel.port1 as unknown as { onmessage(e: { data: { id: number; ok: boolean; event?: unknown } }): void }).onmessage = (e) => {
-      if (e.data.event) {
-        events.push(e.data.event);
-        (w.__onEvent as ((ev: unknown) => void) | undefined)?.(e.data.event);
-      } else waiting.get(e.data.id)?.(e.data);
-    };
-    const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const call = (req: Record<string, unknown>, transfer: ArrayBuffer[] = []) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, (r) => (r.ok ? resolve(r.value) : reject(new Error(r.error))));
-        channel.port1.postMessage({ ...req, id }, transfer);
-      });
-    w.__call = call;
-    // Fetches a model folder's files and sends them over the port as transferred buffers.
-    const fetchFiles = async (url: string) => {
-      const json = await (await fetch(`${url}/model.json`)).text();
-      const paths = (JSON.parse(json).weightsManifest as { paths: string[] }[]).flatMap((g) => g.paths);
-      const shards = await Promise.all(paths.map(async (p) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer())));
-      return { json, shards };
-    };
-    w.__measure = async (backend: string, url: string, spec: unknown, options: unknown) => {
-      const mobilenet = await fetchFiles(url);
-      return call(
-        { kind: 'measure', backend, mobilenet, spec, options },
-        mobilenet.shards.map((s) => s.buffer as ArrayBuffer),
-      );
-    };
-    w.__load = async (name: string, url: string, purpose: string, inline?: { json: string; shard: string }) => {
-      const files = inline ? { json: inline.json, shards: [bytes(inline.shard)] } : await fetchFiles(url);
-      return call(
-        { kind: 'load', name, purpose, files },
-        files.shards.map((s) => s.buffer as ArrayBuffer),
-      );
-    };
-    w.__recognize = (name: string, spec: unknown, pixels: string[]) => {
-      const arrays = pixels.map(bytes);
-      return call(
-        { kind: 'recognize', name, spec, pixels: arrays },
-        arrays.map((a) => a.buffer as ArrayBuffer),
-      );
-    };
-    const batch = (b: { x: string; y: number[] }) => ({ x: bytes(b.x), y: Int32Array.from(b.y) });
-    w.__train = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[]) => call({ kind: 'trainSteps', name, ...req, batches: batches.map(batch) });
-    w.__run = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[], validation: { x: string; y: number[] }) =>
-      call({ kind: 'trainRun', name, ...req, batches: batches.map(batch), validation: batch(validation) });
-    w.postMessage('compute-port', w.location.origin, [channel.port2]);
-  });
-}
-
 /** `count` batches of Fashion-MNIST's first training pictures, in order. */
 async function fashionBatches(batchSize: number, count: number, skip = 0): Promise<{ x: Uint8Array; y: Int32Array }[]> {
   const dir = path.join(sharedDir, 'datasets/fashion-mnist');
@@ -118,7 +54,6 @@ async function fashionBatches(batchSize: number, count: number, skip = 0): Promi
   });
 }
 
-const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
 if (!hasShared) console.warn(`compute page tests skipped: ${mirrorDir} is missing (see ../shared/README.md)`);
