@@ -101,6 +101,8 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
         storeDir: service.storage.storeDir,
       };
     }),
+    computeFigures: req(none, async () => (await service.computeFigures()) ?? null),
+    measureCompute: req(none, () => service.measureCompute()),
     listModels: req(none, () => service.listModels()),
     recognize: req(RecognizeRequest, async (r) => {
       await checkModel(r.model, service);

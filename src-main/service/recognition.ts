@@ -12,7 +12,10 @@ import { explainClasses, modelInputPng, placementOf, type Heatmap } from '../cor
 import { seenRegion } from '../core/images/heatmap.ts';
 import { findView, loadCatalog } from '../core/zoo/catalog.ts';
 import type { RecognizeWarning } from '../shared/recognize-warnings.ts';
-import type { DownloadProgress } from '../core/zoo/files.ts';
+import { modelAvailable, type DownloadProgress } from '../core/zoo/files.ts';
+import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
+import type { Candidate } from '../core/compute/choose.ts';
+import { measureBackend } from '../core/compute/measure.ts';
 import { loadModel, isPathLike } from '../core/zoo/load.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore } from '../core/store/model-store.ts';
@@ -296,6 +299,21 @@ export class RecognitionService {
         warnings,
       };
     }
+  }
+
+  /**
+   * This thread's backend timed as the chooser ranks backends (core/compute/measure.ts), and the
+   * Node backends that failed to start, as unavailable. MobileNet is never downloaded for this.
+   */
+  async measure(): Promise<Candidate[]> {
+    const report = await this.backend();
+    const failed: Candidate[] = report.attempts.filter((a) => !a.ok).map((a) => ({ backend: a.backend, available: false, ...(a.reason ? { detail: a.reason } : {}) }));
+    // Without MobileNet: present but not timed (measure-all.ts notes why).
+    if (!(await modelAvailable('mobilenet', this.storage))) return [{ backend: report.backend, available: true }, ...failed];
+    await ensureTrainable();
+    const { spec, model } = await this.model('mobilenet');
+    const measured = await measureBackend(model, { inputSize: spec.inputSize, channels: spec.channels, preprocessing: spec.preprocessing });
+    return [{ backend: report.backend, available: true, measured }, ...failed];
   }
 
   stats(): RecognizerStats {

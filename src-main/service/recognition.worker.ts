@@ -13,7 +13,8 @@ export type ToRecognizer =
   | { id: number; type: 'feature-maps'; req: FeatureMapsRequest }
   | { id: number; type: 'recognizeMany'; req: RecognizeManyRequest }
   | { id: number; type: 'forget'; spec: string }
-  | { id: number; type: 'stats' };
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'measure' };
 export type FromRecognizer =
   | { id: number; ok: true; value: unknown }
   | ({ id: number; ok: false } & WorkerError)
@@ -46,7 +47,9 @@ port.on('message', async (m: ToRecognizer) => {
                   ? await collect(service.recognizeMany(m.req))
                   : m.type === 'stats'
                     ? service.stats()
-                    : service.forget(m.spec);
+                    : m.type === 'measure'
+                      ? await service.measure()
+                      : service.forget(m.spec);
     post({ id: m.id, ok: true, value });
   } catch (err) {
     post({ id: m.id, ok: false, ...toWorkerError(err) });

@@ -2,6 +2,7 @@
 // so compute stays off the Electron main thread. The CLI and tests use RecognitionService directly.
 import type { ExplainReply, FeatureMapsView, ModelSummaryView, RecognizeReply } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
+import type { Candidate } from '../core/compute/choose.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
 import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
@@ -33,6 +34,7 @@ export function threadRecognizer(
     recognizeMany: (req) => ask<(RecognizeReply | RecognizeFailure)[]>({ type: 'recognizeMany', req }),
     forget: (spec) => void ask({ type: 'forget', spec }).catch(() => undefined),
     stats: () => ask<RecognizerStats>({ type: 'stats' }),
+    measure: () => ask<Candidate[]>({ type: 'measure' }),
     dispose: () => client.dispose(),
   };
 }

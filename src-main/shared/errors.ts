@@ -25,6 +25,7 @@ export const ERROR_CODES = [
   'model-not-downloaded',
   'layer-missing',
   'layer-not-convolution',
+  'backend-needs-app',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;
