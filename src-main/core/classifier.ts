@@ -26,7 +26,13 @@ export interface ClassifierSpec {
   classRange?: [first: number, last: number];
 }
 
+/** Scores computed elsewhere (the compute page); undefined: not there this time, so here. */
+export type RemoteScores = (pixels: Uint8Array[]) => Promise<Scores[] | undefined>;
+
 export class Classifier {
+  /** Where scores are computed instead of `model` when it can (service/page-scoring.ts). */
+  remote?: RemoteScores;
+
   constructor(
     readonly spec: ClassifierSpec,
     readonly model: tf.LayersModel,
@@ -69,11 +75,8 @@ export class Classifier {
    * on those classes before renormalizing (a dog-breed view's "is this a dog at all?").
    */
   async scores(images: readonly DecodedImage[]): Promise<Scores[]> {
-    return scoreBatch(
-      this.model,
-      this.spec,
-      images.map((i) => i.data),
-    );
+    const pixels = images.map((i) => i.data);
+    return (await this.remote?.(pixels)) ?? scoreBatch(this.model, this.spec, pixels);
   }
 
   async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {

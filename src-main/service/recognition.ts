@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
-import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
+import { initBackend, type BackendId, type BackendReport, type PageGpuBackend } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
 import type { ExplainReply } from '../contract.ts';
 import { classifyMany, type ClassifyManyOptions } from '../core/classify-many.ts';
@@ -23,6 +23,7 @@ import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } fr
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 import { logLine, type LogLine } from '../shared/log-messages.ts';
+import { PageScoring, type AskPage } from './page-scoring.ts';
 import type { ErrorCode, ErrorParams } from '../shared/errors.ts';
 
 export interface ServiceOptions {
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   fetch?: typeof fetch;
   onDownload?: (p: DownloadProgress) => void;
   log?: (line: LogLine) => void;
+  /** The compute page (main's PageRoute): models score there while it computes, on Node when it fails. */
+  page?: AskPage;
 }
 
 export interface ModelInfo {
@@ -107,7 +110,8 @@ export interface RecognizeResult {
   model: string;
   /** Set when another model answered than the one asked for. */
   requested?: string;
-  backend: BackendId;
+  /** Node's backend, or the compute page's GPU backend when recognition was routed there. */
+  backend: BackendId | PageGpuBackend;
   /** Milliseconds from the request to the answer, model loading included on the first call. */
   ms: number;
   timings: { load: number; decode: number; inference: number };
@@ -134,9 +138,16 @@ export interface RecognizerStats {
 export class RecognitionService {
   readonly storage: StorageSettings;
   private readonly models = new Map<string, Promise<Classifier>>();
+  private readonly page?: PageScoring;
 
   constructor(private readonly options: ServiceOptions = {}) {
     this.storage = resolveStorage(options);
+    if (options.page) this.page = new PageScoring(options.page, async () => (await this.backend()).backend, options.log);
+  }
+
+  /** Who computed the latest answer: the compute page's backend, or Node's. */
+  private answeredBy(node: BackendId): BackendId | PageGpuBackend {
+    return this.page?.answeredBy ?? node;
   }
 
   backend(): Promise<BackendReport> {
@@ -168,6 +179,7 @@ export class RecognitionService {
         });
         this.options.log?.(logLine('model-loaded', { model: spec, source }));
         classifier.warmUp();
+        this.page?.attach(key, classifier);
         return classifier;
       })();
       this.models.set(key, pending);
@@ -208,7 +220,7 @@ export class RecognitionService {
       file: name,
       model,
       ...(model !== req.model ? { requested: req.model } : {}),
-      backend,
+      backend: this.answeredBy(backend),
       ms: round(t3 - t0),
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
       top: heatmaps ? top.map((p, i) => ({ ...p, heatmap: heatmaps[i]! })) : top,
@@ -291,7 +303,7 @@ export class RecognitionService {
         file: r.file,
         model,
         ...(model !== req.model ? { requested: req.model } : {}),
-        backend,
+        backend: this.answeredBy(backend),
         ms: round(firstLoad + decode + inference),
         timings: { load: firstLoad, decode: round(decode), inference: round(inference) },
         top: r.top,

@@ -51,6 +51,7 @@ export const LOG_ENGLISH = {
   'compute-forced': 'Compute window computes with {backend} (CLASSIFIER_BACKEND)',
   'compute-chosen': 'Compute backend by measurement ({measuredAt}): {choice}',
   'compute-failed': 'The compute window could not start: {reason}',
+  'compute-recognize-fell-back': 'Recognition went back to {backend} for {model}: the compute window failed ({reason})',
 } as const satisfies Record<string, string>;
 
 export type LogCode = keyof typeof LOG_ENGLISH;

@@ -56,7 +56,8 @@ export class ComputeClient {
     return this.call({ kind: 'load', name, files, purpose });
   }
 
-  recognize(name: string, spec: ScoreSpec, pixels: Uint8Array[]): Promise<{ probabilities: Float32Array[]; ms: number }> {
+  /** Probabilities of each picture and, with a class range in `spec`, each one's share of the whole. */
+  recognize(name: string, spec: ScoreSpec, pixels: Uint8Array[]): Promise<{ probabilities: Float32Array[]; rangeShares?: number[]; ms: number }> {
     return this.call({ kind: 'recognize', name, spec, pixels });
   }
 

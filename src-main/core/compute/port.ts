@@ -2,9 +2,9 @@
 // buffers (pixels and weights in, probabilities out), never copied through JSON.
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from '../backends/wasm-training-kernels.ts';
-import type { ScoreSpec } from '../models/scores.ts';
+import { scoreBatch, type ScoreSpec } from '../models/scores.ts';
 import type { Adapter, ComputeBackend } from './choose.ts';
-import { modelFromFiles, recognize, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
+import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
 import { measureBackend, type MeasureOptions } from './measure.ts';
 import { trainRun, type LossWatch, type RunEvent, type TrainRunRequest } from './run.ts';
 
@@ -88,8 +88,11 @@ export function serveCompute(port: Port, host: PageHost): void {
       }
       case 'recognize': {
         const start = performance.now();
-        const probabilities = await recognize(model(req.name), req.spec, req.pixels);
-        return { probabilities, ms: performance.now() - start };
+        const scores = await scoreBatch(model(req.name), req.spec, req.pixels);
+        const probabilities = scores.map((s) => s.probabilities);
+        // A class range (a view's breeds): each picture's share of the whole probability too.
+        const rangeShares = req.spec.classRange ? scores.map((s) => s.rangeShare!) : undefined;
+        return { probabilities, ...(rangeShares ? { rangeShares } : {}), ms: performance.now() - start };
       }
       case 'trainSteps':
         return trainSteps(model(req.name), req);

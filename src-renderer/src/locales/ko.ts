@@ -48,6 +48,7 @@ const ko: typeof en = {
     'compute-forced': '계산 창이 {backend}(으)로 계산합니다 (CLASSIFIER_BACKEND)',
     'compute-chosen': '측정으로 고른 계산 백엔드 ({measuredAt}): {choice}',
     'compute-failed': '계산 창을 시작하지 못했습니다: {reason}',
+    'compute-recognize-fell-back': '{model}의 인식을 {backend}(으)로 되돌렸습니다: 계산 창이 실패했습니다 ({reason})',
     'model-loaded': '{model}을(를) 불러왔습니다: {source}',
     'no-thumbnails': '{name}의 미리보기 그림을 만들지 못했습니다: {reason}',
     'no-training-thumbnails': '{name}의 학습 사진 미리보기를 만들지 못했습니다: {reason}',
