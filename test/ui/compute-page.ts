@@ -1,7 +1,9 @@
 // The compute page driven from a test: connect() gives the page its port with a caller in the page
 // (window.__call, __load, __measure, __train, __run; events kept in window.__events), and
-// pageSideOf() is the chooser's view of that page, MobileNet's files sent as main would send them.
+// pageSideOf() is the chooser's view of that page, MobileNet's files sent as main would send them;
+// mainPortOf() bridges the page's port to a ComputeClient in the test, as main holds it.
 import type { Page } from 'playwright-core';
+import type { MainPort } from '../../src-main/core/compute/client.ts';
 import type { ModelFiles } from '../../src-main/core/compute/engine.ts';
 import type { Figures } from '../../src-main/core/compute/measure.ts';
 import type { PageSide } from '../../src-main/core/compute/measure-all.ts';
@@ -95,5 +97,95 @@ export function pageSideOf(page: Page): PageSide {
         spec,
         options,
       ] as const) as Promise<Figures>,
+  };
+}
+
+type Tagged = { __typed: string; b64: string };
+
+/** Typed arrays as tagged base64 (page.evaluate and exposed functions carry JSON only), both ways. */
+function encode(v: unknown): unknown {
+  if (ArrayBuffer.isView(v)) return { __typed: v.constructor.name, b64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } satisfies Tagged;
+  if (Array.isArray(v)) return v.map(encode);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
+  return v;
+}
+function decode(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decode);
+  if (v && typeof v === 'object') {
+    const t = v as Tagged;
+    if (typeof t.__typed === 'string') {
+      const bytes = Buffer.from(t.b64, 'base64');
+      const Ctor = (globalThis as unknown as Record<string, new (b: ArrayBuffer) => unknown>)[t.__typed]!;
+      return new Ctor(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decode(x)]));
+  }
+  return v;
+}
+
+/**
+ * The page's port as main holds it (Electron's MessagePortMain), for a ComputeClient in the test:
+ * messages cross into the page by page.evaluate and out of it by an exposed function; the page
+ * closing closes the port, as the compute window going does.
+ */
+export async function mainPortOf(page: Page): Promise<MainPort> {
+  const messageListeners: ((e: { data: unknown }) => void)[] = [];
+  const closeListeners: (() => void)[] = [];
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const l of closeListeners) l();
+  };
+  page.on('close', close);
+  page.on('crash', close);
+  await page.exposeFunction('__toMain', (m: unknown) => {
+    for (const l of messageListeners) l({ data: decode(m) });
+  });
+  await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'compute ready');
+  await page.evaluate(() => {
+    // Runs in the page (this file is type-checked without DOM types).
+    const w = globalThis as unknown as Record<string, unknown> & {
+      __toMain(m: unknown): void;
+      postMessage(m: unknown, origin: string, transfer: unknown[]): void;
+      location: { origin: string };
+    };
+    const toB64 = (a: ArrayBufferView) => {
+      const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const enc = (v: unknown): unknown =>
+      ArrayBuffer.isView(v)
+        ? { __typed: v.constructor.name, b64: toB64(v) }
+        : Array.isArray(v)
+          ? v.map(enc)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, enc(x)]))
+            : v;
+    const dec = (v: unknown): unknown => {
+      if (Array.isArray(v)) return v.map(dec);
+      if (v && typeof v === 'object') {
+        const t = v as { __typed?: string; b64: string };
+        if (typeof t.__typed === 'string') {
+          const bytes = Uint8Array.from(atob(t.b64), (c) => c.charCodeAt(0));
+          return new (w[t.__typed] as new (b: ArrayBuffer) => unknown)(bytes.buffer);
+        }
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, dec(x)]));
+      }
+      return v;
+    };
+    const channel = new MessageChannel();
+    (channel.port1 as unknown as { onmessage(e: { data: unknown }): void }).onmessage = (e) => w.__toMain(enc(e.data));
+    w.__fromMain = (m: unknown) => channel.port1.postMessage(dec(m));
+    w.postMessage('compute-port', w.location.origin, [channel.port2]);
+  });
+  return {
+    postMessage: (m) => void page.evaluate((x) => (globalThis as unknown as { __fromMain(m: unknown): void }).__fromMain(x), encode(m)).catch(close),
+    on: ((event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
+      event === 'message' ? messageListeners.push(listener) : closeListeners.push(listener as () => void)) as MainPort['on'],
+    start: () => undefined,
+    close: () => void page.close().catch(() => undefined),
   };
 }
