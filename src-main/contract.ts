@@ -263,6 +263,8 @@ export interface AppInfo {
   threads?: number;
   skipped: { backend: string; reason?: string }[];
   storeDir: string;
+  /** Recognition routed to the compute window: its GPU backend and the device it runs on. */
+  computing?: { backend: string; adapter?: string };
 }
 
 /** How the compute backend was chosen (core/compute/measure-all.ts's figures, as the window sees them). */

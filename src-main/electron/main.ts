@@ -10,7 +10,9 @@ import { threadRecognizer } from '../service/recognizer-thread.ts';
 import { resolveStorage } from '../core/paths.ts';
 import { Grants, registerIpc } from './ipc.ts';
 import { parseBackend } from '../core/backend.ts';
-import { describeChoice, type ComputeBackend } from '../core/compute/choose.ts';
+import { describeChoice, type Choice, type ComputeBackend } from '../core/compute/choose.ts';
+import { PageRoute, type PageUse } from '../core/compute/page-route.ts';
+import type { BackendProbe } from '../core/compute/port.ts';
 import { computeSwitches, takePageBackend } from './compute-switches.ts';
 import { openComputeWindow, type ComputeWindow } from './compute-window.ts';
 import { buildMenu, openFromMenu } from './menu.ts';
@@ -34,6 +36,8 @@ const pageBackend = takePageBackend(process.env);
 
 let window: BrowserWindow | undefined;
 let compute: ComputeWindow | undefined;
+/** Recognition through the compute window while webgl or webgpu computes (core/compute/page-route.ts). */
+let route: PageRoute | undefined;
 
 function send(e: StudioEvent): void {
   if (window && !window.isDestroyed()) window.webContents.send(channels.event, redactLogEvent(e));
@@ -93,6 +97,8 @@ async function main(): Promise<void> {
   const recognizer = threadRecognizer(resolveStorage(storage), {
     onDownload: (p) => send({ type: 'download', file: p.file, received: p.received, total: p.total }),
     log: (line) => service.log(line),
+    // Until the compute window is up, and whenever Node's backend is the choice, Node scores.
+    page: (call) => route?.score(call) ?? Promise.resolve({ routed: false }),
   });
   const service = new StudioService({ ...storage, stateDir: userData, recognizer, ...(forcedBackend() ? { computeBackend: forcedBackend() } : {}) });
   const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')), new RecentFiles(path.join(userData, 'dataset-folders.json'), 20));
@@ -143,6 +149,14 @@ function forcedBackend(): ComputeBackend | undefined {
   }
 }
 
+/** The page's GPU backend that computes: the forced one, else the measured choice when it is the page's. */
+function pageUse(choice: Choice | undefined, probes: BackendProbe[]): PageUse | undefined {
+  const backend = pageBackend ?? choice?.backend;
+  if (backend !== 'webgl' && backend !== 'webgpu') return undefined;
+  const adapter = (choice?.backend === backend ? choice.adapter : undefined) ?? probes.find((p) => p.backend === backend)?.adapter;
+  return { backend, ...(adapter ? { adapter } : {}) };
+}
+
 /** Opens the compute window and says in the log what it can compute on; a failure costs only it. */
 async function startCompute(service: StudioService): Promise<void> {
   try {
@@ -158,6 +172,10 @@ async function startCompute(service: StudioService): Promise<void> {
     // The first start measures every backend (later starts read the kept figures).
     service.compute?.attachPage(compute.client);
     const figures = await service.compute?.atStart();
+    route = new PageRoute(compute.client, () => pageUse(service.compute?.current(), probes));
+    service.computeOnPage(() => route?.use());
+    compute.window.on('closed', () => (route = undefined));
+    // After the route: the window reads the badge again when it sees this line.
     if (figures) service.log(logLine('compute-chosen', { measuredAt: figures.measuredAt, choice: describeChoice(figures.choice) }));
   } catch (err) {
     service.log(logFailure('compute-failed', {}, err), 'error');

@@ -92,7 +92,9 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
   return {
     appInfo: req(none, async (): Promise<AppInfo> => {
       const report = await service.backend();
+      const page = service.computing();
       return {
+        ...(page ? { computing: { backend: page.backend, ...(page.adapter ? { adapter: page.adapter.name } : {}) } } : {}),
         version: host.version,
         versions: host.versions,
         backend: report.backend,

@@ -3,7 +3,7 @@
 // compute window's in its page, software adapters refused unless forced (core/compute).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Candidate, ComputeBackend } from '../core/compute/choose.ts';
+import type { Candidate, Choice, ComputeBackend } from '../core/compute/choose.ts';
 import type { ModelFiles } from '../core/compute/engine.ts';
 import { readFigures, writeFigures } from '../core/compute/figures-store.ts';
 import { measureAndChoose, type ComputeFigures, type PageSide } from '../core/compute/measure-all.ts';
@@ -40,6 +40,8 @@ async function mobilenetForPage(storage: ComputeChoiceOptions['storage']): Promi
 export class ComputeChoice {
   private page?: PageSide;
   private measuring?: Promise<ComputeFigures>;
+  /** The figures the app computes by now: read at start, replaced by each measurement. */
+  private latest?: ComputeFigures;
 
   constructor(private readonly options: ComputeChoiceOptions) {}
 
@@ -64,6 +66,7 @@ export class ComputeChoice {
           ...(this.options.forced ? { forced: this.options.forced } : {}),
         });
         await writeFigures(this.options.stateDir, figures);
+        this.latest = figures;
         return figures;
       } finally {
         this.measuring = undefined;
@@ -74,6 +77,13 @@ export class ComputeChoice {
 
   /** At start: the kept figures, or measured now when there are none yet (the first start). */
   async atStart(): Promise<ComputeFigures> {
-    return (await this.figures()) ?? this.measure();
+    const kept = await this.figures();
+    if (kept) this.latest = kept;
+    return kept ?? this.measure();
+  }
+
+  /** The backend chosen by the latest figures (undefined before any): what recognition is routed by. */
+  current(): Choice | undefined {
+    return this.latest?.choice;
   }
 }

@@ -3,6 +3,7 @@
 // A facade: training runs, folder jobs, store views and model files each live in their module.
 import type { Candidate, ComputeBackend } from '../core/compute/choose.ts';
 import type { ComputeFigures } from '../core/compute/measure-all.ts';
+import type { PageUse } from '../core/compute/page-route.ts';
 import { ComputeChoice } from './compute-choice.ts';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -106,6 +107,7 @@ export class StudioService {
   private probed?: Promise<ExtractionSpeed>;
   /** Which backend computes, by measuring (only with a state folder to keep the figures in). */
   readonly compute?: ComputeChoice;
+  private pageUse?: () => PageUse | undefined;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
@@ -136,6 +138,16 @@ export class StudioService {
         ...(options.computeBackend ? { forced: options.computeBackend } : {}),
       });
     }
+  }
+
+  /** What the compute window computes with when recognition is routed there (main sets it once the window is up). */
+  computeOnPage(using: () => PageUse | undefined): void {
+    this.pageUse = using;
+  }
+
+  /** The page's backend and adapter computing recognition now; undefined: Node's backend does. */
+  computing(): PageUse | undefined {
+    return this.pageUse?.();
   }
 
   /** The figures the backend was chosen by, for the Settings; undefined before the first measurement. */

@@ -106,6 +106,7 @@ export default {
     title: 'Classifier Studio',
     language: 'Language',
     backend: 'Backend',
+    computingOn: 'Computing on {adapter} (the compute window)',
     backendHint: 'Compute backend. Skipped: {skipped}',
     threads: '{n} thread | {n} threads',
     log: 'Log',

@@ -152,6 +152,7 @@ const ko: typeof en = {
     title: 'Classifier Studio',
     language: '언어',
     backend: '백엔드',
+    computingOn: '{adapter}에서 계산 중 (계산 창)',
     backendHint: '연산 백엔드. 건너뜀: {skipped}',
     threads: '스레드 {n}개',
     log: '로그',
