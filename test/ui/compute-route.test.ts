@@ -13,6 +13,7 @@ import { ComputeClient } from '../../src-main/core/compute/client.ts';
 import { PageRoute, type PageUse } from '../../src-main/core/compute/page-route.ts';
 import type { BackendProbe } from '../../src-main/core/compute/port.ts';
 import { RecognitionService, type RecognizeResult } from '../../src-main/service/recognition.ts';
+import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
 import type { LogLine } from '../../src-main/shared/log-messages.ts';
 import { hasShared, imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
 import { GPU_ARGS, mainPortOf } from './compute-page.ts';
@@ -125,6 +126,24 @@ describe.skipIf(!hasChromium || !hasShared)('recognition routed to the compute p
       }
     });
   }
+
+  it("the app's way: the recognition thread asks main's route through its port, and answers on webgl", async () => {
+    const { client, probes, close } = await openPage();
+    await client.use('webgl');
+    const route = new PageRoute(client, () => ({ backend: 'webgl', adapter: probes.find((p) => p.backend === 'webgl')!.adapter! }));
+    const lines: LogLine[] = [];
+    const thread = threadRecognizer({ cacheDir, mirrorDir, offline: true, backend: 'wasm' }, { page: (c) => route.score(c), log: (l) => lines.push(l) });
+    try {
+      const got = (await thread.recognize({ image: PHOTOS[1]!, model: 'mobilenet', topK: 1000 })) as RecognizeResult;
+      expect(got.backend).toBe('webgl');
+      expect(largestDifference(got, await node.recognize({ image: PHOTOS[1]!, model: 'mobilenet', topK: 1000 }))).toBeLessThan(1e-4);
+      expect(lines.filter((l) => l.code === 'compute-recognize-fell-back')).toEqual([]);
+    } finally {
+      thread.dispose();
+      client.close();
+      await close().catch(() => undefined);
+    }
+  });
 
   it('a page that goes away falls back to Node for the request, saying so once, and answers the same', async () => {
     const { client, probes, close } = await openPage();
