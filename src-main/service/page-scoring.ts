@@ -1,10 +1,9 @@
 // The recognition service's half of routing to the compute page (core/compute/page-route.ts is
 // main's): a loaded classifier scores its pictures through the page when the page computes, and on
 // Node when it does not or when the page fails; the failure is logged once, not once a photo.
-import type { Classifier } from '../core/classifier.ts';
-import type { PageScoreAnswer, PageScoreCall, PageUse } from '../core/compute/page-route.ts';
+import type { Classifier, RemoteScores } from '../core/classifier.ts';
+import type { PageScoreAnswer, PageScoreCall } from '../core/compute/page-route.ts';
 import { layersModelFiles } from '../core/models/layers-io.ts';
-import type { Scores } from '../core/models/scores.ts';
 import { logLine, type LogLine } from '../shared/log-messages.ts';
 
 /** Asks main's PageRoute (directly, or from the recognition thread through main). */
@@ -15,8 +14,6 @@ export class PageScoring {
   private readonly generations = new Map<string, number>();
   /** Set after a failure was logged; cleared when the page answers again. */
   private failing = false;
-  /** The backend that computed the latest answer: the page's, or undefined for Node's. */
-  answeredBy?: PageUse['backend'];
 
   constructor(
     private readonly ask: AskPage,
@@ -33,7 +30,7 @@ export class PageScoring {
     classifier.remote = (pixels) => this.scores(name, key, classifier, pixels);
   }
 
-  private async scores(name: string, key: string, classifier: Classifier, pixels: Uint8Array[]): Promise<Scores[] | undefined> {
+  private async scores(name: string, key: string, classifier: Classifier, pixels: Uint8Array[]): ReturnType<RemoteScores> {
     const { inputSize, channels, preprocessing, classRange } = classifier.spec;
     const spec = { inputSize, channels, preprocessing, ...(classRange ? { classRange } : {}) };
     try {
@@ -43,22 +40,18 @@ export class PageScoring {
         const saved = await layersModelFiles(classifier.model);
         answer = await this.ask({ model: name, files: { json: saved['model.json'], shards: [saved['weights.bin']] }, spec, pixels });
       }
-      if (!answer.routed || 'missing' in answer) return this.onNode();
+      if (!answer.routed || 'missing' in answer) return undefined;
       this.failing = false;
-      this.answeredBy = answer.backend;
-      return answer.probabilities.map((probabilities, i) => ({ probabilities, ...(answer.rangeShares ? { rangeShare: answer.rangeShares[i]! } : {}) }));
+      // Each answer names the backend the page's reply named: requests in flight together keep their own.
+      const computedBy = answer.backend;
+      return answer.probabilities.map((probabilities, i) => ({ probabilities, ...(answer.rangeShares ? { rangeShare: answer.rangeShares[i]! } : {}), computedBy }));
     } catch (err) {
       if (!this.failing) {
         this.failing = true;
         const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
         this.log?.(logLine('compute-recognize-fell-back', { model: key, backend: await this.nodeBackend(), reason }));
       }
-      return this.onNode();
+      return undefined;
     }
-  }
-
-  private onNode(): undefined {
-    this.answeredBy = undefined;
-    return undefined;
   }
 }

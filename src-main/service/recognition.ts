@@ -145,11 +145,6 @@ export class RecognitionService {
     if (options.page) this.page = new PageScoring(options.page, async () => (await this.backend()).backend, options.log);
   }
 
-  /** Who computed the latest answer: the compute page's backend, or Node's. */
-  private answeredBy(node: BackendId): BackendId | PageGpuBackend {
-    return this.page?.answeredBy ?? node;
-  }
-
   backend(): Promise<BackendReport> {
     return initBackend(this.options.backend);
   }
@@ -204,7 +199,7 @@ export class RecognitionService {
     const decoded = await classifier.decode(source, name, req.fit);
     const t2 = performance.now();
     const [answer] = await classifier.answers([decoded], req.topK ?? 5);
-    const { top, rangeShare } = answer!;
+    const { top, rangeShare, computedBy } = answer!;
     const explained = req.explain
       ? await explainClasses(
           classifier,
@@ -220,7 +215,7 @@ export class RecognitionService {
       file: name,
       model,
       ...(model !== req.model ? { requested: req.model } : {}),
-      backend: this.answeredBy(backend),
+      backend: computedBy ?? backend,
       ms: round(t3 - t0),
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
       top: heatmaps ? top.map((p, i) => ({ ...p, heatmap: heatmaps[i]! })) : top,
@@ -303,7 +298,7 @@ export class RecognitionService {
         file: r.file,
         model,
         ...(model !== req.model ? { requested: req.model } : {}),
-        backend: this.answeredBy(backend),
+        backend: r.computedBy ?? backend,
         ms: round(firstLoad + decode + inference),
         timings: { load: firstLoad, decode: round(decode), inference: round(inference) },
         top: r.top,

@@ -56,8 +56,11 @@ export class ComputeClient {
     return this.call({ kind: 'load', name, files, purpose });
   }
 
-  /** Probabilities of each picture and, with a class range in `spec`, each one's share of the whole. */
-  recognize(name: string, spec: ScoreSpec, pixels: Uint8Array[]): Promise<{ probabilities: Float32Array[]; rangeShares?: number[]; ms: number }> {
+  /**
+   * Probabilities of each picture and, with a class range in `spec`, each one's share of the whole;
+   * `backend` is the one that computed them.
+   */
+  recognize(name: string, spec: ScoreSpec, pixels: Uint8Array[]): Promise<{ probabilities: Float32Array[]; rangeShares?: number[]; ms: number; backend: PageBackend }> {
     return this.call({ kind: 'recognize', name, spec, pixels });
   }
 

@@ -7,6 +7,7 @@ import type { ScoreSpec } from '../models/scores.ts';
 import type { Adapter } from './choose.ts';
 import type { ComputeClient } from './client.ts';
 import type { ModelFiles } from './engine.ts';
+import type { PageBackend } from './port.ts';
 
 /** Which of the page's GPU backends computes, and on which device. */
 export interface PageUse {
@@ -29,7 +30,8 @@ export type PageScoreAnswer =
   | { routed: false }
   /** The page has not got this model: ask again with its files. */
   | { routed: true; missing: true }
-  | { routed: true; probabilities: Float32Array[]; rangeShares?: number[]; ms: number; backend: PageUse['backend']; adapter?: Adapter };
+  /** `backend`: the one the page's reply says computed these (and its adapter when it is the chosen one). */
+  | { routed: true; probabilities: Float32Array[]; rangeShares?: number[]; ms: number; backend: PageBackend; adapter?: Adapter };
 
 export type PageClient = Pick<ComputeClient, 'load' | 'recognize' | 'dispose'>;
 
@@ -57,8 +59,10 @@ export class PageRoute {
       this.loaded.add(call.model);
     }
     try {
-      const { probabilities, rangeShares, ms } = await this.client.recognize(call.model, call.spec, call.pixels);
-      return { routed: true, probabilities, ...(rangeShares ? { rangeShares } : {}), ms, backend: use.backend, ...(use.adapter ? { adapter: use.adapter } : {}) };
+      const { probabilities, rangeShares, ms, backend } = await this.client.recognize(call.model, call.spec, call.pixels);
+      // The page's word, not the choice at the time of asking: the choice may change meanwhile.
+      const adapter = backend === use.backend ? use.adapter : undefined;
+      return { routed: true, probabilities, ...(rangeShares ? { rangeShares } : {}), ms, backend, ...(adapter ? { adapter } : {}) };
     } catch (err) {
       // Whatever broke may have taken the model with it: it is loaded again next time.
       this.loaded.delete(call.model);

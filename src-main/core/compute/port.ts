@@ -92,7 +92,10 @@ export function serveCompute(port: Port, host: PageHost): void {
         const probabilities = scores.map((s) => s.probabilities);
         // A class range (a view's breeds): each picture's share of the whole probability too.
         const rangeShares = req.spec.classRange ? scores.map((s) => s.rangeShare!) : undefined;
-        return { probabilities, ...(rangeShares ? { rangeShares } : {}), ms: performance.now() - start };
+        // The backend that computed these, in the reply itself: two requests in flight cannot
+        // label each other's answers, and a page that switched backends says so.
+        const backend = tf.getBackend() as PageBackend;
+        return { probabilities, ...(rangeShares ? { rangeShares } : {}), ms: performance.now() - start, backend };
       }
       case 'trainSteps':
         return trainSteps(model(req.name), req);
