@@ -24,7 +24,8 @@ export default defineConfig({
       // A sandboxed preload cannot load ES modules or node_modules: one CommonJS file.
       externalizeDeps: false,
       rollupOptions: {
-        input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
+        // compute: the hidden compute window's, which only hands main's MessagePort to its page.
+        input: { index: resolve(__dirname, 'src-main/electron/preload.ts'), compute: resolve(__dirname, 'src-main/electron/compute-preload.ts') },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

@@ -7,6 +7,7 @@ import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
 import type { LogLine } from './shared/log-messages.ts';
 import type { RecognizeWarning } from './shared/recognize-warnings.ts';
+import type { SkipReason } from './shared/compute-notices.ts';
 
 export type { EpochRecord, Evaluation, TrainEvent };
 
@@ -124,6 +125,8 @@ export type ModelDownloadReply = { model: string; status: 'done' | 'cancelled'; 
 
 export const channels = {
   appInfo: 'app:info',
+  computeFigures: 'compute:figures',
+  measureCompute: 'compute:measure',
   listModels: 'models:list',
   recognize: 'recognize',
   explain: 'recognize:explain',
@@ -260,6 +263,23 @@ export interface AppInfo {
   threads?: number;
   skipped: { backend: string; reason?: string }[];
   storeDir: string;
+  /** Recognition routed to the compute window: its GPU backend and the device it runs on. */
+  computing?: { backend: string; adapter?: string };
+}
+
+/** How the compute backend was chosen (core/compute/measure-all.ts's figures, as the window sees them). */
+export interface ComputeFiguresView {
+  measuredAt: string;
+  candidates: {
+    backend: string;
+    available: boolean;
+    adapter?: { name: string; software: boolean };
+    /** A MobileNet batch of 8 and a Fashion-MNIST CNN training step of 32, in milliseconds. */
+    measured?: { inferenceMs: number; trainStepMs: number };
+    detail?: string;
+  }[];
+  choice: { backend: string; adapter?: { name: string; software: boolean }; forced: boolean; skipped: { backend: string; reason: SkipReason; detail?: string }[] };
+  note?: string;
 }
 
 export interface ModelView {
@@ -353,6 +373,10 @@ export type StudioEvent =
 /** What the preload exposes as window.api; the e2e tests provide the same shape. */
 export interface Api {
   appInfo(): Promise<AppInfo>;
+  /** The figures the compute backend was chosen by; null before the first measurement. */
+  computeFigures(): Promise<ComputeFiguresView | null>;
+  /** Times every backend present again and chooses (seconds; minutes with a forced software adapter). */
+  measureCompute(): Promise<ComputeFiguresView>;
   listModels(): Promise<ModelView[]>;
   recognize(req: RecognizeRequest): Promise<RecognizeReply>;
   /** Where in the photo the model found a class (Grad-CAM), and the picture the model was given. */

@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerTraining, runConfigFrom } from '../src-main/cli/train.ts';
+import { parseBackend } from '../src-main/core/backend.ts';
+import { errorCodeOf } from '../src-main/shared/errors.ts';
 import { registerTransfer, transferConfigFrom } from '../src-main/cli/transfer.ts';
 import { parseRunConfig, parseTrainConfig, type TrainConfig } from '../src-main/core/training/config.ts';
 import { parseTransferConfig } from '../src-main/core/transfer/config.ts';
@@ -140,6 +142,19 @@ describe('train flags', () => {
     );
   });
 
+  it('CLASSIFIER_BACKEND=webgl or webgpu: the Node side says they need the app, coded for the window', () => {
+    for (const name of ['webgl', ' WebGPU ']) {
+      let caught: unknown;
+      try {
+        parseBackend(name);
+      } catch (err) {
+        caught = err;
+      }
+      expect(errorCodeOf(caught)).toEqual({ code: 'backend-needs-app', params: { backend: name.trim().toLowerCase(), choices: 'tfjs-node-gpu, tfjs-node, wasm, cpu' } });
+    }
+    expect(parseBackend('wasm')).toBe('wasm');
+  });
+
   it('refuses what cannot start: no dataset or model, bad numbers, unknown choices', async () => {
     expect(await refusal(['--model', 'lenet5'])).toMatch(/train needs --dataset and --model/);
     expect(await refusal(['--dataset', 'mnist'])).toMatch(/train needs --dataset and --model/);
@@ -150,6 +165,12 @@ describe('train flags', () => {
     expect(await refusal(['--dataset', 'mnist', '--model', 'lenet5', '--validation-split', '1'])).toMatch(/validationSplit/);
     expect(await refusal(['--dataset', 'mnist', '--model', 'lenet5', '--backend', 'quantum'])).toMatch(/argument 'quantum' is invalid. Allowed choices are .*wasm/);
     expect(await refusal(['--dataset', 'mnist', '--model', 'lenet5', '--models-dir', 'x'])).toMatch(/unknown option '--models-dir'/);
+    // The browser's GPU backends: refused saying why, not as unknown words.
+    for (const name of ['webgl', 'webgpu']) {
+      expect(await refusal(['--dataset', 'mnist', '--model', 'lenet5', '--backend', name])).toMatch(
+        new RegExp(`${name} computes in the app's hidden compute window, and the command line has no window. Start the app with CLASSIFIER_BACKEND=${name}`),
+      );
+    }
     await expect(parse(['train', '--dataset', 'mnist', '--model', 'lenet5', '--no-such-flag'])).rejects.toBeInstanceOf(CommanderError);
   });
 });

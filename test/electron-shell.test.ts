@@ -45,6 +45,10 @@ const electron = vi.hoisted(() => {
           state.rendererListeners.set(channel, set.add(l));
         },
         removeListener: (channel: string, l: Listener) => void state.rendererListeners.get(channel)?.delete(l),
+        once: (channel: string, l: Listener) => {
+          const set = state.rendererListeners.get(channel) ?? new Set();
+          state.rendererListeners.set(channel, set.add(l));
+        },
       },
       ipcMain: { handle: (channel: string, h: (event: unknown, payload: unknown) => Promise<unknown>) => void state.handlers.set(channel, h) },
       app: { getPath: () => state.userData, getVersion: () => '0.0.0', getName: () => 'Classifier Studio' },
@@ -87,8 +91,26 @@ async function loadPreload(): Promise<Api> {
   return api!;
 }
 
-const NO_PAYLOAD = new Set(['appInfo', 'listModels', 'recentFiles', 'openImageDialog', 'storedModels', 'listDatasets', 'dogBreedsPlan']);
+const NO_PAYLOAD = new Set(['appInfo', 'listModels', 'recentFiles', 'openImageDialog', 'storedModels', 'listDatasets', 'dogBreedsPlan', 'computeFigures', 'measureCompute']);
 const methods = (Object.keys(channels) as (keyof typeof channels)[]).filter((k) => k !== 'event');
+
+describe("the compute window's preload", () => {
+  it("exposes nothing and hands main's port to its page, for the page's own origin only", async () => {
+    const posted: unknown[][] = [];
+    vi.stubGlobal('location', { origin: 'app://renderer' });
+    vi.stubGlobal('postMessage', (...args: unknown[]) => void posted.push(args));
+    try {
+      vi.resetModules();
+      await import('../src-main/electron/compute-preload.ts');
+      expect(electron.state.exposed.size).toBe(0);
+      const port = { name: 'port2' };
+      for (const l of electron.state.rendererListeners.get('compute-port') ?? []) l({ ports: [port] });
+      expect(posted).toEqual([['compute-port', 'app://renderer', [port]]]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
 
 describe('the preload', () => {
   it('exposes one method per channel and onEvent, nothing else', async () => {

@@ -4,7 +4,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CONTENT_SECURITY_POLICY, rendererResponse } from '../src-main/electron/renderer-files.ts';
+import { computeSwitches, takePageBackend } from '../src-main/electron/compute-switches.ts';
+import { COMPUTE_CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY, rendererResponse } from '../src-main/electron/renderer-files.ts';
 import { devServerUrl, isRendererUrl, RENDERER_INDEX, rendererPath } from '../src-main/electron/renderer-origin.ts';
 import { repoRoot, tempDir } from './helpers/shared.ts';
 
@@ -120,6 +121,15 @@ describe('the app:// scheme', () => {
   });
 });
 
+/** A policy's directives, each with its sources. */
+const directivesOf = (policy: string) =>
+  new Map(
+    policy
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k!, v]),
+  );
+
 describe('the Content-Security-Policy', () => {
   it("is the same in index.html's meta tag and holds the directives asked for", async () => {
     const html = await readFile(path.join(repoRoot, 'src-renderer/index.html'), 'utf8');
@@ -133,6 +143,38 @@ describe('the Content-Security-Policy', () => {
     expect(directives.get('default-src')).toEqual(["'self'"]);
     expect(directives.get('script-src')).toEqual(["'self'"]); // no inline script, no eval
     for (const d of ['object-src', 'base-uri', 'form-action']) expect(directives.get(d), d).toEqual(["'none'"]);
+  });
+
+  it("compute.html's is the same in its meta tag and as strict as the app page's, but for WebAssembly", async () => {
+    const html = await readFile(path.join(repoRoot, 'src-renderer/compute.html'), 'utf8');
+    expect(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1]).toBe(COMPUTE_CONTENT_SECURITY_POLICY);
+    const page = directivesOf(CONTENT_SECURITY_POLICY);
+    const compute = directivesOf(COMPUTE_CONTENT_SECURITY_POLICY);
+    // What a directive allows: its own sources, or default-src's where it has none.
+    const allowed = (policy: Map<string, string[]>, d: string) => policy.get(d) ?? policy.get('default-src') ?? [];
+    const every = new Set([...page.keys(), ...compute.keys(), 'img-src', 'style-src', 'font-src', 'media-src', 'manifest-src']);
+    for (const d of every) {
+      const extra = allowed(compute, d).filter((source) => source !== "'none'" && !allowed(page, d).includes(source));
+      // The one thing the compute page may do that the app page may not: compile its WebAssembly (not eval).
+      expect(extra, d).toEqual(d === 'script-src' ? ["'wasm-unsafe-eval'"] : []);
+    }
+    expect(compute.get('default-src')).toEqual(["'none'"]);
+    expect(allowed(compute, 'script-src')).not.toContain("'unsafe-eval'");
+    expect(allowed(compute, 'script-src')).not.toContain("'unsafe-inline'");
+  });
+
+  it('app:// serves compute.html with its own policy, every other file with the app page policy, and .wasm as WebAssembly', async () => {
+    const root = await tempDir('cs-compute-scheme-');
+    await mkdir(path.join(root, 'assets'), { recursive: true });
+    await writeFile(path.join(root, 'compute.html'), '<!doctype html><title>compute</title>');
+    await writeFile(path.join(root, 'index.html'), '<!doctype html><title>ok</title>');
+    await writeFile(path.join(root, 'assets/tfjs-backend-wasm-x.wasm'), new Uint8Array([0, 97, 115, 109]));
+    const get = (url: string) => rendererResponse({ url, method: 'GET' }, root);
+    expect((await get('app://renderer/compute.html')).headers.get('content-security-policy')).toBe(`${COMPUTE_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
+    expect((await get('app://renderer/index.html')).headers.get('content-security-policy')).toBe(`${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
+    const wasm = await get('app://renderer/assets/tfjs-backend-wasm-x.wasm');
+    expect(wasm.headers.get('content-type')).toBe('application/wasm');
+    expect(wasm.headers.get('content-security-policy')).toBe(`${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`);
   });
 });
 
@@ -156,23 +198,37 @@ const electron = vi.hoisted(() => {
     ipc: new Map<string, (event: unknown, payload: unknown) => Promise<unknown>>(),
     onContents: [] as ((e: unknown, contents: unknown) => void)[],
     windows: [] as unknown[],
+    /** Chromium switches main.ts set, and whether the app was ready by then. */
+    switches: [] as { name: string; value?: string; afterReady: boolean }[],
+    readyAsked: false,
+    /** What main posted to a window's page: the channel and the ports. */
+    posted: [] as { channel: string; ports: unknown[] }[],
     ready: deferred(),
     deferred,
   };
   const on = () => undefined;
   const SCREEN = { x: 0, y: 0, width: 1920, height: 1040 };
   class BrowserWindow {
-    readonly webContents = { send: on, mainFrame: {} as unknown };
-    constructor() {
+    readonly webContents = {
+      send: on,
+      on,
+      mainFrame: {} as unknown,
+      postMessage: (channel: string, _message: unknown, ports: unknown[] = []) => void state.posted.push({ channel, ports }),
+    };
+    /** once() listeners, so a test can say the window is ready to show. */
+    readonly listeners = new Map<string, (() => void)[]>();
+    constructor(readonly options: Record<string, unknown>) {
       state.windows.push(this);
     }
+    once = (name: string, l: () => void) => void this.listeners.set(name, [...(this.listeners.get(name) ?? []), l]);
+    show = on;
+    destroy = on;
     loadURL(url: string) {
       state.loaded.push(url);
       state.ready.resolve();
       return Promise.resolve();
     }
     maximize = on;
-    once = on;
     on = on;
     isDestroyed = () => false;
   }
@@ -183,7 +239,11 @@ const electron = vi.hoisted(() => {
         get isPackaged() {
           return state.isPackaged;
         },
-        whenReady: () => Promise.resolve(),
+        whenReady: () => {
+          state.readyAsked = true;
+          return Promise.resolve();
+        },
+        commandLine: { appendSwitch: (name: string, value?: string) => void state.switches.push({ name, value, afterReady: state.readyAsked }) },
         on: (name: string, l: (e: unknown, c: unknown) => void) => void (name === 'web-contents-created' && state.onContents.push(l)),
         getPath: () => '/nonexistent-user-data',
         getVersion: () => '0.0.0',
@@ -192,6 +252,10 @@ const electron = vi.hoisted(() => {
         quit: on,
       },
       BrowserWindow,
+      MessageChannelMain: class {
+        readonly port1 = { on, start: on, close: on, postMessage: on };
+        readonly port2 = { name: 'port2' };
+      },
       dialog: { showErrorBox: (title: string, body: string) => void state.ready.reject(new Error(`${title}: ${body}`)) },
       Menu: { buildFromTemplate: () => ({}), setApplicationMenu: on },
       protocol: {
@@ -208,13 +272,14 @@ const electron = vi.hoisted(() => {
 vi.mock('electron', () => electron.module);
 
 /** Loads main.ts afresh as the app would start: packaged or not, with ELECTRON_RENDERER_URL set. */
-async function startMain(packaged: boolean) {
+async function startMain(packaged: boolean, env: Record<string, string> = {}) {
   const s = electron.state;
-  Object.assign(s, { isPackaged: packaged, loaded: [], schemes: [], windows: [], onContents: [], ready: s.deferred() });
+  Object.assign(s, { isPackaged: packaged, loaded: [], schemes: [], windows: [], onContents: [], switches: [], readyAsked: false, posted: [], ready: s.deferred() });
   s.handlers.clear();
   s.ipc.clear();
   vi.resetModules();
   vi.stubEnv('ELECTRON_RENDERER_URL', DEV);
+  for (const [k, v] of Object.entries(env)) vi.stubEnv(k, v);
   await import('../src-main/electron/main.ts');
   await s.ready.promise;
   return s;
@@ -222,6 +287,25 @@ async function startMain(packaged: boolean) {
 
 afterEach(() => {
   vi.unstubAllEnvs();
+});
+
+describe('compute-switches', () => {
+  it('asks for WebGPU everywhere and for Vulkan on Linux', () => {
+    expect(computeSwitches('linux')).toEqual([['enable-unsafe-webgpu'], ['enable-features', 'Vulkan']]);
+    expect(computeSwitches('win32')).toEqual([['enable-unsafe-webgpu']]);
+    expect(computeSwitches('darwin')).toEqual([['enable-unsafe-webgpu']]);
+  });
+
+  it('takes webgl or webgpu out of CLASSIFIER_BACKEND for the compute window, leaves the Node backends', () => {
+    const env: NodeJS.ProcessEnv = { CLASSIFIER_BACKEND: ' WebGPU ' };
+    expect(takePageBackend(env)).toBe('webgpu');
+    expect(env).toEqual({});
+    for (const value of ['wasm', 'tfjs-node', 'auto', undefined]) {
+      const other: NodeJS.ProcessEnv = value === undefined ? {} : { CLASSIFIER_BACKEND: value };
+      expect(takePageBackend(other), String(value)).toBeUndefined();
+      expect(other.CLASSIFIER_BACKEND).toBe(value);
+    }
+  });
 });
 
 describe('main.ts', () => {
@@ -233,6 +317,30 @@ describe('main.ts', () => {
     // Its handler serves out/renderer beside the main bundle, refusing a way out.
     const escape = await s.handlers.get('app')!(new Request('app://renderer/%2e%2e/main/index.js'));
     expect(escape.status).toBe(404);
+  });
+
+  it('sets the WebGPU switches before the app is ready (Vulkan on Linux), and keeps CLASSIFIER_BACKEND=webgl from the Node side', async () => {
+    const s = await startMain(true, { CLASSIFIER_BACKEND: 'webgl' });
+    const expected = process.platform === 'linux' ? ['enable-unsafe-webgpu', 'enable-features=Vulkan'] : ['enable-unsafe-webgpu'];
+    expect(s.switches.map((w) => (w.value ? `${w.name}=${w.value}` : w.name))).toEqual(expected);
+    expect(s.switches.every((w) => !w.afterReady)).toBe(true);
+    // The service and its worker threads read CLASSIFIER_BACKEND: webgl is not theirs to refuse.
+    expect(process.env.CLASSIFIER_BACKEND).toBeUndefined();
+  });
+
+  it('opens a hidden, sandboxed compute window with its own preload once the app window shows, and hands its page a port', async () => {
+    const s = await startMain(true);
+    expect(s.windows).toHaveLength(1);
+    const main = s.windows[0] as { listeners: Map<string, (() => void)[]> };
+    for (const l of main.listeners.get('ready-to-show') ?? []) l();
+    await vi.waitFor(() => expect(s.posted).toHaveLength(1));
+    const compute = s.windows[1] as { options: { show: boolean; webPreferences: Record<string, unknown> } };
+    expect(compute.options.show).toBe(false);
+    expect(compute.options.webPreferences).toMatchObject({ sandbox: true, contextIsolation: true, nodeIntegration: false, webSecurity: true, backgroundThrottling: false });
+    expect(path.basename(String(compute.options.webPreferences.preload))).toBe('compute.cjs');
+    expect(s.loaded).toEqual([RENDERER_INDEX, 'app://renderer/compute.html']);
+    expect(isRendererUrl(s.loaded[1]!)).toBe(true);
+    expect(s.posted[0]).toEqual({ channel: 'compute-port', ports: [{ name: 'port2' }] });
   });
 
   it('in development: loads the dev server', async () => {

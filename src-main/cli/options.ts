@@ -1,7 +1,7 @@
 // The options that say where files are and what computes, with one name and one meaning in
 // every command that takes them (the app's settings have the same four folders and backend).
-import { Option, type Command } from 'commander';
-import { BACKENDS } from '../core/backend.ts';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { BACKENDS, isPageGpuBackend, needsAppError, PAGE_GPU_BACKENDS } from '../core/backend.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { StudioService } from '../service/studio.ts';
 import { PHOTO_FITS } from '../shared/vocabulary.ts';
@@ -14,8 +14,21 @@ export interface StorageOptions {
   offline?: boolean;
 }
 
+const BACKEND_CHOICES = [...BACKENDS, 'auto'];
+
+/** --backend: the Node backends; webgl and webgpu are refused with why (they need the app's window). */
+function backendOption(): Option {
+  return new Option('--backend <name>', `compute backend (default: the best present; env CLASSIFIER_BACKEND; ${PAGE_GPU_BACKENDS.join(' and ')} only in the app)`)
+    .choices(BACKEND_CHOICES)
+    .argParser((value: string) => {
+      if (isPageGpuBackend(value)) throw new InvalidArgumentError(needsAppError(value.trim().toLowerCase() as 'webgl' | 'webgpu').message);
+      if (!BACKEND_CHOICES.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${BACKEND_CHOICES.join(', ')}.`);
+      return value;
+    });
+}
+
 const OPTIONS = {
-  backend: () => new Option('--backend <name>', 'compute backend (default: the best present; env CLASSIFIER_BACKEND)').choices([...BACKENDS, 'auto']),
+  backend: backendOption,
   mirror: () => new Option('--mirror <dir>', 'offline mirror of models and datasets (env CLASSIFIER_MIRROR)'),
   cache: () => new Option('--cache <dir>', 'where downloaded models and datasets are kept (env CLASSIFIER_CACHE; default: the app data folder)'),
   store: () => new Option('--store <dir>', 'trained models folder (env CLASSIFIER_STORE; default: the app data folder)'),

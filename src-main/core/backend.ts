@@ -3,10 +3,32 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { CodedError } from '../shared/errors.ts';
 import { patchForWasmThreads, wantedWasmThreads } from './backends/wasm-threads.ts';
 
 export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
 export type BackendId = (typeof BACKENDS)[number];
+
+/**
+ * A browser's GPU backends: the app's hidden compute window has them (electron/compute-window.ts);
+ * Node, so the command line and the app's worker threads, has not.
+ */
+export const PAGE_GPU_BACKENDS = ['webgpu', 'webgl'] as const;
+export type PageGpuBackend = (typeof PAGE_GPU_BACKENDS)[number];
+
+export function isPageGpuBackend(name: string): name is PageGpuBackend {
+  return (PAGE_GPU_BACKENDS as readonly string[]).includes(name.trim().toLowerCase());
+}
+
+/** Why webgl or webgpu cannot be had here; the CLI prints it, the window says it in its language. */
+export function needsAppError(name: PageGpuBackend): CodedError {
+  const choices = BACKENDS.join(', ');
+  return new CodedError(
+    'backend-needs-app',
+    `${name} computes in the app's hidden compute window, and the command line has no window. Start the app with CLASSIFIER_BACKEND=${name}, or choose one of: ${choices}.`,
+    { backend: name, choices },
+  );
+}
 
 export interface BackendAttempt {
   backend: BackendId;
@@ -36,7 +58,9 @@ const ALIASES: Record<string, BackendId> = {
 };
 
 export function parseBackend(name: string): BackendId {
-  const id = ALIASES[name.trim().toLowerCase()];
+  const wanted = name.trim().toLowerCase();
+  if (isPageGpuBackend(wanted)) throw needsAppError(wanted);
+  const id = ALIASES[wanted];
   if (!id) throw new Error(`Unknown backend "${name}". Choose one of: ${BACKENDS.join(', ')}.`);
   return id;
 }

@@ -4,6 +4,7 @@ import { decodeImage, type DecodedImage } from './images/decode.ts';
 import { topK, type ClassLabel, type Prediction } from './labels.ts';
 import { scoreBatch, type Scores } from './models/scores.ts';
 import type { Preprocessing } from './models/preprocessing.ts';
+import type { PageBackend } from './compute/port.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 
 export interface ClassifierSpec {
@@ -26,7 +27,16 @@ export interface ClassifierSpec {
   classRange?: [first: number, last: number];
 }
 
+/** Scores and, when the compute page computed them, which of its backends did (its reply says so). */
+export type ComputedScores = Scores & { computedBy?: PageBackend };
+
+/** Scores computed elsewhere (the compute page); undefined: not there this time, so here. */
+export type RemoteScores = (pixels: Uint8Array[]) => Promise<(Scores & { computedBy: PageBackend })[] | undefined>;
+
 export class Classifier {
+  /** Where scores are computed instead of `model` when it can (service/page-scoring.ts). */
+  remote?: RemoteScores;
+
   constructor(
     readonly spec: ClassifierSpec,
     readonly model: tf.LayersModel,
@@ -68,24 +78,25 @@ export class Classifier {
    * Probabilities, and with `classRange` the share of the model's whole probability that fell
    * on those classes before renormalizing (a dog-breed view's "is this a dog at all?").
    */
-  async scores(images: readonly DecodedImage[]): Promise<Scores[]> {
-    return scoreBatch(
-      this.model,
-      this.spec,
-      images.map((i) => i.data),
-    );
+  async scores(images: readonly DecodedImage[]): Promise<ComputedScores[]> {
+    const pixels = images.map((i) => i.data);
+    return (await this.remote?.(pixels)) ?? scoreBatch(this.model, this.spec, pixels);
   }
 
   async classify(images: readonly DecodedImage[], k = 5): Promise<Prediction[][]> {
     return (await this.answers(images, k)).map((a) => a.top);
   }
 
-  /** The top k of each image, and the share of its probability on `classRange` (see scores). */
-  async answers(images: readonly DecodedImage[], k = 5): Promise<{ top: Prediction[]; rangeShare?: number }[]> {
+  /**
+   * The top k of each image, the share of its probability on `classRange` (see scores), and the
+   * compute page's backend when the page computed it (each answer its own: requests interleave).
+   */
+  async answers(images: readonly DecodedImage[], k = 5): Promise<{ top: Prediction[]; rangeShare?: number; computedBy?: PageBackend }[]> {
     const offset = this.spec.classRange?.[0] ?? 0;
-    return (await this.scores(images)).map(({ probabilities, rangeShare }) => ({
+    return (await this.scores(images)).map(({ probabilities, rangeShare, computedBy }) => ({
       top: topK(probabilities, this.spec.labels, k).map((pred) => ({ ...pred, index: pred.index + offset })),
       ...(rangeShare === undefined ? {} : { rangeShare }),
+      ...(computedBy ? { computedBy } : {}),
     }));
   }
 

@@ -4,6 +4,7 @@
 // in the order the photos were given.
 import { performance } from 'node:perf_hooks';
 import type { Classifier } from './classifier.ts';
+import type { PageBackend } from './compute/port.ts';
 import type { DecodedImage } from './images/decode.ts';
 import type { Prediction } from './labels.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
@@ -31,6 +32,8 @@ export interface ClassifiedPhoto {
   top?: Prediction[];
   /** With a view's classRange: the share of the base model's probability on those classes. */
   rangeShare?: number;
+  /** The compute page's backend when the page computed this answer (Classifier.answers). */
+  computedBy?: PageBackend;
   /** The pixels the model was given (the answer's checks read them). */
   image?: DecodedImage;
   error?: string;
@@ -84,7 +87,15 @@ export async function* classifyMany(classifier: Classifier, photos: readonly Pho
     for (const d of group) {
       const a = d.image && answers[k++]!;
       yield a
-        ? { index: d.index, file: d.file, top: a.top, rangeShare: a.rangeShare, image: d.image, timings: { decode: d.ms, inference: share } }
+        ? {
+            index: d.index,
+            file: d.file,
+            top: a.top,
+            rangeShare: a.rangeShare,
+            ...(a.computedBy ? { computedBy: a.computedBy } : {}),
+            image: d.image,
+            timings: { decode: d.ms, inference: share },
+          }
         : { index: d.index, file: d.file, error: d.error!, ...(d.coded ? { coded: d.coded } : {}) };
     }
   }

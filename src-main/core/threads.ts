@@ -102,6 +102,10 @@ export function workerClient(start: () => Worker, opts: { onOther?: (message: un
         w.postMessage({ ...message, id });
       });
     },
+    /** A message that is no request (an answer to one of the worker's own questions), to the worker if it runs. */
+    tell(message: object): void {
+      worker?.postMessage(message);
+    },
     dispose(): void {
       void worker?.terminate();
       worker = undefined;

@@ -10,6 +10,8 @@ async function call<T>(channel: string, payload?: unknown): Promise<T> {
 
 const api: Api = {
   appInfo: () => call(channels.appInfo),
+  computeFigures: () => call(channels.computeFigures),
+  measureCompute: () => call(channels.measureCompute),
   listModels: () => call(channels.listModels),
   recognize: (req) => call(channels.recognize, req),
   explain: (req) => call(channels.explain, req),

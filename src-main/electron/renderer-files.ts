@@ -25,8 +25,28 @@ export const CONTENT_SECURITY_POLICY = [
   "worker-src 'none'",
 ].join('; ');
 
+/**
+ * The hidden compute page's: nothing by default, its own scripts, and WebAssembly compiled from
+ * its own origin's binaries (tfjs's wasm backend; 'wasm-unsafe-eval' allows WebAssembly and not
+ * eval). No styles, images or fonts: it has no UI. src-renderer/compute.html carries the same.
+ */
+export const COMPUTE_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-src 'none'",
+  "worker-src 'none'",
+].join('; ');
+
+/** The page whose document gets the compute policy; every other file is served with the app's. */
+export const COMPUTE_PAGE = 'compute.html';
+
 /** A header can say what a meta tag cannot: no page may frame ours. */
-const HEADER_POLICY = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
+const headerPolicy = (segments: string[]) =>
+  `${segments.length === 1 && segments[0] === COMPUTE_PAGE ? COMPUTE_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,6 +58,8 @@ const TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
+  // WebAssembly.instantiateStreaming takes only this type.
+  '.wasm': 'application/wasm',
 };
 
 const notFound = () => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain' } });
@@ -60,7 +82,7 @@ export async function rendererResponse(request: { url: string; method: string },
   return new Response(request.method === 'HEAD' ? null : new Uint8Array(body), {
     headers: {
       'content-type': TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-      'content-security-policy': HEADER_POLICY,
+      'content-security-policy': headerPolicy(segments),
       'x-content-type-options': 'nosniff',
     },
   });

@@ -92,7 +92,9 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
   return {
     appInfo: req(none, async (): Promise<AppInfo> => {
       const report = await service.backend();
+      const page = service.computing();
       return {
+        ...(page ? { computing: { backend: page.backend, ...(page.adapter ? { adapter: page.adapter.name } : {}) } } : {}),
         version: host.version,
         versions: host.versions,
         backend: report.backend,
@@ -101,6 +103,8 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
         storeDir: service.storage.storeDir,
       };
     }),
+    computeFigures: req(none, async () => (await service.computeFigures()) ?? null),
+    measureCompute: req(none, () => service.measureCompute()),
     listModels: req(none, () => service.listModels()),
     recognize: req(RecognizeRequest, async (r) => {
       await checkModel(r.model, service);

@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
-import { initBackend, type BackendId, type BackendReport } from '../core/backend.ts';
+import { initBackend, type BackendId, type BackendReport, type PageGpuBackend } from '../core/backend.ts';
 import type { Classifier } from '../core/classifier.ts';
 import type { ExplainReply } from '../contract.ts';
 import { classifyMany, type ClassifyManyOptions } from '../core/classify-many.ts';
@@ -12,7 +12,10 @@ import { explainClasses, modelInputPng, placementOf, type Heatmap } from '../cor
 import { seenRegion } from '../core/images/heatmap.ts';
 import { findView, loadCatalog } from '../core/zoo/catalog.ts';
 import type { RecognizeWarning } from '../shared/recognize-warnings.ts';
-import type { DownloadProgress } from '../core/zoo/files.ts';
+import { modelAvailable, type DownloadProgress } from '../core/zoo/files.ts';
+import { ensureTrainable } from '../core/backends/wasm-training-kernels.ts';
+import type { Candidate } from '../core/compute/choose.ts';
+import { measureBackend } from '../core/compute/measure.ts';
 import { loadModel, isPathLike } from '../core/zoo/load.ts';
 import { resolveStorage, type StorageSettings } from '../core/paths.ts';
 import { ModelStore } from '../core/store/model-store.ts';
@@ -20,6 +23,7 @@ import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } fr
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 import { logLine, word, type LogLine } from '../shared/log-messages.ts';
+import { PageScoring, type AskPage } from './page-scoring.ts';
 import type { ErrorCode, ErrorParams } from '../shared/errors.ts';
 
 export interface ServiceOptions {
@@ -32,6 +36,8 @@ export interface ServiceOptions {
   fetch?: typeof fetch;
   onDownload?: (p: DownloadProgress) => void;
   log?: (line: LogLine) => void;
+  /** The compute page (main's PageRoute): models score there while it computes, on Node when it fails. */
+  page?: AskPage;
 }
 
 export interface ModelInfo {
@@ -104,7 +110,8 @@ export interface RecognizeResult {
   model: string;
   /** Set when another model answered than the one asked for. */
   requested?: string;
-  backend: BackendId;
+  /** Node's backend, or the compute page's GPU backend when recognition was routed there. */
+  backend: BackendId | PageGpuBackend;
   /** Milliseconds from the request to the answer, model loading included on the first call. */
   ms: number;
   timings: { load: number; decode: number; inference: number };
@@ -131,9 +138,11 @@ export interface RecognizerStats {
 export class RecognitionService {
   readonly storage: StorageSettings;
   private readonly models = new Map<string, Promise<Classifier>>();
+  private readonly page?: PageScoring;
 
   constructor(private readonly options: ServiceOptions = {}) {
     this.storage = resolveStorage(options);
+    if (options.page) this.page = new PageScoring(options.page, async () => (await this.backend()).backend, options.log);
   }
 
   backend(): Promise<BackendReport> {
@@ -165,6 +174,7 @@ export class RecognitionService {
         });
         this.options.log?.(located ? logLine('model-loaded-via', { model: spec, via: word(located.via), file: located.file }) : logLine('model-loaded', { model: spec, source }));
         classifier.warmUp();
+        this.page?.attach(key, classifier);
         return classifier;
       })();
       this.models.set(key, pending);
@@ -189,7 +199,7 @@ export class RecognitionService {
     const decoded = await classifier.decode(source, name, req.fit);
     const t2 = performance.now();
     const [answer] = await classifier.answers([decoded], req.topK ?? 5);
-    const { top, rangeShare } = answer!;
+    const { top, rangeShare, computedBy } = answer!;
     const explained = req.explain
       ? await explainClasses(
           classifier,
@@ -205,7 +215,7 @@ export class RecognitionService {
       file: name,
       model,
       ...(model !== req.model ? { requested: req.model } : {}),
-      backend,
+      backend: computedBy ?? backend,
       ms: round(t3 - t0),
       timings: { load: round(t1 - t0), decode: round(t2 - t1), inference: round(t3 - t2) },
       top: heatmaps ? top.map((p, i) => ({ ...p, heatmap: heatmaps[i]! })) : top,
@@ -288,7 +298,7 @@ export class RecognitionService {
         file: r.file,
         model,
         ...(model !== req.model ? { requested: req.model } : {}),
-        backend,
+        backend: r.computedBy ?? backend,
         ms: round(firstLoad + decode + inference),
         timings: { load: firstLoad, decode: round(decode), inference: round(inference) },
         top: r.top,
@@ -296,6 +306,21 @@ export class RecognitionService {
         warnings,
       };
     }
+  }
+
+  /**
+   * This thread's backend timed as the chooser ranks backends (core/compute/measure.ts), and the
+   * Node backends that failed to start, as unavailable. MobileNet is never downloaded for this.
+   */
+  async measure(): Promise<Candidate[]> {
+    const report = await this.backend();
+    const failed: Candidate[] = report.attempts.filter((a) => !a.ok).map((a) => ({ backend: a.backend, available: false, ...(a.reason ? { detail: a.reason } : {}) }));
+    // Without MobileNet: present but not timed (measure-all.ts notes why).
+    if (!(await modelAvailable('mobilenet', this.storage))) return [{ backend: report.backend, available: true }, ...failed];
+    await ensureTrainable();
+    const { spec, model } = await this.model('mobilenet');
+    const measured = await measureBackend(model, { inputSize: spec.inputSize, channels: spec.channels, preprocessing: spec.preprocessing });
+    return [{ backend: report.backend, available: true, measured }, ...failed];
   }
 
   stats(): RecognizerStats {

@@ -2,6 +2,7 @@
 // thread, so a 25M-parameter ResNet50 warming up never freezes the window.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LogLine } from '../shared/log-messages.ts';
+import type { PageScoreAnswer, PageScoreCall } from '../core/compute/page-route.ts';
 import { toWorkerError, type WorkerError } from '../core/threads.ts';
 import { collect, RecognitionService, type ExplainRequest, type RecognizeManyRequest, type FeatureMapsRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
 
@@ -13,23 +14,47 @@ export type ToRecognizer =
   | { id: number; type: 'feature-maps'; req: FeatureMapsRequest }
   | { id: number; type: 'recognizeMany'; req: RecognizeManyRequest }
   | { id: number; type: 'forget'; spec: string }
-  | { id: number; type: 'stats' };
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'measure' };
+/** Main's answer to a page-scores question of the worker's (its PageRoute's). */
+export type PageAnswerMessage = { type: 'page-answer'; call: number } & ({ answer: PageScoreAnswer } | { error: string });
 export type FromRecognizer =
   | { id: number; ok: true; value: unknown }
   | ({ id: number; ok: false } & WorkerError)
   | { type: 'download'; file: string; received: number; total?: number }
-  | { type: 'log'; line: LogLine };
+  | { type: 'log'; line: LogLine }
+  /** Pictures to score in the compute page: main asks its PageRoute and answers with page-answer. */
+  | { type: 'page'; call: number; req: PageScoreCall };
 
 const port = parentPort!;
-const options = (workerData as { data: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch'> }).data;
+const { routeToPage, ...options } = (workerData as { data: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch' | 'page'> & { routeToPage?: boolean } }).data;
 const post = (m: FromRecognizer) => port.postMessage(m);
+
+// The compute page is main's (its window's port cannot come here): questions go up, answers come back.
+const asked = new Map<number, { resolve(a: PageScoreAnswer): void; reject(e: Error): void }>();
+let calls = 0;
+const askPage = (req: PageScoreCall) =>
+  new Promise<PageScoreAnswer>((resolve, reject) => {
+    const call = ++calls;
+    asked.set(call, { resolve, reject });
+    post({ type: 'page', call, req });
+  });
+
 const service = new RecognitionService({
   ...options,
   onDownload: (p) => post({ type: 'download', file: p.file, received: p.received, total: p.total }),
   log: (line) => post({ type: 'log', line }),
+  ...(routeToPage ? { page: askPage } : {}),
 });
 
-port.on('message', async (m: ToRecognizer) => {
+port.on('message', async (m: ToRecognizer | PageAnswerMessage) => {
+  if (m.type === 'page-answer') {
+    const waiting = asked.get(m.call);
+    asked.delete(m.call);
+    if ('answer' in m) waiting?.resolve(m.answer);
+    else waiting?.reject(new Error(m.error));
+    return;
+  }
   try {
     const value =
       m.type === 'backend'
@@ -46,7 +71,9 @@ port.on('message', async (m: ToRecognizer) => {
                   ? await collect(service.recognizeMany(m.req))
                   : m.type === 'stats'
                     ? service.stats()
-                    : service.forget(m.spec);
+                    : m.type === 'measure'
+                      ? await service.measure()
+                      : service.forget(m.spec);
     post({ id: m.id, ok: true, value });
   } catch (err) {
     post({ id: m.id, ok: false, ...toWorkerError(err) });

@@ -2,8 +2,11 @@
 // so compute stays off the Electron main thread. The CLI and tests use RecognitionService directly.
 import type { ExplainReply, FeatureMapsView, ModelSummaryView, RecognizeReply } from '../contract.ts';
 import type { BackendReport } from '../core/backend.ts';
+import type { Candidate } from '../core/compute/choose.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
-import type { FromRecognizer, ToRecognizer } from './recognition.worker.ts';
+import type { PageScoreAnswer } from '../core/compute/page-route.ts';
+import type { FromRecognizer, PageAnswerMessage, ToRecognizer } from './recognition.worker.ts';
+import type { AskPage } from './page-scoring.ts';
 import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 import type { LogLine } from '../shared/log-messages.ts';
@@ -11,14 +14,22 @@ import type { LogLine } from '../shared/log-messages.ts';
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export function threadRecognizer(
-  options: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch'>,
-  events: { onDownload?: ServiceOptions['onDownload']; log?: (line: LogLine) => void } = {},
+  options: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch' | 'page'>,
+  /** page: main's PageRoute, which the thread's models score through while the compute page computes. */
+  events: { onDownload?: ServiceOptions['onDownload']; log?: (line: LogLine) => void; page?: AskPage } = {},
 ): Recognizer {
+  const { page } = events;
+  const answer = (call: number, reply: { answer: PageScoreAnswer } | { error: string }) => client.tell({ type: 'page-answer', call, ...reply } satisfies PageAnswerMessage);
   // Started on first use, and again after a crash: one bad image must not end recognition.
-  const client = workerClient(() => startWorker(workerEntry('./recognition.worker.ts', import.meta.url), options), {
+  const client = workerClient(() => startWorker(workerEntry('./recognition.worker.ts', import.meta.url), { ...options, ...(page ? { routeToPage: true } : {}) }), {
     onOther: (message) => {
       const m = message as Exclude<FromRecognizer, { id: number }>;
       if (m.type === 'download') events.onDownload?.({ file: m.file, url: '', received: m.received, total: m.total });
+      else if (m.type === 'page')
+        void (page ? page(m.req) : Promise.resolve<PageScoreAnswer>({ routed: false })).then(
+          (a) => answer(m.call, { answer: a }),
+          (err: unknown) => answer(m.call, { error: err instanceof Error ? err.message : String(err) }),
+        );
       else events.log?.(m.line);
     },
   });
@@ -33,6 +44,7 @@ export function threadRecognizer(
     recognizeMany: (req) => ask<(RecognizeReply | RecognizeFailure)[]>({ type: 'recognizeMany', req }),
     forget: (spec) => void ask({ type: 'forget', spec }).catch(() => undefined),
     stats: () => ask<RecognizerStats>({ type: 'stats' }),
+    measure: () => ask<Candidate[]>({ type: 'measure' }),
     dispose: () => client.dispose(),
   };
 }

@@ -1,6 +1,10 @@
 // The app's whole API in one object: what the Electron IPC layer exposes to the window, what the
 // e2e harness exposes to the page (so that only the transport differs), and what the CLI calls.
 // A facade: training runs, folder jobs, store views and model files each live in their module.
+import type { Candidate, ComputeBackend } from '../core/compute/choose.ts';
+import type { ComputeFigures } from '../core/compute/measure-all.ts';
+import type { PageUse } from '../core/compute/page-route.ts';
+import { ComputeChoice } from './compute-choice.ts';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type {
@@ -63,6 +67,8 @@ export interface StudioOptions {
   stateDir?: string;
   /** Swap in another recognizer, e.g. one running in a worker thread. */
   recognizer?: Recognizer;
+  /** A backend asked for by name (CLASSIFIER_BACKEND, webgl and webgpu included): the chooser honours it. */
+  computeBackend?: ComputeBackend;
   /** Stanford Dogs' catalogue entry (tests serve their own copy); resources/datasets.json's by default. */
   dogsEntry?: DatasetEntry;
 }
@@ -81,6 +87,8 @@ export interface Recognizer {
   forget?(spec: string): void;
   /** Tensors and memory where the models run (soak tests: nothing may pile up). */
   stats?(): Promise<RecognizerStats>;
+  /** Its backend timed as the compute chooser ranks backends, and the Node backends that failed. */
+  measure?(): Promise<Candidate[]>;
   dispose(): void;
 }
 
@@ -97,6 +105,9 @@ export class StudioService {
   private readonly downloads: ModelDownloads;
   /** The backbone's speed timed once this session, where no extraction had measured it. */
   private probed?: Promise<ExtractionSpeed>;
+  /** Which backend computes, by measuring (only with a state folder to keep the figures in). */
+  readonly compute?: ComputeChoice;
+  private pageUse?: () => PageUse | undefined;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
@@ -118,6 +129,36 @@ export class StudioService {
     this.training = new TrainingJobs(this.bus, { env: this.runEnv, modelMirrorDir: this.storage.mirrorDir, forget: (m) => this.recognizer.forget?.(m) });
     this.folders = new FolderJobs(this.bus, (req) => this.recognizer.recognizeMany(req));
     this.downloads = new ModelDownloads(this.bus, () => ({ ...this.storage, offline: this.options.offline, fetch: this.options.fetch }));
+    const recognizer = this.recognizer;
+    if (options.stateDir) {
+      this.compute = new ComputeChoice({
+        stateDir: options.stateDir,
+        storage: this.storage,
+        ...(recognizer.measure ? { node: () => recognizer.measure!() } : {}),
+        ...(options.computeBackend ? { forced: options.computeBackend } : {}),
+      });
+    }
+  }
+
+  /** What the compute window computes with when recognition is routed there (main sets it once the window is up). */
+  computeOnPage(using: () => PageUse | undefined): void {
+    this.pageUse = using;
+  }
+
+  /** The page's backend and adapter computing recognition now; undefined: Node's backend does. */
+  computing(): PageUse | undefined {
+    return this.pageUse?.();
+  }
+
+  /** The figures the backend was chosen by, for the Settings; undefined before the first measurement. */
+  async computeFigures(): Promise<ComputeFigures | undefined> {
+    return this.compute?.figures();
+  }
+
+  /** Times every backend present again and chooses (the Settings' "Measure again"). */
+  measureCompute(): Promise<ComputeFigures> {
+    if (!this.compute) return Promise.reject(new Error('Measuring backends needs a folder to keep the figures in (stateDir)'));
+    return this.compute.measure();
   }
 
   on(listener: (e: StudioEvent) => void): () => void {
@@ -327,6 +368,7 @@ function inProcess(service: RecognitionService): Recognizer {
     recognizeMany: (req) => collect(service.recognizeMany(req)),
     forget: (spec) => service.forget(spec),
     stats: async () => service.stats(),
+    measure: () => service.measure(),
     dispose: () => service.dispose(),
   };
 }

@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'import-labels-mismatch',
   'dataset-folder-missing',
   'dataset-split-layout',
+  'backend-needs-app',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;

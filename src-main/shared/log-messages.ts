@@ -47,6 +47,12 @@ export const LOG_ENGLISH = {
   'early-stop': 'early stop at epoch {epoch} (best {best})',
   'test-result': 'test: accuracy {accuracy}, loss {loss} on {count} images',
   'thumbnails-failed': 'thumbnails: {reason}',
+  // The hidden compute window (electron/main.ts).
+  'compute-probed': 'Compute window: {devices}',
+  'compute-forced': 'Compute window computes with {backend} (CLASSIFIER_BACKEND)',
+  'compute-chosen': 'Compute backend by measurement ({measuredAt}): {choice}',
+  'compute-failed': 'The compute window could not start: {reason}',
+  'compute-recognize-fell-back': 'Recognition went back to {backend} for {model}: the compute window failed ({reason})',
 } as const satisfies Record<string, string>;
 
 export type LogCode = keyof typeof LOG_ENGLISH;

@@ -1,20 +1,27 @@
-// The hidden compute page: tfjs on WebGPU or WebGL, serving the engine (src-main/core/compute) over
-// a MessagePort that arrives as a window message 'compute-port' (Electron's preload forwards main's
-// port so; a test posts its own). It reaches core only through core/compute, which is browser-safe.
+// The hidden compute page: tfjs on WebGPU, WebGL or wasm, serving the engine (src-main/core/compute)
+// over a MessagePort that arrives as a window message 'compute-port' (Electron's preload forwards
+// main's port so; a test posts its own). It reaches core only through core/compute, which is
+// browser-safe.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { serveCompute, type BackendProbe, type PageBackend, type Port } from '../../src-main/core/compute/port.ts';
 import { probeWebGl, probeWebGpu } from './probe.ts';
+import { setUpWasm, wasmProbe } from './wasm.ts';
+import { watchBackend } from './watch.ts';
+
+const wasmReady = setUpWasm();
 
 const host = {
   async probe(): Promise<BackendProbe[]> {
     const cpu: BackendProbe = { backend: 'cpu', available: true };
-    return [await probeWebGpu(), probeWebGl(), { backend: 'wasm', available: false, detail: 'not yet offered by the compute page' }, cpu];
+    return [await probeWebGpu(), probeWebGl(), await wasmProbe(wasmReady), cpu];
   },
   async use(backend: PageBackend): Promise<void> {
+    if (backend === 'wasm') await wasmReady;
     if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend did not initialise in the compute page`);
     await tf.ready();
   },
+  watch: () => watchBackend(tf.getBackend(), tf.backend()),
 };
 
 let served = false;

@@ -10,7 +10,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
-import { chooseBackend, type Candidate } from '../../src-main/core/compute/choose.ts';
+import { chooseBackend, describeChoice, type Candidate } from '../../src-main/core/compute/choose.ts';
+import type { Figures } from '../../src-main/core/compute/measure.ts';
+import { measureAndChoose, type PageSide } from '../../src-main/core/compute/measure-all.ts';
 import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from '../../src-main/core/compute/engine.ts';
 import type { BackendProbe } from '../../src-main/core/compute/port.ts';
 import { readIdxImages, readIdxLabels } from '../../src-main/core/datasets/idx.ts';
@@ -18,12 +20,10 @@ import { lenet5 } from '../../src-main/core/models/classic.ts';
 import { layersModelFiles } from '../../src-main/core/models/layers-io.ts';
 import { TrainConfig } from '../../src-main/core/training/config.ts';
 import { loadModel } from '../../src-main/core/zoo/load.ts';
-import { imagenetDevDir, mirrorDir, sharedDir, tempDir } from '../helpers/shared.ts';
+import { hasShared, imagenetDevDir, mirrorDir, sharedDir, tempDir } from '../helpers/shared.ts';
+import { b64, connect, GPU_ARGS } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 
-// Found on Debian's Chromium 156: WebGPU needs both switches (and a secure context: http://127.0.0.1
-// is one); --use-angle=swiftshader keeps WebGL on SwiftShader where there is no GPU.
-const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
 const PHOTOS = ['n01440764_tench.JPEG', 'n02391049_zebra.JPEG'];
 const MOBILENET = 'mobilenet_v1_0.75_224';
 
@@ -34,7 +34,7 @@ function serve(dir: string): Promise<http.Server> {
     const file = rel.startsWith('models/') ? path.join(mirrorDir, rel.slice('models/'.length)) : path.join(dir, rel);
     if (!file.startsWith(dir) && !file.startsWith(mirrorDir)) return void res.writeHead(403).end();
     try {
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : 'application/octet-stream';
+      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
       res.writeHead(200, { 'content-type': type }).end(await readFile(file));
     } catch {
       res.writeHead(404).end();
@@ -43,58 +43,25 @@ function serve(dir: string): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-/** Gives the page its port and a caller on the other end; big inputs go as base64 and are transferred. */
-async function connect(page: Page): Promise<void> {
-  await page.waitForFunction(() => (globalThis as unknown as { document: { title: string } }).document.title === 'compute ready');
-  await page.evaluate(() => {
-    // Runs in the page (this file is type-checked without DOM types).
-    const w = globalThis as unknown as Record<string, unknown> & { postMessage(m: unknown, origin: string, transfer: unknown[]): void; location: { origin: string } };
-    const channel = new MessageChannel();
-    const waiting = new Map<number, (r: { ok: boolean; value?: unknown; error?: string }) => void>();
-    let next = 0;
-    (channel.port1 as unknown as { onmessage(e: { data: { id: number; ok: boolean } }): void }).onmessage = (e) => waiting.get(e.data.id)?.(e.data);
-    const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const call = (req: Record<string, unknown>, transfer: ArrayBuffer[] = []) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, (r) => (r.ok ? resolve(r.value) : reject(new Error(r.error))));
-        channel.port1.postMessage({ ...req, id }, transfer);
-      });
-    w.__call = call;
-    // Fetches a model folder's files and sends them over the port as transferred buffers.
-    w.__load = async (name: string, url: string, purpose: string, inline?: { json: string; shard: string }) => {
-      let files: { json: string; shards: Uint8Array[] };
-      if (inline) files = { json: inline.json, shards: [bytes(inline.shard)] };
-      else {
-        const json = await (await fetch(`${url}/model.json`)).text();
-        const paths = (JSON.parse(json).weightsManifest as { paths: string[] }[]).flatMap((g) => g.paths);
-        const shards = await Promise.all(paths.map(async (p) => new Uint8Array(await (await fetch(`${url}/${p}`)).arrayBuffer())));
-        files = { json, shards };
-      }
-      return call(
-        { kind: 'load', name, purpose, files },
-        files.shards.map((s) => s.buffer as ArrayBuffer),
-      );
-    };
-    w.__recognize = (name: string, spec: unknown, pixels: string[]) => {
-      const arrays = pixels.map(bytes);
-      return call(
-        { kind: 'recognize', name, spec, pixels: arrays },
-        arrays.map((a) => a.buffer as ArrayBuffer),
-      );
-    };
-    w.__train = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[]) =>
-      call({ kind: 'trainSteps', name, ...req, batches: batches.map((b) => ({ x: bytes(b.x), y: Int32Array.from(b.y) })) });
-    w.postMessage('compute-port', w.location.origin, [channel.port2]);
+/** `count` batches of Fashion-MNIST's first training pictures, in order. */
+async function fashionBatches(batchSize: number, count: number, skip = 0): Promise<{ x: Uint8Array; y: Int32Array }[]> {
+  const dir = path.join(sharedDir, 'datasets/fashion-mnist');
+  const images = await readIdxImages(path.join(dir, 'train-images-idx3-ubyte.gz'));
+  const labels = await readIdxLabels(path.join(dir, 'train-labels-idx1-ubyte.gz'));
+  return Array.from({ length: count }, (_, i) => {
+    const b = skip + i;
+    return { x: images.data.slice(b * batchSize * 784, (b + 1) * batchSize * 784), y: Int32Array.from(labels.subarray(b * batchSize, (b + 1) * batchSize)) };
   });
 }
 
-const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
 
-describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () => {
+if (!hasShared) console.warn(`compute page tests skipped: ${mirrorDir} is missing (see ../shared/README.md)`);
+
+describe.skipIf(!hasChromium || !hasShared)('the compute page in Chromium (SwiftShader)', () => {
   let browser: Browser;
   let server: http.Server;
+  let origin: string;
   let page: Page;
   const call = <T>(req: Record<string, unknown>) => page.evaluate((r) => (globalThis as unknown as { __call(r: unknown): Promise<unknown> }).__call(r), req) as Promise<T>;
   let probes: BackendProbe[];
@@ -109,7 +76,8 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     });
     page = await browser.newPage();
     page.on('pageerror', (e) => console.error('compute page:', e.message));
-    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/compute.html`);
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await page.goto(`${origin}/compute.html`);
     await connect(page);
     probes = await call<BackendProbe[]>({ kind: 'probe' });
     await initBackend('wasm');
@@ -121,6 +89,8 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
   });
 
   const gpuBackends = () => probes.filter((p) => p.backend === 'webgl' || p.backend === 'webgpu');
+  // The page's own wasm too: it is where a run goes when its GPU is lost.
+  const pageBackends = () => probes.filter((p) => p.backend !== 'cpu');
 
   it('probes WebGL and WebGPU and names SwiftShader as software', () => {
     const webgl = probes.find((p) => p.backend === 'webgl')!;
@@ -131,7 +101,7 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     expect(webgpu.adapter!.name).toMatch(/swiftshader/i);
   });
 
-  it('recognizes real photos with MobileNet on webgl and webgpu like Node wasm does (softmax within 1e-4)', async () => {
+  it('recognizes real photos with MobileNet on webgl, webgpu and the page wasm like Node wasm does (softmax within 1e-4)', async () => {
     const { classifier } = await loadModel('mobilenet', { cacheDir: await tempDir(), mirrorDir, offline: true });
     const images = await Promise.all(PHOTOS.map((f) => classifier.decode(path.join(imagenetDevDir, f))));
     let start = performance.now();
@@ -141,7 +111,12 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     await classifier.probabilities(images);
     timings.push(`MobileNet, batch of ${images.length}, Node wasm: ${(performance.now() - start).toFixed(0)} ms`);
     const spec = { inputSize: classifier.spec.inputSize, channels: classifier.spec.channels, preprocessing: classifier.spec.preprocessing };
-    for (const probe of gpuBackends().filter((p) => p.available)) {
+    expect(pageBackends().map((p) => [p.backend, p.available])).toEqual([
+      ['webgpu', true],
+      ['webgl', true],
+      ['wasm', true],
+    ]);
+    for (const probe of pageBackends()) {
       await call({ kind: 'use', backend: probe.backend });
       await page.evaluate((n) => (globalThis as unknown as { __load(...a: unknown[]): Promise<unknown> }).__load('mobilenet', `models/${n}`, 'inference'), MOBILENET);
       const pixels = images.map((i) => b64(i.data));
@@ -166,15 +141,9 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     classifier.dispose();
   });
 
-  it('trains LeNet-5 a few steps on Fashion-MNIST on webgl and webgpu with the losses of Node wasm (within 1e-3 relative)', async () => {
-    const dir = path.join(sharedDir, 'datasets/fashion-mnist');
-    const images = await readIdxImages(path.join(dir, 'train-images-idx3-ubyte.gz'));
-    const labels = await readIdxLabels(path.join(dir, 'train-labels-idx1-ubyte.gz'));
+  it('trains LeNet-5 a few steps on Fashion-MNIST on webgl, webgpu and the page wasm with the losses of Node wasm (within 1e-3 relative)', async () => {
     const batchSize = 16;
-    const batches = [0, 1, 2, 3].map((b) => ({
-      x: images.data.slice(b * batchSize * 784, (b + 1) * batchSize * 784),
-      y: Int32Array.from(labels.subarray(b * batchSize, (b + 1) * batchSize)),
-    }));
+    const batches = await fashionBatches(batchSize, 4);
     // A learning rate of 0.01 so four steps move the loss well away from ln(10): wrong gradients show.
     const cfg = TrainConfig.parse({ dataset: 'fashion-mnist', network: 'lenet5', optimizer: { name: 'adam', learningRate: 0.01 } });
     const req: Omit<TrainStepsRequest, 'batches'> = { shape: [28, 28, 1], preprocessing: 'scale01', optimizer: cfg.optimizer, loss: cfg.loss };
@@ -190,7 +159,7 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     timings.push(`LeNet-5 step, batch of ${batchSize}, Node ${tf.getBackend()}: ${node.ms.map((m) => m.toFixed(0)).join(', ')} ms`);
     const inline = { json: files.json, shard: b64(files.shards[0]!) };
     const wire = batches.map((b) => ({ x: b64(b.x), y: Array.from(b.y) }));
-    for (const probe of gpuBackends().filter((p) => p.available)) {
+    for (const probe of pageBackends()) {
       await call({ kind: 'use', backend: probe.backend });
       await page.evaluate((f) => (globalThis as unknown as { __load(...a: unknown[]): Promise<unknown> }).__load('lenet5', '', 'training', f), inline);
       const got = (await page.evaluate(([r, b]) => (globalThis as unknown as { __train(...a: unknown[]): Promise<unknown> }).__train('lenet5', r, b), [req, wire] as const)) as {
@@ -206,12 +175,135 @@ describe.skipIf(!hasChromium)('the compute page in Chromium (SwiftShader)', () =
     }
   });
 
+  it('a LeNet-5 run on webgl whose context is lost mid-run ends on wasm, going on from the best checkpoint', async () => {
+    // A page of its own: its WebGL contexts are recorded as they are made, so the test can lose them.
+    const lossy = await browser.newPage();
+    const errors: string[] = [];
+    lossy.on('pageerror', (e) => errors.push(e.message));
+    await lossy.addInitScript(`
+      globalThis.__glContexts = [];
+      for (const C of [HTMLCanvasElement, OffscreenCanvas]) {
+        const get = C.prototype.getContext;
+        C.prototype.getContext = function (type, ...rest) {
+          const ctx = get.call(this, type, ...rest);
+          if (ctx && String(type).startsWith('webgl')) globalThis.__glContexts.push(ctx);
+          return ctx;
+        };
+      }`);
+    await lossy.goto(`${origin}/compute.html`);
+    await connect(lossy);
+    const run = <T>(f: string, ...args: unknown[]) =>
+      lossy.evaluate(([f, args]) => (globalThis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[f]!(...args), [f, args] as const) as Promise<T>;
+    await run('__call', { kind: 'use', backend: 'webgl' });
+    const initial = lenet5();
+    const saved = await layersModelFiles(initial);
+    initial.dispose();
+    await run('__load', 'lenet5', '', 'training', { json: saved['model.json'], shard: b64(saved['weights.bin']) });
+    // Losing the context at epoch 2's second step: epoch 1's checkpoint was made on webgl by then.
+    await lossy.evaluate(() => {
+      const w = globalThis as unknown as Record<string, unknown> & { __glContexts: { getExtension(n: string): { loseContext(): void } | null }[] };
+      w.__onEvent = (e: { event: string; epoch?: number; step?: number }) => {
+        if (e.event === 'step' && e.epoch === 2 && e.step === 2) for (const gl of w.__glContexts) gl.getExtension('WEBGL_lose_context')?.loseContext();
+      };
+    });
+    const cfg = TrainConfig.parse({ dataset: 'fashion-mnist', network: 'lenet5', optimizer: { name: 'adam', learningRate: 0.003 } });
+    const epochs = 4;
+    const batches = await fashionBatches(32, 6);
+    const [validation] = await fashionBatches(128, 1, 2);
+    const wire = (b: { x: Uint8Array; y: Int32Array }) => ({ x: b64(b.x), y: Array.from(b.y) });
+    const start = performance.now();
+    const result = await run<{
+      backend: string;
+      history: { epoch: number; loss: number; valLoss: number; backend: string }[];
+      best: { epoch: number; valLoss: number; weights: Record<string, number>[] };
+      fellBack: { from: string; to: string; reason: string; atEpoch: number; resumeAfter: number };
+    }>('__run', 'lenet5', { shape: [28, 28, 1], preprocessing: 'scale01', optimizer: cfg.optimizer, loss: cfg.loss, epochs }, batches.map(wire), wire(validation!));
+    timings.push(`LeNet-5 run of ${epochs} epochs x ${batches.length} batches of 32 with a lost context: ${((performance.now() - start) / 1000).toFixed(1)} s`);
+    type Ev = { event: string; epoch: number; step: number; loss: number; backend: string; valLoss: number; weights: Record<string, number>[] };
+    const events = (await lossy.evaluate(() => (globalThis as unknown as { __events: unknown[] }).__events)) as (Ev & {
+      restored: { epoch: number; valLoss: number; weights: Record<string, number>[] };
+      resumeAfter: number;
+    })[];
+    await lossy.close();
+    const values = (w: Record<string, number>) => Object.values(w);
+
+    expect(result.backend).toBe('wasm');
+    expect(result.fellBack).toMatchObject({ from: 'webgl', to: 'wasm', atEpoch: 2, resumeAfter: 1 });
+    expect(result.fellBack.reason).toMatch(/WebGL context was lost/);
+    const fell = events.findIndex((e) => e.event === 'fell-back');
+    const before = events.slice(0, fell);
+    const after = events.slice(fell + 1);
+    // Before: steps on webgl, epoch 1's checkpoint; after: every step on wasm.
+    expect(before.filter((e) => e.event === 'step').every((e) => e.backend === 'webgl')).toBe(true);
+    expect(after.filter((e) => e.event === 'step').every((e) => e.backend === 'wasm')).toBe(true);
+    expect(after.filter((e) => e.event === 'step')).toHaveLength((epochs - 1) * batches.length);
+    const checkpoint = before.filter((e) => e.event === 'checkpoint').at(-1)!;
+    expect(checkpoint.epoch).toBe(1);
+    // The run went on from exactly the checkpoint's weights, read back from the wasm model...
+    const restored = events[fell]!.restored;
+    expect(restored.epoch).toBe(1);
+    expect(restored.weights.map(values)).toEqual(checkpoint.weights.map(values));
+    // ...which score the validation batch on wasm as they did on webgl.
+    timings.push(`checkpoint validation loss: webgl ${checkpoint.valLoss.toFixed(6)}, restored on wasm ${restored.valLoss.toFixed(6)}`);
+    expect(Math.abs(restored.valLoss - checkpoint.valLoss) / checkpoint.valLoss).toBeLessThan(1e-3);
+    // The best checkpoint is still epoch 1's, or a later, better one made on wasm.
+    if (result.best.epoch === 1) expect(result.best.weights.map(values)).toEqual(checkpoint.weights.map(values));
+    else expect(result.best.valLoss).toBeLessThan(checkpoint.valLoss);
+    // One history, epochs 1..4; the losses sane: finite, and the run still learns on wasm.
+    expect(result.history.map((r) => [r.epoch, r.backend])).toEqual([
+      [1, 'webgl'],
+      [2, 'wasm'],
+      [3, 'wasm'],
+      [4, 'wasm'],
+    ]);
+    const losses = events.filter((e) => e.event === 'step').map((e) => e.loss);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    timings.push(
+      `LeNet-5 run epochs (train loss / validation loss): ${result.history.map((r) => `${r.epoch} ${r.backend} ${r.loss.toFixed(4)}/${r.valLoss.toFixed(4)}`).join(', ')}`,
+    );
+    expect(result.history.at(-1)!.loss).toBeLessThan(result.history[0]!.loss);
+    expect(result.history.at(-1)!.valLoss).toBeLessThan(Math.log(10));
+    expect(errors).toEqual([]);
+  });
+
+  it('the chooser times the page: its wasm, never SwiftShader by itself; a forced webgl is timed and kept', async () => {
+    const pageSide: PageSide = {
+      probe: () => call<BackendProbe[]>({ kind: 'probe' }),
+      use: (backend) => call({ kind: 'use', backend }),
+      // The page fetches MobileNet itself (as main would send the cached files).
+      measure: (backend, _files, spec, options) =>
+        page.evaluate(([b, n, s, o]) => (globalThis as unknown as { __measure(...a: unknown[]): Promise<unknown> }).__measure(b, `models/${n}`, s, o), [
+          backend,
+          MOBILENET,
+          spec,
+          options,
+        ] as const) as Promise<Figures>,
+    };
+    const mobilenet = { files: { json: '', shards: [] }, spec: { inputSize: [224, 224] as [number, number], channels: 3 as const, preprocessing: 'tf' as const } };
+    const options = { batch: 2, repeats: 1, trainBatch: 16 };
+    const start = performance.now();
+    const auto = await measureAndChoose({ page: pageSide, mobilenet, options });
+    timings.push(`chooser, automatic (page only, no Node side): ${((performance.now() - start) / 1000).toFixed(1)} s; ${describeChoice(auto.choice)}`);
+    const wasm = auto.candidates.find((c) => c.backend === 'wasm')!;
+    timings.push(`page wasm: MobileNet batch of 2 ${wasm.measured!.inferenceMs.toFixed(0)} ms, Fashion-MNIST CNN step of 16 ${wasm.measured!.trainStepMs.toFixed(0)} ms`);
+    expect(auto.candidates.filter((c) => c.measured).map((c) => c.backend)).toEqual(['wasm']);
+    expect(auto.choice).toMatchObject({ backend: 'wasm', forced: false });
+    expect(auto.choice.skipped.filter((s) => s.reason === 'software-adapter').map((s) => s.backend)).toEqual(['webgpu', 'webgl']);
+    const forced = await measureAndChoose({ page: pageSide, mobilenet, options, forced: 'webgl' });
+    const webgl = forced.candidates.find((c) => c.backend === 'webgl')!;
+    timings.push(
+      `page webgl (SwiftShader, forced): MobileNet batch of 2 ${webgl.measured!.inferenceMs.toFixed(0)} ms, CNN step of 16 ${webgl.measured!.trainStepMs.toFixed(0)} ms`,
+    );
+    expect(forced.choice).toMatchObject({ backend: 'webgl', forced: true, adapter: { software: true } });
+    expect(webgl.measured!.inferenceMs).toBeGreaterThan(0);
+  });
+
   it('the chooser refuses SwiftShader by itself, yet honours it when forced', () => {
     // Even a SwiftShader faster than wasm (it is not) must not be picked automatically.
     const candidates: Candidate[] = [
-      ...probes.map((p) => ({ ...p, measured: { inferenceMs: 1, trainStepMs: 1 } })),
+      ...gpuBackends().map((p) => ({ ...p, measured: { inferenceMs: 1, trainStepMs: 1 } })),
       { backend: 'wasm' as const, available: true, measured: { inferenceMs: 100, trainStepMs: 10 } },
-    ].filter((c) => c.backend !== 'cpu' && c.available);
+    ].filter((c) => c.available);
     const auto = chooseBackend(candidates);
     expect(auto.backend).toBe('wasm');
     expect(

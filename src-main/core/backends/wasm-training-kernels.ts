@@ -359,8 +359,11 @@ export function registerWasmTrainingKernels(): void {
 }
 
 function replaceKernel(config: KernelConfig): void {
-  if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
-  tf.registerKernel(config);
+  const old = tf.getKernel(config.kernelName, config.backendName);
+  if (old) tf.unregisterKernel(config.kernelName, config.backendName);
+  // wasm binds a kernel's native function in its setupFunc when the backend starts; a replacement
+  // registered before that (the compute page registers early) keeps the original's.
+  tf.registerKernel(old?.setupFunc && !config.setupFunc ? { ...config, setupFunc: old.setupFunc } : config);
 }
 
 /**

@@ -1,13 +1,12 @@
 // Which backend computes, decided from what was measured on this machine rather than guessed:
 // the fastest hardware backend, never a software renderer unless someone asks for it by name,
 // and wasm when nothing beats it. Pure: the figures come from whoever timed them.
+import { SKIP_REASONS, type SkipReason } from '../../shared/compute-notices.ts';
 
 export const COMPUTE_BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type ComputeBackend = (typeof COMPUTE_BACKENDS)[number];
 
-/** Why a backend was not the choice; a code, so each window says it in its own language. */
-export const SKIP_REASONS = ['unavailable', 'software-adapter', 'failed', 'not-measured', 'slower', 'not-requested'] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
+export { SKIP_REASONS, type SkipReason };
 
 export interface Adapter {
   /** What the driver calls the device ("ANGLE (..., SwiftShader driver)", "nvidia ampere"). */
@@ -86,4 +85,11 @@ export function chooseBackend(candidates: readonly Candidate[], forced?: Compute
   best ??= fallback(eligible);
   for (const c of eligible) if (c !== best) skip(c, 'slower');
   return { backend: best.backend, ...(best.adapter ? { adapter: best.adapter } : {}), forced: false, skipped };
+}
+
+/** One line for logs and the About box: the choice, its adapter, and why the others lost. */
+export function describeChoice(choice: Choice): string {
+  const head = `${choice.backend}${choice.adapter ? ` on ${choice.adapter.name}` : ''}${choice.forced ? ' (asked for)' : ''}`;
+  const skipped = choice.skipped.map((s) => `${s.backend} ${s.reason}${s.detail ? ` (${s.detail})` : ''}`);
+  return skipped.length ? `${head}; skipped: ${skipped.join('; ')}` : head;
 }

@@ -1,9 +1,12 @@
 // The compute page's side of its MessagePort: requests in, replies out, bulk data as transferred
 // buffers (pixels and weights in, probabilities out), never copied through JSON.
-import type * as tf from '@tensorflow/tfjs';
-import type { ScoreSpec } from '../models/scores.ts';
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from '../backends/wasm-training-kernels.ts';
+import { scoreBatch, type ScoreSpec } from '../models/scores.ts';
 import type { Adapter, ComputeBackend } from './choose.ts';
-import { modelFromFiles, recognize, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
+import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
+import { measureBackend, type MeasureOptions } from './measure.ts';
+import { trainRun, type LossWatch, type RunEvent, type TrainRunRequest } from './run.ts';
 
 export type PageBackend = Extract<ComputeBackend, 'webgpu' | 'webgl' | 'wasm' | 'cpu'>;
 
@@ -20,14 +23,23 @@ export type ComputeRequest =
   | { kind: 'load'; name: string; files: ModelFiles; purpose: 'inference' | 'training' }
   | { kind: 'recognize'; name: string; spec: ScoreSpec; pixels: Uint8Array[] }
   | ({ kind: 'trainSteps'; name: string } & TrainStepsRequest)
+  | ({ kind: 'trainRun'; name: string } & TrainRunRequest)
+  | { kind: 'weights'; name: string }
+  /** Times a backend (measure.ts) with this MobileNet; the page ends on that backend. */
+  | { kind: 'measure'; backend: PageBackend; mobilenet: ModelFiles; spec: ScoreSpec; options?: MeasureOptions }
   | { kind: 'dispose'; name: string };
 
 export type ComputeReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+/** Sent while a request runs (a training run's steps, checkpoints, a fallback), before its reply. */
+export type ComputeEventMessage = { id: number; event: RunEvent };
+export type ComputeMessage = ComputeReply | ComputeEventMessage;
 
-/** What only the page can do: look at its GPU adapters and switch tfjs's backend. */
+/** What only the page can do: look at its GPU adapters, switch tfjs's backend, notice a GPU going. */
 export interface PageHost {
   probe(): Promise<BackendProbe[]>;
   use(backend: PageBackend): Promise<void>;
+  /** Whether the backend in use lost its GPU (a lost WebGL context or WebGPU device); wasm and cpu never do. */
+  watch(): LossWatch;
 }
 
 /** The port as both Electron's MessagePortMain-forwarded port and a browser or Node MessagePort look. */
@@ -52,35 +64,93 @@ function buffersOf(value: unknown): ArrayBuffer[] {
 /** Answers requests on `port` until the page goes away; each request carries an id its reply repeats. */
 export function serveCompute(port: Port, host: PageHost): void {
   const models = new Map<string, tf.LayersModel>();
+  // Each model's files, to build it again on wasm when its GPU is lost.
+  const files = new Map<string, ModelFiles>();
   const model = (name: string) => {
     const m = models.get(name);
     if (!m) throw new Error(`No model "${name}" is loaded in the compute page`);
     return m;
   };
-  const handle = async (req: ComputeRequest): Promise<unknown> => {
+  const handle = async (id: number, req: ComputeRequest): Promise<unknown> => {
     switch (req.kind) {
       case 'probe':
         return host.probe();
       case 'use':
-        return host.use(req.backend);
+        await host.use(req.backend);
+        // wasm lacks convolution gradients: the Node path's kernels, once wasm has started.
+        if (req.backend === 'wasm') registerWasmTrainingKernels();
+        return null;
       case 'load': {
-        models.get(req.name)?.dispose();
-        models.delete(req.name);
+        forget(req.name);
         models.set(req.name, await modelFromFiles(req.files, req.purpose, req.name));
+        files.set(req.name, req.files);
         return null;
       }
       case 'recognize': {
         const start = performance.now();
-        const probabilities = await recognize(model(req.name), req.spec, req.pixels);
-        return { probabilities, ms: performance.now() - start };
+        const scores = await scoreBatch(model(req.name), req.spec, req.pixels);
+        const probabilities = scores.map((s) => s.probabilities);
+        // A class range (a view's breeds): each picture's share of the whole probability too.
+        const rangeShares = req.spec.classRange ? scores.map((s) => s.rangeShare!) : undefined;
+        // The backend that computed these, in the reply itself: two requests in flight cannot
+        // label each other's answers, and a page that switched backends says so.
+        const backend = tf.getBackend() as PageBackend;
+        return { probabilities, ...(rangeShares ? { rangeShares } : {}), ms: performance.now() - start, backend };
       }
       case 'trainSteps':
         return trainSteps(model(req.name), req);
+      case 'trainRun':
+        return trainRun(model(req.name), req, {
+          backend: () => tf.getBackend(),
+          watch: () => host.watch(),
+          rebuildOnWasm: (weights) => rebuildOnWasm(req.name, weights),
+          emit: (event, transfer = []) => port.postMessage({ id, event } satisfies ComputeEventMessage, transfer),
+        });
+      case 'measure': {
+        await host.use(req.backend);
+        if (req.backend === 'wasm') registerWasmTrainingKernels();
+        const mobilenet = await modelFromFiles(req.mobilenet, 'inference', 'mobilenet');
+        try {
+          return await measureBackend(mobilenet, req.spec, req.options);
+        } finally {
+          mobilenet.dispose();
+        }
+      }
+      case 'weights':
+        return Promise.all(
+          model(req.name)
+            .getWeights()
+            .map(async (w) => Float32Array.from(await w.data())),
+        );
       case 'dispose':
-        models.get(req.name)?.dispose();
-        models.delete(req.name);
+        forget(req.name);
         return null;
     }
+  };
+  const forget = (name: string) => {
+    models.get(name)?.dispose();
+    models.delete(name);
+    files.delete(name);
+  };
+  const rebuildOnWasm = async (name: string, weights: Float32Array[] | undefined): Promise<tf.LayersModel> => {
+    const source = files.get(name)!;
+    // Its tensors lived on the lost GPU: nothing to read back, and freeing them may fail too.
+    try {
+      models.get(name)?.dispose();
+    } catch {
+      /* the context is gone */
+    }
+    await host.use('wasm');
+    registerWasmTrainingKernels();
+    const rebuilt = await modelFromFiles(source, 'training', name);
+    if (weights) {
+      const shapes = rebuilt.getWeights().map((w) => w.shape);
+      const tensors = weights.map((w, i) => tf.tensor(w, shapes[i]));
+      rebuilt.setWeights(tensors);
+      tf.dispose(tensors);
+    }
+    models.set(name, rebuilt);
+    return rebuilt;
   };
   // One request at a time: tfjs's backend is global state, and a switch mid-request would mix them.
   let queue: Promise<void> = Promise.resolve();
@@ -88,7 +158,7 @@ export function serveCompute(port: Port, host: PageHost): void {
     const { id, ...req } = e.data as ComputeRequest & { id: number };
     queue = queue.then(async () => {
       try {
-        const value = await handle(req as ComputeRequest);
+        const value = await handle(id, req as ComputeRequest);
         port.postMessage({ id, ok: true, value } satisfies ComputeReply, buffersOf(value));
       } catch (err) {
         port.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies ComputeReply);

@@ -18,8 +18,11 @@ export const useAppStore = defineStore('app', {
     /** Log lines and View menu panels from main; returns the unsubscribe (stores/subscribe.ts calls it). */
     subscribe(): () => void {
       return window.api.onEvent((e) => {
-        if (e.type === 'log') this.addLog(e);
-        else if (e.type === 'menu' && e.command === 'panel') this.panel = e.panel;
+        if (e.type === 'log') {
+          this.addLog(e);
+          // The compute window is up and routes recognition (or not): the badge names what computes.
+          if (e.code === 'compute-chosen' || e.code === 'compute-recognize-fell-back') void this.refreshInfo();
+        } else if (e.type === 'menu' && e.command === 'panel') this.panel = e.panel;
       });
     },
     /** Backend info and the model list. */
@@ -29,6 +32,14 @@ export const useAppStore = defineStore('app', {
         this.info = info;
       } catch (err) {
         this.error = (err as Error).message;
+      }
+    },
+    /** The backend badge again (the compute window came up, or the backend was measured again). */
+    async refreshInfo() {
+      try {
+        this.info = await window.api.appInfo();
+      } catch {
+        /* the badge keeps what it showed */
       }
     },
     async refreshModels() {

@@ -1,0 +1,122 @@
+// The main process's side of the compute page's port (port.ts): requests out, replies and events
+// in. No Electron import: the port is anything shaped like Electron's MessagePortMain, so tests
+// drive it over Node's MessageChannel. Electron's MessagePortMain transfers only ports, not
+// buffers; bulk data is copied once on its way into the page.
+import type { ScoreSpec } from '../models/scores.ts';
+import { fellBackNotice, type ComputeNotice } from '../../shared/compute-notices.ts';
+import type { ModelFiles, TrainStepsRequest } from './engine.ts';
+import type { Figures, MeasureOptions } from './measure.ts';
+import type { BackendProbe, ComputeMessage, ComputeRequest, PageBackend } from './port.ts';
+import type { Checkpoint, RunEvent, TrainRunRequest, TrainRunResult } from './run.ts';
+
+/** What the client needs of Electron's MessagePortMain (and of a test's stand-in). */
+export interface MainPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (e: { data: unknown }) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  start(): void;
+  close(): void;
+}
+
+interface Waiting {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  onEvent?: (e: RunEvent) => void;
+}
+
+export interface RunOptions {
+  /** Every event of the run as it comes: steps, epochs, checkpoints, a fallback. */
+  onEvent?: (e: RunEvent) => void;
+  /** A fallback to wasm, as a notice the window shows in its language and the log prints. */
+  onNotice?: (n: ComputeNotice) => void;
+}
+
+export class ComputeClient {
+  private readonly waiting = new Map<number, Waiting>();
+  private next = 1;
+  private closed?: Error;
+  /** The best checkpoint of each model's latest run, kept here as the page makes them. */
+  readonly checkpoints = new Map<string, Checkpoint>();
+
+  constructor(private readonly port: MainPort) {
+    port.on('message', (e) => this.receive(e.data as ComputeMessage));
+    port.on('close', () => this.fail(new Error('The compute window went away')));
+    port.start();
+  }
+
+  probe(): Promise<BackendProbe[]> {
+    return this.call({ kind: 'probe' });
+  }
+
+  use(backend: PageBackend): Promise<void> {
+    return this.call({ kind: 'use', backend });
+  }
+
+  load(name: string, files: ModelFiles, purpose: 'inference' | 'training'): Promise<void> {
+    return this.call({ kind: 'load', name, files, purpose });
+  }
+
+  /**
+   * Probabilities of each picture and, with a class range in `spec`, each one's share of the whole;
+   * `backend` is the one that computed them.
+   */
+  recognize(name: string, spec: ScoreSpec, pixels: Uint8Array[]): Promise<{ probabilities: Float32Array[]; rangeShares?: number[]; ms: number; backend: PageBackend }> {
+    return this.call({ kind: 'recognize', name, spec, pixels });
+  }
+
+  trainSteps(name: string, req: TrainStepsRequest): Promise<{ losses: number[]; accuracies: number[]; ms: number[] }> {
+    return this.call({ kind: 'trainSteps', name, ...req });
+  }
+
+  /** A training run; its best checkpoint stays in `checkpoints` even if the page is lost after. */
+  trainRun(name: string, req: TrainRunRequest, options: RunOptions = {}): Promise<TrainRunResult> {
+    this.checkpoints.delete(name);
+    return this.call({ kind: 'trainRun', name, ...req }, (e) => {
+      if (e.event === 'checkpoint') this.checkpoints.set(name, { epoch: e.epoch, valLoss: e.valLoss, weights: e.weights });
+      if (e.event === 'fell-back') options.onNotice?.(fellBackNotice(e));
+      options.onEvent?.(e);
+    });
+  }
+
+  /** Times `backend` in the page (measure.ts); the page computes with it afterwards. */
+  measure(backend: PageBackend, mobilenet: ModelFiles, spec: ScoreSpec, options?: MeasureOptions): Promise<Figures> {
+    return this.call({ kind: 'measure', backend, mobilenet, spec, ...(options ? { options } : {}) });
+  }
+
+  weights(name: string): Promise<Float32Array[]> {
+    return this.call({ kind: 'weights', name });
+  }
+
+  dispose(name: string): Promise<void> {
+    return this.call({ kind: 'dispose', name });
+  }
+
+  close(): void {
+    this.fail(new Error('The compute client was closed'));
+    this.port.close();
+  }
+
+  private call<T>(req: ComputeRequest, onEvent?: (e: RunEvent) => void): Promise<T> {
+    if (this.closed) return Promise.reject(this.closed);
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(onEvent ? { onEvent } : {}) });
+      this.port.postMessage({ ...req, id });
+    });
+  }
+
+  private receive(message: ComputeMessage): void {
+    const waiting = this.waiting.get(message.id);
+    if (!waiting) return;
+    if ('event' in message) return waiting.onEvent?.(message.event);
+    this.waiting.delete(message.id);
+    if (message.ok) waiting.resolve(message.value);
+    else waiting.reject(new Error(message.error));
+  }
+
+  private fail(err: Error): void {
+    this.closed ??= err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+}
