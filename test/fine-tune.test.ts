@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { decodeImage } from '../src-main/core/images/decode.ts';
+import { flipPixels } from '../src-main/core/transfer/features.ts';
 import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
 import { makeLoss } from '../src-main/core/training/losses.ts';
 import { ActivationCache } from '../src-main/core/transfer/activation-cache.ts';
@@ -157,6 +158,56 @@ describe('fine-tuning from cached activations', () => {
     expect(Math.max(...pooled.x.map((v, i) => Math.abs(v - direct[i]!)))).toBeLessThan(1e-5);
     tf.dispose([y, x, cached, viaWhole.value, viaCache.value, ...Object.values(viaWhole.grads), ...Object.values(viaCache.grads)]);
     for (const layer of backbone.features.layers) layer.trainable = false;
+  });
+});
+
+describe('flipped copies of the training photos', () => {
+  it('turns pixels left to right, keeping each pixel\'s channels together', () => {
+    // 3 wide, 2 high, RGB: rows [a b c] [d e f] become [c b a] [f e d].
+    const px = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect([...flipPixels(px, 3, 2, 3)]).toEqual([7, 8, 9, 4, 5, 6, 1, 2, 3, 16, 17, 18, 13, 14, 15, 10, 11, 12]);
+    expect([...flipPixels(Uint8Array.from([1, 2, 3, 4]), 4, 1, 1)]).toEqual([4, 3, 2, 1]);
+  });
+
+  it('caches the activations of each photo turned left to right (those of the flipped photo within 1e-5), and training reads either copy', async () => {
+    const list = await photos(3);
+    const split = splitBackbone(backbone, DEFAULT_UNFROZEN.mobilenet);
+    const cache = new ActivationCache(env.cacheDir, cacheKey(backbone, split.length), split.layer);
+    const flipCache = new ActivationCache(env.cacheDir, cacheKey(backbone, split.length), split.layer, true);
+    expect(flipCache.dir).not.toBe(cache.dir);
+    const acts = await extractActivations(list, backbone, split, cache);
+    const flipped = await extractActivations(list, backbone, split, flipCache, { flip: true });
+    expect(flipped.hashes).toEqual(acts.hashes);
+    expect([flipped.computed, flipped.cached]).toEqual([3, 0]);
+
+    // Reference: the decoded photos flipped by tfjs, through the bottom.
+    const images = await Promise.all(list.files.map((f) => decodeImage(f, { width: 224, height: 224, channels: 3, resize: 'bilinear' })));
+    const x = preprocessBatch(
+      images.map((i) => i.data),
+      224,
+      224,
+      3,
+      backbone.preprocessing,
+    );
+    const turned = tf.image.flipLeftRight(x as tf.Tensor4D);
+    const expected = (split.bottom.predict(turned) as tf.Tensor).reshape([3, split.length]);
+    const plain = (split.bottom.predict(x) as tf.Tensor).reshape([3, split.length]);
+    const got = tf.tensor2d(await flipCache.getAll(flipped.hashes), [3, split.length]);
+    expect(tf.max(tf.abs(tf.sub(got, expected))).dataSync()[0]).toBeLessThan(1e-5);
+    // Something to tell apart: the flipped activations are not the photo's own.
+    expect(tf.max(tf.abs(tf.sub(got, plain))).dataSync()[0]).toBeGreaterThan(0.1);
+
+    // A set with flipped copies answers each read with one copy or the other, as its coin says.
+    const coins = [0.9, 0.1, 0.3]; // plain, flipped, flipped
+    const set = activationSet(acts, cache, ['a', 'b'], { name: 't', source: 't', format: 'folder' }, { cache: flipCache, random: () => coins.shift()! });
+    const rows = await set.read([0, 1, 2]);
+    const read = new Float32Array(rows.x.buffer);
+    const n = split.length;
+    const [own, other] = [await cache.getAll(acts.hashes), await flipCache.getAll(acts.hashes)];
+    expect(read.subarray(0, n)).toEqual(own.subarray(0, n));
+    expect(read.subarray(n, 2 * n)).toEqual(other.subarray(n, 2 * n));
+    expect(read.subarray(2 * n)).toEqual(other.subarray(2 * n));
+    tf.dispose([x, turned, expected, plain, got]);
   });
 });
 

@@ -20,7 +20,7 @@ export async function extractActivations(
   backbone: Backbone,
   split: Split,
   cache: ActivationCache,
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { flip?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Activations> {
   const bottom: Backbone = { ...backbone, features: split.bottom, featureLength: split.length };
   const total = list.files.length;
@@ -28,7 +28,7 @@ export async function extractActivations(
   const labels: number[] = [];
   for (let start = 0; start < total; start += CHUNK) {
     const part = { files: list.files.slice(start, start + CHUNK), labels: list.labels.subarray(start, start + CHUNK) };
-    const f = await extractFeatures(part, bottom, cache, { signal: opts.signal, onProgress: (done) => opts.onProgress?.(start + done, total) });
+    const f = await extractFeatures(part, bottom, cache, { flip: opts.flip, signal: opts.signal, onProgress: (done) => opts.onProgress?.(start + done, total) });
     labels.push(...f.labels);
     out.files.push(...f.files);
     out.hashes.push(...f.hashes);
@@ -39,9 +39,35 @@ export async function extractActivations(
   return { ...out, labels: Int32Array.from(labels) };
 }
 
-/** The activations as a set the training engine reads like features: float32 bytes, flat rows of the split's length. */
-export function activationSet(acts: Activations, cache: ActivationCache, classNames: string[], description: ImageSet['description']): ImageSet {
+/**
+ * The activations as a set the training engine reads like features: float32 bytes, flat rows of
+ * the split's length. With `flip`, each read takes every photo's flipped activations instead
+ * with probability 1/2 (the flip augmentation, exact: the cached activations of the photo turned
+ * left to right), so each epoch sees a fresh mix.
+ */
+export function activationSet(
+  acts: Activations,
+  cache: ActivationCache,
+  classNames: string[],
+  description: ImageSet['description'],
+  flip?: { cache: ActivationCache; random: () => number },
+): ImageSet {
   const { labels, files, hashes } = acts;
+  const rows = async (indices: readonly number[]) => {
+    if (!flip) return cache.getAll(indices.map((i) => hashes[i]!));
+    const turn = indices.map(() => flip.random() < 0.5);
+    const pick = (want: boolean) => indices.filter((_, k) => turn[k] === want).map((i) => hashes[i]!);
+    const [plain, turned] = await Promise.all([cache.getAll(pick(false)), flip.cache.getAll(pick(true))]);
+    const n = cache.key.featureLength;
+    const out = new Float32Array(indices.length * n);
+    const next = [0, 0];
+    turn.forEach((f, k) => {
+      const from = f ? turned : plain;
+      const j = next[+f]!++;
+      out.set(from.subarray(j * n, (j + 1) * n), k * n);
+    });
+    return out;
+  };
   return {
     size: labels.length,
     imageShape: [1, 1, cache.key.featureLength],
@@ -52,7 +78,7 @@ export function activationSet(acts: Activations, cache: ActivationCache, classNa
     description,
     file: (i) => files[i],
     async read(indices) {
-      const x = await cache.getAll(indices.map((i) => hashes[i]!));
+      const x = await rows(indices);
       return { x: new Uint8Array(x.buffer), y: Int32Array.from(indices, (i) => labels[i]!), indices: [...indices] };
     },
   };

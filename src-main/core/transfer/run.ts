@@ -106,7 +106,8 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       const timing = await ft.time(cfg.batchSize ?? 32);
       const count = (l?: LabelledFiles) => l?.files.length ?? 0;
       const fromTrain = lists.validation ? 0 : Math.round(count(lists.train) * cfg.validationSplit);
-      const photos = count(lists.train) + count(lists.validation) + count(lists.test);
+      // Flipped copies: the training photos once more.
+      const photos = count(lists.train) * (ft.settings.flip ? 2 : 1) + count(lists.validation) + count(lists.test);
       emit({ event: 'log', message: estimateNote(timing, photos, count(lists.train) - fromTrain, count(lists.validation) + fromTrain, report.backend) });
     }
     const name0 = path.basename(root);
@@ -129,6 +130,8 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
         await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       const what = ft ? `activations at ${ft.split.layer}` : 'features';
       emit({ event: 'log', message: `${split}: ${what} of ${f.labels.length} images, ${f.computed} computed by ${backbone.id}, ${f.cached} from the cache` });
+      const m = (f as { flipped?: { computed: number; cached: number } }).flipped;
+      if (m) emit({ event: 'log', message: `${split}: flipped copies, ${m.computed} computed, ${m.cached} from the cache` });
       for (const s of f.skipped) emit({ event: 'log', message: `skipped ${s.file}: ${s.error}` });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
     }
