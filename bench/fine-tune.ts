@@ -39,15 +39,25 @@ for (const layers of layersList) {
   const epochs: Extract<TrainEvent, { event: 'epoch' }>[] = [];
   const ftEpochs = num('--fine-tune-epochs') ?? 3;
   let split = '';
+  let lastCpu = 0;
   const log = (e: TrainEvent) => {
     if (e.event === 'log') {
       console.error(`  ${e.message}`);
       const m = /the (\d+x\d+x\d+) activations at (\S+) input/.exec(e.message);
       if (m) split = `${m[1]} (${m[2]!.replace(/'s$/, '')})`;
       if (e.message.startsWith('fine-tuning estimate')) extractStart = performance.now();
-    } else if (e.event === 'start') extractSeconds = (performance.now() - extractStart) / 1000;
+    } else if (e.event === 'start') {
+      extractSeconds = (performance.now() - extractStart) / 1000;
+      const cpu = process.cpuUsage();
+      lastCpu = cpu.user + cpu.system;
+      console.error(`  extraction ${extractSeconds.toFixed(0)} s, CPU so far ${(lastCpu / 1e6).toFixed(0)} s`);
+    }
     else if (e.event === 'epoch') {
-      console.error(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_loss ${e.val_loss?.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
+      // CPU seconds of this process since the last epoch: what the epoch costs on a quiet machine (wasm runs on one thread).
+      const cpu = process.cpuUsage();
+      const cpuSeconds = (cpu.user + cpu.system - lastCpu) / 1e6;
+      lastCpu = cpu.user + cpu.system;
+      console.error(`  epoch ${e.epoch} (CPU ${cpuSeconds.toFixed(1)} s): loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_loss ${e.val_loss?.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
       epochs.push(e);
     }
   };

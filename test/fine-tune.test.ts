@@ -13,7 +13,7 @@ import { flipPixels } from '../src-main/core/transfer/features.ts';
 import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
 import { makeLoss } from '../src-main/core/training/losses.ts';
 import { ActivationCache } from '../src-main/core/transfer/activation-cache.ts';
-import { activationSet, extractActivations, pooledFeatures } from '../src-main/core/transfer/activations.ts';
+import { activationSet, eitherCopy, extractActivations, pooledFeatures } from '../src-main/core/transfer/activations.ts';
 import { loadBackbone, type Backbone } from '../src-main/core/transfer/backbone.ts';
 import { transferHead } from '../src-main/core/transfer/head.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop } from '../src-main/core/transfer/split.ts';
@@ -199,7 +199,8 @@ describe('flipped copies of the training photos', () => {
 
     // A set with flipped copies answers each read with one copy or the other, as its coin says.
     const coins = [0.9, 0.1, 0.3]; // plain, flipped, flipped
-    const set = activationSet(acts, cache, ['a', 'b'], { name: 't', source: 't', format: 'folder' }, { cache: flipCache, random: () => coins.shift()! });
+    const d = { name: 't', source: 't', format: 'folder' };
+    const set = eitherCopy(activationSet(acts, cache, ['a', 'b'], d), activationSet(flipped, flipCache, ['a', 'b'], d), () => coins.shift()!);
     const rows = await set.read([0, 1, 2]);
     const read = new Float32Array(rows.x.buffer);
     const n = split.length;

@@ -39,35 +39,9 @@ export async function extractActivations(
   return { ...out, labels: Int32Array.from(labels) };
 }
 
-/**
- * The activations as a set the training engine reads like features: float32 bytes, flat rows of
- * the split's length. With `flip`, each read takes every photo's flipped activations instead
- * with probability 1/2 (the flip augmentation, exact: the cached activations of the photo turned
- * left to right), so each epoch sees a fresh mix.
- */
-export function activationSet(
-  acts: Activations,
-  cache: ActivationCache,
-  classNames: string[],
-  description: ImageSet['description'],
-  flip?: { cache: ActivationCache; random: () => number },
-): ImageSet {
+/** The activations as a set the training engine reads like features: float32 bytes, flat rows of the split's length. */
+export function activationSet(acts: Activations, cache: ActivationCache, classNames: string[], description: ImageSet['description']): ImageSet {
   const { labels, files, hashes } = acts;
-  const rows = async (indices: readonly number[]) => {
-    if (!flip) return cache.getAll(indices.map((i) => hashes[i]!));
-    const turn = indices.map(() => flip.random() < 0.5);
-    const pick = (want: boolean) => indices.filter((_, k) => turn[k] === want).map((i) => hashes[i]!);
-    const [plain, turned] = await Promise.all([cache.getAll(pick(false)), flip.cache.getAll(pick(true))]);
-    const n = cache.key.featureLength;
-    const out = new Float32Array(indices.length * n);
-    const next = [0, 0];
-    turn.forEach((f, k) => {
-      const from = f ? turned : plain;
-      const j = next[+f]!++;
-      out.set(from.subarray(j * n, (j + 1) * n), k * n);
-    });
-    return out;
-  };
   return {
     size: labels.length,
     imageShape: [1, 1, cache.key.featureLength],
@@ -78,8 +52,37 @@ export function activationSet(
     description,
     file: (i) => files[i],
     async read(indices) {
-      const x = await rows(indices);
+      const x = await cache.getAll(indices.map((i) => hashes[i]!));
       return { x: new Uint8Array(x.buffer), y: Int32Array.from(indices, (i) => labels[i]!), indices: [...indices] };
+    },
+  };
+}
+
+/**
+ * Two feature sets of the same photos in the same order (the photos as they are and turned left
+ * to right): each read takes every example from one or the other, by a fair coin, so each epoch
+ * sees a fresh mix (the flip augmentation, exact, for features that cannot be moved themselves).
+ */
+export function eitherCopy(plain: ImageSet, flipped: ImageSet, random: () => number): ImageSet {
+  if (plain.size !== flipped.size || !plain.featureLength || plain.featureLength !== flipped.featureLength)
+    throw new Error(`The flipped copies (${flipped.size} of ${flipped.featureLength}) do not match the photos (${plain.size} of ${plain.featureLength}).`);
+  const n = plain.featureLength * 4;
+  return {
+    ...plain,
+    description: { ...plain.description, flipped: flipped.description.activationCache ?? true },
+    async read(indices) {
+      const turn = indices.map(() => random() < 0.5);
+      const [a, b] = await Promise.all([plain.read(indices.filter((_, k) => !turn[k])), flipped.read(indices.filter((_, k) => turn[k]))]);
+      const x = new Uint8Array(indices.length * n);
+      const y = new Int32Array(indices.length);
+      const next = [0, 0];
+      turn.forEach((t, k) => {
+        const from = t ? b : a;
+        const j = next[+t]!++;
+        x.set(from.x.subarray(j * n, (j + 1) * n), k * n);
+        y[k] = from.y[j]!;
+      });
+      return { x, y, indices: [...indices] };
     },
   };
 }

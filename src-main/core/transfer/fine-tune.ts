@@ -9,11 +9,11 @@ import type { TrainConfig } from '../training/config.ts';
 import type { EpochRecord } from '../../shared/train-events.ts';
 import { fit, type FitHooks } from '../training/fit.ts';
 import { ActivationCache } from './activation-cache.ts';
-import { activationSet, extractActivations, pooledFeatures, type Activations } from './activations.ts';
+import { activationSet, eitherCopy, extractActivations, pooledFeatures, type Activations } from './activations.ts';
 import type { Backbone } from './backbone.ts';
 import type { TransferConfig } from './config.ts';
 import type { FeatureKeyParts } from './feature-cache.ts';
-import type { Features, LabelledFiles } from './features.ts';
+import { featureSet, type Features, type LabelledFiles } from './features.ts';
 import type { Head } from './head.ts';
 import { timeFineTune, type FineTuneTiming } from './estimate.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop, type Split } from './split.ts';
@@ -39,6 +39,8 @@ export class FineTuning {
     key: FeatureKeyParts,
     cacheDir: string,
     readonly settings: FineTuneSettings,
+    /** Seeds the coin that picks between a photo and its flipped copy. */
+    private readonly seed = 1337,
   ) {
     this.split = splitBackbone(backbone, settings.layers ?? DEFAULT_UNFROZEN[backbone.id]);
     this.cache = new ActivationCache(cacheDir, { ...key, featureLength: this.split.length }, this.split.layer);
@@ -81,6 +83,16 @@ export class FineTuning {
     return { ...(await pooledFeatures(acts, this.split, this.cache, this.backbone.featureLength)), flipped };
   }
 
+  /**
+   * The head's training set with flipped copies (`eitherCopy` of `plain`, the pooled features of
+   * the training photos, and those of the flipped photos); undefined without `settings.flip`.
+   */
+  async flippedFeatures(plain: ImageSet): Promise<ImageSet | undefined> {
+    if (!this.flipCache || !this.trainActs) return undefined;
+    const f = await pooledFeatures(this.trainActs, this.split, this.flipCache, this.backbone.featureLength);
+    return eitherCopy(plain, featureSet(f, this.backbone.featureLength, plain.classNames, { ...plain.description, activationCache: this.flipCache.dir }), mulberry32(this.seed + 2));
+  }
+
   /** Times the extraction and a training step of the top and head (see estimate.ts). */
   async time(batch: number): Promise<FineTuneTiming> {
     unfreezeTop(this.backbone, this.split);
@@ -116,7 +128,7 @@ export class FineTuning {
     const flipped =
       this.flipCache &&
       this.trainActs &&
-      activationSet(this.trainActs, this.cache, train.classNames, { ...train.description, flipped: this.flipCache.dir }, { cache: this.flipCache, random: mulberry32(trainCfg.seed + 1) });
+      eitherCopy(train, activationSet(this.trainActs, this.flipCache, train.classNames, { ...train.description, activationCache: this.flipCache.dir }), mulberry32(this.seed + 1));
     if (!validation && validationSplit > 0) {
       ({ train, validation } = splitValidation(train, validationSplit, trainCfg.seed));
       // The same seed and size: the same photos held out.

@@ -100,7 +100,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     };
     const cache = new FeatureCache(env.cacheDir, key);
     // Fine-tuning caches the activations where the backbone is split instead, and derives the head's features from them.
-    const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune);
+    const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune, cfg.seed);
     if (ft) {
       emit({ event: 'log', message: `fine-tuning: ${ft.describe()}` });
       const timing = await ft.time(cfg.batchSize ?? 32);
@@ -137,7 +137,12 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     }
     let train = sets.train!;
     let validation = sets.validation;
-    if (!validation && cfg.validationSplit > 0) ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
+    // With flipped copies the head, too, trains on either copy of a photo (the same photos held out: the same seed and size).
+    const flipped = ft && (await ft.flippedFeatures(train));
+    if (!validation && cfg.validationSplit > 0) {
+      ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
+      if (flipped) train = splitValidation(flipped, cfg.validationSplit, cfg.seed).train;
+    } else if (flipped) train = flipped;
     const test = sets.test;
     const chosen = sizeAwareSettings(train.size, cfg);
     const note = chosenNote(chosen, train.size);
