@@ -289,7 +289,7 @@ describe('the training form', () => {
   it('asks for fine-tuning with its default settings, which the core takes', () => {
     const form = { runId: 'r', dataset: '/photos', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
     expect(toTransferConfig({ ...form, fineTune: true }).fineTune).toEqual({});
-    expect(parseTransferConfig(toTransferConfig({ ...form, fineTune: true })).fineTune).toEqual({ epochs: 5, learningRate: 1e-4 });
+    expect(parseTransferConfig(toTransferConfig({ ...form, fineTune: true })).fineTune).toEqual({ epochs: 5, learningRate: 1e-4, flip: false });
     expect(toTransferConfig(form).fineTune).toBeUndefined();
   });
 });
