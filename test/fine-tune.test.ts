@@ -285,6 +285,37 @@ describe('a fine-tuning transfer run on wasm', () => {
   });
 });
 
+describe('a fine-tuning run with flipped copies', () => {
+  it('extracts the training photos twice, counts them in the estimate, and trains head and top on either copy', async () => {
+    const events: TrainEvent[] = [];
+    const done = await runTransfer(
+      {
+        dataset: path.join(sharedDir, 'datasets/cifar10'),
+        limitPerClass: 6,
+        testLimitPerClass: 3,
+        epochs: 1,
+        batchSize: 16,
+        out: 'cifar-ft-flip',
+        fineTune: { epochs: 1, flip: true },
+      },
+      env,
+      (e) => events.push(e),
+    );
+    expect(done.model).toBe('cifar-ft-flip');
+    expect(done.history.map((h) => h.epoch)).toEqual([1, 2]);
+    const logs = events.flatMap((e) => (e.event === 'log' ? [e.message] : []));
+    // 60 training photos and their 60 flipped copies, 30 test photos.
+    expect(logs.some((m) => m.startsWith('fine-tuning estimate on wasm: activations of 150 photos'))).toBe(true);
+    expect(logs).toContain('train: flipped copies, 60 computed, 0 from the cache');
+    // Progress runs over both passes of the training photos.
+    const progress = events.flatMap((e) => (e.event === 'dataset' && e.stage === 'activations (train)' ? [[e.done, e.total]] : []));
+    expect(progress.at(-1)).toEqual([120, 120]);
+    // The head trained on the 48 training photos (either copy), validated on the 12 held out as they are.
+    const start = events.find((e) => e.event === 'start')!;
+    expect([start.train, start.validation]).toEqual([48, 12]);
+  });
+});
+
 describe('the training form', () => {
   it('asks for fine-tuning with its default settings, which the core takes', () => {
     const form = { runId: 'r', dataset: '/photos', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
