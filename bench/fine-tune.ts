@@ -51,13 +51,14 @@ for (const layers of layersList) {
       const cpu = process.cpuUsage();
       lastCpu = cpu.user + cpu.system;
       console.error(`  extraction ${extractSeconds.toFixed(0)} s, CPU so far ${(lastCpu / 1e6).toFixed(0)} s`);
-    }
-    else if (e.event === 'epoch') {
+    } else if (e.event === 'epoch') {
       // CPU seconds of this process since the last epoch: what the epoch costs on a quiet machine (wasm runs on one thread).
       const cpu = process.cpuUsage();
       const cpuSeconds = (cpu.user + cpu.system - lastCpu) / 1e6;
       lastCpu = cpu.user + cpu.system;
-      console.error(`  epoch ${e.epoch} (CPU ${cpuSeconds.toFixed(1)} s): loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_loss ${e.val_loss?.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
+      console.error(
+        `  epoch ${e.epoch} (CPU ${cpuSeconds.toFixed(1)} s): loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_loss ${e.val_loss?.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`,
+      );
       epochs.push(e);
     }
   };

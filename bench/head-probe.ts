@@ -29,13 +29,22 @@ const dataset = option(args, '--dataset') ?? path.resolve(here, '../../shared/da
 const cacheDir = option(args, '--cache') ?? path.resolve(here, 'results/fine-tune-cache');
 const perClassN = Number(option(args, '--per-class') ?? 500);
 const testPerClass = Number(option(args, '--test-per-class') ?? 200);
-const heads = (option(args, '--heads') ?? 'units=1024,dropout=0.75,epochs=10').split(';').map((h) => Object.fromEntries(h.split(',').map((kv) => kv.split('=').map((v, i) => (i ? Number(v) : v)))) as Record<string, number>);
+const heads = (option(args, '--heads') ?? 'units=1024,dropout=0.75,epochs=10')
+  .split(';')
+  .map((h) => Object.fromEntries(h.split(',').map((kv) => kv.split('=').map((v, i) => (i ? Number(v) : v)))) as Record<string, number>);
 const wantFlip = args.includes('--flip') || heads.some((h) => h.flip);
 
 await initBackend('wasm');
 const backbone = await loadBackbone('mobilenet', { cacheDir, mirrorDir: path.resolve(here, '../../shared/models'), offline: true });
 const split = splitBackbone(backbone, 3);
-const key = { backbone: backbone.id, weightsTag: backbone.weightsTag, preprocessing: backbone.preprocessing, resize: backbone.fit, inputSize: backbone.inputSize, featureLength: split.length };
+const key = {
+  backbone: backbone.id,
+  weightsTag: backbone.weightsTag,
+  preprocessing: backbone.preprocessing,
+  resize: backbone.fit,
+  inputSize: backbone.inputSize,
+  featureLength: split.length,
+};
 const cache = new ActivationCache(cacheDir, key, split.layer);
 const flipCache = new ActivationCache(cacheDir, key, split.layer, true);
 const train = perClass(await listClassFolders(path.join(dataset, 'train')), perClassN, 1337);
@@ -65,7 +74,19 @@ const rows = (x: Float32Array, idx: number[]) => {
   return tf.tensor2d(out, [idx.length, F]);
 };
 const oneHot = (labels: Int32Array, idx: number[], smooth: number) =>
-  tf.tidy(() => tf.oneHot(tf.tensor1d(idx.map((i) => labels[i]!), 'int32'), 10).toFloat().mul(1 - smooth).add(smooth / 10));
+  tf.tidy(() =>
+    tf
+      .oneHot(
+        tf.tensor1d(
+          idx.map((i) => labels[i]!),
+          'int32',
+        ),
+        10,
+      )
+      .toFloat()
+      .mul(1 - smooth)
+      .add(smooth / 10),
+  );
 
 console.log('| head | val_acc (best epoch) | test accuracy | s |');
 console.log('|---|---|---|---|');
@@ -106,6 +127,10 @@ for (const h of heads) {
     if (!vx || vl! < best.loss) best = { loss: vl!, acc: va!, epoch: e, test: ta };
     console.error(`  epoch ${e}: val_loss ${vl!.toFixed(4)} val_acc ${va!.toFixed(4)} test ${ta.toFixed(4)}`);
   }
-  console.log(`| ${Object.entries(h).map(([k, v]) => `${k}=${v}`).join(' ')} | ${best.acc.toFixed(4)} (${best.epoch}) | ${(best.test * 100).toFixed(2)}% | ${((performance.now() - t) / 1000).toFixed(0)} |`);
+  console.log(
+    `| ${Object.entries(h)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')} | ${best.acc.toFixed(4)} (${best.epoch}) | ${(best.test * 100).toFixed(2)}% | ${((performance.now() - t) / 1000).toFixed(0)} |`,
+  );
   tf.engine().endScope();
 }

@@ -162,7 +162,7 @@ describe('fine-tuning from cached activations', () => {
 });
 
 describe('flipped copies of the training photos', () => {
-  it('turns pixels left to right, keeping each pixel\'s channels together', () => {
+  it("turns pixels left to right, keeping each pixel's channels together", () => {
     // 3 wide, 2 high, RGB: rows [a b c] [d e f] become [c b a] [f e d].
     const px = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
     expect([...flipPixels(px, 3, 2, 3)]).toEqual([7, 8, 9, 4, 5, 6, 1, 2, 3, 16, 17, 18, 13, 14, 15, 10, 11, 12]);

@@ -90,7 +90,11 @@ export class FineTuning {
   async flippedFeatures(plain: ImageSet): Promise<ImageSet | undefined> {
     if (!this.flipCache || !this.trainActs) return undefined;
     const f = await pooledFeatures(this.trainActs, this.split, this.flipCache, this.backbone.featureLength);
-    return eitherCopy(plain, featureSet(f, this.backbone.featureLength, plain.classNames, { ...plain.description, activationCache: this.flipCache.dir }), mulberry32(this.seed + 2));
+    return eitherCopy(
+      plain,
+      featureSet(f, this.backbone.featureLength, plain.classNames, { ...plain.description, activationCache: this.flipCache.dir }),
+      mulberry32(this.seed + 2),
+    );
   }
 
   /** Times the extraction and a training step of the top and head (see estimate.ts). */
