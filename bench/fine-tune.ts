@@ -3,6 +3,8 @@
 // test accuracy, after the head alone and after fine-tuning.
 //   node bin/run-ts.js bench/fine-tune.ts [--dataset DIR] [--per-class 100] [--test-per-class 100]
 //     [--layers 1,3,5] [--fine-tune-epochs 3] [--fine-tune-lr 1e-4] [--epochs N] [--backbone mobilenet] [--mirror DIR] [--cache DIR]
+//     [--flip] [--dropout 0.75] [--validation-split 0.2]
+// --flip: flipped copies of the training photos (their activations cached too, either drawn at random per epoch).
 // The activation caches are kept in --cache (default bench/results/fine-tune-cache) for more runs.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,15 +39,26 @@ for (const layers of layersList) {
   const epochs: Extract<TrainEvent, { event: 'epoch' }>[] = [];
   const ftEpochs = num('--fine-tune-epochs') ?? 3;
   let split = '';
+  let lastCpu = 0;
   const log = (e: TrainEvent) => {
     if (e.event === 'log') {
       console.error(`  ${e.message}`);
       const m = /the (\d+x\d+x\d+) activations at (\S+) input/.exec(e.message);
       if (m) split = `${m[1]} (${m[2]!.replace(/'s$/, '')})`;
       if (e.message.startsWith('fine-tuning estimate')) extractStart = performance.now();
-    } else if (e.event === 'start') extractSeconds = (performance.now() - extractStart) / 1000;
-    else if (e.event === 'epoch') {
-      console.error(`  epoch ${e.epoch}: loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`);
+    } else if (e.event === 'start') {
+      extractSeconds = (performance.now() - extractStart) / 1000;
+      const cpu = process.cpuUsage();
+      lastCpu = cpu.user + cpu.system;
+      console.error(`  extraction ${extractSeconds.toFixed(0)} s, CPU so far ${(lastCpu / 1e6).toFixed(0)} s`);
+    } else if (e.event === 'epoch') {
+      // CPU seconds of this process since the last epoch: what the epoch costs on a quiet machine (wasm runs on one thread).
+      const cpu = process.cpuUsage();
+      const cpuSeconds = (cpu.user + cpu.system - lastCpu) / 1e6;
+      lastCpu = cpu.user + cpu.system;
+      console.error(
+        `  epoch ${e.epoch} (CPU ${cpuSeconds.toFixed(1)} s): loss ${e.loss.toFixed(4)} acc ${e.accuracy.toFixed(4)} val_loss ${e.val_loss?.toFixed(4)} val_acc ${e.val_accuracy?.toFixed(4)} (${e.seconds.toFixed(1)} s)`,
+      );
       epochs.push(e);
     }
   };
@@ -57,8 +70,10 @@ for (const layers of layersList) {
       limitPerClass: perClass,
       testLimitPerClass: testPerClass,
       epochs: num('--epochs'),
+      dropout: num('--dropout'),
+      validationSplit: num('--validation-split'),
       out: `ft-${layers}`,
-      fineTune: { layers, epochs: ftEpochs, learningRate: num('--fine-tune-lr') ?? 1e-4 },
+      fineTune: { layers, epochs: ftEpochs, learningRate: num('--fine-tune-lr') ?? 1e-4, flip: args.includes('--flip') },
     },
     env,
     log,
@@ -73,6 +88,7 @@ for (const layers of layersList) {
       `${((done.test_accuracy ?? NaN) * 100).toFixed(2)}% | ${seconds.toFixed(0)} |`,
   );
   console.error(rows.at(-1));
+  console.error(`  process CPU ${(process.cpuUsage().user / 1e6).toFixed(0)} s user so far`);
 }
 console.log(
   `| layers | split | backend | training images | extraction s | head val_acc | fine-tune epochs | s / fine-tune epoch | test accuracy (${testPerClass} x 10) | total s |`,

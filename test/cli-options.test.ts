@@ -2,6 +2,7 @@
 // swapped for one that keeps what commander gave them): what each flag becomes in the settings
 // that the core checks, and what is refused before anything starts. test/cli.test.ts and the
 // training tests launch the CLI where a whole run matters.
+import { FINE_TUNE_DEFAULTS } from '../src-main/core/transfer/config.ts';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerTraining, runConfigFrom } from '../src-main/cli/train.ts';
@@ -218,6 +219,7 @@ describe('transfer flags', () => {
       '3',
       '--fine-tune-lr',
       '0.00001',
+      '--no-fine-tune-flip',
       '--seed',
       '9',
       '--out',
@@ -236,11 +238,17 @@ describe('transfer flags', () => {
       units: 256,
       dropout: 0.5,
       earlyStopping: { patience: 2 },
-      fineTune: { epochs: 3, learningRate: 0.00001 },
+      fineTune: { epochs: 3, learningRate: 0.00001, flip: false },
       seed: 9,
       out: 'dog-breeds',
       overwrite: true,
     });
+  });
+
+  it('takes flipped copies by default or as asked', async () => {
+    expect((await transfer(['--dataset', '/d', '--fine-tune'])).fineTune?.flip).toBe(FINE_TUNE_DEFAULTS.flip);
+    expect((await transfer(['--dataset', '/d', '--fine-tune', '--fine-tune-flip'])).fineTune?.flip).toBe(true);
+    expect((await transfer(['--dataset', '/d', '--fine-tune', '--no-fine-tune-flip'])).fineTune?.flip).toBe(false);
   });
 
   it('refuses an unknown backbone and a missing dataset', async () => {

@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { decodeImage } from '../src-main/core/images/decode.ts';
+import { flipPixels } from '../src-main/core/transfer/features.ts';
 import { preprocessBatch } from '../src-main/core/models/preprocess.ts';
 import { makeLoss } from '../src-main/core/training/losses.ts';
 import { ActivationCache } from '../src-main/core/transfer/activation-cache.ts';
-import { activationSet, extractActivations, pooledFeatures } from '../src-main/core/transfer/activations.ts';
+import { activationSet, eitherCopy, extractActivations, pooledFeatures } from '../src-main/core/transfer/activations.ts';
 import { loadBackbone, type Backbone } from '../src-main/core/transfer/backbone.ts';
 import { transferHead } from '../src-main/core/transfer/head.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop } from '../src-main/core/transfer/split.ts';
@@ -160,6 +161,57 @@ describe('fine-tuning from cached activations', () => {
   });
 });
 
+describe('flipped copies of the training photos', () => {
+  it("turns pixels left to right, keeping each pixel's channels together", () => {
+    // 3 wide, 2 high, RGB: rows [a b c] [d e f] become [c b a] [f e d].
+    const px = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect([...flipPixels(px, 3, 2, 3)]).toEqual([7, 8, 9, 4, 5, 6, 1, 2, 3, 16, 17, 18, 13, 14, 15, 10, 11, 12]);
+    expect([...flipPixels(Uint8Array.from([1, 2, 3, 4]), 4, 1, 1)]).toEqual([4, 3, 2, 1]);
+  });
+
+  it('caches the activations of each photo turned left to right (those of the flipped photo within 1e-5), and training reads either copy', async () => {
+    const list = await photos(3);
+    const split = splitBackbone(backbone, DEFAULT_UNFROZEN.mobilenet);
+    const cache = new ActivationCache(env.cacheDir, cacheKey(backbone, split.length), split.layer);
+    const flipCache = new ActivationCache(env.cacheDir, cacheKey(backbone, split.length), split.layer, true);
+    expect(flipCache.dir).not.toBe(cache.dir);
+    const acts = await extractActivations(list, backbone, split, cache);
+    const flipped = await extractActivations(list, backbone, split, flipCache, { flip: true });
+    expect(flipped.hashes).toEqual(acts.hashes);
+    expect([flipped.computed, flipped.cached]).toEqual([3, 0]);
+
+    // Reference: the decoded photos flipped by tfjs, through the bottom.
+    const images = await Promise.all(list.files.map((f) => decodeImage(f, { width: 224, height: 224, channels: 3, resize: 'bilinear' })));
+    const x = preprocessBatch(
+      images.map((i) => i.data),
+      224,
+      224,
+      3,
+      backbone.preprocessing,
+    );
+    const turned = tf.image.flipLeftRight(x as tf.Tensor4D);
+    const expected = (split.bottom.predict(turned) as tf.Tensor).reshape([3, split.length]);
+    const plain = (split.bottom.predict(x) as tf.Tensor).reshape([3, split.length]);
+    const got = tf.tensor2d(await flipCache.getAll(flipped.hashes), [3, split.length]);
+    expect(tf.max(tf.abs(tf.sub(got, expected))).dataSync()[0]).toBeLessThan(1e-5);
+    // Something to tell apart: the flipped activations are not the photo's own.
+    expect(tf.max(tf.abs(tf.sub(got, plain))).dataSync()[0]).toBeGreaterThan(0.1);
+
+    // A set with flipped copies answers each read with one copy or the other, as its coin says.
+    const coins = [0.9, 0.1, 0.3]; // plain, flipped, flipped
+    const d = { name: 't', source: 't', format: 'folder' };
+    const set = eitherCopy(activationSet(acts, cache, ['a', 'b'], d), activationSet(flipped, flipCache, ['a', 'b'], d), () => coins.shift()!);
+    const rows = await set.read([0, 1, 2]);
+    const read = new Float32Array(rows.x.buffer);
+    const n = split.length;
+    const [own, other] = [await cache.getAll(acts.hashes), await flipCache.getAll(acts.hashes)];
+    expect(read.subarray(0, n)).toEqual(own.subarray(0, n));
+    expect(read.subarray(n, 2 * n)).toEqual(other.subarray(n, 2 * n));
+    expect(read.subarray(2 * n)).toEqual(other.subarray(2 * n));
+    tf.dispose([x, turned, expected, plain, got]);
+  });
+});
+
 describe('a fine-tuning transfer run on wasm', () => {
   it('says what it unfreezes and how long an epoch takes before training, and stores a whole network that predicts what the run evaluated', async () => {
     const cifar = path.join(sharedDir, 'datasets/cifar10');
@@ -233,11 +285,42 @@ describe('a fine-tuning transfer run on wasm', () => {
   });
 });
 
+describe('a fine-tuning run with flipped copies', () => {
+  it('extracts the training photos twice, counts them in the estimate, and trains head and top on either copy', async () => {
+    const events: TrainEvent[] = [];
+    const done = await runTransfer(
+      {
+        dataset: path.join(sharedDir, 'datasets/cifar10'),
+        limitPerClass: 6,
+        testLimitPerClass: 3,
+        epochs: 1,
+        batchSize: 16,
+        out: 'cifar-ft-flip',
+        fineTune: { epochs: 1, flip: true },
+      },
+      env,
+      (e) => events.push(e),
+    );
+    expect(done.model).toBe('cifar-ft-flip');
+    expect(done.history.map((h) => h.epoch)).toEqual([1, 2]);
+    const logs = events.flatMap((e) => (e.event === 'log' ? [e.message] : []));
+    // 60 training photos and their 60 flipped copies, 30 test photos.
+    expect(logs.some((m) => m.startsWith('fine-tuning estimate on wasm: activations of 150 photos'))).toBe(true);
+    expect(logs).toContain('train: flipped copies, 60 computed, 0 from the cache');
+    // Progress runs over both passes of the training photos.
+    const progress = events.flatMap((e) => (e.event === 'dataset' && e.stage === 'activations (train)' ? [[e.done, e.total]] : []));
+    expect(progress.at(-1)).toEqual([120, 120]);
+    // The head trained on the 48 training photos (either copy), validated on the 12 held out as they are.
+    const start = events.find((e) => e.event === 'start')!;
+    expect([start.train, start.validation]).toEqual([48, 12]);
+  });
+});
+
 describe('the training form', () => {
   it('asks for fine-tuning with its default settings, which the core takes', () => {
     const form = { runId: 'r', dataset: '/photos', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
     expect(toTransferConfig({ ...form, fineTune: true }).fineTune).toEqual({});
-    expect(parseTransferConfig(toTransferConfig({ ...form, fineTune: true })).fineTune).toEqual({ epochs: 5, learningRate: 1e-4 });
+    expect(parseTransferConfig(toTransferConfig({ ...form, fineTune: true })).fineTune).toEqual({ epochs: 5, learningRate: 1e-4, flip: false });
     expect(toTransferConfig(form).fineTune).toBeUndefined();
   });
 });

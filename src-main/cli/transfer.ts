@@ -24,6 +24,7 @@ interface TransferOptions {
   fineTuneEpochs: number;
   fineTuneLr: number;
   fineTuneLayers?: number;
+  fineTuneFlip?: boolean;
   seed: number;
   out?: string;
   overwrite?: boolean;
@@ -49,7 +50,7 @@ export function transferConfigFrom(o: TransferOptions): TransferConfigInput {
     units: o.units,
     dropout: o.dropout,
     earlyStopping: o.earlyStoppingPatience !== undefined ? { patience: o.earlyStoppingPatience } : undefined,
-    fineTune: o.fineTune ? { epochs: o.fineTuneEpochs, learningRate: o.fineTuneLr, layers: o.fineTuneLayers } : undefined,
+    fineTune: o.fineTune ? { epochs: o.fineTuneEpochs, learningRate: o.fineTuneLr, layers: o.fineTuneLayers, flip: o.fineTuneFlip } : undefined,
     seed: o.seed,
     out: o.out,
     overwrite: !!o.overwrite,
@@ -81,6 +82,8 @@ export function registerTransfer(program: Command): void {
     .option('--fine-tune-epochs <n>', 'epochs of fine-tuning', num, FINE_TUNE_DEFAULTS.epochs)
     .option('--fine-tune-lr <rate>', 'Adam learning rate of fine-tuning', num, FINE_TUNE_DEFAULTS.learningRate)
     .option('--fine-tune-layers <n>', 'layers with weights to unfreeze, from the top (default: mobilenet 3, resnet50 3, its last block)', num)
+    .option('--fine-tune-flip', `also cache each training photo's activations turned left to right, and train on either copy at random`, FINE_TUNE_DEFAULTS.flip)
+    .option('--no-fine-tune-flip', 'without the flipped copies')
     .option('--seed <n>', 'random seed', num, 1337)
     .option('--out <name>', 'name in the model store (e.g. dog-breeds)')
     .option('--overwrite', 'replace a stored model called --out (refused without it)')

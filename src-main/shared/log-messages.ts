@@ -14,6 +14,7 @@ export const LOG_ENGLISH = {
     'resuming "{name}" from its checkpoint of epoch {best}: epochs {from} to {to}, with a fresh optimizer (checkpoints keep weights, settings and history, not the optimizer\'s state)',
   'features-stopped': 'stopped while computing the {split} features; those computed so far are cached, so the next run goes on from there',
   'features-done': '{split}: features of {count} images, {computed} computed by {backbone}, {cached} from the cache',
+  'flipped-done': '{split}: flipped copies, {computed} computed, {cached} from the cache',
   'activations-done': '{split}: activations at {layer} of {count} images, {computed} computed by {backbone}, {cached} from the cache',
   'fine-tuning': "fine-tuning: the last {count} layers with weights ({first} to {last}) learn from the {shape} activations at {layer}'s input",
   'fine-tuning-one': "fine-tuning: the last {count} layers with weights ({first}) learn from the {shape} activations at {layer}'s input",

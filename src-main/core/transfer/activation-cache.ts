@@ -10,14 +10,19 @@
 import { FeatureCache, type FeatureKeyParts } from './feature-cache.ts';
 
 export class ActivationCache extends FeatureCache {
-  /** `key` as the feature cache has it, with `featureLength` the split's h * w * c. */
+  /**
+   * `key` as the feature cache has it, with `featureLength` the split's h * w * c. `flipped`: the
+   * activations of the photos turned left to right, under the same content hashes, in a folder of their own.
+   */
   constructor(
     cacheDir: string,
     key: FeatureKeyParts,
     readonly split: string,
+    readonly flipped = false,
   ) {
     // The split in the backbone's place: features/mobilenet@conv_pw_12-<weights>-<preprocessing>-...
-    super(cacheDir, { ...key, backbone: `${key.backbone}@${split}` });
+    // (mobilenet@conv_pw_12~flipped-... for the flipped photos).
+    super(cacheDir, { ...key, backbone: `${key.backbone}@${split}${flipped ? '~flipped' : ''}` });
   }
 
   /** The activations of each hash, in order, or an error naming what went missing since extraction. */

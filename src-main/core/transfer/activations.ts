@@ -20,7 +20,7 @@ export async function extractActivations(
   backbone: Backbone,
   split: Split,
   cache: ActivationCache,
-  opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  opts: { flip?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Activations> {
   const bottom: Backbone = { ...backbone, features: split.bottom, featureLength: split.length };
   const total = list.files.length;
@@ -28,7 +28,7 @@ export async function extractActivations(
   const labels: number[] = [];
   for (let start = 0; start < total; start += CHUNK) {
     const part = { files: list.files.slice(start, start + CHUNK), labels: list.labels.subarray(start, start + CHUNK) };
-    const f = await extractFeatures(part, bottom, cache, { signal: opts.signal, onProgress: (done) => opts.onProgress?.(start + done, total) });
+    const f = await extractFeatures(part, bottom, cache, { flip: opts.flip, signal: opts.signal, onProgress: (done) => opts.onProgress?.(start + done, total) });
     labels.push(...f.labels);
     out.files.push(...f.files);
     out.hashes.push(...f.hashes);
@@ -54,6 +54,35 @@ export function activationSet(acts: Activations, cache: ActivationCache, classNa
     async read(indices) {
       const x = await cache.getAll(indices.map((i) => hashes[i]!));
       return { x: new Uint8Array(x.buffer), y: Int32Array.from(indices, (i) => labels[i]!), indices: [...indices] };
+    },
+  };
+}
+
+/**
+ * Two feature sets of the same photos in the same order (the photos as they are and turned left
+ * to right): each read takes every example from one or the other, by a fair coin, so each epoch
+ * sees a fresh mix (the flip augmentation, exact, for features that cannot be moved themselves).
+ */
+export function eitherCopy(plain: ImageSet, flipped: ImageSet, random: () => number): ImageSet {
+  if (plain.size !== flipped.size || !plain.featureLength || plain.featureLength !== flipped.featureLength)
+    throw new Error(`The flipped copies (${flipped.size} of ${flipped.featureLength}) do not match the photos (${plain.size} of ${plain.featureLength}).`);
+  const n = plain.featureLength * 4;
+  return {
+    ...plain,
+    description: { ...plain.description, flipped: flipped.description.activationCache ?? true },
+    async read(indices) {
+      const turn = indices.map(() => random() < 0.5);
+      const [a, b] = await Promise.all([plain.read(indices.filter((_, k) => !turn[k])), flipped.read(indices.filter((_, k) => turn[k]))]);
+      const x = new Uint8Array(indices.length * n);
+      const y = new Int32Array(indices.length);
+      const next = [0, 0];
+      turn.forEach((t, k) => {
+        const from = t ? b : a;
+        const j = next[+t]!++;
+        x.set(from.x.subarray(j * n, (j + 1) * n), k * n);
+        y[k] = from.y[j]!;
+      });
+      return { x, y, indices: [...indices] };
     },
   };
 }

@@ -5,7 +5,7 @@ import { BACKBONES } from './backbone.ts';
 import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 
 /** Measured on CIFAR-10 (BENCHMARKS.md, issue 16). */
-export const FINE_TUNE_DEFAULTS = { epochs: 5, learningRate: 1e-4 };
+export const FINE_TUNE_DEFAULTS = { epochs: 5, learningRate: 1e-4, flip: false };
 
 export const TransferConfig = z.strictObject({
   /** A folder of class sub-folders, or of train/ and test/ (and validation/) each holding them. */
@@ -34,6 +34,8 @@ export const TransferConfig = z.strictObject({
       epochs: z.number().int().min(1).max(10_000).default(FINE_TUNE_DEFAULTS.epochs),
       learningRate: z.number().positive().default(FINE_TUNE_DEFAULTS.learningRate),
       layers: z.number().int().min(1).max(1000).optional(),
+      /** Also cache the activations of each training photo turned left to right, and train on either at random. */
+      flip: z.boolean().default(FINE_TUNE_DEFAULTS.flip),
     })
     .optional(),
   seed: z.number().int().default(1337),

@@ -37,7 +37,21 @@ interface Prepared {
   failure?: SkippedFile;
 }
 
-async function prepare(file: string, label: number, backbone: Backbone, cache: FeatureCache): Promise<Prepared> {
+/** The image turned left to right, in place: row by row, pixel by pixel, its channels kept together. */
+export function flipPixels(data: Uint8Array, width: number, height: number, channels: number): Uint8Array {
+  const row = width * channels;
+  const pixel = new Uint8Array(channels);
+  for (let y = 0; y < height; y++) {
+    for (let left = y * row, right = left + row - channels; left < right; left += channels, right -= channels) {
+      pixel.set(data.subarray(left, left + channels));
+      data.copyWithin(left, right, right + channels);
+      data.set(pixel, right);
+    }
+  }
+  return data;
+}
+
+async function prepare(file: string, label: number, backbone: Backbone, cache: FeatureCache, flip: boolean): Promise<Prepared> {
   try {
     // Bounded and regular files only: a link to /dev/zero would otherwise be hashed forever.
     const bytes = await readRegularFile(file, MAX_IMAGE_FILE_BYTES, 'image file');
@@ -46,6 +60,8 @@ async function prepare(file: string, label: number, backbone: Backbone, cache: F
     if (cached) return { file, label, hash, cached };
     const [height, width] = backbone.inputSize;
     const image = await decodeImage(bytes, { width, height, channels: 3, resize: 'bilinear', fit: backbone.fit }, file);
+    // Flipped after fitting: exactly the photo the network would see turned left to right.
+    if (flip) flipPixels(image.data, image.width, image.height, image.channels);
     return { file, label, hash, image };
   } catch (err) {
     return { file, label, error: (err as Error).message, failure: skippedFile(file, err) };
@@ -56,7 +72,8 @@ export async function extractFeatures(
   list: LabelledFiles,
   backbone: Backbone,
   cache: FeatureCache,
-  opts: { batchSize?: number; prefetch?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  /** `flip`: each photo turned left to right (`cache` must then be a cache of flipped photos). */
+  opts: { batchSize?: number; prefetch?: number; flip?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<Features> {
   const total = list.files.length;
   // 8: MobileNet on wasm is fastest per photo there (BENCHMARKS.md, issue 7).
@@ -77,7 +94,7 @@ export async function extractFeatures(
   const fill = () => {
     while (window.length < prefetch && next < total) {
       const i = next++;
-      window.push(prepare(list.files[i]!, list.labels[i]!, backbone, cache));
+      window.push(prepare(list.files[i]!, list.labels[i]!, backbone, cache, opts.flip ?? false));
     }
   };
   fill();

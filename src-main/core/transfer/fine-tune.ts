@@ -9,15 +9,16 @@ import type { TrainConfig } from '../training/config.ts';
 import type { EpochRecord } from '../../shared/train-events.ts';
 import { fit, type FitHooks } from '../training/fit.ts';
 import { ActivationCache } from './activation-cache.ts';
-import { activationSet, extractActivations, pooledFeatures } from './activations.ts';
+import { activationSet, eitherCopy, extractActivations, pooledFeatures, type Activations } from './activations.ts';
 import type { Backbone } from './backbone.ts';
 import type { TransferConfig } from './config.ts';
 import type { FeatureKeyParts } from './feature-cache.ts';
-import type { Features, LabelledFiles } from './features.ts';
+import { featureSet, type Features, type LabelledFiles } from './features.ts';
 import type { Head } from './head.ts';
 import { timeFineTune, type FineTuneTiming } from './estimate.ts';
 import { DEFAULT_UNFROZEN, splitBackbone, unfreezeTop, type Split } from './split.ts';
 import { logLine, type LogLine } from '../../shared/log-messages.ts';
+import { mulberry32 } from '../training/random.ts';
 
 type SplitName = 'train' | 'validation' | 'test';
 export type FineTuneSettings = NonNullable<TransferConfig['fineTune']>;
@@ -25,6 +26,9 @@ export type FineTuneSettings = NonNullable<TransferConfig['fineTune']>;
 export class FineTuning {
   readonly split: Split;
   readonly cache: ActivationCache;
+  /** The activations of the training photos turned left to right, when `settings.flip`. */
+  readonly flipCache?: ActivationCache;
+  private trainActs?: Activations;
   /** Activations in, class probabilities out: the top and the head, sharing the stored model's layers. */
   readonly model: tf.LayersModel;
   /** The activation sets extracted so far, by split. */
@@ -36,9 +40,12 @@ export class FineTuning {
     key: FeatureKeyParts,
     cacheDir: string,
     readonly settings: FineTuneSettings,
+    /** Seeds the coin that picks between a photo and its flipped copy. */
+    private readonly seed = 1337,
   ) {
     this.split = splitBackbone(backbone, settings.layers ?? DEFAULT_UNFROZEN[backbone.id]);
     this.cache = new ActivationCache(cacheDir, { ...key, featureLength: this.split.length }, this.split.layer);
+    if (settings.flip) this.flipCache = new ActivationCache(cacheDir, this.cache.key, this.split.layer, true);
     this.model = head.attach([this.split.topInput], this.split.topPooled);
   }
 
@@ -49,17 +56,47 @@ export class FineTuning {
     return u.length > 1 ? logLine('fine-tuning', { ...params, last: u[u.length - 1]! }) : logLine('fine-tuning-one', params);
   }
 
-  /** Activations of the list's photos (cached), kept as a set; the pooled features the head trains on first. */
+  /**
+   * Activations of the list's photos (cached), kept as a set; the pooled features the head trains
+   * on first. Training photos are also extracted turned left to right when `settings.flip`
+   * (`flipped` counts those; progress then runs over both passes).
+   */
   async extract(
     list: LabelledFiles,
     name: SplitName,
     classNames: string[],
     description: ImageSet['description'],
     opts: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
-  ): Promise<Features> {
-    const acts = await extractActivations(list, this.backbone, this.split, this.cache, opts);
+  ): Promise<Features & { flipped?: { computed: number; cached: number } }> {
+    const flip = name === 'train' ? this.flipCache : undefined;
+    const n = list.files.length;
+    const passes = flip ? 2 : 1;
+    const acts = await extractActivations(list, this.backbone, this.split, this.cache, { ...opts, onProgress: (done) => opts.onProgress?.(done, passes * n) });
     this.sets[name] = activationSet(acts, this.cache, classNames, { ...description, split: name, activations: this.split.layer, activationCache: this.cache.dir });
-    return pooledFeatures(acts, this.split, this.cache, this.backbone.featureLength);
+    let flipped;
+    if (flip) {
+      this.trainActs = acts;
+      // The photos kept the first time: the same files, so the same hashes and the same order.
+      const kept = { files: acts.files, labels: acts.labels };
+      const m = await extractActivations(kept, this.backbone, this.split, flip, { ...opts, flip: true, onProgress: (done) => opts.onProgress?.(n + done, 2 * n) });
+      if (m.skipped.length) throw new Error(`${m.skipped[0]!.file} could be read once but not a second time, for its flipped copy: ${m.skipped[0]!.error}`);
+      flipped = { computed: m.computed, cached: m.cached };
+    }
+    return { ...(await pooledFeatures(acts, this.split, this.cache, this.backbone.featureLength)), flipped };
+  }
+
+  /**
+   * The head's training set with flipped copies (`eitherCopy` of `plain`, the pooled features of
+   * the training photos, and those of the flipped photos); undefined without `settings.flip`.
+   */
+  async flippedFeatures(plain: ImageSet): Promise<ImageSet | undefined> {
+    if (!this.flipCache || !this.trainActs) return undefined;
+    const f = await pooledFeatures(this.trainActs, this.split, this.flipCache, this.backbone.featureLength);
+    return eitherCopy(
+      plain,
+      featureSet(f, this.backbone.featureLength, plain.classNames, { ...plain.description, activationCache: this.flipCache.dir }),
+      mulberry32(this.seed + 2),
+    );
   }
 
   /** Times the extraction and a training step of the top and head (see estimate.ts). */
@@ -93,7 +130,16 @@ export class FineTuning {
     unfreezeTop(this.backbone, this.split);
     let train = this.sets.train!;
     let validation = this.sets.validation;
-    if (!validation && validationSplit > 0) ({ train, validation } = splitValidation(train, validationSplit, trainCfg.seed));
+    // With flipped copies, training reads either copy of a photo at random; validation the photos as they are.
+    const flipped =
+      this.flipCache &&
+      this.trainActs &&
+      eitherCopy(train, activationSet(this.trainActs, this.flipCache, train.classNames, { ...train.description, activationCache: this.flipCache.dir }), mulberry32(this.seed + 1));
+    if (!validation && validationSplit > 0) {
+      ({ train, validation } = splitValidation(train, validationSplit, trainCfg.seed));
+      // The same seed and size: the same photos held out.
+      if (flipped) train = splitValidation(flipped, validationSplit, trainCfg.seed).train;
+    } else if (flipped) train = flipped;
     const cfg: TrainConfig = {
       ...trainCfg,
       epochs: this.settings.epochs,

@@ -101,13 +101,14 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
     };
     const cache = new FeatureCache(env.cacheDir, key);
     // Fine-tuning caches the activations where the backbone is split instead, and derives the head's features from them.
-    const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune);
+    const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune, cfg.seed);
     if (ft) {
       emit({ event: 'log', ...ft.describe() });
       const timing = await ft.time(cfg.batchSize ?? 32);
       const count = (l?: LabelledFiles) => l?.files.length ?? 0;
       const fromTrain = lists.validation ? 0 : Math.round(count(lists.train) * cfg.validationSplit);
-      const photos = count(lists.train) + count(lists.validation) + count(lists.test);
+      // Flipped copies: the training photos once more.
+      const photos = count(lists.train) * (ft.settings.flip ? 2 : 1) + count(lists.validation) + count(lists.test);
       emit({ event: 'log', ...estimateNote(timing, photos, count(lists.train) - fromTrain, count(lists.validation) + fromTrain, report.backend) });
     }
     const name0 = path.basename(root);
@@ -130,12 +131,19 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
         await recordExtractionSpeed(env.cacheDir, backbone.id, { computed: f.computed, cached: f.cached, seconds: (performance.now() - t0) / 1000, backend: report.backend });
       const counts = { split: word(split), count: f.labels.length, computed: f.computed, backbone: backbone.id, cached: f.cached };
       emit({ event: 'log', ...(ft ? logLine('activations-done', { ...counts, layer: ft.split.layer }) : logLine('features-done', counts)) });
+      const m = (f as { flipped?: { computed: number; cached: number } }).flipped;
+      if (m) emit({ event: 'log', ...logLine('flipped-done', { split: word(split), computed: m.computed, cached: m.cached }) });
       for (const s of f.skipped) emit({ event: 'log', ...skippedLine(s) });
       sets[split] = featureSet(f, backbone.featureLength, classNames, { ...description, split });
     }
     let train = sets.train!;
     let validation = sets.validation;
-    if (!validation && cfg.validationSplit > 0) ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
+    // With flipped copies the head, too, trains on either copy of a photo (the same photos held out: the same seed and size).
+    const flipped = ft && (await ft.flippedFeatures(train));
+    if (!validation && cfg.validationSplit > 0) {
+      ({ train, validation } = splitValidation(train, cfg.validationSplit, cfg.seed));
+      if (flipped) train = splitValidation(flipped, cfg.validationSplit, cfg.seed).train;
+    } else if (flipped) train = flipped;
     const test = sets.test;
     const chosen = sizeAwareSettings(train.size, cfg);
     const note = chosenNote(chosen, train.size);

@@ -35,6 +35,7 @@ const ko: typeof en = {
       '"{name}"을(를) 에포크 {best}의 체크포인트에서 이어서 학습합니다: 에포크 {from}~{to}, 옵티마이저는 새로 시작합니다(체크포인트에는 가중치, 설정, 기록이 저장되고 옵티마이저 상태는 저장되지 않습니다)',
     'features-stopped': '{split} 사진의 특징을 계산하는 중에 멈췄습니다. 지금까지 계산한 것은 캐시에 있으므로 다음 실행은 거기서 이어집니다',
     'features-done': '{split}: 이미지 {count}개의 특징, {backbone}이(가) {computed}개 계산, 캐시에서 {cached}개',
+    'flipped-done': '{split}: 좌우 반전 사본 {computed}장 계산, {cached}장은 캐시에서',
     'activations-done': '{split}: 이미지 {count}개의 {layer} 활성값, {backbone}이(가) {computed}개 계산, 캐시에서 {cached}개',
     'fine-tuning': '미세 조정: 가중치가 있는 마지막 층 {count}개({first}~{last})가 {layer} 입력의 {shape} 활성값으로 학습합니다',
     'fine-tuning-one': '미세 조정: 가중치가 있는 마지막 층 {count}개({first})가 {layer} 입력의 {shape} 활성값으로 학습합니다',
