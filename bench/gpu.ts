@@ -9,7 +9,9 @@
 //   node bin/run-ts.js bench/gpu.ts --gpu --headed  the real GPU in a visible window (some drivers
 //                                                   give headless Chromium no GPU)
 //   --repeats N (timed runs after one warm-up, default 3), --backends webgl,wasm (default all),
-//   --models mobilenet (default mobilenet,resnet50), CLASSIFIER_CHROMIUM=/path/to/chrome.
+//   --models mobilenet (default mobilenet,resnet50), CLASSIFIER_CHROMIUM=/path/to/chrome,
+//   --budget-s S: skip a batch of 8 whose runs would take longer than S seconds by batch 1's time
+//   (SwiftShader's WebGPU takes minutes for one ResNet50 batch of 8); skipped cells print "-".
 // It serves the built renderer (out/renderer: run `npx electron-vite build` first; the tests' own
 // build, test/ui/harness.ts, loads electron.vite.config.ts, which only vite and vitest can load).
 //
@@ -40,6 +42,7 @@ const args = process.argv.slice(2);
 const realGpu = args.includes('--gpu');
 const headed = args.includes('--headed');
 const repeats = Number(option(args, '--repeats') ?? 3);
+const budgetMs = Number(option(args, '--budget-s') ?? Infinity) * 1000;
 const pageBackends = (option(args, '--backends') ?? 'webgpu,webgl,wasm').split(',');
 const modelNames = (option(args, '--models') ?? 'mobilenet,resnet50').split(',') as ('mobilenet' | 'resnet50')[];
 const BATCHES = [1, 8];
@@ -154,6 +157,11 @@ try {
     for (const name of modelNames) {
       await call('__load', name, `models/${name}`, 'inference');
       for (const batch of BATCHES) {
+        const expected = (row.perImage[`${name}@1`] ?? 0) * batch * (repeats + 1);
+        if (expected > budgetMs) {
+          console.log(`${row.backend} ${name} batch ${batch}: skipped (about ${(expected / 1000).toFixed(0)} s by batch 1's time, over --budget-s)`);
+          continue;
+        }
         const pixels = pictures(batch, 224 * 224 * 3).map(b64);
         const ms: number[] = [];
         for (let i = 0; i <= repeats; i++) ms.push((await call<{ ms: number }>('__recognize', name, SPECS[name], pixels)).ms);
