@@ -22,11 +22,16 @@ export function findElectron() {
   return { binary, distDir };
 }
 
-/** What to tell someone whose command needs the binary. */
+/**
+ * What to tell someone whose command needs the binary. Electron's own reason for a skipped download
+ * ("failed to install correctly, please delete node_modules/electron and try installing again") is
+ * left out: offline, deleting and reinstalling brings back the same package without its binary.
+ */
 export function missingElectronMessage(why, alternative) {
+  const detail = /failed to install correctly/i.test(why) ? '' : `\n(${why})`;
   return (
     'The Electron binary is not installed (it is downloaded by `npm install` unless ELECTRON_SKIP_BINARY_DOWNLOAD=1 is set, ' +
     'and needs internet).\nRun `node node_modules/electron/install.js` on a machine with internet' +
-    (alternative ? `, or ${alternative}` : '') + `.\n(${why})`
+    (alternative ? `, or ${alternative}` : '') + `.${detail}`
   );
 }

@@ -271,5 +271,15 @@ describe('npm run dist', () => {
     expect(run.stderr).toMatch(/The Electron binary is not installed/);
     expect(run.stderr).toMatch(/README "Installers"/);
     expect(run.stdout).not.toMatch(/electron-builder|vite/);
+    // Not Electron's own advice, which offline only brings the same package back without its binary.
+    expect(run.stderr).not.toMatch(/try installing again/);
+  });
+
+  it.skipIf(electronPresent)('npm start says the same, and only that', () => {
+    const run = spawnSync(process.execPath, [path.join(repoRoot, 'scripts/start.js')], { cwd: repoRoot, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/The Electron binary is not installed/);
+    expect(run.stderr).toMatch(/npx classifier-studio predict photo\.jpg/);
+    expect(run.stderr).not.toMatch(/try installing again/);
   });
 });
