@@ -86,6 +86,11 @@ describe('classifier-studio predict', () => {
     const unknown = await runCli(['predict', img, '--model', 'alexnet', '--json', '--mirror', mirrorDir, '--cache', dir]);
     expect(unknown.code).toBe(1);
     expect(jsonLines(unknown.stdout)[0]!.error).toMatch(/Unknown model "alexnet"/);
+    // On a terminal it is said once, not once a photo.
+    const text = await runCli(['predict', img, img, img, '--model', 'alexnet', '--mirror', mirrorDir, '--cache', dir]);
+    expect(text.code).toBe(1);
+    expect(text.stderr.match(/Unknown model/g)).toHaveLength(1);
+    expect(text.stderr).toMatch(/^error: Unknown model "alexnet".* \(3 images not answered\)$/m);
     const noFolder = await runCli(['predict', img, '--model', path.join(dir, 'nothing-here'), '--json', '--mirror', mirrorDir, '--cache', dir]);
     expect(jsonLines(noFolder.stdout)[0]!.error).toMatch(/nothing-here/);
   });

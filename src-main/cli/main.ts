@@ -165,8 +165,14 @@ withCommon(
         }
       } catch (err) {
         if (isLayerError(err)) throw err;
-        // The model did not load (or inference failed): every image not yet answered is answered with why.
-        for (const file of images.slice(answered)) fail(file, errorText(err));
+        // The model did not load (or inference failed): every image not yet answered is answered with
+        // why, a line each in JSON (one per image, as scripts read it), once on a terminal.
+        const left = images.slice(answered);
+        if (opts.json) for (const file of left) fail(file, errorText(err));
+        else {
+          failed += left.length;
+          console.error(`error: ${errorText(err)}${left.length > 1 ? ` (${left.length} images not answered)` : ''}`);
+        }
       }
     } finally {
       svc.dispose();
