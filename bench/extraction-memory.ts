@@ -114,7 +114,9 @@ const features = await extractFeatures({ files: list.map((i) => files[i]!), labe
   },
 });
 const last = sample(features.labels.length);
-console.log(`done: ${features.computed} computed, ${features.cached} cached, ${features.skipped.length} skipped, ${(last.done / last.seconds).toFixed(1)} photos/s overall`);
+console.log(
+  `done: ${features.computed} computed, ${features.cached} cached, ${features.skipped.length} skipped, ${(last.done / last.seconds).toFixed(1)} photos/s overall, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`,
+);
 
 const after = samples.filter((s) => s.done >= settle && s.done < features.labels.length);
 if (after.length > 1) {
