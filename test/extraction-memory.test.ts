@@ -58,7 +58,8 @@ describe.skipIf(!hasShared)('feature extraction memory', () => {
     expect(third!.heapUsed - second!.heapUsed).toBeLessThan(2 * MB);
     expect(third!.external - second!.external).toBeLessThan(2 * MB);
     expect(third!.arrayBuffers - second!.arrayBuffers).toBeLessThan(2 * MB);
-    // RSS also moves with the allocator's arenas and the other threads: a looser bound.
-    expect(third!.rss - second!.rss).toBeLessThan(12 * MB);
+    // RSS moves by up to 20 MB either way between passes with nothing leaking (the allocator's
+    // arenas, the other threads): a loose bound, for native leaks of over 375 KB a photo.
+    expect(third!.rss - second!.rss).toBeLessThan(24 * MB);
   });
 });
