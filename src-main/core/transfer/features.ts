@@ -137,7 +137,7 @@ export async function extractFeatures(
     opts.onProgress?.(done, total);
   }
   await writes;
-  // A view, not a copy: a copy would hold the features twice at the end (154 MB more for
+  // A view, not a copy: a copy would hold the features twice at the end (146 MB more for
   // 50,000 MobileNet photos, BENCHMARKS.md "Scale"); skipped photos leave only their rows unused.
   return { x: x.subarray(0, labels.length * f), labels: Int32Array.from(labels), files, hashes, skipped, computed, cached };
 }
