@@ -37,6 +37,7 @@ import { LossConfig, OptimizerConfig } from '../src-main/core/training/config.ts
 import { hasShared, mirrorDir, tempDir } from '../test/helpers/shared.ts';
 import { b64, connect, GPU_ARGS } from '../test/ui/compute-page.ts';
 import { option } from './each-backend.ts';
+import { servePages } from '../test/helpers/page-server.ts';
 
 const args = process.argv.slice(2);
 const realGpu = args.includes('--gpu');
@@ -111,22 +112,11 @@ const rows: Row[] = [];
 
 /** The built pages; /models/<name>/ are the files above (MobileNet's shards from the mirror). */
 function serve(dir: string): Promise<http.Server> {
-  const server = http.createServer(async (req, res) => {
-    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
+  return servePages((rel) => {
     const model = /^models\/([^/]+)\/([^/]+)$/.exec(rel);
-    const file = model
-      ? model[1] === 'mobilenet' && model[2] !== 'model.json'
-        ? path.join(mirrorDir, MOBILENET, model[2]!)
-        : path.join(modelsDir, model[1]!, model[2]!)
-      : path.join(dir, rel);
-    try {
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(await readFile(file));
-    } catch {
-      res.writeHead(404).end();
-    }
+    if (!model) return path.join(dir, rel);
+    return model[1] === 'mobilenet' && model[2] !== 'model.json' ? path.join(mirrorDir, MOBILENET, model[2]!) : path.join(modelsDir, model[1]!, model[2]!);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
 const server = await serve(rendererDir);

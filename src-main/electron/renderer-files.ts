@@ -11,6 +11,9 @@ import { rendererPath } from './renderer-origin.ts';
  * forms that post, no frames, no workers. src-renderer/index.html carries the same as a meta tag
  * (for the dev server and the e2e harness); test/window-security.test.ts keeps the two equal.
  */
+/** What neither page may do: plugins, <base>, forms that post, frames, workers. */
+const NOTHING_ELSE = ["object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-src 'none'", "worker-src 'none'"];
+
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",
@@ -18,11 +21,7 @@ export const CONTENT_SECURITY_POLICY = [
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
+  ...NOTHING_ELSE,
 ].join('; ');
 
 /**
@@ -30,16 +29,7 @@ export const CONTENT_SECURITY_POLICY = [
  * its own origin's binaries (tfjs's wasm backend; 'wasm-unsafe-eval' allows WebAssembly and not
  * eval). No styles, images or fonts: it has no UI. src-renderer/compute.html carries the same.
  */
-export const COMPUTE_CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-  "worker-src 'none'",
-].join('; ');
+export const COMPUTE_CONTENT_SECURITY_POLICY = ["default-src 'none'", "script-src 'self' 'wasm-unsafe-eval'", "connect-src 'self'", ...NOTHING_ELSE].join('; ');
 
 /** The page whose document gets the compute policy; every other file is served with the app's. */
 export const COMPUTE_PAGE = 'compute.html';

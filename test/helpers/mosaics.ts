@@ -7,6 +7,7 @@ import sharp from 'sharp';
 import type { Classifier } from '../../src-main/core/classifier.ts';
 import type { Heatmap } from '../../src-main/core/images/heatmap.ts';
 import { imagenetDevDir } from './shared.ts';
+import { mulberry32 } from '../../src-main/core/training/random.ts';
 
 export interface Tile {
   file: string;
@@ -65,25 +66,13 @@ export async function tilesRightAlone(classifier: Classifier): Promise<Tile[]> {
   return right;
 }
 
-/** A small seeded generator (mulberry32), so the mosaics are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Mosaics of four tiles of four different coarse groups: the tiles shuffled once (seeded), then
  * each mosaic takes the first unused tiles whose groups differ from those already in it. Every
  * tile is used at most once; the tiles no full mosaic can take are left out.
  */
 export function mosaicsOf(tiles: readonly Tile[], seed = 15): Tile[][] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const order = tiles
     .map((t) => ({ t, k: next() }))
     .sort((a, b) => a.k - b.k)

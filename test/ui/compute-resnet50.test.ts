@@ -3,7 +3,7 @@
 // network has seeded random ones, batch norms included (random means, variances, scales and shifts,
 // so the folding of batch norms into convolutions is exercised on both sides); the arithmetic is
 // the real network's.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { resnet50 } from '../../src-main/core/models/resnet50.ts';
 import type { ScoreSpec } from '../../src-main/core/models/scores.ts';
 import { hasShared, imagenetDevDir, tempDir } from '../helpers/shared.ts';
 import { b64, connect, GPU_ARGS } from './compute-page.ts';
+import { servePagesAndModels } from '../helpers/page-server.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 
 const PHOTO = path.join(imagenetDevDir, 'n02391049_zebra.JPEG');
@@ -82,20 +83,7 @@ describe.skipIf(!hasChromium || !hasShared)('ResNet50 on the compute page (Swift
     model.dispose();
     await mkdir(path.join(modelDir, 'resnet50'));
     for (const [name, data] of Object.entries(saved)) await writeFile(path.join(modelDir, 'resnet50', name), data);
-    server = await new Promise<http.Server>((resolve) => {
-      const s = http.createServer(async (req, res) => {
-        const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
-        const file = rel.startsWith('models/') ? path.join(modelDir, rel.slice('models/'.length)) : path.join(built, rel);
-        if (!file.startsWith(built) && !file.startsWith(modelDir)) return void res.writeHead(403).end();
-        try {
-          const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
-          res.writeHead(200, { 'content-type': type }).end(await readFile(file));
-        } catch {
-          res.writeHead(404).end();
-        }
-      });
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    });
+    server = await servePagesAndModels(built, modelDir);
     // Node's wasm answer, from the same files by the same engine code as the page's.
     const files: ModelFiles = { json: saved['model.json'], shards: [saved['weights.bin']] };
     pixels = (await decodeImage(PHOTO, { width: 224, height: 224, channels: 3 })).data;

@@ -2,7 +2,6 @@
 // ComputeClient and PageRoute as the app wires them: real dev photos answered on webgl and webgpu
 // as Node's wasm answers them (softmax within 1e-4), a view's range share too, the reply naming the
 // page's backend; and a page that goes away mid-session falls back to Node, logged once.
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -18,23 +17,10 @@ import type { LogLine } from '../../src-main/shared/log-messages.ts';
 import { hasShared, imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
 import { GPU_ARGS, mainPortOf } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
+import { servePagesAndModels } from '../helpers/page-server.ts';
 
 const PHOTOS = ['n01440764_tench.JPEG', 'n02391049_zebra.JPEG', 'n02086240_Shih-Tzu.JPEG'].map((f) => path.join(imagenetDevDir, f));
 const DOG = PHOTOS[2]!;
-
-function serve(dir: string): Promise<http.Server> {
-  const server = http.createServer(async (req, res) => {
-    const file = path.join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    if (!file.startsWith(dir)) return void res.writeHead(403).end();
-    try {
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(await readFile(file));
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** Every class's probability of an answer given with all classes, by the model's class index. */
 const byIndex = (r: RecognizeResult) => new Map(r.top.map((p) => [p.index, p.probability]));
@@ -65,7 +51,7 @@ describe.skipIf(!hasChromium || !hasShared)('recognition routed to the compute p
   }
 
   beforeAll(async () => {
-    server = await serve(await buildRenderer());
+    server = await servePagesAndModels(await buildRenderer());
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,

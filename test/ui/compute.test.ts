@@ -1,7 +1,6 @@
 // The compute page in Chromium with SwiftShader (a software GPU): its probe names the adapter as
 // software, MobileNet on webgl and webgpu answers like Node's wasm, LeNet-5 training steps lose the
 // same, and the chooser refuses SwiftShader by itself yet honours it when forced.
-import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -23,25 +22,10 @@ import { loadModel } from '../../src-main/core/zoo/load.ts';
 import { hasShared, imagenetDevDir, mirrorDir, sharedDir, tempDir } from '../helpers/shared.ts';
 import { b64, connect, GPU_ARGS } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
+import { servePagesAndModels } from '../helpers/page-server.ts';
 
 const PHOTOS = ['n01440764_tench.JPEG', 'n02391049_zebra.JPEG'];
 const MOBILENET = 'mobilenet_v1_0.75_224';
-
-/** The built pages, and ../shared/models under /models/ (the page fetches weights like any file). */
-function serve(dir: string): Promise<http.Server> {
-  const server = http.createServer(async (req, res) => {
-    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
-    const file = rel.startsWith('models/') ? path.join(mirrorDir, rel.slice('models/'.length)) : path.join(dir, rel);
-    if (!file.startsWith(dir) && !file.startsWith(mirrorDir)) return void res.writeHead(403).end();
-    try {
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.wasm') ? 'application/wasm' : 'application/octet-stream';
-      res.writeHead(200, { 'content-type': type }).end(await readFile(file));
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** `count` batches of Fashion-MNIST's first training pictures, in order. */
 async function fashionBatches(batchSize: number, count: number, skip = 0): Promise<{ x: Uint8Array; y: Int32Array }[]> {
@@ -68,7 +52,7 @@ describe.skipIf(!hasChromium || !hasShared)('the compute page in Chromium (Swift
   const timings: string[] = [];
 
   beforeAll(async () => {
-    server = await serve(await buildRenderer());
+    server = await servePagesAndModels(await buildRenderer(), mirrorDir);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS],
