@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { defineComponent, h } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +56,14 @@ describe('refusals in the user language', async () => {
   const split = path.join(root, 'cifar');
   await mkdir(path.join(split, 'train', 'cat'), { recursive: true });
   await mkdir(path.join(split, 'test', 'cat'), { recursive: true });
+  // The same file name in two classes (a real PNG: the dataset keeps only pictures).
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#c84' } })
+    .png()
+    .toBuffer();
+  for (const cls of ['cat', 'fox']) {
+    await mkdir(path.join(pets, cls), { recursive: true });
+    await writeFile(path.join(pets, cls, 'tabby.png'), png);
+  }
   const form = { runId: 'r', dataset: 'mnist', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
 
   const refusals: [string, Error, RegExp][] = [
@@ -77,6 +86,10 @@ describe('refusals in the user language', async () => {
       /^fashion\.h5의 출력은 10개인데 클래스 이름은 9개입니다\./,
     ],
     ['transfer with augmentation', await failure(() => toTransferConfig({ ...form, dataset: pets, augment: true })), /이미지 증강을 끄세요\.$/],
+    ['a picture gone', await failure(datasets.move(pets, { cls: 'cat', name: 'gone.jpg' }, 'dog')), /^“cat\/gone\.jpg” 사진이 이 데이터셋에 \(더 이상\) 없습니다\.$/],
+    ['a picture moved onto one of its name', await failure(datasets.move(pets, { cls: 'cat', name: 'tabby.png' }, 'fox')), /^“tabby\.png”이라는 사진이 이미 "fox" 클래스에 있어서/],
+    ['a picture in two classes', await failure(datasets.moveByReference(pets, 'tabby.png', 'bird')), /^“tabby\.png”이\(가\) 여러 클래스\(cat, fox\)에 있습니다/],
+    ['a class with pictures, without their word', await failure(datasets.deleteClass(pets, 'cat', { force: false })), /^"cat" 클래스에 아직 사진 1장이 있습니다/],
   ];
 
   it.each(refusals)('%s: coded, Korean without an English sentence', (_what, err, korean) => {

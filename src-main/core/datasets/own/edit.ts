@@ -40,7 +40,7 @@ export async function moveImage(dir: string, ref: string, to: string): Promise<{
       () => false,
     )
   )
-    throw new Error(`${ref}: ${to}/${found.name} already exists; not moved.`);
+    throw new CodedError('picture-exists', `${ref}: ${to}/${found.name} already exists; not moved.`, { name: found.name, cls: to });
   await mkdir(path.join(dir, to), { recursive: true });
   await rename(found.file, target);
   return { from, stored: `${to}/${found.name}` };
@@ -73,7 +73,11 @@ export async function deleteClass(dir: string, name: string, { force = false } =
   const summary = await showDataset(dir);
   const cls = summary.classes.find((c) => c.name === name);
   if (!cls) throw new CodedError('class-missing', `${path.join(dir, name)}: no such class.`, { name });
-  if (cls.count && !force) throw new Error(`${path.join(dir, name)}: the class has ${cls.count} image${cls.count === 1 ? '' : 's'}; deleting it deletes them (--force).`);
+  if (cls.count && !force)
+    throw new CodedError('class-not-empty', `${path.join(dir, name)}: the class has ${cls.count} image${cls.count === 1 ? '' : 's'}; deleting it deletes them (--force).`, {
+      name,
+      count: cls.count,
+    });
   await rm(path.join(dir, name), { recursive: true });
   return { removed: cls.count };
 }

@@ -112,7 +112,11 @@ export async function locateImage(dir: string, ref: string): Promise<{ cls: stri
     const found = [];
     for (const cls of await classFolders(root)) if ((await imagesOf(path.join(root, cls))).includes(ref)) found.push(cls);
     if (found.length === 1) return { cls: found[0]!, name: ref, file: path.join(root, found[0]!, ref) };
-    if (found.length > 1) throw new Error(`${ref}: in more than one class of ${root} (${found.join(', ')}); give it as <class>/${ref}.`);
+    if (found.length > 1)
+      throw new CodedError('picture-ambiguous', `${ref}: in more than one class of ${root} (${found.join(', ')}); give it as <class>/${ref}.`, {
+        name: ref,
+        classes: found.join(', '),
+      });
   }
-  throw new Error(`${ref}: no such image in a class folder of ${root}.`);
+  throw new CodedError('picture-missing', `${ref}: no such image in a class folder of ${root}.`, { name: ref });
 }
