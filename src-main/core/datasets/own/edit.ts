@@ -20,7 +20,8 @@ export async function removeImages(dir: string, refs: readonly string[]): Promis
       out.push({ file: ref, status: 'removed', stored: `${found.cls}/${found.name}` });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      out.push({ file: ref, status: 'refused', error: err.code ? `${ref}: could not be removed (${err.code})` : err.message });
+      const system = !(e instanceof CodedError) && err.code;
+      out.push({ file: ref, status: 'refused', error: system ? `${ref}: could not be removed (${err.code})` : err.message });
     }
   }
   return out;
