@@ -113,7 +113,10 @@ describe('Grad-CAM equals the direct computation', () => {
         .reshape([-1]) as tf.Tensor1D;
     expect(ours.maps[0]).toMatchObject({ width: 14, height: 14 });
     for (const [i, c] of classes.entries()) {
-      expect(Math.max(...ours.maps[i]!.values), `class ${c}: something speaks for it`).toBe(1);
+      // The predicted class's contrast has evidence somewhere; another class's may have none over
+      // the likelier one (an all-zero map), as a model trained for two epochs can well say.
+      if (c === predicted) expect(Math.max(...ours.maps[i]!.values), `class ${c}: something speaks for it`).toBe(1);
+      else expect([0, 1], `class ${c}: scaled to 1 at its maximum, or nothing speaks for it`).toContain(Math.max(...ours.maps[i]!.values));
       expect(maxDiff(ours.maps[i]!.values, directCam(a, logits, c)), `class ${c}`).toBeLessThan(1e-4);
     }
     // The same on the plain JavaScript backend as on wasm.
