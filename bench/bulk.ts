@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../src-main/core/backend.ts';
 import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
-import { FeatureCache } from '../src-main/core/transfer/feature-cache.ts';
+import { FeatureCache, featureKeyOf } from '../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../src-main/core/transfer/features.ts';
 import { option } from './each-backend.ts';
 import { threadCpu, threadCpuReport } from './thread-cpu.ts';
@@ -93,14 +93,7 @@ if (featurePhotos > 0) {
   }
   const backbone = await loadBackbone('mobilenet', { cacheDir: path.join(work, 'cache'), mirrorDir, offline: true });
   for (let run = 0; run < runs; run++) {
-    const cache = new FeatureCache(path.join(work, `features-${run}`), {
-      backbone: backbone.id,
-      weightsTag: backbone.weightsTag,
-      preprocessing: backbone.preprocessing,
-      resize: backbone.fit,
-      inputSize: backbone.inputSize,
-      featureLength: backbone.featureLength,
-    });
+    const cache = new FeatureCache(path.join(work, `features-${run}`), featureKeyOf(backbone));
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const th0 = threadCpu();

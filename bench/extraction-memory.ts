@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src-main/core/backend.ts';
 import { loadBackbone } from '../src-main/core/transfer/backbone.ts';
-import { FeatureCache } from '../src-main/core/transfer/feature-cache.ts';
+import { FeatureCache, featureKeyOf } from '../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../src-main/core/transfer/features.ts';
 import { option } from './each-backend.ts';
 
@@ -91,14 +91,7 @@ for (const [k, c] of classes.entries()) {
 const order = files.map((_, i) => i).sort((a, b) => (a % 5000) - (b % 5000) || labels[a]! - labels[b]!);
 const list = order.slice(0, Math.min(limit, order.length));
 const backbone = await loadBackbone('mobilenet', { cacheDir: path.join(work, 'models'), mirrorDir, offline: true });
-const cache = new FeatureCache(path.join(work, 'cache'), {
-  backbone: backbone.id,
-  weightsTag: backbone.weightsTag,
-  preprocessing: backbone.preprocessing,
-  resize: backbone.fit === 'squash' ? 'bilinear' : backbone.fit,
-  inputSize: backbone.inputSize,
-  featureLength: backbone.featureLength,
-});
+const cache = new FeatureCache(path.join(work, 'cache'), featureKeyOf(backbone));
 console.log(
   `MobileNet features (${backbone.featureLength}) on ${report.backend}${report.threads ? ` (${report.threads} threads)` : ''}, ${list.length} CIFAR-10 ${split} photos, empty cache in ${cache.dir}; the result will hold ${((list.length * backbone.featureLength * 4) / MB).toFixed(0)} MB of features`,
 );

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src-main/core/backend.ts';
 import { listClassFolders } from '../src-main/core/datasets/folder.ts';
+import { featureKeyOf } from '../src-main/core/transfer/feature-cache.ts';
 import { ActivationCache } from '../src-main/core/transfer/activation-cache.ts';
 import { extractActivations, pooledFeatures, type Activations } from '../src-main/core/transfer/activations.ts';
 import type { Features } from '../src-main/core/transfer/features.ts';
@@ -37,14 +38,7 @@ const wantFlip = args.includes('--flip') || heads.some((h) => h.flip);
 await initBackend('wasm');
 const backbone = await loadBackbone('mobilenet', { cacheDir, mirrorDir: path.resolve(here, '../../shared/models'), offline: true });
 const split = splitBackbone(backbone, 3);
-const key = {
-  backbone: backbone.id,
-  weightsTag: backbone.weightsTag,
-  preprocessing: backbone.preprocessing,
-  resize: backbone.fit,
-  inputSize: backbone.inputSize,
-  featureLength: split.length,
-};
+const key = featureKeyOf(backbone, split.length);
 const cache = new ActivationCache(cacheDir, key, split.layer);
 const flipCache = new ActivationCache(cacheDir, key, split.layer, true);
 const train = perClass(await listClassFolders(path.join(dataset, 'train')), perClassN, 1337);

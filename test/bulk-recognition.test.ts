@@ -8,7 +8,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { classifyMany } from '../src-main/core/classify-many.ts';
 import type { Classifier } from '../src-main/core/classifier.ts';
 import { loadBackbone, type Backbone } from '../src-main/core/transfer/backbone.ts';
-import { FeatureCache } from '../src-main/core/transfer/feature-cache.ts';
+import { FeatureCache, featureKeyOf } from '../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../src-main/core/transfer/features.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
 import { StudioService } from '../src-main/service/studio.ts';
@@ -116,14 +116,7 @@ describe('transfer feature extraction', () => {
       .slice(0, 20)
       .map((f) => path.join(dir, f));
     const list = { files, labels: new Int32Array(files.length) };
-    const key = {
-      backbone: backbone.id,
-      weightsTag: backbone.weightsTag,
-      preprocessing: backbone.preprocessing,
-      resize: backbone.fit,
-      inputSize: backbone.inputSize,
-      featureLength: backbone.featureLength,
-    };
+    const key = featureKeyOf(backbone);
     const one = await extractFeatures(list, backbone, new FeatureCache(path.join(tmp, 'f1'), key), { batchSize: 1, prefetch: 1 });
     const many = await extractFeatures(list, backbone, new FeatureCache(path.join(tmp, 'f8'), key), { batchSize: 8, prefetch: 16 });
     expect([one.computed, many.computed]).toEqual([20, 20]);

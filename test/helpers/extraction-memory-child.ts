@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { loadBackbone } from '../../src-main/core/transfer/backbone.ts';
-import { FeatureCache } from '../../src-main/core/transfer/feature-cache.ts';
+import { FeatureCache, featureKeyOf } from '../../src-main/core/transfer/feature-cache.ts';
 import { extractFeatures } from '../../src-main/core/transfer/features.ts';
 
 const [shared, photos, passes] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
@@ -38,14 +38,7 @@ for (let pass = 1; pass <= passes; pass++) {
     files.push(byClass[k]![(pass - 1) * Math.ceil(photos / classes.length) + Math.floor(i / classes.length)]!);
     labels.push(k);
   }
-  const cache = new FeatureCache(path.join(work, `features-${pass}`), {
-    backbone: backbone.id,
-    weightsTag: backbone.weightsTag,
-    preprocessing: backbone.preprocessing,
-    resize: backbone.fit,
-    inputSize: backbone.inputSize,
-    featureLength: backbone.featureLength,
-  });
+  const cache = new FeatureCache(path.join(work, `features-${pass}`), featureKeyOf(backbone));
   const f = await extractFeatures({ files, labels: Int32Array.from(labels) }, backbone, cache);
   samples.push({ pass, computed: f.computed, ...measure() });
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Backbone } from './backbone.ts';
 
 export interface FeatureKeyParts {
   backbone: string;
@@ -12,6 +13,16 @@ export interface FeatureKeyParts {
   resize: string;
   inputSize: [number, number];
   featureLength: number;
+}
+
+/**
+ * The key of a backbone's features: `featureLength` floats a photo (its pooled features unless
+ * given, e.g. the activations at a fine-tuning split). Squashed photos keep the key their features
+ * had before crop existed ('bilinear'), so those caches still serve.
+ */
+export function featureKeyOf(backbone: Backbone, featureLength = backbone.featureLength): FeatureKeyParts {
+  const { id, weightsTag, preprocessing, fit, inputSize } = backbone;
+  return { backbone: id, weightsTag, preprocessing, resize: fit === 'squash' ? 'bilinear' : fit, inputSize, featureLength };
 }
 
 export function contentHash(bytes: Uint8Array): string {

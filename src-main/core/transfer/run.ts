@@ -20,7 +20,7 @@ import type { RunEnvironment } from '../training/run.ts';
 import { loadBackbone } from './backbone.ts';
 import { parseTransferConfig, type TransferConfig, type TransferConfigInput } from './config.ts';
 import { chosenNote, sizeAwareSettings } from './defaults.ts';
-import { FeatureCache } from './feature-cache.ts';
+import { FeatureCache, featureKeyOf } from './feature-cache.ts';
 import { extractFeatures, featureSet, type LabelledFiles } from './features.ts';
 import { estimateNote } from './estimate.ts';
 import { FineTuning } from './fine-tune.ts';
@@ -90,15 +90,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
   const head = transferHead(backbone.featureLength, classNames.length, cfg);
   const combined = head.attach(backbone.classifier.model.inputs as never, backbone.pooled);
   try {
-    const key = {
-      // Squashed photos keep the key their features had before crop existed, so those caches still serve.
-      backbone: backbone.id,
-      weightsTag: backbone.weightsTag,
-      preprocessing: backbone.preprocessing,
-      resize: backbone.fit === 'squash' ? 'bilinear' : backbone.fit,
-      inputSize: backbone.inputSize,
-      featureLength: backbone.featureLength,
-    };
+    const key = featureKeyOf(backbone);
     const cache = new FeatureCache(env.cacheDir, key);
     // Fine-tuning caches the activations where the backbone is split instead, and derives the head's features from them.
     const ft = cfg.fineTune && new FineTuning(backbone, head, key, env.cacheDir, cfg.fineTune, cfg.seed);
