@@ -28,6 +28,7 @@ import { chromium } from 'playwright-core';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { modelFromFiles, recognize, trainSteps, type ModelFiles, type TrainStepsRequest } from '../src-main/core/compute/engine.ts';
+import { median } from '../src-main/core/compute/measure.ts';
 import type { BackendProbe } from '../src-main/core/compute/port.ts';
 import { fashionCnn } from '../src-main/core/models/classic.ts';
 import { layersModelFiles } from '../src-main/core/models/layers-io.ts';
@@ -60,7 +61,6 @@ const SPECS: Record<(typeof modelNames)[number], ScoreSpec> = {
   mobilenet: { inputSize: [224, 224], channels: 3, preprocessing: 'tf' },
   resnet50: { inputSize: [224, 224], channels: 3, preprocessing: 'caffe' },
 };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Pictures that look like nothing in particular but are the same every time (as measure.ts's). */
 function pictures(n: number, size: number): Uint8Array[] {
@@ -110,6 +110,17 @@ interface Row {
 }
 const rows: Row[] = [];
 
+/** A batch's timings into its row (the first run, which compiles, left out) and the log. */
+function record(row: Row, name: string, batch: number, ms: number[]): void {
+  row.perImage[`${name}@${batch}`] = median(ms.slice(1)) / batch;
+  console.log(
+    `${row.backend} ${name} batch ${batch}: first ${ms[0]!.toFixed(0)} ms, then ${ms
+      .slice(1)
+      .map((m) => m.toFixed(0))
+      .join(', ')} ms`,
+  );
+}
+
 /** The built pages; /models/<name>/ are the files above (MobileNet's shards from the mirror). */
 function serve(dir: string): Promise<http.Server> {
   return servePages((rel) => {
@@ -155,13 +166,7 @@ try {
         const pixels = pictures(batch, 224 * 224 * 3).map(b64);
         const ms: number[] = [];
         for (let i = 0; i <= repeats; i++) ms.push((await call<{ ms: number }>('__recognize', name, SPECS[name], pixels)).ms);
-        row.perImage[`${name}@${batch}`] = median(ms.slice(1)) / batch;
-        console.log(
-          `${row.backend} ${name} batch ${batch}: first ${ms[0]!.toFixed(0)} ms, then ${ms
-            .slice(1)
-            .map((m) => m.toFixed(0))
-            .join(', ')} ms`,
-        );
+        record(row, name, batch, ms);
       }
       await call('__call', { kind: 'dispose', name });
     }
@@ -195,13 +200,7 @@ for (const name of modelNames) {
       await recognize(model, SPECS[name], photos);
       ms.push(performance.now() - start);
     }
-    row.perImage[`${name}@${batch}`] = median(ms.slice(1)) / batch;
-    console.log(
-      `${row.backend} ${name} batch ${batch}: first ${ms[0]!.toFixed(0)} ms, then ${ms
-        .slice(1)
-        .map((m) => m.toFixed(0))
-        .join(', ')} ms`,
-    );
+    record(row, name, batch, ms);
   }
   model.dispose();
 }

@@ -22,7 +22,8 @@ export interface MeasureOptions {
   trainBatch?: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+/** The middle of a few timings (the upper one of an even count). */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Pictures that look like nothing in particular but are the same every time. */
 function pictures(n: number, size: number): Uint8Array[] {
