@@ -24,7 +24,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chromium } from 'playwright-core';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { modelFromFiles, recognize, trainSteps, type ModelFiles, type TrainStepsRequest } from '../src-main/core/compute/engine.ts';
@@ -36,7 +35,7 @@ import { resnet50 } from '../src-main/core/models/resnet50.ts';
 import type { ScoreSpec } from '../src-main/core/models/scores.ts';
 import { LossConfig, OptimizerConfig } from '../src-main/core/training/config.ts';
 import { hasShared, mirrorDir, tempDir } from '../test/helpers/shared.ts';
-import { b64, connect, GPU_ARGS } from '../test/ui/compute-page.ts';
+import { b64, connect, GPU_ARGS, launchForCompute } from '../test/ui/compute-page.ts';
 import { option } from './each-backend.ts';
 import { servePages } from '../test/helpers/page-server.ts';
 
@@ -133,11 +132,7 @@ function serve(dir: string): Promise<http.Server> {
 const server = await serve(rendererDir);
 // --gpu: leave WebGL to the real GPU (no SwiftShader switch) and ignore Chromium's driver blocklist.
 const gpuArgs = realGpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--ignore-gpu-blocklist'] : GPU_ARGS;
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [...(headed ? [] : ['--headless']), '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...gpuArgs],
-  headless: !headed,
-});
+const browser = await launchForCompute(CHROMIUM, { gpuArgs, headed });
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('compute page:', e.message));

@@ -2,7 +2,7 @@
 // (window.__call, __load, __measure, __train, __run; events kept in window.__events), and
 // pageSideOf() is the chooser's view of that page, MobileNet's files sent as main would send them;
 // mainPortOf() bridges the page's port to a ComputeClient in the test, as main holds it.
-import type { Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import type { MainPort } from '../../src-main/core/compute/client.ts';
 import type { ModelFiles } from '../../src-main/core/compute/engine.ts';
 import type { Figures } from '../../src-main/core/compute/measure.ts';
@@ -12,6 +12,15 @@ import type { BackendProbe } from '../../src-main/core/compute/port.ts';
 // Found on Debian's Chromium 156: WebGPU needs both switches (and a secure context: http://127.0.0.1
 // is one); --use-angle=swiftshader keeps WebGL on SwiftShader where there is no GPU.
 export const GPU_ARGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'];
+
+/** Chromium for the compute page: the GPU switches (SwiftShader unless others are given), headless unless `headed`. */
+export function launchForCompute(executablePath: string, { gpuArgs = GPU_ARGS, headed = false } = {}): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    args: [...(headed ? [] : ['--headless']), '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...gpuArgs],
+    headless: !headed,
+  });
+}
 
 export const b64 = (a: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 

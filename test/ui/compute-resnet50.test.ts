@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { modelFromFiles, recognize, type ModelFiles } from '../../src-main/core/compute/engine.ts';
@@ -18,7 +18,7 @@ import { layersModelFiles } from '../../src-main/core/models/layers-io.ts';
 import { resnet50 } from '../../src-main/core/models/resnet50.ts';
 import type { ScoreSpec } from '../../src-main/core/models/scores.ts';
 import { hasShared, imagenetDevDir, tempDir } from '../helpers/shared.ts';
-import { b64, connect, GPU_ARGS } from './compute-page.ts';
+import { b64, connect, launchForCompute } from './compute-page.ts';
 import { servePagesAndModels } from '../helpers/page-server.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 
@@ -92,11 +92,7 @@ describe.skipIf(!hasChromium || !hasShared)('ResNet50 on the compute page (Swift
     [expected] = await recognize(node, SPEC, [pixels]);
     timings.push(`ResNet50 (seeded), one photo, Node wasm: ${(performance.now() - start).toFixed(0)} ms`);
     node.dispose();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS],
-      headless: true,
-    });
+    browser = await launchForCompute(CHROMIUM);
     page = await browser.newPage();
     page.on('pageerror', (e) => console.error('compute page:', e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/compute.html`);

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ComputeClient } from '../../src-main/core/compute/client.ts';
@@ -15,7 +15,7 @@ import { RecognitionService, type RecognizeResult } from '../../src-main/service
 import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
 import type { LogLine } from '../../src-main/shared/log-messages.ts';
 import { hasShared, imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
-import { GPU_ARGS, mainPortOf } from './compute-page.ts';
+import { launchForCompute, mainPortOf } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 import { servePagesAndModels } from '../helpers/page-server.ts';
 
@@ -53,11 +53,7 @@ describe.skipIf(!hasChromium || !hasShared)('recognition routed to the compute p
   beforeAll(async () => {
     server = await servePagesAndModels(await buildRenderer());
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS],
-      headless: true,
-    });
+    browser = await launchForCompute(CHROMIUM);
     await initBackend('wasm');
     cacheDir = await tempDir();
     node = new RecognitionService({ cacheDir, mirrorDir, offline: true, backend: 'wasm' });

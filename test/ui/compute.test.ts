@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
@@ -20,7 +20,7 @@ import { layersModelFiles } from '../../src-main/core/models/layers-io.ts';
 import { TrainConfig } from '../../src-main/core/training/config.ts';
 import { loadModel } from '../../src-main/core/zoo/load.ts';
 import { hasShared, imagenetDevDir, mirrorDir, sharedDir, tempDir } from '../helpers/shared.ts';
-import { b64, connect, GPU_ARGS } from './compute-page.ts';
+import { b64, connect, launchForCompute } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 import { servePagesAndModels } from '../helpers/page-server.ts';
 
@@ -53,11 +53,7 @@ describe.skipIf(!hasChromium || !hasShared)('the compute page in Chromium (Swift
 
   beforeAll(async () => {
     server = await servePagesAndModels(await buildRenderer(), mirrorDir);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', '--disable-component-update', ...GPU_ARGS],
-      headless: true,
-    });
+    browser = await launchForCompute(CHROMIUM);
     page = await browser.newPage();
     page.on('pageerror', (e) => console.error('compute page:', e.message));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
