@@ -105,19 +105,17 @@ function featureStep(steps: Step[], layerName?: string): Step {
   if (layerName !== undefined) {
     const candidates = candidatesOf(steps);
     const named = steps.find((s) => s.layer.name === layerName);
+    const usable = listed(candidates);
     if (!named) {
-      throw new CodedError('layer-missing', `The model has no layer called "${layerName}". Grad-CAM can use: ${listed(candidates)}.`, {
-        layer: layerName,
-        candidates: listed(candidates),
-      });
+      throw new CodedError('layer-missing', `The model has no layer called "${layerName}". Grad-CAM can use: ${usable}.`, { layer: layerName, candidates: usable });
     }
     if (!candidates.includes(layerName)) {
       const kind = named.layer.getClassName();
       const shape = JSON.stringify(named.outputs[0]?.shape ?? null);
       throw new CodedError(
         'layer-not-convolution',
-        `Layer "${layerName}" (${kind}, output ${shape}) is not a convolution's feature maps, so Grad-CAM cannot use it. It can use: ${listed(candidates)}.`,
-        { layer: layerName, kind, shape, candidates: listed(candidates) },
+        `Layer "${layerName}" (${kind}, output ${shape}) is not a convolution's feature maps, so Grad-CAM cannot use it. It can use: ${usable}.`,
+        { layer: layerName, kind, shape, candidates: usable },
       );
     }
     return named;

@@ -33,7 +33,6 @@ interface Prepared {
   hash?: string;
   cached?: Float32Array;
   image?: DecodedImage;
-  error?: string;
   failure?: SkippedFile;
 }
 
@@ -64,7 +63,7 @@ async function prepare(file: string, label: number, backbone: Backbone, cache: F
     if (flip) flipPixels(image.data, image.width, image.height, image.channels);
     return { file, label, hash, image };
   } catch (err) {
-    return { file, label, error: (err as Error).message, failure: skippedFile(file, err) };
+    return { file, label, failure: skippedFile(file, err) };
   }
 }
 
@@ -135,8 +134,8 @@ export async function extractFeatures(
     }
     let k = 0;
     for (const p of items) {
-      if (p.error) {
-        skipped.push(p.failure ?? { file: p.file, error: p.error });
+      if (p.failure) {
+        skipped.push(p.failure);
         continue;
       }
       const v = p.cached ?? fresh!.subarray(k * f, (k + 1) * f);
