@@ -2,7 +2,7 @@
 // GPU process crashing, WEBGL_lose_context in a test) or WebGPU's device lost. tfjs itself never
 // says so: its reads on a lost WebGL context wait forever, so the engine races them with this.
 import type * as tf from '@tensorflow/tfjs';
-import type { LossWatch } from '../../src-main/core/compute/run.ts';
+import { NEVER_LOST, type LossWatch } from '../../src-main/core/compute/run.ts';
 
 interface WebGlBackend {
   gpgpu: { gl: WebGL2RenderingContext; itemsToPoll?: unknown[] };
@@ -10,8 +10,6 @@ interface WebGlBackend {
 interface WebGpuBackend {
   device: { lost: Promise<{ reason?: string; message?: string }> };
 }
-
-const NEVER: LossWatch = { now: () => undefined, next: new Promise(() => {}) };
 
 export function watchBackend(name: string, backend: tf.KernelBackend): LossWatch {
   if (name === 'webgl') {
@@ -38,5 +36,5 @@ export function watchBackend(name: string, backend: tf.KernelBackend): LossWatch
     );
     return { now: () => lost, next };
   }
-  return NEVER;
+  return NEVER_LOST;
 }

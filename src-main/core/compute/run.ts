@@ -54,6 +54,9 @@ export interface LossWatch {
   next: Promise<string>;
 }
 
+/** The watch of a backend that cannot be lost (wasm, cpu). */
+export const NEVER_LOST: LossWatch = { now: () => undefined, next: new Promise(() => {}) };
+
 /** What the run needs from the page around it. */
 export interface RunContext {
   backend(): string;
@@ -181,9 +184,8 @@ export async function trainRun(model: tf.LayersModel, req: TrainRunRequest, ctx:
         const from = backend;
         const resumeAfter = best?.epoch ?? 0;
         fellBack = { from, to: 'wasm', reason: err.reason, atEpoch: epoch, resumeAfter };
-        const never: LossWatch = { now: () => undefined, next: new Promise(() => {}) };
-        const [valLoss] = await validate(model, req, lossFn, never);
-        const restored = { epoch: resumeAfter, valLoss, weights: await readWeights(model, never) };
+        const [valLoss] = await validate(model, req, lossFn, NEVER_LOST);
+        const restored = { epoch: resumeAfter, valLoss, weights: await readWeights(model, NEVER_LOST) };
         ctx.emit(
           { event: 'fell-back', ...fellBack, restored },
           restored.weights.map((x) => x.buffer as ArrayBuffer),
