@@ -117,14 +117,18 @@ describe('IPC requests under hostile payloads', () => {
       expect(reply.ok, what).toBe(false);
       if (reply.ok) continue;
       expect(reply.error, what).toMatch(expected);
+      // Coded, so the window says it in the user's language (a bad request lists its fields' issues).
+      expect(reply.code, what).toBeDefined();
+      if (reply.code === 'bad-request') expect(JSON.parse(String(reply.params?.issueList)), what).not.toEqual([]);
       // A refusal neither echoes a huge payload nor names a private path of main's.
       expect(reply.error.length, what).toBeLessThan(2000);
+      expect(JSON.stringify(reply.params ?? {}).length, what).toBeLessThan(4000);
       expect(reply.error, what).not.toContain(tmp);
     }
   });
 
   it('never lets a path through that the user did not choose', async () => {
-    expect(await answer(table.preview, '/etc/passwd')).toEqual({ ok: false, error: 'That file was not chosen by the user.' });
+    expect(await answer(table.preview, '/etc/passwd')).toEqual({ ok: false, error: 'That file was not chosen by the user.', code: 'file-not-chosen', params: {} });
     expect(await answer(table.recognize, { image: '/etc/passwd', model: 'mobilenet' })).toMatchObject({ ok: false, error: /not chosen by the user/ });
     expect(await answer(table.recognize, { image: path.join(sharedDir, 'images/imagenet-dev/n01440764_tench.JPEG'), model: '../../model' })).toMatchObject({ ok: false });
     expect(await answer(table.startTraining, TRAIN_NOT_CHOSEN)).toMatchObject({ ok: false, error: /not chosen by the user/ });

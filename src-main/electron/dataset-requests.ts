@@ -19,6 +19,7 @@ import {
 } from '../contract.ts';
 import type { DatasetService } from '../service/datasets.ts';
 import { redactPaths } from './redact-paths.ts';
+import { CodedError } from '../shared/errors.ts';
 import type { Grants, Host, ReplyOf, Request } from './grants.ts';
 
 export type DatasetMethod =
@@ -48,7 +49,7 @@ const isDir = (dir: string) =>
 
 /** A dataset the window may touch: one of the app's own, or a folder the user chose this session. */
 export function checkOwnDataset(dir: string, datasets: DatasetService, grants: Grants): void {
-  if (!datasets.isManaged(dir) && !grants.folders.has(dir)) throw new Error('That dataset folder was not chosen by the user.');
+  if (!datasets.isManaged(dir) && !grants.folders.has(dir)) throw new CodedError('dataset-folder-not-chosen', 'That dataset folder was not chosen by the user.');
 }
 
 export function datasetRequests(datasets: DatasetService, host: Host, grants: Grants): { [M in DatasetMethod]: Request<z.ZodType, ReplyOf<M>> } {

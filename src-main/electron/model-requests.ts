@@ -30,7 +30,7 @@ export function exportTarget(chosen: string, format: ModelFileKind): string {
 const suggestedName = (name: string, format: ModelFileKind) => (format === 'tfjs' ? `${name}-tfjs` : `${name}.${format}`);
 
 function checkZoo(model: string): void {
-  if (!findModel(model) && !findView(model)) throw new Error(`"${model}" is not a model of the zoo.`);
+  if (!findModel(model) && !findView(model)) throw new CodedError('model-not-in-zoo', `"${model}" is not a model of the zoo.`, { name: model });
 }
 
 export function modelRequests(service: StudioService, host: Host, grants: Grants): { [M in ModelMethod]: Request<z.ZodType, ReplyOf<M>> } {
@@ -40,7 +40,7 @@ export function modelRequests(service: StudioService, host: Host, grants: Grants
       let out: string;
       if (r.out !== undefined) {
         // Only a place the save dialog gave this session is written to, or replaced.
-        if (!grants.targets.has(r.out)) throw new Error('That place was not chosen by the user.');
+        if (!grants.targets.has(r.out)) throw new CodedError('place-not-chosen', 'That place was not chosen by the user.');
         out = r.out;
       } else {
         const chosen = await host.saveAs(suggestedName(r.name, r.format), r.format);
@@ -60,7 +60,7 @@ export function modelRequests(service: StudioService, host: Host, grants: Grants
     }),
     importModel: req(ImportModelRequest, async (r) => {
       if (r.name !== undefined) checkName(r.name); // a name the store cannot take is refused before any dialog opens
-      if (!host.openModel) throw new Error('This window cannot choose files.');
+      if (!host.openModel) throw new CodedError('no-file-dialog', 'This window cannot choose files.');
       const chosen = await host.openModel(r.pick, r.pick === 'file' ? ['keras', 'h5'] : []);
       if (!chosen) return null;
       (r.pick === 'file' ? grants.files : grants.folders).add(chosen);
@@ -80,7 +80,7 @@ export function modelRequests(service: StudioService, host: Host, grants: Grants
     cancelModelDownload: req(JobId, (id) => service.cancelModelDownload(id)),
     importZooModel: req(ZooId, async (model) => {
       checkZoo(model);
-      if (!host.openModel) throw new Error('This window cannot choose files.');
+      if (!host.openModel) throw new CodedError('no-file-dialog', 'This window cannot choose files.');
       const need = await service.zooImportNeed(model);
       if (!need) return { model, files: 0 };
       const chosen = await host.openModel(need.pick, need.extensions);

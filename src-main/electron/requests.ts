@@ -29,6 +29,7 @@ import { checkOwnDataset, datasetRequests } from './dataset-requests.ts';
 import { modelRequests } from './model-requests.ts';
 import { Grants, type Host, type Method, type ReplyOf, type Request } from './grants.ts';
 import { redactPaths } from './redact-paths.ts';
+import { badRequest } from './bad-request.ts';
 import { CodedError, errorCodeOf, type ErrorParams } from '../shared/errors.ts';
 import { DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 
@@ -47,14 +48,15 @@ async function checkModel(model: string, service: StudioService): Promise<void> 
   try {
     checkName(model);
   } catch {
-    throw new Error('Models are chosen by name, not by path.');
+    throw new CodedError('model-by-name', 'Models are chosen by name, not by path.');
   }
-  if (!(await service.store.has(model))) throw new Error(`There is no model "${model}".`);
+  if (!(await service.store.has(model))) throw new CodedError('model-missing', `There is no model "${model}".`, { name: model });
 }
+const fileNotChosen = () => new CodedError('file-not-chosen', 'That file was not chosen by the user.');
 /** A photo named by path must be one the user chose (it then counts as a recent one). */
 async function checkImage(image: RecognizeRequest['image'], grants: Grants): Promise<void> {
   if (typeof image !== 'string') return;
-  if (!(await grants.file(image))) throw new Error('That file was not chosen by the user.');
+  if (!(await grants.file(image))) throw fileNotChosen();
   await grants.recents.add(image);
 }
 const checkDataset = (dataset: string, grants: Grants, service: StudioService) => {
@@ -126,7 +128,7 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
       return service.featureMaps(r);
     }),
     preview: req(z.string().min(1).max(4096), async (file) => {
-      if (!(await grants.file(file))) throw new Error('That file was not chosen by the user.');
+      if (!(await grants.file(file))) throw fileNotChosen();
       return service.preview(file);
     }),
     recentFiles: req(none, () => grants.recents.all()),
@@ -142,7 +144,7 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
     }),
     recognizeFolder: req(FolderRequest, async (r) => {
       await checkModel(r.model, service);
-      if (!grants.folders.has(r.folder)) throw new Error('That folder was not chosen by the user.');
+      if (!grants.folders.has(r.folder)) throw new CodedError('folder-not-chosen', 'That folder was not chosen by the user.');
       const reply = await service.recognizeFolder(r);
       // Its images are the user's choice too: a row of the results opens in Recognize.
       for (const i of reply.items) grants.files.add(i.file);
@@ -193,7 +195,10 @@ function table(service: StudioService, host: Host, grants: Grants): Table {
 /** Checks a payload and runs the request; the reply never throws, since Electron mangles errors. */
 export async function answer(request: Request, payload: unknown): Promise<Reply<unknown>> {
   const parsed = request.schema.safeParse(payload);
-  if (!parsed.success) return { ok: false, error: `bad request: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+  if (!parsed.success) {
+    const err = badRequest(parsed.error);
+    return { ok: false, error: err.message, code: err.code, params: err.params };
+  }
   try {
     return { ok: true, value: await request.run(parsed.data) };
   } catch (err) {

@@ -12,6 +12,19 @@ export const ENTRY_SKIP_KINDS = ['not-regular', 'broken-link', 'link-outside', '
 export type EntrySkipKind = (typeof ENTRY_SKIP_KINDS)[number];
 const ENTRY_CODES = ENTRY_SKIP_KINDS.map((k) => `entry-${k}` as const);
 
+/**
+ * What is wrong with one field of a request the window sent (electron/bad-request.ts): the
+ * `bad-request` error lists its fields with one of these each, which the window words.
+ */
+export const REQUEST_ISSUE_KINDS = ['wrong-type', 'too-small', 'too-big', 'too-short', 'too-long', 'bad-format', 'unknown-field', 'not-allowed', 'other'] as const;
+export type RequestIssueKind = (typeof REQUEST_ISSUE_KINDS)[number];
+/** One field's issue: `field` is the contract's path ('' for the request as a whole), `limit` the bound or the values allowed. */
+export interface RequestIssue {
+  field: string;
+  kind: RequestIssueKind;
+  limit?: string;
+}
+
 export const ERROR_CODES = [
   'model-exists',
   'model-busy',
@@ -44,6 +57,15 @@ export const ERROR_CODES = [
   'dataset-folder-missing',
   'dataset-split-layout',
   'backend-needs-app',
+  // What a window that sends what the app never would (a bug, or a page gone hostile) is told.
+  'bad-request',
+  'model-by-name',
+  'model-not-in-zoo',
+  'file-not-chosen',
+  'folder-not-chosen',
+  'dataset-folder-not-chosen',
+  'place-not-chosen',
+  'no-file-dialog',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'vue/compiler-sfc';
 import en from '../../src-renderer/src/locales/en.ts';
 import ko from '../../src-renderer/src/locales/ko.ts';
-import { ERROR_CODES, SYSTEM_ERROR_CODES, SYSTEM_REASONS_ENGLISH } from '../../src-main/shared/errors.ts';
+import { ERROR_CODES, REQUEST_ISSUE_KINDS, SYSTEM_ERROR_CODES, SYSTEM_REASONS_ENGLISH } from '../../src-main/shared/errors.ts';
 import { fillPlaceholders, LOG_CODES, LOG_ENGLISH, type LogCode } from '../../src-main/shared/log-messages.ts';
 import { makeI18n } from '../../src-renderer/src/i18n.ts';
 
@@ -144,6 +144,14 @@ describe('coded lines and errors have words in both languages', () => {
     const english = en.errors as Record<string, string>;
     expect(unworded(ERROR_CODES, en.errors, english), 'en.ts errors').toEqual([]);
     expect(unworded(ERROR_CODES, ko.errors, english), 'ko.ts errors').toEqual([]);
+  });
+
+  it("every kind of a refused request's field (bad-request's {issues}) has an English and a Korean text", () => {
+    const english = en.requestIssues as Record<string, string>;
+    for (const table of [en.requestIssues, ko.requestIssues]) {
+      expect(unworded([...REQUEST_ISSUE_KINDS, 'request'], table, english)).toEqual([]);
+      for (const kind of REQUEST_ISSUE_KINDS) expect(placeholders(table[kind]), kind).toContain('field');
+    }
   });
 
   it('would catch a missing text and a misspelt placeholder (the check can fail)', () => {

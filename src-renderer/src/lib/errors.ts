@@ -4,22 +4,46 @@
 // system error inside one (its {reason}, with `reasonCode`) is worded too, never Node's English.
 import { useI18n } from 'vue-i18n';
 import { readError } from '../../../src-main/contract';
-import type { Coded, ErrorParams } from '../../../src-main/shared/errors';
+import { REQUEST_ISSUE_KINDS, type Coded, type ErrorParams, type RequestIssue } from '../../../src-main/shared/errors';
 
 export type CodedText = { message: string; coded?: Coded };
 
-/** `params` with a system error's {reason} and a refused name's {problem} in the user's language. */
+/**
+ * `params` with a system error's {reason}, a refused name's {problem} and a refused request's
+ * {issues} in the user's language.
+ */
 export function useReasonParams(): (params: ErrorParams) => ErrorParams {
   const { t, te } = useI18n();
+  const issue = (i: RequestIssue) => t(`requestIssues.${i.kind}`, { field: i.field || t('requestIssues.request'), limit: i.limit ?? '' });
   return (params) => {
     const code = params.reasonCode;
     const problem = params.problemCode;
+    const issues = typeof params.issueList === 'string' ? issuesOf(params.issueList) : [];
     return {
       ...params,
       ...(typeof code === 'string' && te(`systemReasons.${code}`) ? { reason: t(`systemReasons.${code}`) } : {}),
       ...(typeof problem === 'string' && te(`nameProblems.${problem}`) ? { problem: t(`nameProblems.${problem}`) } : {}),
+      ...(issues.length ? { issues: issues.map(issue).join('; ') } : {}),
     };
   };
+}
+
+/** The issues a `bad-request` lists (JSON from main): the ones with a kind the window knows. */
+function issuesOf(list: string): RequestIssue[] {
+  try {
+    const parsed: unknown = JSON.parse(list);
+    if (!Array.isArray(parsed)) return [];
+    return parsed.filter(
+      (i): i is RequestIssue =>
+        typeof i === 'object' &&
+        i !== null &&
+        typeof i.field === 'string' &&
+        (REQUEST_ISSUE_KINDS as readonly string[]).includes(i.kind) &&
+        (i.limit === undefined || typeof i.limit === 'string'),
+    );
+  } catch {
+    return [];
+  }
 }
 
 export function useErrorText(): (err: unknown) => string {

@@ -63,6 +63,27 @@ export default {
     'import-labels-mismatch': '{file} has {outputs} outputs but {labels} class names were given. Give it one class name a line in labels.txt beside it.',
     'backend-needs-app':
       "{backend} computes in the app's hidden compute window, and the command line has no window. Start the app with CLASSIFIER_BACKEND={backend}, or choose one of: {choices}.",
+    'bad-request': 'The window sent a request the app does not take ({issues}). Restart the app; if it happens again, it is a bug.',
+    'model-by-name': 'Models are chosen by name, not by path.',
+    'model-not-in-zoo': '"{name}" is not a model of the zoo.',
+    'file-not-chosen': 'That file was not chosen by the user.',
+    'folder-not-chosen': 'That folder was not chosen by the user.',
+    'dataset-folder-not-chosen': 'That dataset folder was not chosen by the user.',
+    'place-not-chosen': 'That place was not chosen by the user.',
+    'no-file-dialog': 'This window cannot choose files.',
+  },
+  /** What is wrong with a field of a refused request (REQUEST_ISSUE_KINDS), the {issues} of `bad-request`. */
+  requestIssues: {
+    request: 'the request',
+    'wrong-type': '{field}: not of the type expected',
+    'too-small': '{field}: too small (the limit is {limit})',
+    'too-big': '{field}: too large (the limit is {limit})',
+    'too-short': '{field}: too short (the limit is {limit})',
+    'too-long': '{field}: too long (the limit is {limit})',
+    'bad-format': '{field}: not in the form expected',
+    'unknown-field': '{field}: not a field of this request',
+    'not-allowed': '{field}: not one of {limit}',
+    other: '{field}: a value the app does not take',
   },
   /** Why a name is refused (src-main/shared/model-names.ts), the {problem} of the errors above. */
   nameProblems: NAME_PROBLEMS_ENGLISH as Record<NameProblem, string>,
