@@ -10,8 +10,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { META_FILE, ModelStore, type StoredModelMeta } from '../src-main/core/store/model-store.ts';
 import { loadModel } from '../src-main/core/zoo/load.ts';
+import { plainStoredModel } from '../src-main/core/store/export-model.ts';
 import { misclassifiedThumbnails } from '../src-main/service/evaluation.ts';
 import { evaluationView } from '../src-main/service/store-views.ts';
+import { errorCodeOf, type Coded } from '../src-main/shared/errors.ts';
 import { tempDir } from './helpers/shared.ts';
 import { storedMeta } from './helpers/stored-meta.ts';
 
@@ -51,21 +53,62 @@ describe("a stored model's metadata", () => {
     expect(ok.classifier.spec).toMatchObject({ inputSize: [28, 28], channels: 1 });
     ok.classifier.dispose();
 
-    const refusals: [Record<string, unknown>, string][] = [
-      [{ inputSize: [16000, 16000] }, 'not valid model metadata (inputSize.0: Too big: expected number to be <=4096)'],
-      [{ inputSize: [32, 32] }, "inputSize 32x32 does not match the model's input of 28x28."],
-      [{ channels: 3 }, "channels 3 does not match the model's input of 1 channel."],
-      [{ labels: ['a', 'b'] }, 'names 2 classes but the model has 3 outputs.'],
-      [{ labels: 'imagenet' }, 'names 1000 classes (imagenet) but the model has 3 outputs.'],
-      [{ preprocessing: 'magic' }, 'not valid model metadata (preprocessing: Invalid option: expected one of "tf"|"caffe"|"scale01"|"none")'],
+    // Each coded, with the values the window words it with (in Korean too: components/model-checks-ko).
+    const refusals: [Record<string, unknown>, string, Coded][] = [
+      [
+        { inputSize: [16000, 16000] },
+        'not valid model metadata (inputSize.0: Too big: expected number to be <=4096)',
+        {
+          code: 'model-meta-invalid',
+          params: expect.objectContaining({ issueList: JSON.stringify(['inputSize.0', 'inputSize.1'].map((field) => ({ field, kind: 'too-big', limit: '4096' }))) }),
+        },
+      ],
+      [
+        { inputSize: [32, 32] },
+        "inputSize 32x32 does not match the model's input of 28x28.",
+        { code: 'model-meta-input-mismatch', params: { file: metaFile, size: '32x32', input: '28x28' } },
+      ],
+      [{ channels: 3 }, "channels 3 does not match the model's input of 1 channel.", { code: 'model-meta-channels-mismatch', params: { file: metaFile, channels: 3, input: 1 } }],
+      [{ labels: ['a', 'b'] }, 'names 2 classes but the model has 3 outputs.', { code: 'model-meta-labels-mismatch', params: { file: metaFile, named: 2, outputs: 3 } }],
+      [
+        { labels: 'imagenet' },
+        'names 1000 classes (imagenet) but the model has 3 outputs.',
+        { code: 'model-meta-labels-mismatch', params: { file: metaFile, named: 1000, outputs: 3 } },
+      ],
+      [
+        { preprocessing: 'magic' },
+        'not valid model metadata (preprocessing: Invalid option: expected one of "tf"|"caffe"|"scale01"|"none")',
+        { code: 'model-meta-invalid', params: expect.objectContaining({ issueList: expect.stringContaining('"field":"preprocessing","kind":"not-allowed"') }) },
+      ],
     ];
     const tensors = tf.memory().numTensors;
-    for (const [patch, message] of refusals) {
+    for (const [patch, message, coded] of refusals) {
       await patchMeta(metaFile, { inputSize: [28, 28], channels: 1, labels, preprocessing: 'scale01', ...patch });
-      await expect(load(), JSON.stringify(patch)).rejects.toThrow(`${metaFile}: ${message}`);
+      const err = await load().then(
+        () => expect.unreachable(JSON.stringify(patch)) as never,
+        (e: unknown) => e as Error,
+      );
+      expect(err.message, JSON.stringify(patch)).toBe(`${metaFile}: ${message}`);
+      expect(errorCodeOf(err), JSON.stringify(patch)).toEqual(coded);
     }
+    await writeFile(metaFile, '{"labels": [');
+    await expect(load()).rejects.toMatchObject({ code: 'model-meta-not-json', params: { file: metaFile }, message: expect.stringMatching(/: not valid JSON \(/) });
     // A refused model is disposed, not left in memory.
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+});
+
+describe('a stored transfer model', () => {
+  it('whose backbone the zoo does not have is refused coded when it is exported', async () => {
+    const { storeDir } = await storedTiny();
+    const store = new ModelStore(storeDir);
+    const tensors = tf.memory().numTensors;
+    await expect(plainStoredModel(store, metaOf('tiny', { network: 'transfer-alexnet' }), { cacheDir: storeDir, offline: true })).rejects.toMatchObject({
+      code: 'model-backbone-missing',
+      params: { name: 'tiny', backbone: 'alexnet' },
+      message: 'The model "tiny" was trained on the backbone alexnet, which the zoo does not have.',
+    });
+    expect(tf.memory().numTensors).toBe(tensors); // the stored model it loaded is disposed
   });
 });
 

@@ -57,6 +57,13 @@ export const ERROR_CODES = [
   'dataset-folder-missing',
   'dataset-split-layout',
   'backend-needs-app',
+  // A model folder whose description does not fit the model (store/meta-check.ts), or a model built on what is not there.
+  'model-meta-invalid',
+  'model-meta-not-json',
+  'model-meta-input-mismatch',
+  'model-meta-channels-mismatch',
+  'model-meta-labels-mismatch',
+  'model-backbone-missing',
   // What a window that sends what the app never would (a bug, or a page gone hostile) is told.
   'bad-request',
   'model-by-name',

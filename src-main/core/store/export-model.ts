@@ -96,7 +96,10 @@ export async function plainStoredModel(store: ModelStore, meta: StoredModelMeta,
   const entry = findModel(backboneId);
   if (!entry) {
     stored.dispose();
-    throw new Error(`The model "${meta.name}" was trained on the backbone ${backboneId}, which the zoo does not have.`);
+    throw new CodedError('model-backbone-missing', `The model "${meta.name}" was trained on the backbone ${backboneId}, which the zoo does not have.`, {
+      name: meta.name,
+      backbone: backboneId,
+    });
   }
   try {
     const backbone = (await loadPlainZooModel(entry, sources)).model;

@@ -2,10 +2,13 @@
 // metadata.json published beside TensorFlow.js models), checked against the model it describes
 // before it is used: an inputSize of 16000x16000 would make every photo a 3 GB tensor, and
 // labels that do not match the outputs would name the wrong classes.
+import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { Preprocessing } from '../models/preprocessing.ts';
 import { PHOTO_FITS } from '../../shared/vocabulary.ts';
+import { CodedError } from '../../shared/errors.ts';
+import { issueParams } from '../field-issues.ts';
 
 /** Larger than any image classifier's input (EfficientNet-B7 takes 600); a side beyond it is refused. */
 export const MAX_INPUT_SIDE = 4096;
@@ -33,6 +36,10 @@ function firstIssue(error: z.ZodError): string {
   return `${issue.path.length ? issue.path.join('.') : 'the metadata'}: ${issue.message}`;
 }
 
+/** Each refusal is coded (the window words it; shared/errors.ts), its English as the CLI prints it. */
+const refuse = (code: ConstructorParameters<typeof CodedError>[0], file: string, message: string, params: Record<string, string | number>) =>
+  new CodedError(code, `${file}: ${message}`, { file, ...params });
+
 const dims = (h: number | null, w: number | null) => `${h ?? 'any'}x${w ?? 'any'}`;
 
 /**
@@ -42,25 +49,35 @@ const dims = (h: number | null, w: number | null) => `${h ?? 'any'}x${w ?? 'any'
  */
 export function checkMetadata(raw: unknown, file: string, model: LayersModel): FolderMetadata {
   const parsed = FolderMetadata.safeParse(raw);
-  if (!parsed.success) throw new Error(`${file}: not valid model metadata (${firstIssue(parsed.error)})`);
+  if (!parsed.success) throw refuse('model-meta-invalid', file, `not valid model metadata (${firstIssue(parsed.error)})`, issueParams(parsed.error, path.basename(file)));
   const meta = parsed.data;
   const shape = model.inputs[0]!.shape;
   // An image model takes [batch, height, width, channels]; other inputs are only bounded by the schema.
   const [, h, w, c] = shape.length === 4 ? shape : [null, null, null, null];
   for (const d of [h, w]) {
-    if (d !== null && d > MAX_INPUT_SIDE) throw new Error(`${file}: the model takes ${dims(h, w)} images, over the limit of ${MAX_INPUT_SIDE} pixels a side.`);
+    if (d !== null && d > MAX_INPUT_SIDE) {
+      throw refuse('import-input-too-large', file, `the model takes ${dims(h, w)} images, over the limit of ${MAX_INPUT_SIDE} pixels a side.`, {
+        size: dims(h, w),
+        limit: MAX_INPUT_SIDE,
+      });
+    }
   }
   if (meta.inputSize && ((h !== null && meta.inputSize[0] !== h) || (w !== null && meta.inputSize[1] !== w))) {
-    throw new Error(`${file}: inputSize ${meta.inputSize.join('x')} does not match the model's input of ${dims(h, w)}.`);
+    const size = meta.inputSize.join('x');
+    throw refuse('model-meta-input-mismatch', file, `inputSize ${size} does not match the model's input of ${dims(h, w)}.`, { size, input: dims(h, w) });
   }
   if (meta.channels !== undefined && c !== null && meta.channels !== c) {
-    throw new Error(`${file}: channels ${meta.channels} does not match the model's input of ${c} channel${c === 1 ? '' : 's'}.`);
+    throw refuse('model-meta-channels-mismatch', file, `channels ${meta.channels} does not match the model's input of ${c} channel${c === 1 ? '' : 's'}.`, {
+      channels: meta.channels,
+      input: c,
+    });
   }
   const out = model.outputs[0]!.shape;
   const classes = out[out.length - 1] ?? null;
   const named = meta.labels === 'imagenet' ? 1000 : meta.labels?.length;
   if (named !== undefined && classes !== null && named !== classes) {
-    throw new Error(`${file}: names ${named} classes${meta.labels === 'imagenet' ? ' (imagenet)' : ''} but the model has ${classes} outputs.`);
+    const message = `names ${named} classes${meta.labels === 'imagenet' ? ' (imagenet)' : ''} but the model has ${classes} outputs.`;
+    throw refuse('model-meta-labels-mismatch', file, message, { named, outputs: classes });
   }
   return meta;
 }

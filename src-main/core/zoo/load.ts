@@ -18,6 +18,7 @@ import { Preprocessing } from '../models/preprocessing.ts';
 import { locateFile, locateFiles, type FileSource, type FileSources } from './files.ts';
 import { isFile } from '../fs-kinds.ts';
 import { LEGACY_FIT } from '../../shared/vocabulary.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 export interface LoadedModel {
   classifier: Classifier;
@@ -114,7 +115,8 @@ async function readMetadata(dir: string, model: tf.LayersModel): Promise<FolderM
       try {
         raw = JSON.parse((await readRegularFile(file, MAX_META_BYTES, 'metadata file')).toString('utf8'));
       } catch (err) {
-        throw new Error(err instanceof SyntaxError ? `${file}: not valid JSON (${err.message})` : (err as Error).message);
+        if (!(err instanceof SyntaxError)) throw err;
+        throw new CodedError('model-meta-not-json', `${file}: not valid JSON (${err.message})`, { file });
       }
       return checkMetadata(raw, file, model);
     }

@@ -71,6 +71,12 @@ export default {
     'dataset-folder-not-chosen': 'That dataset folder was not chosen by the user.',
     'place-not-chosen': 'That place was not chosen by the user.',
     'no-file-dialog': 'This window cannot choose files.',
+    'model-meta-invalid': '{file} does not describe the model correctly ({issues}).',
+    'model-meta-not-json': '{file} is not valid JSON, so the model it describes cannot be used.',
+    'model-meta-input-mismatch': '{file} gives the input size {size}, but the model takes {input}.',
+    'model-meta-channels-mismatch': '{file} gives {channels} colour channels, but the model takes {input}.',
+    'model-meta-labels-mismatch': '{file} names {named} classes, but the model has {outputs} outputs.',
+    'model-backbone-missing': 'The model "{name}" was trained on the backbone {backbone}, which the zoo does not have.',
   },
   /** What is wrong with a field of a refused request (REQUEST_ISSUE_KINDS), the {issues} of `bad-request`. */
   requestIssues: {

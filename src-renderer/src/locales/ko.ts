@@ -125,6 +125,12 @@ const ko: typeof en = {
     'dataset-folder-not-chosen': '사용자가 고른 데이터셋 폴더가 아닙니다.',
     'place-not-chosen': '사용자가 고른 저장 위치가 아닙니다.',
     'no-file-dialog': '이 창에서는 파일을 고를 수 없습니다.',
+    'model-meta-invalid': '{file}의 모델 설명이 올바르지 않습니다({issues}).',
+    'model-meta-not-json': '{file}이(가) 올바른 JSON이 아니어서 이 파일이 설명하는 모델을 쓸 수 없습니다.',
+    'model-meta-input-mismatch': '{file}에는 입력 크기가 {size}(으)로 적혀 있지만 모델의 입력은 {input}입니다.',
+    'model-meta-channels-mismatch': '{file}에는 색 채널이 {channels}개로 적혀 있지만 모델의 입력은 {input}채널입니다.',
+    'model-meta-labels-mismatch': '{file}에는 클래스가 {named}개 적혀 있지만 모델의 출력은 {outputs}개입니다.',
+    'model-backbone-missing': '"{name}" 모델은 {backbone} 백본으로 학습했는데, 모델 모음(zoo)에 그 백본이 없습니다.',
   },
   requestIssues: {
     request: '요청',

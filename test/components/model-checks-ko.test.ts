@@ -1,0 +1,76 @@
+// @vitest-environment happy-dom
+// A model folder whose description does not fit its model (store/meta-check.ts; loaded for real
+// in test/untrusted-metadata.test.ts) reaches the window coded, and the window words it in the
+// user's language: no English sentence in Korean, each refused field named with its limit.
+import type { LayersModel } from '@tensorflow/tfjs';
+import { defineComponent, h } from 'vue';
+import { mount } from '@vue/test-utils';
+import { describe, expect, it } from 'vitest';
+import { errorMessageOf } from '../../src-main/contract.ts';
+import { checkMetadata } from '../../src-main/core/store/meta-check.ts';
+import { CodedError, errorCodeOf } from '../../src-main/shared/errors.ts';
+import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
+import { plugins } from './setup.ts';
+
+const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
+const HANGUL = /[\uac00-\ud7a3]/;
+
+function errorText(locale: 'en' | 'ko') {
+  let out!: ReturnType<typeof useErrorText>;
+  const Probe = defineComponent({
+    setup() {
+      out = useErrorText();
+      return () => h('div');
+    },
+  });
+  mount(Probe, plugins(locale));
+  return out;
+}
+
+/** What checkMetadata reads of a model: its input and output shapes (a 28x28 grey picture, 3 classes). */
+const model = { inputs: [{ shape: [null, 28, 28, 1] }], outputs: [{ shape: [null, 3] }] } as unknown as LayersModel;
+const wide = { inputs: [{ shape: [null, 8000, 8000, 3] }], outputs: [{ shape: [null, 3] }] } as unknown as LayersModel;
+const FILE = '…/tiny/classifier-studio.json';
+
+function refusal(meta: unknown, m = model): Error {
+  try {
+    checkMetadata(meta, FILE, m);
+  } catch (err) {
+    expect(errorCodeOf(err), (err as Error).message).toBeDefined();
+    return new Error(errorMessageOf({ ok: false, error: (err as Error).message, ...errorCodeOf(err)! }));
+  }
+  return expect.unreachable('it should be refused') as never;
+}
+
+describe("a model folder's description in the user language", () => {
+  it.each([
+    ['an input size over the limit', refusal({}, wide), `${FILE}은(는) 8000x8000 이미지를 받아 한 변 4096픽셀 한도를 넘습니다.`],
+    ['another input size', refusal({ inputSize: [32, 32] }), `${FILE}에는 입력 크기가 32x32(으)로 적혀 있지만 모델의 입력은 28x28입니다.`],
+    ['other channels', refusal({ channels: 3 }), `${FILE}에는 색 채널이 3개로 적혀 있지만 모델의 입력은 1채널입니다.`],
+    ['too few labels', refusal({ labels: ['a', 'b'] }), `${FILE}에는 클래스가 2개 적혀 있지만 모델의 출력은 3개입니다.`],
+    ['a side over the schema limit', refusal({ inputSize: [16000, 28] }), `${FILE}의 모델 설명이 올바르지 않습니다(inputSize.0: 너무 큼 (한계 4096)).`],
+    [
+      'an unknown preprocessing',
+      refusal({ preprocessing: 'magic' }),
+      /^…\/tiny\/classifier-studio\.json의 모델 설명이 올바르지 않습니다\(preprocessing: 허용된 값\(tf, caffe, [^)]*\)이 아님\)\.$/,
+    ],
+    ['a list where an object goes', refusal([1, 2]), `${FILE}의 모델 설명이 올바르지 않습니다(classifier-studio.json: 형식이 맞지 않음).`],
+  ])('%s', (_what, err, korean) => {
+    const ko = errorText('ko')(err);
+    if (typeof korean === 'string') expect(ko).toBe(korean);
+    else expect(ko).toMatch(korean);
+    expect(ko.replaceAll(FILE, '')).not.toMatch(ENGLISH);
+    expect(errorText('en')(err)).not.toMatch(HANGUL);
+  });
+
+  it('words a metadata file that is not JSON, and a transfer model without its backbone', () => {
+    const sent = (e: CodedError) => new Error(errorMessageOf({ ok: false, error: e.message, code: e.code, params: e.params }));
+    // As core/zoo/load.ts and core/store/export-model.ts make them (test/untrusted-metadata.test.ts checks they do).
+    expect(errorText('ko')(sent(new CodedError('model-meta-not-json', 'x', { file: FILE })))).toBe(
+      `${FILE}이(가) 올바른 JSON이 아니어서 이 파일이 설명하는 모델을 쓸 수 없습니다.`,
+    );
+    expect(errorText('ko')(sent(new CodedError('model-backbone-missing', 'x', { name: 'pets', backbone: 'alexnet' })))).toBe(
+      '"pets" 모델은 alexnet 백본으로 학습했는데, 모델 모음(zoo)에 그 백본이 없습니다.',
+    );
+  });
+});
