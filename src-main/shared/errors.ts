@@ -13,15 +13,30 @@ export type EntrySkipKind = (typeof ENTRY_SKIP_KINDS)[number];
 const ENTRY_CODES = ENTRY_SKIP_KINDS.map((k) => `entry-${k}` as const);
 
 /**
- * What is wrong with one field of a request the window sent (electron/bad-request.ts): the
- * `bad-request` error lists its fields with one of these each, which the window words.
+ * What is wrong with one field of a value (shared/field-issues.ts): a training form's, or one of
+ * the request the window sent (`bad-request` lists its fields with one of these each); the window
+ * words each in its language.
  */
-export const REQUEST_ISSUE_KINDS = ['wrong-type', 'too-small', 'too-big', 'too-short', 'too-long', 'bad-format', 'unknown-field', 'not-allowed', 'other'] as const;
-export type RequestIssueKind = (typeof REQUEST_ISSUE_KINDS)[number];
+export const FIELD_ISSUE_KINDS = [
+  'wrong-type',
+  'not-a-number',
+  'not-whole',
+  'too-small',
+  'not-above',
+  'too-big',
+  'not-below',
+  'too-short',
+  'too-long',
+  'bad-format',
+  'unknown-field',
+  'not-allowed',
+  'other',
+] as const;
+export type FieldIssueKind = (typeof FIELD_ISSUE_KINDS)[number];
 /** One field's issue: `field` is the contract's path ('' for the request as a whole), `limit` the bound or the values allowed. */
-export interface RequestIssue {
+export interface FieldIssue {
   field: string;
-  kind: RequestIssueKind;
+  kind: FieldIssueKind;
   limit?: string;
 }
 

@@ -40,22 +40,22 @@ describe('refused requests in the user language', () => {
     const err = await refused(TrainRequest, { ...form, epochs: 5000, learningRate: 0, dropout: 1, optimizer: 'nope', extra: 1 });
     const ko = errorText('ko')(err);
     expect(ko).toMatch(/^창이 앱이 받지 않는 요청을 보냈습니다\(/);
-    expect(ko).toContain('epochs: 너무 큼 (한계 1000)');
-    expect(ko).toContain('learningRate: 너무 작음 (한계 0)');
-    expect(ko).toContain('dropout: 너무 큼 (한계 1)');
-    expect(ko).toContain(`optimizer: 허용된 값(${OPTIMIZERS.join(', ')})이 아님`);
-    expect(ko).toContain('extra: 이 요청에 없는 항목');
+    expect(ko).toContain('epochs: 1000 이하여야 합니다');
+    expect(ko).toContain('learningRate: 0보다 커야 합니다');
+    expect(ko).toContain('dropout: 1보다 작아야 합니다');
+    expect(ko).toContain(`optimizer: ${OPTIMIZERS.join(', ')} 중 하나여야 합니다`);
+    expect(ko).toContain('extra: 이 요청에 없는 항목입니다');
     expect(ko).not.toMatch(ENGLISH);
     const en = errorText('en')(err);
-    expect(en).toContain('epochs: too large (the limit is 1000)');
+    expect(en).toContain('epochs: must be at most 1000');
     expect(en).toContain('extra: not a field of this request');
     expect(en).not.toMatch(HANGUL);
   });
 
   it('words a payload of the wrong type and one that is no request at all', async () => {
-    expect(errorText('ko')(await refused(TrainRequest, { ...form, epochs: 'many' }))).toContain('epochs: 형식이 맞지 않음');
+    expect(errorText('ko')(await refused(TrainRequest, { ...form, epochs: 'many' }))).toContain('epochs: 숫자여야 합니다');
     // The whole payload wrong: the field is "the request".
-    expect(errorText('ko')(await refused(TrainRequest, 42))).toContain('(요청: 형식이 맞지 않음)');
+    expect(errorText('ko')(await refused(TrainRequest, 42))).toContain('(요청: 형식이 맞지 않습니다)');
     expect(errorText('en')(await refused(RecognizeRequest, { image: '', model: 'mobilenet' }))).toContain('image: ');
   });
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'vue/compiler-sfc';
 import en from '../../src-renderer/src/locales/en.ts';
 import ko from '../../src-renderer/src/locales/ko.ts';
-import { ERROR_CODES, REQUEST_ISSUE_KINDS, SYSTEM_ERROR_CODES, SYSTEM_REASONS_ENGLISH } from '../../src-main/shared/errors.ts';
+import { ERROR_CODES, FIELD_ISSUE_KINDS, SYSTEM_ERROR_CODES, SYSTEM_REASONS_ENGLISH } from '../../src-main/shared/errors.ts';
 import { fillPlaceholders, LOG_CODES, LOG_ENGLISH, type LogCode } from '../../src-main/shared/log-messages.ts';
 import { makeI18n } from '../../src-renderer/src/i18n.ts';
 
@@ -146,12 +146,10 @@ describe('coded lines and errors have words in both languages', () => {
     expect(unworded(ERROR_CODES, ko.errors, english), 'ko.ts errors').toEqual([]);
   });
 
-  it("every kind of a refused request's field (bad-request's {issues}) has an English and a Korean text", () => {
-    const english = en.requestIssues as Record<string, string>;
-    for (const table of [en.requestIssues, ko.requestIssues]) {
-      expect(unworded([...REQUEST_ISSUE_KINDS, 'request'], table, english)).toEqual([]);
-      for (const kind of REQUEST_ISSUE_KINDS) expect(placeholders(table[kind]), kind).toContain('field');
-    }
+  it("every kind of a field's issue (a form's, a refused request's) has an English and a Korean text", () => {
+    const english = en.fieldIssues as Record<string, string>;
+    for (const table of [en.fieldIssues, ko.fieldIssues]) expect(unworded([...FIELD_ISSUE_KINDS, 'request', 'field'], table, english)).toEqual([]);
+    expect(placeholders(en.fieldIssues.field)).toEqual(['field', 'issue']);
   });
 
   it('would catch a missing text and a misspelt placeholder (the check can fail)', () => {

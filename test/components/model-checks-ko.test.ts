@@ -48,13 +48,13 @@ describe("a model folder's description in the user language", () => {
     ['another input size', refusal({ inputSize: [32, 32] }), `${FILE}에는 입력 크기가 32x32(으)로 적혀 있지만 모델의 입력은 28x28입니다.`],
     ['other channels', refusal({ channels: 3 }), `${FILE}에는 색 채널이 3개로 적혀 있지만 모델의 입력은 1채널입니다.`],
     ['too few labels', refusal({ labels: ['a', 'b'] }), `${FILE}에는 클래스가 2개 적혀 있지만 모델의 출력은 3개입니다.`],
-    ['a side over the schema limit', refusal({ inputSize: [16000, 28] }), `${FILE}의 모델 설명이 올바르지 않습니다(inputSize.0: 너무 큼 (한계 4096)).`],
+    ['a side over the schema limit', refusal({ inputSize: [16000, 28] }), `${FILE}의 모델 설명이 올바르지 않습니다(inputSize.0: 4096 이하여야 합니다).`],
     [
       'an unknown preprocessing',
       refusal({ preprocessing: 'magic' }),
-      /^…\/tiny\/classifier-studio\.json의 모델 설명이 올바르지 않습니다\(preprocessing: 허용된 값\(tf, caffe, [^)]*\)이 아님\)\.$/,
+      /^…\/tiny\/classifier-studio\.json의 모델 설명이 올바르지 않습니다\(preprocessing: tf, caffe, [^)]* 중 하나여야 합니다\)\.$/,
     ],
-    ['a list where an object goes', refusal([1, 2]), `${FILE}의 모델 설명이 올바르지 않습니다(classifier-studio.json: 형식이 맞지 않음).`],
+    ['a list where an object goes', refusal([1, 2]), `${FILE}의 모델 설명이 올바르지 않습니다(classifier-studio.json: 형식이 맞지 않습니다).`],
   ])('%s', (_what, err, korean) => {
     const ko = errorText('ko')(err);
     if (typeof korean === 'string') expect(ko).toBe(korean);

@@ -46,6 +46,37 @@ describe('the training form', () => {
     expect(store.errors.epochs).toBeUndefined();
   });
 
+  // Each field the schema refuses says why beside it, in the user's language (not zod's English).
+  const BAD_FIELDS: [string, string, string, string][] = [
+    ['epochs', '0', 'must be at least 1', '1 이상이어야 합니다'],
+    ['epochs', '2.5', 'must be a whole number', '정수여야 합니다'],
+    ['epochs', '5000', 'must be at most 1000', '1000 이하여야 합니다'],
+    ['batch-size', '', 'must be a number', '숫자여야 합니다'],
+    ['learning-rate', '0', 'must be more than 0', '0보다 커야 합니다'],
+    ['validation-split', '0.95', 'must be at most 0.9', '0.9 이하여야 합니다'],
+    ['patience', '-1', 'must be at least 0', '0 이상이어야 합니다'],
+    ['limit', '0', 'must be more than 0', '0보다 커야 합니다'],
+    ['test-limit', '1.5', 'must be a whole number', '정수여야 합니다'],
+    ['dropout', '1', 'must be less than 1', '1보다 작아야 합니다'],
+  ];
+
+  it.each(BAD_FIELDS)('says why %s = %j cannot be, beside the field, in English and Korean', async (field, value, english, korean) => {
+    for (const [locale, text] of [
+      ['en', english],
+      ['ko', korean],
+    ] as const) {
+      const { w } = mountForm(locale);
+      await w.find(`[data-testid="${field}"]`).setValue(value);
+      expect(
+        w.findAll('.field-error').map((e) => e.text()),
+        `${locale}: ${field}`,
+      ).toEqual([text]);
+      // Beside its own input: the error is in the field that holds it.
+      expect(w.find(`[data-testid="${field}-error"]`).element.closest('.field')?.querySelector(`[data-testid="${field}"]`)).not.toBeNull();
+      expect(w.find('[data-testid="start"]').attributes('disabled')).toBeDefined();
+    }
+  });
+
   it('says why a model name cannot be, in Korean', async () => {
     const { w } = mountForm('ko');
     await w.find('[data-testid="out"]').setValue('run..2');

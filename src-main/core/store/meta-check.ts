@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { Preprocessing } from '../models/preprocessing.ts';
 import { PHOTO_FITS } from '../../shared/vocabulary.ts';
 import { CodedError } from '../../shared/errors.ts';
-import { issueParams } from '../field-issues.ts';
+import { issueParams } from '../../shared/field-issues.ts';
 
 /** Larger than any image classifier's input (EfficientNet-B7 takes 600); a side beyond it is refused. */
 export const MAX_INPUT_SIDE = 4096;
@@ -49,7 +49,7 @@ const dims = (h: number | null, w: number | null) => `${h ?? 'any'}x${w ?? 'any'
  */
 export function checkMetadata(raw: unknown, file: string, model: LayersModel): FolderMetadata {
   const parsed = FolderMetadata.safeParse(raw);
-  if (!parsed.success) throw refuse('model-meta-invalid', file, `not valid model metadata (${firstIssue(parsed.error)})`, issueParams(parsed.error, path.basename(file)));
+  if (!parsed.success) throw refuse('model-meta-invalid', file, `not valid model metadata (${firstIssue(parsed.error)})`, issueParams(parsed.error.issues, path.basename(file)));
   const meta = parsed.data;
   const shape = model.inputs[0]!.shape;
   // An image model takes [batch, height, width, channels]; other inputs are only bounded by the schema.

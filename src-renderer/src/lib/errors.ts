@@ -4,7 +4,7 @@
 // system error inside one (its {reason}, with `reasonCode`) is worded too, never Node's English.
 import { useI18n } from 'vue-i18n';
 import { readError } from '../../../src-main/contract';
-import { REQUEST_ISSUE_KINDS, type Coded, type ErrorParams, type RequestIssue } from '../../../src-main/shared/errors';
+import { FIELD_ISSUE_KINDS, type Coded, type ErrorParams, type FieldIssue } from '../../../src-main/shared/errors';
 
 export type CodedText = { message: string; coded?: Coded };
 
@@ -14,7 +14,8 @@ export type CodedText = { message: string; coded?: Coded };
  */
 export function useReasonParams(): (params: ErrorParams) => ErrorParams {
   const { t, te } = useI18n();
-  const issue = (i: RequestIssue) => t(`requestIssues.${i.kind}`, { field: i.field || t('requestIssues.request'), limit: i.limit ?? '' });
+  const issueText = useFieldIssueText();
+  const issue = (i: FieldIssue) => t('fieldIssues.field', { field: i.field || t('fieldIssues.request'), issue: issueText(i) });
   return (params) => {
     const code = params.reasonCode;
     const problem = params.problemCode;
@@ -28,17 +29,23 @@ export function useReasonParams(): (params: ErrorParams) => ErrorParams {
   };
 }
 
+/** What is wrong with a field, in the user's language: "must be at most 1000". */
+export function useFieldIssueText(): (issue: FieldIssue) => string {
+  const { t } = useI18n();
+  return (i) => t(`fieldIssues.${i.kind}`, { limit: i.limit ?? '' });
+}
+
 /** The issues a `bad-request` lists (JSON from main): the ones with a kind the window knows. */
-function issuesOf(list: string): RequestIssue[] {
+function issuesOf(list: string): FieldIssue[] {
   try {
     const parsed: unknown = JSON.parse(list);
     if (!Array.isArray(parsed)) return [];
     return parsed.filter(
-      (i): i is RequestIssue =>
+      (i): i is FieldIssue =>
         typeof i === 'object' &&
         i !== null &&
         typeof i.field === 'string' &&
-        (REQUEST_ISSUE_KINDS as readonly string[]).includes(i.kind) &&
+        (FIELD_ISSUE_KINDS as readonly string[]).includes(i.kind) &&
         (i.limit === undefined || typeof i.limit === 'string'),
     );
   } catch {

@@ -78,18 +78,25 @@ export default {
     'model-meta-labels-mismatch': '{file} names {named} classes, but the model has {outputs} outputs.',
     'model-backbone-missing': 'The model "{name}" was trained on the backbone {backbone}, which the zoo does not have.',
   },
-  /** What is wrong with a field of a refused request (REQUEST_ISSUE_KINDS), the {issues} of `bad-request`. */
-  requestIssues: {
+  /** What is wrong with a field (FIELD_ISSUE_KINDS): next to a training form's field, and in the {issues} of `bad-request` and `model-meta-invalid`. */
+  fieldIssues: {
+    /** A value refused as a whole (its path is empty). */
     request: 'the request',
-    'wrong-type': '{field}: not of the type expected',
-    'too-small': '{field}: too small (the limit is {limit})',
-    'too-big': '{field}: too large (the limit is {limit})',
-    'too-short': '{field}: too short (the limit is {limit})',
-    'too-long': '{field}: too long (the limit is {limit})',
-    'bad-format': '{field}: not in the form expected',
-    'unknown-field': '{field}: not a field of this request',
-    'not-allowed': '{field}: not one of {limit}',
-    other: '{field}: a value the app does not take',
+    'wrong-type': 'not the kind of value expected',
+    'not-a-number': 'must be a number',
+    'not-whole': 'must be a whole number',
+    'too-small': 'must be at least {limit}',
+    'not-above': 'must be more than {limit}',
+    'too-big': 'must be at most {limit}',
+    'not-below': 'must be less than {limit}',
+    'too-short': 'too short (at least {limit})',
+    'too-long': 'too long (at most {limit})',
+    'bad-format': 'not in the form expected',
+    'unknown-field': 'not a field of this request',
+    'not-allowed': 'must be one of {limit}',
+    other: 'a value the app does not take',
+    /** A field and its issue, in a list of them. */
+    field: '{field}: {issue}',
   },
   /** Why a name is refused (src-main/shared/model-names.ts), the {problem} of the errors above. */
   nameProblems: NAME_PROBLEMS_ENGLISH as Record<NameProblem, string>,

@@ -6,6 +6,8 @@ import { newId } from '../lib/format';
 import { isBuiltInDataset, NETWORK_FOR_DATASET, TRAINING_DEFAULTS } from '../../../src-main/shared/vocabulary';
 import { useAppStore } from './app';
 import { logFailure, logLine, type LogLine } from '../../../src-main/shared/log-messages';
+import { fieldIssues } from '../../../src-main/shared/field-issues';
+import type { FieldIssue } from '../../../src-main/shared/errors';
 
 export interface TrainForm {
   dataset: string;
@@ -110,11 +112,11 @@ export const useTrainingStore = defineStore('training', {
         ...(isTransferNetwork(f.network) ? { fit: f.fit } : {}),
       };
     },
-    /** Field name → first problem, from the same schema main checks against. */
-    errors(): Record<string, string> {
+    /** Field name → its first issue, from the same schema main checks against; the form words it. */
+    errors(): Record<string, FieldIssue> {
       const parsed = TrainRequest.safeParse(this.request);
-      const out: Record<string, string> = {};
-      if (!parsed.success) for (const i of parsed.error.issues) out[String(i.path[0] ?? 'form')] ??= i.message;
+      const out: Record<string, FieldIssue> = {};
+      if (!parsed.success) for (const i of fieldIssues(parsed.error.issues)) out[i.field.split('.')[0] || 'form'] ??= i;
       return out;
     },
     valid(): boolean {
