@@ -77,5 +77,57 @@ describe.skipIf(!hasChromium)('the Training form at 1024x700', () => {
       await page.reload();
       await page.getByTestId('panel-recognize').waitFor();
     });
+
+    it(`says why each invalid field cannot be, beside it, and still fits (${locale})`, async () => {
+      const { page } = studio;
+      await page.getByTestId('locale').selectOption(locale);
+      await page.getByTestId('tab-training').click();
+      const bad: Record<string, string> = {
+        epochs: '5000',
+        'batch-size': '',
+        'learning-rate': '0',
+        'validation-split': '0.95',
+        patience: '-1',
+        limit: '0',
+        'test-limit': '1.5',
+        dropout: '1',
+        out: 'run..2',
+      };
+      for (const [field, value] of Object.entries(bad)) await page.getByTestId(field).fill(value);
+      const said = await page.locator('.train-form .field-error').evaluateAll((els) =>
+        els.map((e) => {
+          const el = e as unknown as {
+            textContent: string;
+            getBoundingClientRect(): Box & { right: number };
+            closest(s: string): { getBoundingClientRect(): Box & { right: number } };
+          };
+          const own = el.getBoundingClientRect();
+          const field = el.closest('.field').getBoundingClientRect();
+          return { text: el.textContent.trim(), right: own.right, fieldRight: field.right, below: own.y >= field.y };
+        }),
+      );
+      expect(said).toHaveLength(Object.keys(bad).length);
+      for (const s of said) {
+        expect(s.text, JSON.stringify(s)).not.toBe('');
+        // In the user's language, and inside its own field's column.
+        if (locale === 'ko') expect(s.text, s.text).toMatch(/[\uac00-\ud7a3]/);
+        else expect(s.text, s.text).not.toMatch(/Too (big|small)|expected/);
+        expect(s.right, s.text).toBeLessThanOrEqual(s.fieldRight + 0.5);
+        expect(s.below).toBe(true);
+      }
+      // The inputs of a row stay in line with an error under one of them; nothing runs off sideways.
+      const boxes = await inputs();
+      for (let i = 0; i + 1 < boxes.length; i += 2) expect(Math.abs(boxes[i]!.y - boxes[i + 1]!.y), `row ${i / 2 + 1}`).toBeLessThan(1);
+      const overflow = await page.evaluate(() => {
+        const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+        return d.scrollWidth - d.clientWidth;
+      });
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.getByTestId('start').scrollIntoViewIfNeeded();
+      expect(await page.getByTestId('start').isDisabled()).toBe(true);
+      await screenshot(page, `training-form-errors-${locale}-1024x700`);
+      await page.reload();
+      await page.getByTestId('panel-recognize').waitFor();
+    });
   }
 });
