@@ -247,6 +247,13 @@ describe('image folders', () => {
     await expect(loadImageFolder(root, o)).rejects.toThrow(/has no class sub-folders with images/);
     await png(path.join(root, 'n02085620-Chihuahua', 'a.png'), [1, 2, 3]);
     await expect(loadImageFolder(root, o)).rejects.toThrow(/has only one class \(Chihuahua\); training needs at least 2/);
+    // Each coded, so the window says it in the user's language (components/refusals-ko).
+    await expect(loadImageFolder(root, o)).rejects.toMatchObject({ code: 'dataset-too-few-classes', params: { name: path.basename(root) } });
+    await rm(path.join(root, 'n02085620-Chihuahua'), { recursive: true });
+    await expect(loadImageFolder(root, o)).rejects.toMatchObject({ code: 'dataset-no-classes', params: { name: path.basename(root) } });
+    await expect(loadDataset(root, await opts())).rejects.toMatchObject({ code: 'dataset-no-classes' });
+    await expect(loadImageFolder(path.join(root, 'nope'), o)).rejects.toMatchObject({ code: 'dataset-folder-missing', params: { name: 'nope' } });
+    await expect(loadDataset(path.join(root, 'nope'), await opts())).rejects.toMatchObject({ code: 'dataset-folder-missing', params: { name: 'nope' } });
   });
 });
 

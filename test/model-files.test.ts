@@ -293,6 +293,10 @@ describe('untrusted model files', () => {
     );
     await expect(loadModelFile(path.join(dir, 'missing.keras'))).rejects.toThrow(/No model at .*missing\.keras: there is no such file or folder/);
     await expect(loadModelFile(dir)).rejects.toThrow(/folder without model\.json/);
+    // Coded, so the window says it in the user's language (components/refusals-ko).
+    await expect(loadModelFile(junk)).rejects.toMatchObject({ code: 'model-file-not-model', params: { name: 'x.keras' } });
+    await expect(loadModelFile(path.join(dir, 'missing.keras'))).rejects.toMatchObject({ code: 'model-file-missing', params: { name: 'missing.keras' } });
+    await expect(loadModelFile(dir)).rejects.toMatchObject({ code: 'model-folder-no-json', params: { name: path.basename(dir) } });
   });
 
   it('refuses archives that are not Keras models, or lie about sizes', async () => {

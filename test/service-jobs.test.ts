@@ -102,7 +102,16 @@ describe('a training run that fails', () => {
     await service.startTraining({ runId: 'doomed', dataset: folder, network: 'lenet5', epochs: 1, optimizer: 'adam', learningRate: 0.001, validationSplit: 0 });
     await service.settle();
     const ended = events.filter((e) => e.type === 'training-ended');
-    expect(ended).toEqual([{ type: 'training-ended', runId: 'doomed', error: expect.stringMatching(/has only one class \(red\); training needs at least 2/) }]);
+    // Coded through the training thread, so the window words it in the user's language.
+    expect(ended).toEqual([
+      {
+        type: 'training-ended',
+        runId: 'doomed',
+        error: expect.stringMatching(/has only one class \(red\); training needs at least 2/),
+        code: 'dataset-too-few-classes',
+        params: { name: 'one-class' },
+      },
+    ]);
     expect(events.some((e) => e.type === 'log' && e.level === 'error' && /training failed: .*only one class/.test(e.message))).toBe(true);
     // Nothing of the run is left in the store, and the next run may start.
     expect((await service.storedModels()).map((m) => m.name)).toEqual(['colours']);

@@ -79,6 +79,12 @@ export const ERROR_CODES = [
   'model-meta-channels-mismatch',
   'model-meta-labels-mismatch',
   'model-backbone-missing',
+  'model-file-missing',
+  'model-folder-no-json',
+  'model-file-not-model',
+  // A folder chosen to train on that cannot be (core/datasets/folder.ts, catalog.ts, transfer/run.ts).
+  'dataset-no-classes',
+  'dataset-too-few-classes',
   // What a window that sends what the app never would (a bug, or a page gone hostile) is told.
   'bad-request',
   'model-by-name',

@@ -11,6 +11,8 @@ import { defineComponent, h } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { errorMessageOf } from '../../src-main/contract.ts';
+import { loadImageFolder } from '../../src-main/core/datasets/folder.ts';
+import { modelFileKind } from '../../src-main/core/models/model-file.ts';
 import { ModelStore } from '../../src-main/core/store/model-store.ts';
 import { DatasetService } from '../../src-main/service/datasets.ts';
 import { toTransferConfig } from '../../src-main/service/training-form.ts';
@@ -64,6 +66,8 @@ describe('refusals in the user language', async () => {
     await mkdir(path.join(pets, cls), { recursive: true });
     await writeFile(path.join(pets, cls, 'tabby.png'), png);
   }
+  await writeFile(path.join(split, 'train', 'cat', 'tabby.png'), png);
+  const grey = { imageSize: [8, 8] as [number, number], channels: 1 as const };
   const form = { runId: 'r', dataset: 'mnist', network: 'transfer-mobilenet', optimizer: 'adam', learningRate: 0.001, validationSplit: 0.2 } as const;
 
   const refusals: [string, Error, RegExp][] = [
@@ -90,6 +94,11 @@ describe('refusals in the user language', async () => {
     ['a picture moved onto one of its name', await failure(datasets.move(pets, { cls: 'cat', name: 'tabby.png' }, 'fox')), /^“tabby\.png”이라는 사진이 이미 "fox" 클래스에 있어서/],
     ['a picture in two classes', await failure(datasets.moveByReference(pets, 'tabby.png', 'bird')), /^“tabby\.png”이\(가\) 여러 클래스\(cat, fox\)에 있습니다/],
     ['a class with pictures, without their word', await failure(datasets.deleteClass(pets, 'cat', { force: false })), /^"cat" 클래스에 아직 사진 1장이 있습니다/],
+    // A folder chosen to train on, or to import a model from, that cannot be.
+    ['a folder of one class to train on', await failure(loadImageFolder(path.join(split, 'train'), grey)), /^“train” 폴더에서 사진이 있는 클래스가 2개보다 적습니다\./],
+    ['a folder without class folders to train on', await failure(loadImageFolder(path.join(split, 'test', 'cat'), grey)), /^“cat” 폴더에 사진이 든 클래스 하위 폴더가 없습니다\./],
+    ['a folder without model.json to import', await failure(modelFileKind(pets)), /^“pets”은\(는\) model\.json이 없는 폴더라서 TensorFlow\.js 모델이 아닙니다\./],
+    ['a file that is no model to import', await failure(modelFileKind(path.join(pets, 'cat', 'tabby.png'))), /^“tabby\.png”은\(는\) 앱이 읽을 수 있는 모델이 아닙니다/],
   ];
 
   it.each(refusals)('%s: coded, Korean without an English sentence', (_what, err, korean) => {

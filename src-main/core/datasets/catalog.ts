@@ -79,10 +79,10 @@ export async function loadDataset(spec: string, opts: LoadDatasetOptions): Promi
     const ids = loadDatasetCatalog()
       .map((d) => d.id)
       .join(', ');
-    throw new Error(`The dataset folder ${dir} does not exist ("${spec}" is not a built-in dataset either: ${ids}).`);
+    throw new CodedError('dataset-folder-missing', `The dataset folder ${dir} does not exist ("${spec}" is not a built-in dataset either: ${ids}).`, { name: path.basename(dir) });
   }
   const splits = await loadFromDir(dir, opts, undefined);
-  if (!splits) throw new Error(`The dataset folder ${dir} has no class sub-folders with images.`);
+  if (!splits) throw new CodedError('dataset-no-classes', `The dataset folder ${dir} has no class sub-folders with images.`, { name: path.basename(dir) });
   return finish(withTestSet(splits), opts);
 }
 

@@ -8,7 +8,7 @@ import { checkIndex, type DatasetSplits, type ImageSet } from './types.ts';
 import { isDir } from '../fs-kinds.ts';
 import { folderEntry } from '../folder-entries.ts';
 import type { PhotoFit } from '../../shared/vocabulary.ts';
-import { skippedFile } from '../../shared/errors.ts';
+import { CodedError, skippedFile } from '../../shared/errors.ts';
 
 /** What sharp decodes (BMP and PSD it does not, so those files are not listed at all). */
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -107,7 +107,7 @@ export interface ClassFolderListing {
  * by default `root` itself).
  */
 export async function listClassFolders(root: string, folders?: string[], onProgress?: FolderOptions['onProgress'], datasetRoot: string = root): Promise<ClassFolderListing> {
-  if (!(await isDir(root))) throw new Error(`The dataset folder ${root} does not exist (or is not a folder).`);
+  if (!(await isDir(root))) throw new CodedError('dataset-folder-missing', `The dataset folder ${root} does not exist (or is not a folder).`, { name: path.basename(root) });
   const realRoot = await realpath(datasetRoot);
   const skipped: Skipped = [];
   const own = await subfolders(root, realRoot, skipped);
@@ -127,7 +127,11 @@ export async function listClassFolders(root: string, folders?: string[], onProgr
   }
   onProgress?.('read', classes.length, classes.length);
   if (files.length === 0 || withImages === 0) {
-    throw new Error(`The dataset folder ${root} has no class sub-folders with images (expected one sub-folder per class, e.g. ${path.join(root, 'cats', 'photo1.jpg')}).`);
+    throw new CodedError(
+      'dataset-no-classes',
+      `The dataset folder ${root} has no class sub-folders with images (expected one sub-folder per class, e.g. ${path.join(root, 'cats', 'photo1.jpg')}).`,
+      { name: path.basename(root) },
+    );
   }
   return { folders: classes, files, labels: Int32Array.from(labels), skipped };
 }
@@ -237,7 +241,7 @@ export async function splitFolders(root: string): Promise<Partial<Record<keyof t
  */
 export async function loadImageFolder(root: string, opts: FolderOptions): Promise<DatasetSplits> {
   root = path.resolve(root);
-  if (!(await isDir(root))) throw new Error(`The dataset folder ${root} does not exist (or is not a folder).`);
+  if (!(await isDir(root))) throw new CodedError('dataset-folder-missing', `The dataset folder ${root} does not exist (or is not a folder).`, { name: path.basename(root) });
   const name = opts.name ?? path.basename(root);
   const splits = (await splitFolders(root)) ?? { train: root };
   const trainDir = splits.train!;
@@ -245,7 +249,9 @@ export async function loadImageFolder(root: string, opts: FolderOptions): Promis
   const classNames = train.folders.map(classNameFromFolder);
   const present = new Set(train.labels);
   if (present.size < 2) {
-    throw new Error(`The dataset folder ${trainDir} has only one class (${classNames[train.labels[0]]}); training needs at least 2.`);
+    throw new CodedError('dataset-too-few-classes', `The dataset folder ${trainDir} has only one class (${classNames[train.labels[0]]}); training needs at least 2.`, {
+      name: path.basename(trainDir),
+    });
   }
   const cache = opts.cache ?? new PixelCache();
   const make = (listing: ClassFolderListing, split: string, dir: string) =>

@@ -14,6 +14,7 @@ import { loadLayersModelFromDir } from './layers-io.ts';
 import { looksLikeZip } from './zip.ts';
 
 import { MODEL_FILE_KINDS, type ModelFileKind } from '../../shared/vocabulary.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 export { MODEL_FILE_KINDS, type ModelFileKind };
 
@@ -34,18 +35,30 @@ async function head(file: string): Promise<Buffer> {
 export async function modelFileKind(target: string): Promise<{ kind: ModelFileKind; path: string }> {
   const resolved = path.resolve(target);
   const s = await stat(resolved).catch(() => undefined);
-  if (!s) throw new Error(`No model at ${resolved}: there is no such file or folder (a model is a .keras file, a .h5 file or a TensorFlow.js folder with model.json).`);
+  if (!s) {
+    throw new CodedError(
+      'model-file-missing',
+      `No model at ${resolved}: there is no such file or folder (a model is a .keras file, a .h5 file or a TensorFlow.js folder with model.json).`,
+      {
+        name: path.basename(resolved),
+      },
+    );
+  }
   if (s.isDirectory()) {
     if (await isFile(path.join(resolved, 'model.json'))) return { kind: 'tfjs', path: resolved };
-    throw new Error(`${resolved} is a folder without model.json, so not a TensorFlow.js model; a Keras model is a single .keras or .h5 file.`);
+    throw new CodedError('model-folder-no-json', `${resolved} is a folder without model.json, so not a TensorFlow.js model; a Keras model is a single .keras or .h5 file.`, {
+      name: path.basename(resolved),
+    });
   }
   if (path.basename(resolved) === 'model.json') return { kind: 'tfjs', path: path.dirname(resolved) };
   const bytes = await head(resolved);
   if (looksLikeZip(bytes)) return { kind: 'keras', path: resolved };
   if (bytes.length === 8 && bytes.equals(HDF5)) return { kind: 'h5', path: resolved };
-  throw new Error(
+  throw new CodedError(
+    'model-file-not-model',
     `${resolved} is not a model this app reads: not a Keras 3 .keras file (no zip signature), not a Keras .h5 file (no HDF5 signature), ` +
       'and not a TensorFlow.js model (that is a folder holding model.json).',
+    { name: path.basename(resolved) },
   );
 }
 

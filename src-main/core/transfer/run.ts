@@ -27,6 +27,7 @@ import { FineTuning } from './fine-tune.ts';
 import { transferHead } from './head.ts';
 import { recordExtractionSpeed } from './speed.ts';
 import { logLine, skippedLine, word } from '../../shared/log-messages.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 type Done = Extract<TrainEvent, { event: 'done' }>;
 
@@ -72,7 +73,11 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
   // Links are followed only inside the dataset (root), whichever split folder holds them.
   const trainListing = await listClassFolders(splits.train!, undefined, undefined, root);
   const classNames = trainListing.folders.map(classNameFromFolder);
-  if (new Set(trainListing.labels).size < 2) throw new Error(`The dataset folder ${splits.train} has fewer than 2 classes with images; training needs at least 2.`);
+  if (new Set(trainListing.labels).size < 2) {
+    throw new CodedError('dataset-too-few-classes', `The dataset folder ${splits.train} has fewer than 2 classes with images; training needs at least 2.`, {
+      name: path.basename(splits.train!),
+    });
+  }
   // Without a test/ folder, some of each class is held out, so the model is still evaluated.
   const heldOut = splits.test ? undefined : holdOutFiles(trainListing);
   const testFolder = splits.test ? await listClassFolders(splits.test, trainListing.folders, undefined, root) : undefined;

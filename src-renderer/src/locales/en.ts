@@ -77,6 +77,13 @@ export default {
     'model-meta-channels-mismatch': '{file} gives {channels} colour channels, but the model takes {input}.',
     'model-meta-labels-mismatch': '{file} names {named} classes, but the model has {outputs} outputs.',
     'model-backbone-missing': 'The model "{name}" was trained on the backbone {backbone}, which the zoo does not have.',
+    'model-file-missing': 'There is no model at “{name}”: no such file or folder.',
+    'model-folder-no-json':
+      '“{name}” is a folder without model.json, so not a TensorFlow.js model. A Keras model is a single .keras or .h5 file: import it with “Import .keras or .h5 file…”.',
+    'model-file-not-model': '“{name}” is not a model this app reads: not a Keras .keras or .h5 file, nor a TensorFlow.js folder with model.json.',
+    'dataset-no-classes':
+      'The folder “{name}” has no class sub-folders with pictures. Training takes a folder with one sub-folder per class (e.g. cats/, dogs/), the pictures inside.',
+    'dataset-too-few-classes': 'The folder “{name}” has pictures in fewer than 2 classes; training needs at least 2 class sub-folders with pictures.',
   },
   /** What is wrong with a field (FIELD_ISSUE_KINDS): next to a training form's field, and in the {issues} of `bad-request` and `model-meta-invalid`. */
   fieldIssues: {

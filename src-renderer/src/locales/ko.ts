@@ -131,6 +131,13 @@ const ko: typeof en = {
     'model-meta-channels-mismatch': '{file}에는 색 채널이 {channels}개로 적혀 있지만 모델의 입력은 {input}채널입니다.',
     'model-meta-labels-mismatch': '{file}에는 클래스가 {named}개 적혀 있지만 모델의 출력은 {outputs}개입니다.',
     'model-backbone-missing': '"{name}" 모델은 {backbone} 백본으로 학습했는데, 모델 모음(zoo)에 그 백본이 없습니다.',
+    'model-file-missing': '“{name}”에 모델이 없습니다: 그런 파일이나 폴더가 없습니다.',
+    'model-folder-no-json':
+      '“{name}”은(는) model.json이 없는 폴더라서 TensorFlow.js 모델이 아닙니다. Keras 모델은 .keras 또는 .h5 파일 하나입니다: “.keras 또는 .h5 파일 가져오기…”로 가져오세요.',
+    'model-file-not-model': '“{name}”은(는) 앱이 읽을 수 있는 모델이 아닙니다: Keras .keras나 .h5 파일도, model.json이 있는 TensorFlow.js 폴더도 아닙니다.',
+    'dataset-no-classes':
+      '“{name}” 폴더에 사진이 든 클래스 하위 폴더가 없습니다. 학습에는 클래스마다 하위 폴더가 하나씩 있고(예: cats/, dogs/) 그 안에 사진이 든 폴더가 필요합니다.',
+    'dataset-too-few-classes': '“{name}” 폴더에서 사진이 있는 클래스가 2개보다 적습니다. 학습에는 사진이 든 클래스 하위 폴더가 2개 이상 필요합니다.',
   },
   fieldIssues: {
     request: '요청',
