@@ -119,6 +119,16 @@ describe('models import', () => {
     await expect(importModelFiles('mobilenet', path.join(src, 'model.json'), { cacheDir })).rejects.toThrow(/is one file, but mobilenet has 56 .*give the folder/);
     await expect(importModelFiles('alexnet', src, { cacheDir })).rejects.toThrow(/Unknown model "alexnet": choose one of mobilenet, resnet50, dog-breeds-imagenet, imagenet/);
     await expect(importModelFiles('mobilenet', path.join(src, 'nope'), { cacheDir })).rejects.toThrow(/nope does not exist/);
+    // Coded, so the window says them in the user's language.
+    await expect(importModelFiles('mobilenet', src, { cacheDir })).rejects.toMatchObject({
+      code: 'zoo-import-missing',
+      params: { name: path.basename(src), model: 'mobilenet', missing: 1, total: 56, files: 'mobilenet_v1_0.75_224/group55-shard1of1' },
+    });
+    await expect(importModelFiles('mobilenet', path.join(src, 'model.json'), { cacheDir })).rejects.toMatchObject({
+      code: 'zoo-import-needs-folder',
+      params: { name: 'model.json', model: 'mobilenet', count: 56 },
+    });
+    await expect(importModelFiles('mobilenet', path.join(src, 'nope'), { cacheDir })).rejects.toMatchObject({ code: 'model-file-missing', params: { name: 'nope' } });
   });
 });
 

@@ -82,6 +82,8 @@ export const ERROR_CODES = [
   'model-file-missing',
   'model-folder-no-json',
   'model-file-not-model',
+  'zoo-import-needs-folder',
+  'zoo-import-missing',
   // A folder chosen to train on that cannot be (core/datasets/folder.ts, catalog.ts, transfer/run.ts).
   'dataset-no-classes',
   'dataset-too-few-classes',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileSetOf, loadCatalog, type CatalogFile } from './catalog.ts';
 import { commitStaged, discardStaged, stageVerified, type CopiedFile, type StagedCopy } from '../downloads/copy-verified.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 export interface ImportResult {
   id: string;
@@ -39,12 +40,16 @@ async function sourcesOf(set: ImportSet, source: string): Promise<{ found: Map<C
   if (await isFile(source)) {
     const single = set.required.length === 1 ? set.required[0] : undefined;
     if (!single) {
-      throw new Error(`${source} is one file, but ${set.id} has ${set.required.length} (e.g. ${set.required[0].path}): give the folder that holds them.`);
+      throw new CodedError(
+        'zoo-import-needs-folder',
+        `${source} is one file, but ${set.id} has ${set.required.length} (e.g. ${set.required[0].path}): give the folder that holds them.`,
+        { name: path.basename(source), model: set.id, count: set.required.length },
+      );
     }
     found.set(single, source);
     return { found, missing: [] };
   }
-  if (!(await isDir(source))) throw new Error(`${source} does not exist.`);
+  if (!(await isDir(source))) throw new CodedError('model-file-missing', `${source} does not exist.`, { name: path.basename(source) });
   const missing: CatalogFile[] = [];
   for (const f of set.required) {
     const at = await findInFolder(source, f);
@@ -73,8 +78,11 @@ export async function importModelFiles(id: string, source: string, opts: { cache
       .slice(0, 5)
       .map((f) => f.path)
       .join(', ');
-    throw new Error(
-      `${src} lacks ${missing.length} of the ${set.required.length} files of ${set.id}: ${list}${missing.length > 5 ? ', ...' : ''} (looked for each under its catalogue path and its file name).`,
+    const files = `${list}${missing.length > 5 ? ', ...' : ''}`;
+    throw new CodedError(
+      'zoo-import-missing',
+      `${src} lacks ${missing.length} of the ${set.required.length} files of ${set.id}: ${files} (looked for each under its catalogue path and its file name).`,
+      { name: path.basename(src), model: set.id, missing: missing.length, total: set.required.length, files },
     );
   }
   const staged: StagedCopy[] = [];

@@ -84,6 +84,8 @@ export default {
     'dataset-no-classes':
       'The folder “{name}” has no class sub-folders with pictures. Training takes a folder with one sub-folder per class (e.g. cats/, dogs/), the pictures inside.',
     'dataset-too-few-classes': 'The folder “{name}” has pictures in fewer than 2 classes; training needs at least 2 class sub-folders with pictures.',
+    'zoo-import-needs-folder': '“{name}” is one file, but {model} has {count}: choose the folder that holds them.',
+    'zoo-import-missing': 'The folder “{name}” lacks {missing} of the {total} files of {model}: {files}.',
   },
   /** What is wrong with a field (FIELD_ISSUE_KINDS): next to a training form's field, and in the {issues} of `bad-request` and `model-meta-invalid`. */
   fieldIssues: {

@@ -138,6 +138,8 @@ const ko: typeof en = {
     'dataset-no-classes':
       '“{name}” 폴더에 사진이 든 클래스 하위 폴더가 없습니다. 학습에는 클래스마다 하위 폴더가 하나씩 있고(예: cats/, dogs/) 그 안에 사진이 든 폴더가 필요합니다.',
     'dataset-too-few-classes': '“{name}” 폴더에서 사진이 있는 클래스가 2개보다 적습니다. 학습에는 사진이 든 클래스 하위 폴더가 2개 이상 필요합니다.',
+    'zoo-import-needs-folder': '“{name}”은(는) 파일 하나인데 {model}은(는) 파일이 {count}개입니다: 그 파일들이 든 폴더를 고르세요.',
+    'zoo-import-missing': '“{name}” 폴더에 {model}의 파일 {total}개 중 {missing}개가 없습니다: {files}.',
   },
   fieldIssues: {
     request: '요청',
