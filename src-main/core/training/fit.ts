@@ -71,12 +71,7 @@ export function measure(
   return measureSet(batchMeasure(model, set, preprocessing, loss), set, batchSize, signal);
 }
 
-async function measureSet(
-  measureBatch: FitCompute['measure'],
-  set: ImageSet,
-  batchSize: number,
-  signal?: AbortSignal,
-): Promise<{ loss: number; accuracy: number; count: number }> {
+async function measureSet(measureBatch: FitCompute['measure'], set: ImageSet, batchSize: number, signal?: AbortSignal): Promise<{ loss: number; accuracy: number; count: number }> {
   let lossSum = 0;
   let correct = 0;
   let count = 0;
