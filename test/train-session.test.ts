@@ -90,7 +90,10 @@ describe("fit's batches through the page's training session", () => {
 
   for (const [what, extra] of [
     ['plain', {}],
-    ['augmented on Node, the learning rate cut by a plateau', { augment: { rotationRange: 10, widthShiftRange: 0.1, zoomRange: 0.1 }, reduceLrOnPlateau: { patience: 0, minDelta: 10 } }],
+    [
+      'augmented on Node, the learning rate cut by a plateau',
+      { augment: { rotationRange: 10, widthShiftRange: 0.1, zoomRange: 0.1 }, reduceLrOnPlateau: { patience: 0, minDelta: 10 } },
+    ],
   ] as const) {
     it(`gives the run fit gives on the model itself (${what}), naming the page's backend`, async () => {
       const cfg = config(extra);

@@ -153,7 +153,8 @@ describe.skipIf(!hasChromium || !hasShared)("the app's training routed to the co
         client.close();
         await page.close().catch(() => undefined);
       }
-    });
+      // SwiftShader's WebGPU is far slower than its WebGL (software Vulkan under Dawn).
+    }, 600_000);
   }
 
   it('a WebGL context lost mid-run: the run goes back to Node from its best checkpoint, kept in the store, and finishes', async () => {
@@ -206,5 +207,5 @@ describe.skipIf(!hasChromium || !hasShared)("the app's training routed to the co
       await page.close().catch(() => undefined);
       await rm(snapshot, { recursive: true, force: true });
     }
-  });
+  }, 400_000);
 });
