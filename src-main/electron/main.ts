@@ -12,6 +12,7 @@ import { Grants, registerIpc } from './ipc.ts';
 import { parseBackend } from '../core/backend.ts';
 import { describeChoice, type Choice, type ComputeBackend } from '../core/compute/choose.ts';
 import { PageRoute, type PageUse } from '../core/compute/page-route.ts';
+import { PageTraining } from '../core/compute/page-training.ts';
 import type { BackendProbe } from '../core/compute/port.ts';
 import { computeSwitches, takePageBackend } from './compute-switches.ts';
 import { openComputeWindow, type ComputeWindow } from './compute-window.ts';
@@ -174,7 +175,12 @@ async function startCompute(service: StudioService): Promise<void> {
     const figures = await service.compute?.atStart();
     route = new PageRoute(compute.client, () => pageUse(service.compute?.current(), probes));
     service.computeOnPage(() => route?.use());
-    compute.window.on('closed', () => (route = undefined));
+    // Training's batches by the same choice: a run started while the page computes goes there.
+    service.trainOnPage(new PageTraining(compute.client, () => pageUse(service.compute?.current(), probes)));
+    compute.window.on('closed', () => {
+      route = undefined;
+      service.trainOnPage(undefined);
+    });
     // After the route: the window reads the badge again when it sees this line.
     if (figures) service.log(logLine('compute-chosen', { measuredAt: figures.measuredAt, choice: describeChoice(figures.choice) }));
   } catch (err) {

@@ -4,6 +4,7 @@
 import type { Candidate, ComputeBackend } from '../core/compute/choose.ts';
 import type { ComputeFigures } from '../core/compute/measure-all.ts';
 import type { PageUse } from '../core/compute/page-route.ts';
+import type { PageTraining } from '../core/compute/page-training.ts';
 import { ComputeChoice } from './compute-choice.ts';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -108,6 +109,7 @@ export class StudioService {
   /** Which backend computes, by measuring (only with a state folder to keep the figures in). */
   readonly compute?: ComputeChoice;
   private pageUse?: () => PageUse | undefined;
+  private pageTraining?: PageTraining;
 
   constructor(private readonly options: StudioOptions = {}) {
     this.storage = resolveStorage({ ...options, datasetsDir: options.datasetsDir ?? (options.stateDir && path.join(options.stateDir, 'datasets')) });
@@ -126,7 +128,12 @@ export class StudioService {
           log: (line) => this.log(line),
         }),
       );
-    this.training = new TrainingJobs(this.bus, { env: this.runEnv, modelMirrorDir: this.storage.mirrorDir, forget: (m) => this.recognizer.forget?.(m) });
+    this.training = new TrainingJobs(this.bus, {
+      env: this.runEnv,
+      modelMirrorDir: this.storage.mirrorDir,
+      forget: (m) => this.recognizer.forget?.(m),
+      page: () => this.pageTraining,
+    });
     this.folders = new FolderJobs(this.bus, (req) => this.recognizer.recognizeMany(req));
     this.downloads = new ModelDownloads(this.bus, () => ({ ...this.storage, offline: this.options.offline, fetch: this.options.fetch }));
     const recognizer = this.recognizer;
@@ -143,6 +150,11 @@ export class StudioService {
   /** What the compute window computes with when recognition is routed there (main sets it once the window is up). */
   computeOnPage(using: () => PageUse | undefined): void {
     this.pageUse = using;
+  }
+
+  /** Main's route for training runs' batches to the compute window (set once the window is up; undefined when it goes). */
+  trainOnPage(training: PageTraining | undefined): void {
+    this.pageTraining = training;
   }
 
   /** The page's backend and adapter computing recognition now; undefined: Node's backend does. */

@@ -10,7 +10,7 @@ import { logFailure, logLine, type LogLine } from '../shared/log-messages.ts';
 import { CodedError, errorCodeOf } from '../shared/errors.ts';
 import type { EventBus } from './events.ts';
 import { pixelsToDataUrl } from './images.ts';
-import { augmentPreview, startTraining, startTransfer, type TrainingRun } from './training.ts';
+import { augmentPreview, startTraining, startTransfer, type TrainingOptions, type TrainingRun } from './training.ts';
 import { toTrainConfig, toTransferConfig } from './training-form.ts';
 import { startDogBreedsBuild, type DogBreedsContext, type DogBreedsRequest } from './dog-breeds.ts';
 
@@ -21,6 +21,8 @@ export interface TrainingJobsOptions {
   modelMirrorDir?: string;
   /** A model whose weights change (replaced, resumed) must be read anew by the recognizer. */
   forget: (model: string) => void;
+  /** Main's route to the compute page, asked at each run's start (none: Node computes). */
+  page?: () => TrainingOptions['page'];
 }
 
 export class TrainingJobs {
@@ -39,7 +41,7 @@ export class TrainingJobs {
     await this.launch(req.runId, logLine('training-started', { network: req.network, dataset: req.dataset }), () =>
       isTransferNetwork(req.network)
         ? startTransfer(toTransferConfig(req), { ...this.o.env, mirrorDir: this.o.modelMirrorDir }, onEvent)
-        : startTraining(toTrainConfig(req), this.o.env, onEvent),
+        : startTraining(toTrainConfig(req), this.o.env, onEvent, this.options()),
     );
   }
 
@@ -48,7 +50,7 @@ export class TrainingJobs {
     const req = ResumeRequest.parse(input);
     await this.launch(req.runId, logLine('resume-started', { model: req.model }), () => {
       this.o.forget(req.model); // its weights are about to change
-      return startTraining({ resume: req.model, epochs: req.epochs }, this.o.env, this.forward(req.runId));
+      return startTraining({ resume: req.model, epochs: req.epochs }, this.o.env, this.forward(req.runId), this.options());
     });
   }
 
@@ -69,6 +71,11 @@ export class TrainingJobs {
     return {
       samples: await Promise.all(p.samples.map(async (s) => ({ label: s.label, original: await url(s.original), variants: await Promise.all(s.variants.map(url)) }))),
     };
+  }
+
+  private options(): TrainingOptions {
+    const page = this.o.page?.();
+    return page ? { page } : {};
   }
 
   cancel(runId: string): void {

@@ -8,7 +8,8 @@ import type { TrainEvent } from '../shared/train-events.ts';
 import type { RunEnvironment } from '../core/training/run.ts';
 import { reserveTrainingName, reserveTransferName } from '../core/store/run-names.ts';
 import { ModelStore, type Reservation } from '../core/store/model-store.ts';
-import type { FromWorker, WorkerJob } from '../core/training/training.worker.ts';
+import type { FromWorker, ToWorker, WorkerJob } from '../core/training/training.worker.ts';
+import type { PageTraining } from '../core/compute/page-training.ts';
 import { parseTransferConfig, type TransferConfigInput } from '../core/transfer/config.ts';
 
 export type DoneEvent = Extract<TrainEvent, { event: 'done' }>;
@@ -40,9 +41,36 @@ function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stop
   });
 }
 
-function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void): TrainingRun {
+export interface TrainingOptions {
+  /**
+   * Main's route to the compute page (the app's, once its compute window is up): while the page
+   * computes, a classic run's batches go there, the rest of the run stays in its thread.
+   */
+  page?: PageTraining;
+}
+
+/** Relays the thread's session calls to the page and the answers back, under one session name a run. */
+function relay(worker: Worker, page: PageTraining, session: string): () => void {
+  worker.on('message', (m: FromWorker) => {
+    if (m.type !== 'page') return;
+    const reply = (r: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(r, transfer);
+    page.call(session, m.call).then(
+      (value) => reply({ type: 'page-reply', id: m.id, ok: true, value }, Array.isArray(value) ? value.map((w: Float32Array) => w.buffer as ArrayBuffer) : []),
+      (err: unknown) => reply({ type: 'page-reply', id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  return () => page.end(session);
+}
+
+let sessions = 0;
+
+function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void, options: TrainingOptions = {}): TrainingRun {
   const store = new ModelStore(job.env.storeDir);
-  const worker = startJob({ ...job, env: { ...job.env, reservation: held } } as WorkerJob);
+  // The choice of the moment the run starts: a run does not move when the choice changes.
+  const use = job.kind === 'train' ? options.page?.use() : undefined;
+  const env = { ...job.env, reservation: held, ...(use ? { computeOn: use.backend } : {}) };
+  const worker = startJob({ ...job, env } as WorkerJob);
+  const endSession = use && options.page ? relay(worker, options.page, `train:${held.name}:${++sessions}`) : undefined;
   let cancelled = false;
   const done = outcome<DoneEvent>(
     worker,
@@ -58,7 +86,10 @@ function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void
       await store.markInterrupted(held).catch(() => undefined);
       throw err;
     })
-    .finally(() => store.release(held));
+    .finally(() => {
+      endSession?.();
+      store.release(held);
+    });
   return {
     cancel: () => {
       cancelled = true;
@@ -77,9 +108,9 @@ function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void
  * Settings are checked and the model's name reserved here, before a thread starts: a name in
  * use (stored, or held by a run of any process) is refused at once.
  */
-export async function startTraining(config: RunConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): Promise<TrainingRun> {
+export async function startTraining(config: RunConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void, options?: TrainingOptions): Promise<TrainingRun> {
   const held = await reserveTrainingName(parseRunConfig(config), new ModelStore(env.storeDir));
-  return run({ kind: 'train', config, env }, held, onEvent);
+  return run({ kind: 'train', config, env }, held, onEvent, options);
 }
 
 export async function startTransfer(config: TransferConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): Promise<TrainingRun> {

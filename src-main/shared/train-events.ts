@@ -34,6 +34,8 @@ export interface EpochRecord {
   val_accuracy?: number;
   lr: number;
   seconds: number;
+  /** The backend the epoch's steps computed on: said by runs routed to the compute page (webgl, webgpu, or Node's after a fallback). */
+  backend?: string;
 }
 
 export interface Evaluation {

@@ -8,6 +8,7 @@ import type { ModelFiles, TrainStepsRequest } from './engine.ts';
 import type { Figures, MeasureOptions } from './measure.ts';
 import type { BackendProbe, ComputeMessage, ComputeRequest, PageBackend } from './port.ts';
 import type { Checkpoint, RunEvent, TrainRunRequest, TrainRunResult } from './run.ts';
+import type { SessionAnswers, SessionCall } from './session.ts';
 
 /** What the client needs of Electron's MessagePortMain (and of a test's stand-in). */
 export interface MainPort {
@@ -85,6 +86,11 @@ export class ComputeClient {
 
   weights(name: string): Promise<Float32Array[]> {
     return this.call({ kind: 'weights', name });
+  }
+
+  /** One call of a training session (session.ts): a run on Node whose batches compute in the page. */
+  session<C extends SessionCall>(name: string, call: C): Promise<SessionAnswers[C['op']]> {
+    return this.call({ kind: 'session', name, call });
   }
 
   dispose(name: string): Promise<void> {

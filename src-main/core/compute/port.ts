@@ -7,6 +7,7 @@ import type { Adapter, ComputeBackend } from './choose.ts';
 import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
 import { measureBackend, type MeasureOptions } from './measure.ts';
 import { trainRun, type LossWatch, type RunEvent, type TrainRunRequest } from './run.ts';
+import { TrainSession, type SessionCall } from './session.ts';
 
 export type PageBackend = Extract<ComputeBackend, 'webgpu' | 'webgl' | 'wasm' | 'cpu'>;
 
@@ -25,6 +26,8 @@ export type ComputeRequest =
   | ({ kind: 'trainSteps'; name: string } & TrainStepsRequest)
   | ({ kind: 'trainRun'; name: string } & TrainRunRequest)
   | { kind: 'weights'; name: string }
+  /** A training run on Node whose batches compute here, one call a request (session.ts). */
+  | { kind: 'session'; name: string; call: SessionCall }
   /** Times a backend (measure.ts) with this MobileNet; the page ends on that backend. */
   | { kind: 'measure'; backend: PageBackend; mobilenet: ModelFiles; spec: ScoreSpec; options?: MeasureOptions }
   | { kind: 'dispose'; name: string };
@@ -124,6 +127,34 @@ export function serveCompute(port: Port, host: PageHost): void {
         );
       case 'dispose':
         forget(req.name);
+        return null;
+      case 'session':
+        return session(req.name, req.call);
+    }
+  };
+  const sessions = new Map<string, TrainSession>();
+  const session = async (name: string, call: SessionCall): Promise<unknown> => {
+    if (call.op === 'begin') {
+      sessions.get(name)?.dispose();
+      sessions.delete(name);
+      if (tf.getBackend() !== call.spec.backend) await host.use(call.spec.backend);
+      sessions.set(name, await TrainSession.begin(call.spec, host.watch(), name));
+      return { backend: tf.getBackend() };
+    }
+    const s = sessions.get(name);
+    if (!s) throw new Error(`No training session "${name}" in the compute page`);
+    switch (call.op) {
+      case 'step':
+        return s.step(call.batch);
+      case 'measure':
+        return s.measure(call.batch);
+      case 'learning-rate':
+        return s.setLearningRate(call.lr);
+      case 'weights':
+        return s.weights();
+      case 'end':
+        s.dispose();
+        sessions.delete(name);
         return null;
     }
   };

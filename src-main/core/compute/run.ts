@@ -77,7 +77,7 @@ export class ComputeLost extends Error {
  * A tensor's values, or ComputeLost: a read on a lost WebGL context waits on a fence that never
  * passes, so it is raced with the loss itself.
  */
-async function read(t: tf.Tensor, watch: LossWatch): Promise<Float32Array> {
+export async function read(t: tf.Tensor, watch: LossWatch): Promise<Float32Array> {
   const lost = watch.now();
   if (lost) throw new ComputeLost(lost);
   const values = await Promise.race([
@@ -90,7 +90,7 @@ async function read(t: tf.Tensor, watch: LossWatch): Promise<Float32Array> {
 }
 
 /** Runs `f`; an error thrown while the GPU is lost is the loss, not a bug. */
-function guarded<T>(watch: LossWatch, f: () => T): T {
+export function guarded<T>(watch: LossWatch, f: () => T): T {
   try {
     return f();
   } catch (err) {

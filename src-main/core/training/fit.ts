@@ -1,24 +1,29 @@
 // The training loop: Keras model.fit with its callbacks, over uint8 batches that are turned
-// into tensors one batch at a time, with progress as events and cancel at any batch.
+// into tensors one batch at a time, with progress as events and cancel at any batch. Each batch's
+// work goes through a FitCompute (fit-compute.ts): Node's tfjs, or the compute page's GPU.
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../datasets/types.ts';
 import type { Preprocessing } from '../models/preprocessing.ts';
-import { preprocessBatch } from '../models/preprocess.ts';
-import { augmentBatch, isIdentity } from './augment.ts';
 import type { Monitor, TrainConfig } from './config.ts';
 import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
-import { accuracy, makeLoss, type LossFn } from './losses.ts';
-import { getLearningRate, makeOptimizer, setLearningRate } from './optimizers.ts';
+import { batchMeasure, ComputeFailed, localCompute, type FitCompute } from './fit-compute.ts';
+import type { LossFn } from './losses.ts';
 import { improves, Plateau } from './plateau.ts';
-import { trainableVariables, trainStep } from './step.ts';
 import { mulberry32, shuffled } from './random.ts';
+
+export { batchTensor } from './fit-compute.ts';
 
 export interface FitHooks {
   emit(e: TrainEvent): void;
   signal?: AbortSignal;
   /** Called when the monitored value improves; saves the model as the run's best. */
   checkpoint?(model: tf.LayersModel, history: EpochRecord[], epoch: number): Promise<string>;
+  /**
+   * Where the batches compute (fit disposes it at the end); Node's tfjs on the model when absent.
+   * Given, each epoch record names its backend, and a ComputeFailed ends fit with `failed`.
+   */
+  compute?: FitCompute;
 }
 
 /** Where a resumed run picks up: the model holds the weights of `bestEpoch`, the last epoch of `history` that counts. */
@@ -40,26 +45,22 @@ export interface FitResult {
   checkpoint?: string;
   cancelled: boolean;
   stoppedEarly: boolean;
+  /**
+   * The compute failed at this epoch (a lost GPU, a closed compute window): `history` ends at the
+   * last finished epoch and the model holds the best epoch's weights (as loaded, if none yet).
+   */
+  failed?: { reason: string; atEpoch: number };
 }
 
 const BATCH_EVENT_INTERVAL_MS = 200;
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Float input for a batch: uint8 pixels until here, then one tensor; backbone features as they are. */
-export function batchTensor(x: Uint8Array, count: number, set: ImageSet, preprocessing: Preprocessing): tf.Tensor {
-  if (set.featureLength) return tf.tensor2d(new Float32Array(x.buffer, x.byteOffset, count * set.featureLength), [count, set.featureLength]);
-  const [h, w, c] = set.imageShape;
-  const size = h * w * c;
-  const images = Array.from({ length: count }, (_, i) => x.subarray(i * size, (i + 1) * size));
-  return preprocessBatch(images, h, w, c as 1 | 3, preprocessing);
-}
 
 function valueOf(rec: EpochRecord, monitor: Monitor): number | undefined {
   return rec[monitor];
 }
 
 /** Loss and accuracy of a model over a set, in batches, without training behaviour. */
-export async function measure(
+export function measure(
   model: tf.LayersModel,
   set: ImageSet,
   preprocessing: Preprocessing,
@@ -67,6 +68,10 @@ export async function measure(
   batchSize = 256,
   signal?: AbortSignal,
 ): Promise<{ loss: number; accuracy: number; count: number }> {
+  return measureSet(batchMeasure(model, set, preprocessing, loss), set, batchSize, signal);
+}
+
+async function measureSet(measureBatch: FitCompute['measure'], set: ImageSet, batchSize: number, signal?: AbortSignal): Promise<{ loss: number; accuracy: number; count: number }> {
   let lossSum = 0;
   let correct = 0;
   let count = 0;
@@ -76,14 +81,9 @@ export async function measure(
     const batch = await set.read(idx);
     const n = batch.indices.length;
     if (!n) continue;
-    const [l, a] = tf.tidy(() => {
-      const pred = model.predict(batchTensor(batch.x, n, set, preprocessing)) as tf.Tensor2D;
-      const y = tf.tensor1d(batch.y, 'int32');
-      return [loss(y, pred).mul(n), accuracy(y, pred).mul(n)];
-    });
-    lossSum += (await l.data())[0]!;
-    correct += (await a.data())[0]!;
-    tf.dispose([l, a]);
+    const m = await measureBatch({ x: batch.x, y: batch.y, count: n });
+    lossSum += m.lossSum;
+    correct += m.correct;
     count += n;
     await nextTick();
   }
@@ -99,11 +99,10 @@ export async function fit(
   hooks: FitHooks,
   start?: FitStart,
 ): Promise<FitResult> {
-  const optimizer = makeOptimizer(cfg.optimizer);
-  const lossFn = makeLoss(cfg.loss);
+  const compute = hooks.compute ?? localCompute(model, cfg, train, preprocessing);
+  // Runs that may compute elsewhere say where each epoch computed; Node's own runs are as they were.
+  const tag = hooks.compute ? { backend: compute.backend } : {};
   const random = mulberry32(cfg.seed);
-  const augment = isIdentity(cfg.augment) ? undefined : cfg.augment;
-  const vars = trainableVariables(model);
   const steps = Math.ceil(train.size / cfg.batchSize);
   const monitorOf = (m: Monitor): Monitor => (validation || !m.startsWith('val_') ? m : (m.slice(4) as Monitor));
   const ckptMonitor = monitorOf(cfg.checkpointMonitor);
@@ -112,6 +111,8 @@ export async function fit(
   let checkpoint: string | undefined;
   let stoppedEarly = false;
   let cancelled = false;
+  let failed: FitResult['failed'];
+  let epoch = 0;
   const es = cfg.earlyStopping;
   const earlyStop = es && new Plateau(monitorOf(es.monitor), es.patience, es.minDelta);
   const rl = cfg.reduceLrOnPlateau;
@@ -133,13 +134,13 @@ export async function fit(
       if (rec) {
         if (earlyStop) earlyStop.update(valueOf(rec, earlyStop.monitor)!);
         if (plateau) plateau.update(valueOf(rec, plateau.monitor)!);
-        setLearningRate(optimizer, rec.lr);
+        await compute.setLearningRate(rec.lr);
       }
       // Replays the shuffles of the epochs already run, so (without augmentation, which draws
       // from the same generator) each epoch sees the order an unbroken run would have given it.
       for (let e = 1; e < first; e++) shuffled(train.size, random);
     }
-    for (let epoch = first; epoch <= last && !cancelled && !stoppedEarly; epoch++) {
+    for (epoch = first; epoch <= last && !cancelled && !stoppedEarly; epoch++) {
       const epochStart = performance.now();
       const order = shuffled(train.size, random);
       let lossSum = 0;
@@ -157,16 +158,7 @@ export async function fit(
         if (step + 1 < steps) pending = train.read(order.slice((step + 1) * cfg.batchSize, (step + 2) * cfg.batchSize));
         const n = batch.indices.length;
         if (!n) continue;
-        const [cost, acc] = tf.tidy(() => {
-          let x = batchTensor(batch.x, n, train, preprocessing);
-          // Augmentation moves pixels; a features set has none (transfer refuses --augment).
-          if (augment && !train.featureLength) x = augmentBatch(x as tf.Tensor4D, augment, random);
-          const y = tf.tensor1d(batch.y, 'int32');
-          return trainStep(model, optimizer, lossFn, x, y, vars);
-        });
-        const l = (await cost.data())[0]!;
-        const a = (await acc.data())[0]!;
-        tf.dispose([cost, acc]);
+        const { loss: l, accuracy: a } = await compute.step({ x: batch.x, y: batch.y, count: n }, random);
         lossSum += l * n;
         correct += a * n;
         seen += n;
@@ -191,9 +183,9 @@ export async function fit(
         await nextTick();
       }
       if (cancelled) break;
-      const rec: EpochRecord = { epoch, loss: lossSum / seen, accuracy: correct / seen, lr: getLearningRate(optimizer), seconds: 0 };
+      const rec: EpochRecord = { epoch, loss: lossSum / seen, accuracy: correct / seen, lr: compute.learningRate(), seconds: 0, ...tag };
       if (validation) {
-        const v = await measure(model, validation, preprocessing, lossFn, 256, hooks.signal);
+        const v = await measureSet((b) => compute.measure(b), validation, 256, hooks.signal);
         rec.val_loss = v.loss;
         rec.val_accuracy = v.accuracy;
       }
@@ -203,6 +195,7 @@ export async function fit(
 
       const value = valueOf(rec, ckptMonitor);
       if (value !== undefined && Number.isFinite(value) && (!best || improves(ckptMonitor, value, best.value, 0))) {
+        await compute.pull();
         best?.weights.forEach((w) => w.dispose());
         best = { value, epoch, weights: model.getWeights().map((w) => w.clone()) };
         if (hooks.checkpoint) {
@@ -215,20 +208,26 @@ export async function fit(
         hooks.emit({ event: 'early-stop', epoch, bestEpoch: best?.epoch ?? epoch });
       }
       if (rl && plateau?.update(valueOf(rec, plateau.monitor)!)) {
-        const lr = Math.max(rl.minLr, getLearningRate(optimizer) * rl.factor);
-        if (lr < getLearningRate(optimizer)) {
-          setLearningRate(optimizer, lr);
+        const lr = Math.max(rl.minLr, compute.learningRate() * rl.factor);
+        if (lr < compute.learningRate()) {
+          await compute.setLearningRate(lr);
           hooks.emit({ event: 'lr', epoch, lr });
         }
         plateau.restart();
       }
     }
     // The model leaves fit() with its best weights, as EarlyStopping(restore_best_weights)
-    // and a save-best checkpoint would leave it.
+    // and a save-best checkpoint would leave it; else with the last ones.
     if (best && (cfg.earlyStopping?.restoreBestWeights ?? true)) model.setWeights(best.weights);
+    else await compute.pull();
+  } catch (err) {
+    if (!(err instanceof ComputeFailed)) throw err;
+    // The epoch it broke in is unfinished; the best one's weights are here, off the compute.
+    failed = { reason: err.reason, atEpoch: epoch };
+    if (best) model.setWeights(best.weights);
   } finally {
     best?.weights.forEach((w) => w.dispose());
-    optimizer.dispose();
+    compute.dispose();
   }
-  return { history, bestEpoch: best?.epoch, checkpoint, cancelled, stoppedEarly };
+  return { history, bestEpoch: best?.epoch, checkpoint, cancelled, stoppedEarly, ...(failed ? { failed } : {}) };
 }

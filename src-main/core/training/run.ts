@@ -12,8 +12,10 @@ import { ModelStore, type Reservation, type StoredModelMeta } from '../store/mod
 import { reserveTrainingName } from '../store/run-names.ts';
 import { parseRunConfig, type ResumeConfig, type RunConfigInput, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
-import type { TrainEvent } from '../../shared/train-events.ts';
-import { fit } from './fit.ts';
+import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
+import { fit, type FitResult } from './fit.ts';
+import { localCompute, type FitCompute } from './fit-compute.ts';
+import { remoteCompute, type SessionLink } from './remote-compute.ts';
 import { makeLoss } from './losses.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
 import { logLine, skippedLine } from '../../shared/log-messages.ts';
@@ -26,6 +28,11 @@ export interface RunEnvironment {
   offline?: boolean;
   /** The model's name, reserved by the caller (the service, before the thread starts); else the run reserves it. */
   reservation?: Reservation;
+  /**
+   * The compute page's GPU backend the batches compute on (the service sets it while the app
+   * computes there), through the link runTraining is given; Node's backend takes over if it fails.
+   */
+  computeOn?: 'webgl' | 'webgpu';
 }
 
 /** A new run, or (`{ resume: name }`) a stored one continued from its best checkpoint under the same name. */
@@ -34,13 +41,14 @@ export async function runTraining(
   env: RunEnvironment,
   emit: (e: TrainEvent) => void,
   signal?: AbortSignal,
+  page?: SessionLink,
 ): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const parsed = parseRunConfig(input);
   const store = new ModelStore(env.storeDir);
   return store.underReservation(
     env.reservation,
     () => reserveTrainingName(parsed, store),
-    (held) => train(parsed, held, store, env, emit, signal),
+    (held) => train(parsed, held, store, env, emit, signal, page),
   );
 }
 
@@ -51,6 +59,7 @@ async function train(
   env: RunEnvironment,
   emit: (e: TrainEvent) => void,
   signal?: AbortSignal,
+  page?: SessionLink,
 ): Promise<Extract<TrainEvent, { event: 'done' }>> {
   const resumed: ResumePoint | undefined = 'resume' in parsed ? await resumePoint(parsed, store) : undefined;
   const cfg: TrainConfig = resumed ? resumed.cfg : (parsed as TrainConfig);
@@ -107,7 +116,7 @@ async function train(
     event: 'start',
     network: cfg.network,
     dataset: cfg.dataset,
-    backend: report.backend,
+    backend: (page && env.computeOn) || report.backend,
     train: train.size,
     validation: validation?.size ?? 0,
     test: test?.size ?? 0,
@@ -130,23 +139,37 @@ async function train(
       owned = true;
       emit({ event: 'log', ...logLine('resuming', { name, best: resumed.bestEpoch, from: resumed.bestEpoch + 1, to: cfg.epochs }) });
     }
-    const result = await fit(
-      model,
-      train,
-      validation,
-      cfg,
-      meta.preprocessing,
-      {
-        emit,
-        signal,
-        checkpoint: async (m, history, epoch) => {
-          await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
-          owned = true;
-          return name;
-        },
+    const hooks = {
+      emit,
+      signal,
+      checkpoint: async (m: typeof model, history: EpochRecord[], epoch: number) => {
+        await store.save(m, { ...meta, history, bestEpoch: epoch, updatedAt: new Date().toISOString() }, held);
+        owned = true;
+        return name;
       },
-      resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch },
-    );
+    };
+    let compute: FitCompute | undefined;
+    let result: FitResult | undefined;
+    if (page && env.computeOn) {
+      try {
+        compute = await remoteCompute(model, cfg, train, meta.preprocessing, env.computeOn, page);
+      } catch (err) {
+        result = { history: resumed?.history ?? [], cancelled: false, stoppedEarly: false, failed: { reason: (err as Error).message, atEpoch: (resumed?.bestEpoch ?? 0) + 1 } };
+      }
+    }
+    const start = resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch };
+    result ??= await fit(model, train, validation, cfg, meta.preprocessing, { ...hooks, ...(compute ? { compute } : {}) }, start);
+    if (result.failed) {
+      // The page failed (a lost GPU, a closed compute window): Node goes on from the best
+      // checkpoint, whose weights the model holds (and the store keeps), as a resume would.
+      const best = result.bestEpoch ?? resumed?.bestEpoch;
+      const key = best !== undefined ? 'compute-train-fell-back' : 'compute-train-fell-back-start';
+      emit({ event: 'log', ...logLine(key, { from: env.computeOn!, backend: report.backend, reason: result.failed.reason, epoch: result.failed.atEpoch, best: best ?? 0 }) });
+      const first = result;
+      const again = best !== undefined ? { history: first.history, bestEpoch: best } : undefined;
+      result = await fit(model, train, validation, cfg, meta.preprocessing, { ...hooks, compute: localCompute(model, cfg, train, meta.preprocessing) }, again);
+      result.checkpoint ??= first.checkpoint;
+    }
     // A resumed run's checkpoint was there before it; it stays the best unless an epoch beats it.
     const saved = result.checkpoint !== undefined || !!resumed;
     let evaluation;
