@@ -9,6 +9,7 @@ import type { Figures, MeasureOptions } from './measure.ts';
 import type { BackendProbe, ComputeMessage, ComputeRequest, PageBackend } from './port.ts';
 import type { Checkpoint, RunEvent, TrainRunRequest, TrainRunResult } from './run.ts';
 import type { SessionAnswers, SessionCall } from './session.ts';
+import { GENEROUS_LIMITS, isCleanup, limitOf, PageStalled, type WatchdogLimits } from './watchdog.ts';
 
 /** What the client needs of Electron's MessagePortMain (and of a test's stand-in). */
 export interface MainPort {
@@ -23,6 +24,14 @@ interface Waiting {
   resolve(value: unknown): void;
   reject(err: Error): void;
   onEvent?: (e: RunEvent) => void;
+  kind: string;
+  /** The silence it is allowed (watchdog.ts). */
+  limit: number;
+}
+
+export interface ClientOptions {
+  /** How long the page may stay silent, by the work asked (tests shorten them). */
+  limits?: WatchdogLimits;
 }
 
 export interface RunOptions {
@@ -38,8 +47,21 @@ export class ComputeClient {
   private closed?: Error;
   /** The best checkpoint of each model's latest run, kept here as the page makes them. */
   readonly checkpoints = new Map<string, Checkpoint>();
+  private readonly limits: WatchdogLimits;
+  /** When the page last said anything (or was first asked something after a quiet spell). */
+  private lastHeard = 0;
+  private timer?: ReturnType<typeof setTimeout>;
+  /**
+   * After a stall: the requests the page still owes an answer. Until it gives them all (it woke
+   * up), new requests fail at once rather than queue behind the stuck one.
+   */
+  private stalled?: { owed: Set<number>; error: PageStalled };
 
-  constructor(private readonly port: MainPort) {
+  constructor(
+    private readonly port: MainPort,
+    options: ClientOptions = {},
+  ) {
+    this.limits = options.limits ?? GENEROUS_LIMITS;
     port.on('message', (e) => this.receive(e.data as ComputeMessage));
     port.on('close', () => this.fail(new Error('The compute window went away')));
     port.start();
@@ -102,26 +124,74 @@ export class ComputeClient {
     this.port.close();
   }
 
+  /** Whether the page is stalled now (it owes answers past their limits). */
+  isStalled(): boolean {
+    return !!this.stalled;
+  }
+
   private call<T>(req: ComputeRequest, onEvent?: (e: RunEvent) => void): Promise<T> {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, ...(onEvent ? { onEvent } : {}) });
+    if (this.stalled) {
+      if (!isCleanup(req)) return Promise.reject(this.stalled.error);
+      // Freed when the page wakes; nobody waits for it meanwhile.
       this.port.postMessage({ ...req, id });
+      return Promise.resolve(undefined as T);
+    }
+    return new Promise<T>((resolve, reject) => {
+      if (!this.waiting.size) this.lastHeard = Date.now();
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: req.kind, limit: limitOf(req, this.limits), ...(onEvent ? { onEvent } : {}) });
+      this.port.postMessage({ ...req, id });
+      this.arm();
     });
   }
 
+  /**
+   * Times the oldest request: the page serves one at a time in order, so it is the one the page
+   * works on, and the ones behind it wait their turn without being charged for it.
+   */
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const oldest = this.waiting.values().next().value;
+    if (!oldest) return;
+    const wait = Math.max(0, this.lastHeard + oldest.limit - Date.now());
+    this.timer = setTimeout(() => this.stall(new PageStalled(oldest.kind, oldest.limit)), wait);
+    // A watchdog alone must not keep a process (the CLI's, a test's) alive.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  private stall(error: PageStalled): void {
+    this.stalled = { owed: new Set(this.waiting.keys()), error };
+    const waiting = [...this.waiting.values()];
+    this.waiting.clear();
+    this.timer = undefined;
+    for (const w of waiting) w.reject(error);
+  }
+
   private receive(message: ComputeMessage): void {
+    this.lastHeard = Date.now();
+    if (this.stalled && !('event' in message)) {
+      this.stalled.owed.delete(message.id);
+      // Every answer it owed came late: the page is back, and is asked again.
+      if (!this.stalled.owed.size) this.stalled = undefined;
+    }
     const waiting = this.waiting.get(message.id);
-    if (!waiting) return;
-    if ('event' in message) return waiting.onEvent?.(message.event);
-    this.waiting.delete(message.id);
-    if (message.ok) waiting.resolve(message.value);
-    else waiting.reject(new Error(message.error));
+    if (waiting) {
+      if ('event' in message) waiting.onEvent?.(message.event);
+      else {
+        this.waiting.delete(message.id);
+        if (message.ok) waiting.resolve(message.value);
+        else waiting.reject(new Error(message.error));
+      }
+    }
+    this.arm();
   }
 
   private fail(err: Error): void {
     this.closed ??= err;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     for (const w of this.waiting.values()) w.reject(err);
     this.waiting.clear();
   }

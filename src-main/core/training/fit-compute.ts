@@ -43,6 +43,16 @@ export class ComputeFailed extends Error {
   }
 }
 
+/**
+ * The run was cancelled while the compute was busy with a batch (a page still working, or one
+ * that stopped answering): fit stops there, as at a cancel between batches, without its answer.
+ */
+export class ComputeCancelled extends Error {
+  constructor() {
+    super('Cancelled while a batch was computing');
+  }
+}
+
 /** Float input for a batch: uint8 pixels until here, then one tensor; backbone features as they are. */
 export function batchTensor(x: Uint8Array, count: number, set: InputShape, preprocessing: Preprocessing): tf.Tensor {
   if (set.featureLength) return tf.tensor2d(new Float32Array(x.buffer, x.byteOffset, count * set.featureLength), [count, set.featureLength]);

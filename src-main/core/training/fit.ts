@@ -7,7 +7,7 @@ import type { ImageSet } from '../datasets/types.ts';
 import type { Preprocessing } from '../models/preprocessing.ts';
 import type { Monitor, TrainConfig } from './config.ts';
 import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
-import { batchMeasure, ComputeFailed, localCompute, type FitCompute } from './fit-compute.ts';
+import { batchMeasure, ComputeCancelled, ComputeFailed, localCompute, type FitCompute } from './fit-compute.ts';
 import type { LossFn } from './losses.ts';
 import { improves, Plateau } from './plateau.ts';
 import { mulberry32, shuffled } from './random.ts';
@@ -221,9 +221,10 @@ export async function fit(
     if (best && (cfg.earlyStopping?.restoreBestWeights ?? true)) model.setWeights(best.weights);
     else await compute.pull();
   } catch (err) {
-    if (!(err instanceof ComputeFailed)) throw err;
+    if (err instanceof ComputeCancelled) cancelled = true;
     // The epoch it broke in is unfinished; the best one's weights are here, off the compute.
-    failed = { reason: err.reason, atEpoch: epoch };
+    else if (err instanceof ComputeFailed) failed = { reason: err.reason, atEpoch: epoch };
+    else throw err;
     if (best) model.setWeights(best.weights);
   } finally {
     best?.weights.forEach((w) => w.dispose());

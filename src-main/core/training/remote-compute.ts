@@ -10,16 +10,30 @@ import type { Preprocessing } from '../models/preprocessing.ts';
 import { layersModelFiles } from '../models/layers-io.ts';
 import { isIdentity } from './augment.ts';
 import type { TrainConfig } from './config.ts';
-import { ComputeFailed, stepInput, type FitBatch, type FitCompute, type InputShape } from './fit-compute.ts';
+import { ComputeCancelled, ComputeFailed, stepInput, type FitBatch, type FitCompute, type InputShape } from './fit-compute.ts';
 
 /** One session call to the page, by whatever way reaches it; rejects when the page fails. */
 export type SessionLink = (call: SessionCall) => Promise<unknown>;
 
-async function ask<C extends SessionCall>(link: SessionLink, call: C): Promise<SessionAnswers[C['op']]> {
+/**
+ * The page's answer, or ComputeFailed when it fails (a stalled page included: main's watchdog
+ * rejects it), or ComputeCancelled as soon as `signal` aborts: a cancel does not wait for a page
+ * that may never answer (the run keeps its best checkpoint, as at any cancel).
+ */
+async function ask<C extends SessionCall>(link: SessionLink, call: C, signal?: AbortSignal): Promise<SessionAnswers[C['op']]> {
+  if (signal?.aborted) throw new ComputeCancelled();
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new ComputeCancelled());
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    return (await link(call)) as SessionAnswers[C['op']];
+    return (await Promise.race([link(call), aborted])) as SessionAnswers[C['op']];
   } catch (err) {
+    if (err instanceof ComputeCancelled) throw err;
     throw new ComputeFailed((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
   }
 }
 
@@ -38,6 +52,8 @@ export async function remoteCompute(
   preprocessing: Preprocessing,
   backend: 'webgl' | 'webgpu',
   link: SessionLink,
+  /** The run's cancel: a call in flight stops waiting for the page (ComputeCancelled). */
+  signal?: AbortSignal,
 ): Promise<FitCompute> {
   const saved = await layersModelFiles(model);
   const files = { json: saved['model.json'], shards: [saved['weights.bin']] };
@@ -50,27 +66,27 @@ export async function remoteCompute(
     optimizer: cfg.optimizer,
     loss: cfg.loss,
   };
-  const begun = await ask(link, { op: 'begin', spec });
+  const begun = await ask(link, { op: 'begin', spec }, signal);
   const augmented = !isIdentity(cfg.augment) && !input.featureLength;
   let lr = cfg.optimizer.learningRate;
   return {
     backend: begun.backend,
     async step(batch, random) {
-      if (!augmented) return ask(link, { op: 'step', batch: pixels(batch, input) });
+      if (!augmented) return ask(link, { op: 'step', batch: pixels(batch, input) }, signal);
       const x = tf.tidy(() => stepInput(batch, input, cfg, preprocessing, random));
       // A copy of its own: the batch's buffer is transferred to the page on its way.
       const values = Float32Array.from(await x.data());
       x.dispose();
-      return ask(link, { op: 'step', batch: { x: values, y: batch.y.slice() } });
+      return ask(link, { op: 'step', batch: { x: values, y: batch.y.slice() } }, signal);
     },
-    measure: (batch) => ask(link, { op: 'measure', batch: pixels(batch, input) }),
+    measure: (batch) => ask(link, { op: 'measure', batch: pixels(batch, input) }, signal),
     learningRate: () => lr,
     async setLearningRate(value) {
-      await ask(link, { op: 'learning-rate', lr: value });
+      await ask(link, { op: 'learning-rate', lr: value }, signal);
       lr = value;
     },
     async pull() {
-      const weights = await ask(link, { op: 'weights' });
+      const weights = await ask(link, { op: 'weights' }, signal);
       const current = model.getWeights();
       if (weights.length !== current.length) throw new ComputeFailed(`the page sent ${weights.length} weights, the model has ${current.length}`);
       const tensors = weights.map((w, i) => tf.tensor(w, current[i]!.shape));

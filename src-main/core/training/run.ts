@@ -14,7 +14,7 @@ import { parseRunConfig, type ResumeConfig, type RunConfigInput, type TrainConfi
 import { evaluate } from './evaluate.ts';
 import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
 import { fit, type FitResult } from './fit.ts';
-import { localCompute, type FitCompute } from './fit-compute.ts';
+import { ComputeCancelled, localCompute, type FitCompute } from './fit-compute.ts';
 import { remoteCompute, type SessionLink } from './remote-compute.ts';
 import { makeLoss } from './losses.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
@@ -152,9 +152,11 @@ async function train(
     let result: FitResult | undefined;
     if (page && env.computeOn) {
       try {
-        compute = await remoteCompute(model, cfg, train, meta.preprocessing, env.computeOn, page);
+        compute = await remoteCompute(model, cfg, train, meta.preprocessing, env.computeOn, page, signal);
       } catch (err) {
-        result = { history: resumed?.history ?? [], cancelled: false, stoppedEarly: false, failed: { reason: (err as Error).message, atEpoch: (resumed?.bestEpoch ?? 0) + 1 } };
+        // Cancelled while the page began: fit, on Node, stops at once as at any cancel.
+        if (!(err instanceof ComputeCancelled))
+          result = { history: resumed?.history ?? [], cancelled: false, stoppedEarly: false, failed: { reason: (err as Error).message, atEpoch: (resumed?.bestEpoch ?? 0) + 1 } };
       }
     }
     const start = resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch };

@@ -1,0 +1,238 @@
+// A compute page that stops answering (a hung GPU driver: no lost context, no error, silence),
+// played by the page's real server (core/compute/port.ts) over Node's MessageChannel whose incoming
+// requests are held back from a chosen moment, tfjs's wasm standing in for the GPU. Main's
+// watchdog (client.ts, watchdog.ts) counts the silence as a failure: recognition goes back to
+// Node for that request (logged once), a training run ends with `failed` holding its best
+// checkpoint (training/run.ts goes on on Node from there), and a cancel stops a run whose step the
+// page never answers at once. A page that wakes up and answers is asked again.
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src-main/core/backend.ts';
+import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
+import { Classifier } from '../src-main/core/classifier.ts';
+import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
+import { PageRoute } from '../src-main/core/compute/page-route.ts';
+import { PageTraining } from '../src-main/core/compute/page-training.ts';
+import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
+import { GENEROUS_LIMITS, limitOf, type WatchdogLimits } from '../src-main/core/compute/watchdog.ts';
+import { memoryImageSet, type ImageSet } from '../src-main/core/datasets/types.ts';
+import { fashionCnn, lenet5 } from '../src-main/core/models/classic.ts';
+import { TrainConfig } from '../src-main/core/training/config.ts';
+import { fit } from '../src-main/core/training/fit.ts';
+import { remoteCompute } from '../src-main/core/training/remote-compute.ts';
+import { PageScoring } from '../src-main/service/page-scoring.ts';
+import type { LogLine } from '../src-main/shared/log-messages.ts';
+
+/** Deterministic pictures: class k is a bright k-th band on a dark ground, with noise. */
+function bandSet(n: number, seed: number): ImageSet {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 60;
+  const x = new Uint8Array(n * 784);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = (i * 7 + seed) % 10;
+    labels[i] = k;
+    for (let p = 0; p < 784; p++) x[i * 784 + p] = Math.floor(rand() + (Math.floor(p / 28 / 2.8) === k ? 180 : 0));
+  }
+  return memoryImageSet({ x, labels, imageShape: [28, 28, 1], classNames: [...'0123456789'], description: { name: 'bands', source: 'test', format: 'memory' } });
+}
+
+function asMainPort(port: MessagePort): MainPort {
+  return {
+    postMessage: (m) => port.postMessage(m),
+    on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
+      event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
+    start: () => port.start(),
+    close: () => port.close(),
+  } as MainPort;
+}
+
+const HOST: PageHost = { probe: async () => [], use: async () => undefined, watch: () => ({ now: () => undefined, next: new Promise(() => {}) }) };
+
+/** A page served over a MessageChannel that, once `stall()`ed, holds every request until `wake()`. */
+function stallablePage(limits?: Partial<WatchdogLimits>) {
+  const channel = new MessageChannel();
+  let held: unknown[] | undefined;
+  let serve: (e: { data: unknown }) => void = () => undefined;
+  const page: Port = {
+    postMessage: (m, transfer) => channel.port2.postMessage(m, transfer ?? []),
+    addEventListener: (_type, listener) => {
+      serve = listener;
+      channel.port2.on('message', (data) => (held ? held.push(data) : listener({ data })));
+    },
+    start: () => channel.port2.start(),
+  };
+  serveCompute(page, HOST);
+  const client = new ComputeClient(asMainPort(channel.port1), { limits: { ...GENEROUS_LIMITS, ...limits } });
+  return {
+    client,
+    stall: () => void (held ??= []),
+    wake: () => {
+      const late = held ?? [];
+      held = undefined;
+      for (const data of late) serve({ data });
+    },
+    close: () => {
+      client.close();
+      channel.port2.close();
+    },
+  };
+}
+
+const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.from(w.dataSync()));
+function largestDifference(a: Float32Array[], b: Float32Array[]): number {
+  let d = 0;
+  a.forEach((w, i) => w.forEach((v, j) => (d = Math.max(d, Math.abs(v - b[i]![j]!)))));
+  return d;
+}
+
+/** Settles after `ms`, for a test that waits on something else (the watchdog) and must not wait forever. */
+const deadline = (ms: number) => new Promise<'too late'>((resolve) => setTimeout(() => resolve('too late'), ms).unref());
+
+describe('a compute page that stops answering', () => {
+  const train = bandSet(48, 1);
+  const validation = bandSet(16, 7);
+  const cfg = TrainConfig.parse({ dataset: 'bands', network: 'lenet5', epochs: 3, batchSize: 16, optimizer: { name: 'adam', learningRate: 0.003 } });
+
+  beforeAll(async () => {
+    await initBackend('wasm');
+    await ensureTrainable();
+  });
+  afterAll(() => tf.setBackend('wasm'));
+
+  it('is allowed more silence for more work', () => {
+    const spec = { inputSize: [224, 224] as [number, number], channels: 3 as const, preprocessing: 'tf' as const };
+    const one = limitOf({ kind: 'recognize', name: 'm', spec, pixels: [new Uint8Array(1)] });
+    const eight = limitOf({ kind: 'recognize', name: 'm', spec, pixels: Array.from({ length: 8 }, () => new Uint8Array(1)) });
+    expect(one).toBeGreaterThanOrEqual(GENEROUS_LIMITS.baseMs);
+    expect(eight - one).toBe(7 * GENEROUS_LIMITS.perPictureMs);
+    const step = (n: number) => limitOf({ kind: 'session', name: 's', call: { op: 'step', batch: { x: new Uint8Array(n * 784), y: new Int32Array(n) } } });
+    expect(step(256)).toBeGreaterThan(step(16));
+  });
+
+  it('fails a training run at its stalled step; fit ends with `failed`, the model holding the best checkpoint', async () => {
+    const page = stallablePage({ baseMs: 3000, perExampleMs: 0, perMegabyteMs: 0 });
+    const training = new PageTraining(page.client, () => ({ backend: 'webgl' }));
+    const model = lenet5();
+    try {
+      const compute = await remoteCompute(model, cfg, train, 'scale01', 'webgl', (call) => training.call('stall', call));
+      let checkpoint: Float32Array[] | undefined;
+      const t0 = performance.now();
+      let stalledAt = 0;
+      const result = await fit(model, train, validation, cfg, 'scale01', {
+        emit: () => undefined,
+        compute,
+        checkpoint: async (m, _history, epoch) => {
+          checkpoint = weightsOf(m);
+          if (epoch === 1) {
+            page.stall();
+            stalledAt = performance.now();
+          }
+          return 'm';
+        },
+      });
+      const waited = performance.now() - stalledAt;
+      expect(result.failed?.reason).toMatch(/^the compute page stalled: no answer to session within 3 s/);
+      expect(result.failed?.atEpoch).toBe(2);
+      expect(result.bestEpoch).toBe(1);
+      expect(result.history.map((r) => r.epoch)).toEqual([1]);
+      expect(largestDifference(weightsOf(model), checkpoint!)).toBe(0);
+      // The limit, not forever (nor at once): 3 s of silence, give or take a busy machine.
+      expect(waited).toBeGreaterThan(2900);
+      expect(waited).toBeLessThan(15_000);
+      expect(page.client.isStalled()).toBe(true);
+      // The page wakes: it answers what it owed (late, ignored) and is asked again.
+      page.wake();
+      await expect.poll(() => page.client.isStalled(), { timeout: 10_000 }).toBe(false);
+      expect(await page.client.probe()).toEqual([]);
+      // The run's session ended when fit did (sent to the stalled page, done when it woke).
+      await expect(training.call('stall', { op: 'weights' })).rejects.toThrow('No training session "stall"');
+      console.log(`stalled run: failed ${(waited / 1000).toFixed(1)} s after the stall, ${((performance.now() - t0) / 1000).toFixed(1)} s in all`);
+    } finally {
+      model.dispose();
+      page.close();
+    }
+  });
+
+  it('a cancel while the page sits on a step stops the run at once, keeping the best checkpoint', async () => {
+    // The watchdog would take minutes: the cancel must not wait for it.
+    const page = stallablePage();
+    const training = new PageTraining(page.client, () => ({ backend: 'webgl' }));
+    const model = lenet5();
+    const controller = new AbortController();
+    try {
+      const compute = await remoteCompute(model, cfg, train, 'scale01', 'webgl', (call) => training.call('cancel', call), controller.signal);
+      let checkpoint: Float32Array[] | undefined;
+      let cancelledAt = 0;
+      const run = fit(model, train, validation, cfg, 'scale01', {
+        emit: () => undefined,
+        compute,
+        signal: controller.signal,
+        checkpoint: async (m, _history, epoch) => {
+          checkpoint = weightsOf(m);
+          if (epoch === 1) {
+            page.stall();
+            setTimeout(() => {
+              cancelledAt = performance.now();
+              controller.abort();
+            }, 500);
+          }
+          return 'm';
+        },
+      });
+      const result = await Promise.race([run, deadline(20_000)]);
+      if (result === 'too late') throw new Error('fit did not stop on cancel');
+      const stopped = performance.now() - cancelledAt;
+      expect(result.cancelled).toBe(true);
+      expect(result.failed).toBeUndefined();
+      expect(result.bestEpoch).toBe(1);
+      expect(result.checkpoint).toBe('m');
+      expect(largestDifference(weightsOf(model), checkpoint!)).toBe(0);
+      expect(stopped).toBeLessThan(1000);
+      console.log(`cancel with a stalled page: fit returned ${stopped.toFixed(0)} ms after it`);
+    } finally {
+      model.dispose();
+      page.close();
+    }
+  });
+
+  it('sends recognition back to Node for the stalled request, logged once, and routes again once the page answers', async () => {
+    const page = stallablePage({ baseMs: 1500, perPictureMs: 0, perMegabyteMs: 0 });
+    const route = new PageRoute(page.client, () => ({ backend: 'webgl' }));
+    const lines: LogLine[] = [];
+    const scoring = new PageScoring(
+      (call) => route.score(call),
+      async () => 'wasm',
+      (line) => lines.push(line),
+    );
+    const labels = [...'0123456789'].map((k) => ({ id: k, label: k }));
+    const classifier = new Classifier(
+      { id: 'cnn', name: 'cnn', inputSize: [28, 28], channels: 1, preprocessing: 'scale01', resize: 'area', fit: 'squash', invertLightBackground: false, labels },
+      fashionCnn(),
+    );
+    scoring.attach('cnn', classifier);
+    const pixels = [new Uint8Array(784).fill(90)];
+    try {
+      const routed = await classifier.remote!(pixels);
+      expect(routed?.[0]!.computedBy).toBe('wasm');
+      expect(routed![0]!.probabilities).toHaveLength(10);
+      page.stall();
+      // Stalled: undefined, which is "Node scores this one".
+      expect(await classifier.remote!(pixels)).toBeUndefined();
+      // Asked again while it still owes the answer: Node at once, not another wait.
+      const t = performance.now();
+      expect(await classifier.remote!(pixels)).toBeUndefined();
+      expect(performance.now() - t).toBeLessThan(500);
+      expect(lines.map((l) => l.code)).toEqual(['compute-recognize-fell-back']);
+      expect(lines[0]!.message).toMatch(/went back to wasm for cnn: the compute window failed \(the compute page stalled: no answer to recognize within 2 s\)/);
+      page.wake();
+      await expect.poll(() => page.client.isStalled(), { timeout: 10_000 }).toBe(false);
+      const again = await classifier.remote!(pixels);
+      expect(again?.[0]!.probabilities).toEqual(routed![0]!.probabilities);
+    } finally {
+      classifier.dispose();
+      page.close();
+    }
+  });
+});
