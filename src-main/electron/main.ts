@@ -100,6 +100,8 @@ async function main(): Promise<void> {
     log: (line) => service.log(line),
     // Until the compute window is up, and whenever Node's backend is the choice, Node scores.
     page: (call) => route?.score(call) ?? Promise.resolve({ routed: false }),
+    // A model the thread dropped (retrained, renamed, deleted, loaded again) leaves the page's GPU.
+    pageForget: (model) => route?.forget(model),
   });
   const service = new StudioService({ ...storage, stateDir: userData, recognizer, ...(forcedBackend() ? { computeBackend: forcedBackend() } : {}) });
   const grants = new Grants(new RecentFiles(path.join(userData, 'recent-images.json')), new RecentFiles(path.join(userData, 'dataset-folders.json'), 20));

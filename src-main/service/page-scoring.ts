@@ -8,6 +8,8 @@ import { logLine, type LogLine } from '../shared/log-messages.ts';
 
 /** Asks main's PageRoute (directly, or from the recognition thread through main). */
 export type AskPage = (call: PageScoreCall) => Promise<PageScoreAnswer>;
+/** Tells main's PageRoute a model name will not be asked for again: the page frees it. */
+export type ForgetOnPage = (model: string) => void;
 
 export class PageScoring {
   /** Each key's generation: a model loaded again (retrained, renamed) gets a new name in the page. */
@@ -20,14 +22,24 @@ export class PageScoring {
     /** The Node backend that answers instead (named in the log line). */
     private readonly nodeBackend: () => Promise<string>,
     private readonly log?: (line: LogLine) => void,
+    private readonly forgetOnPage?: ForgetOnPage,
   ) {}
 
   /** Routes `classifier`'s scoring (keyed as the service keys its models) through the page. */
   attach(key: string, classifier: Classifier): void {
-    const generation = (this.generations.get(key) ?? 0) + 1;
+    const previous = this.generations.get(key);
+    // A model loaded again (retrained, renamed back): the page's copy of the last one goes.
+    if (previous !== undefined) this.forgetOnPage?.(`${key}#${previous}`);
+    const generation = (previous ?? 0) + 1;
     this.generations.set(key, generation);
     const name = `${key}#${generation}`;
     classifier.remote = (pixels) => this.scores(name, key, classifier, pixels);
+  }
+
+  /** The service dropped `key`'s model (retrained, renamed, deleted): the page frees its copy. */
+  detach(key: string): void {
+    const generation = this.generations.get(key);
+    if (generation !== undefined) this.forgetOnPage?.(`${key}#${generation}`);
   }
 
   private async scores(name: string, key: string, classifier: Classifier, pixels: Uint8Array[]): ReturnType<RemoteScores> {

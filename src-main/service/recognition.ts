@@ -23,7 +23,7 @@ import { insideOf, modelSummary, type FeatureMapsResult, type SummaryResult } fr
 import { DOG_BREEDS_FALLBACK, DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import type { PhotoFit } from '../shared/vocabulary.ts';
 import { logLine, word, type LogLine } from '../shared/log-messages.ts';
-import { PageScoring, type AskPage } from './page-scoring.ts';
+import { PageScoring, type AskPage, type ForgetOnPage } from './page-scoring.ts';
 import type { ErrorCode, ErrorParams } from '../shared/errors.ts';
 
 export interface ServiceOptions {
@@ -38,6 +38,8 @@ export interface ServiceOptions {
   log?: (line: LogLine) => void;
   /** The compute page (main's PageRoute): models score there while it computes, on Node when it fails. */
   page?: AskPage;
+  /** Frees a model in the page when this service drops it (main's PageRoute.forget). */
+  pageForget?: ForgetOnPage;
 }
 
 export interface ModelInfo {
@@ -142,7 +144,7 @@ export class RecognitionService {
 
   constructor(private readonly options: ServiceOptions = {}) {
     this.storage = resolveStorage(options);
-    if (options.page) this.page = new PageScoring(options.page, async () => (await this.backend()).backend, options.log);
+    if (options.page) this.page = new PageScoring(options.page, async () => (await this.backend()).backend, options.log, options.pageForget);
   }
 
   backend(): Promise<BackendReport> {
@@ -334,10 +336,12 @@ export class RecognitionService {
   /** Drops a loaded model, e.g. a stored one that was renamed or deleted. */
   forget(spec: string): void {
     const key = isPathLike(spec) ? path.resolve(spec) : spec;
-    this.models.get(key)?.then(
+    const pending = this.models.get(key);
+    pending?.then(
       (c) => c.dispose(),
       () => undefined,
     );
+    if (pending) this.page?.detach(key);
     this.models.delete(key);
   }
 

@@ -24,10 +24,12 @@ export type FromRecognizer =
   | { type: 'download'; file: string; received: number; total?: number }
   | { type: 'log'; line: LogLine }
   /** Pictures to score in the compute page: main asks its PageRoute and answers with page-answer. */
-  | { type: 'page'; call: number; req: PageScoreCall };
+  | { type: 'page'; call: number; req: PageScoreCall }
+  /** A model name the page will not be asked for again: main's PageRoute frees it there. */
+  | { type: 'page-forget'; model: string };
 
 const port = parentPort!;
-const { routeToPage, ...options } = (workerData as { data: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch' | 'page'> & { routeToPage?: boolean } }).data;
+const { routeToPage, ...options } = (workerData as { data: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch' | 'page' | 'pageForget'> & { routeToPage?: boolean } }).data;
 const post = (m: FromRecognizer) => port.postMessage(m);
 
 // The compute page is main's (its window's port cannot come here): questions go up, answers come back.
@@ -44,7 +46,7 @@ const service = new RecognitionService({
   ...options,
   onDownload: (p) => post({ type: 'download', file: p.file, received: p.received, total: p.total }),
   log: (line) => post({ type: 'log', line }),
-  ...(routeToPage ? { page: askPage } : {}),
+  ...(routeToPage ? { page: askPage, pageForget: (model: string) => post({ type: 'page-forget', model }) } : {}),
 });
 
 port.on('message', async (m: ToRecognizer | PageAnswerMessage) => {

@@ -6,7 +6,7 @@ import type { Candidate } from '../core/compute/choose.ts';
 import { startWorker, workerClient, workerEntry } from '../core/threads.ts';
 import type { PageScoreAnswer } from '../core/compute/page-route.ts';
 import type { FromRecognizer, PageAnswerMessage, ToRecognizer } from './recognition.worker.ts';
-import type { AskPage } from './page-scoring.ts';
+import type { AskPage, ForgetOnPage } from './page-scoring.ts';
 import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 import type { LogLine } from '../shared/log-messages.ts';
@@ -14,9 +14,12 @@ import type { LogLine } from '../shared/log-messages.ts';
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export function threadRecognizer(
-  options: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch' | 'page'>,
-  /** page: main's PageRoute, which the thread's models score through while the compute page computes. */
-  events: { onDownload?: ServiceOptions['onDownload']; log?: (line: LogLine) => void; page?: AskPage } = {},
+  options: Omit<ServiceOptions, 'onDownload' | 'log' | 'fetch' | 'page' | 'pageForget'>,
+  /**
+   * page: main's PageRoute, which the thread's models score through while the compute page
+   * computes; pageForget: its forget, for the models the thread drops.
+   */
+  events: { onDownload?: ServiceOptions['onDownload']; log?: (line: LogLine) => void; page?: AskPage; pageForget?: ForgetOnPage } = {},
 ): Recognizer {
   const { page } = events;
   const answer = (call: number, reply: { answer: PageScoreAnswer } | { error: string }) => client.tell({ type: 'page-answer', call, ...reply } satisfies PageAnswerMessage);
@@ -30,6 +33,7 @@ export function threadRecognizer(
           (a) => answer(m.call, { answer: a }),
           (err: unknown) => answer(m.call, { error: err instanceof Error ? err.message : String(err) }),
         );
+      else if (m.type === 'page-forget') events.pageForget?.(m.model);
       else events.log?.(m.line);
     },
   });

@@ -115,6 +115,11 @@ export class ComputeClient {
     return this.call({ kind: 'session', name, call });
   }
 
+  /** The names of the models the page holds. */
+  models(): Promise<string[]> {
+    return this.call({ kind: 'models' });
+  }
+
   dispose(name: string): Promise<void> {
     return this.call({ kind: 'dispose', name });
   }

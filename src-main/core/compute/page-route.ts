@@ -35,14 +35,21 @@ export type PageScoreAnswer =
 
 export type PageClient = Pick<ComputeClient, 'load' | 'recognize' | 'dispose'>;
 
+/**
+ * How many models the page keeps loaded: its GPU memory is the whole machine's, and a ResNet50
+ * takes 100 MB there. A few cover a comparison of models; an older one loads again when asked.
+ */
+export const PAGE_MODELS_KEPT = 3;
+
 export class PageRoute {
-  /** Models loaded in the page, by the name the call gave. */
+  /** Models loaded in the page, by the name the call gave, least recently used first. */
   private readonly loaded = new Set<string>();
 
   /** `using` says, each time, whether the page computes now and on what (the choice can change: Measure again). */
   constructor(
     private readonly client: PageClient,
     private readonly using: () => PageUse | undefined,
+    private readonly keep = PAGE_MODELS_KEPT,
   ) {}
 
   /** What computes when recognition is routed here; undefined when it is not. */
@@ -53,10 +60,14 @@ export class PageRoute {
   async score(call: PageScoreCall): Promise<PageScoreAnswer> {
     const use = this.using();
     if (!use) return { routed: false };
-    if (!this.loaded.has(call.model)) {
+    if (this.loaded.delete(call.model))
+      this.loaded.add(call.model); // the most recent now
+    else {
       if (!call.files) return { routed: true, missing: true };
       await this.client.load(call.model, call.files, 'inference');
       this.loaded.add(call.model);
+      // The page serves in order: a recognition already sent with an evicted model comes before its dispose.
+      for (const old of this.loaded) if (this.loaded.size > this.keep && old !== call.model) this.forget(old);
     }
     try {
       const { probabilities, rangeShares, ms, backend } = await this.client.recognize(call.model, call.spec, call.pixels);
@@ -68,6 +79,11 @@ export class PageRoute {
       this.loaded.delete(call.model);
       throw err;
     }
+  }
+
+  /** The models the page holds for recognition, least recently used first. */
+  models(): string[] {
+    return [...this.loaded];
   }
 
   /** Frees a model in the page (one retrained or deleted, whose name will not be asked for again). */

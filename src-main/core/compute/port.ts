@@ -30,7 +30,9 @@ export type ComputeRequest =
   | { kind: 'session'; name: string; call: SessionCall }
   /** Times a backend (measure.ts) with this MobileNet; the page ends on that backend. */
   | { kind: 'measure'; backend: PageBackend; mobilenet: ModelFiles; spec: ScoreSpec; options?: MeasureOptions }
-  | { kind: 'dispose'; name: string };
+  | { kind: 'dispose'; name: string }
+  /** The names of the models the page holds (sessions' aside). */
+  | { kind: 'models' };
 
 export type ComputeReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 /** Sent while a request runs (a training run's steps, checkpoints, a fallback), before its reply. */
@@ -128,6 +130,8 @@ export function serveCompute(port: Port, host: PageHost): void {
       case 'dispose':
         forget(req.name);
         return null;
+      case 'models':
+        return [...models.keys()];
       case 'session':
         return session(req.name, req.call);
     }
