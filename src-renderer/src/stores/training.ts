@@ -54,6 +54,10 @@ function emptyRun() {
     done: null as Done | null,
     evaluation: null as EvaluationView | null,
     error: '',
+    /** Where the batches compute when the run goes through the compute page (its epochs say so). */
+    computedOn: '',
+    /** The page failed mid-run and Node went on: from which backend, in which epoch, from which checkpoint. */
+    fellBack: null as { from: string; backend: string; epoch: number; best?: number } | null,
     /** Coded lines (lib/log-text.ts words them in the user's language). */
     log: [] as LogLine[],
   };
@@ -214,6 +218,8 @@ export const useTrainingStore = defineStore('training', {
             if (h.val_accuracy !== undefined) r.curves.valAccuracy.push({ x: h.epoch, y: h.val_accuracy });
           }
           r.epochsDone = e.before?.at(-1)?.epoch ?? 0;
+          // Only the compute page's backends: a Node run's backend is in the summary already.
+          if (e.backend === 'webgl' || e.backend === 'webgpu') r.computedOn = e.backend;
           break;
         case 'dataset':
           r.stage = { stage: e.stage, done: e.done, total: e.total };
@@ -228,6 +234,8 @@ export const useTrainingStore = defineStore('training', {
         }
         case 'epoch':
           r.epochsDone = e.epoch;
+          // Only a routed run's records carry it: what computed this epoch, by the page's word.
+          if (e.backend) r.computedOn = e.backend;
           if (e.val_loss !== undefined) r.curves.valLoss.push({ x: e.epoch, y: e.val_loss });
           if (e.val_accuracy !== undefined) r.curves.valAccuracy.push({ x: e.epoch, y: e.val_accuracy });
           {
@@ -255,6 +263,10 @@ export const useTrainingStore = defineStore('training', {
         case 'log': {
           const { event: _event, ...line } = e;
           r.log.push(line);
+          if (line.code === 'compute-train-fell-back' || line.code === 'compute-train-fell-back-start') {
+            const p = line.params;
+            r.fellBack = { from: String(p.from), backend: String(p.backend), epoch: Number(p.epoch), ...(line.code === 'compute-train-fell-back' ? { best: Number(p.best) } : {}) };
+          }
           break;
         }
         case 'done':
