@@ -10,7 +10,8 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
 import { PAGE_MODELS_KEPT, PageRoute } from '../src-main/core/compute/page-route.ts';
 import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
-import { RecognitionService } from '../src-main/service/recognition.ts';
+import { RecognitionService, type RecognizeResult } from '../src-main/service/recognition.ts';
+import { threadRecognizer } from '../src-main/service/recognizer-thread.ts';
 import { storeLenet } from './helpers/stored-lenet.ts';
 import { noNetwork, tempDir } from './helpers/shared.ts';
 
@@ -22,11 +23,12 @@ describe("the page's loaded models", () => {
   let client: ComputeClient;
   let route: PageRoute;
   let service: RecognitionService;
-  let image: { name: string; data: Uint8Array };
+  let image: { name: string; data: Uint8Array<ArrayBuffer> };
+  let storeDir: string;
 
   beforeAll(async () => {
     await initBackend('wasm');
-    const storeDir = await tempDir();
+    storeDir = await tempDir();
     for (const name of names) await storeLenet(storeDir, name);
     channel = new MessageChannel();
     serveCompute(channel.port2 as unknown as Port, HOST);
@@ -51,7 +53,7 @@ describe("the page's loaded models", () => {
     const png = await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 200, g: 200, b: 200 } } })
       .png()
       .toBuffer();
-    image = { name: 'grey.png', data: new Uint8Array(png) };
+    image = { name: 'grey.png', data: new Uint8Array(png) as Uint8Array<ArrayBuffer> };
   });
   afterAll(() => {
     service?.dispose();
@@ -92,5 +94,24 @@ describe("the page's loaded models", () => {
     service.forget('a');
     await recognize('e');
     expect(await inPage()).toEqual(['e#2']);
+  });
+
+  it("leave it from the app's recognition thread too (its drops go up to main's route)", async () => {
+    const threadRoute = new PageRoute(client, () => ({ backend: 'webgl' }));
+    const thread = threadRecognizer(
+      { cacheDir: await tempDir(), storeDir, offline: true, backend: 'wasm' },
+      { page: (call) => threadRoute.score(call), pageForget: (model) => threadRoute.forget(model) },
+    );
+    try {
+      const got = (await thread.recognize({ image, model: 'b', topK: 1 })) as RecognizeResult;
+      expect(got.backend).toBe('wasm');
+      expect(threadRoute.models()).toEqual(['b#1']);
+      expect(await inPage()).toContain('b#1');
+      thread.forget!('b');
+      await expect.poll(() => threadRoute.models()).toEqual([]);
+      expect(await inPage()).not.toContain('b#1');
+    } finally {
+      thread.dispose();
+    }
   });
 });
