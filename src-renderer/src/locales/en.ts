@@ -86,6 +86,17 @@ export default {
     'dataset-too-few-classes': 'The folder “{name}” has pictures in fewer than 2 classes; training needs at least 2 class sub-folders with pictures.',
     'zoo-import-needs-folder': '“{name}” is one file, but {model} has {count}: choose the folder that holds them.',
     'zoo-import-missing': 'The folder “{name}” lacks {missing} of the {total} files of {model}: {files}.',
+    'download-no-connection': 'Could not reach {host} to download {file}. Check the internet connection and try again; what already arrived is kept and the download resumes.',
+    'download-http': '{host} did not serve {file} (HTTP {status}). Try again later; what already arrived is kept and the download resumes.',
+    'download-range-refused': '{host} would not resume the download of {file}, so what had arrived was deleted: the next download starts from zero.',
+    'download-too-big': '{file} would be {size} bytes, more than the {limit} bytes expected: nothing was downloaded.',
+    'download-interrupted': 'The download of {file} was interrupted after {received} bytes; they are kept and the next download resumes from there.',
+    'download-overrun': 'The download of {file} went on past the {limit} bytes expected: it was stopped and what arrived was deleted.',
+    'download-incomplete': 'The download of {file} ended after {received} of {total} bytes; they are kept and the next download resumes from there.',
+    'download-size-mismatch': 'The download of {file} is not the published file ({size} bytes, expected {expected}): it was deleted, and the next download starts from zero.',
+    'download-digest-mismatch': 'The download of {file} is not the published file (its {algorithm} digest differs): it was deleted, and the next download starts from zero.',
+    'file-size-mismatch': '“{name}” is not the published file ({size} bytes, expected {expected}): nothing was imported.',
+    'file-digest-mismatch': "“{name}” is not the published file (its {algorithm} digest differs from the catalogue's).",
   },
   /** What is wrong with a field (FIELD_ISSUE_KINDS): next to a training form's field, and in the {issues} of `bad-request` and `model-meta-invalid`. */
   fieldIssues: {
