@@ -109,6 +109,19 @@ export const ERROR_CODES = [
   // A file given for a catalogue's (an import, a mirror) that is not it (core/downloads/copy-verified.ts, digest.ts).
   'file-size-mismatch',
   'file-digest-mismatch',
+  // A worker thread that ended without its answer, a run cancelled before it began, a reservation lost.
+  'training-worker-stopped',
+  'training-cancelled-early',
+  'preview-worker-stopped',
+  'recognition-worker-stopped',
+  'h5-reader-failed',
+  'model-reservation-lost',
+  // A trained model's evaluation whose pictures cannot be shown, a view asked of what is not there.
+  'evaluation-photo-outside',
+  'model-no-dataset',
+  'dataset-no-test-set',
+  'transfer-no-preview',
+  'layer-no-maps',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;

@@ -97,6 +97,17 @@ export default {
     'download-digest-mismatch': 'The download of {file} is not the published file (its {algorithm} digest differs): it was deleted, and the next download starts from zero.',
     'file-size-mismatch': '“{name}” is not the published file ({size} bytes, expected {expected}): nothing was imported.',
     'file-digest-mismatch': "“{name}” is not the published file (its {algorithm} digest differs from the catalogue's).",
+    'training-worker-stopped': 'The training worker stopped unexpectedly (exit code {exitCode}).',
+    'training-cancelled-early': 'Training was cancelled before it started.',
+    'preview-worker-stopped': 'The augmentation preview stopped unexpectedly (exit code {exitCode}).',
+    'recognition-worker-stopped': 'Recognition stopped unexpectedly; the next recognition starts it again.',
+    'h5-reader-failed': '“{file}” could not be read: the HDF5 reader stopped on it, so the file is probably damaged.',
+    'model-reservation-lost': 'The model "{name}" is no longer reserved for this run; nothing was written.',
+    'evaluation-photo-outside': 'its evaluation names “{file}”, which is not a picture in the folder it was trained on (moved or deleted?)',
+    'model-no-dataset': 'the model does not say which dataset it was trained on',
+    'dataset-no-test-set': '{dataset} has no test set',
+    'transfer-no-preview': 'Transfer learning trains on features of unaugmented photos: there is no augmentation to preview.',
+    'layer-no-maps': 'The model has no layer called "{layer}" with feature maps.',
   },
   /** What is wrong with a field (FIELD_ISSUE_KINDS): next to a training form's field, and in the {issues} of `bad-request` and `model-meta-invalid`. */
   fieldIssues: {
