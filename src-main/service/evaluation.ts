@@ -8,6 +8,7 @@ import { isImageFile } from '../core/datasets/folder.ts';
 import { isWithin } from '../core/folder-entries.ts';
 import type { StoredModelMeta } from '../core/store/model-store.ts';
 import { pixelsToDataUrl, thumbnail } from './images.ts';
+import { CodedError } from '../shared/errors.ts';
 
 type Mistake = EvaluationView['misclassified'][number];
 type Env = { cacheDir: string; mirrorDir?: string; offline?: boolean };
@@ -34,7 +35,11 @@ async function checkTrainingPhoto(file: string, roots: string[], model: string):
   const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => undefined)));
   if (!isImageFile(path.basename(file)) || !real || !realRoots.some((r) => r !== undefined && isWithin(r, real))) {
     const where = roots.length ? `the dataset folder ${roots[0]}` : 'a dataset folder';
-    throw new Error(`the evaluation of ${model} names ${file}, which is not an image in ${where} the model was trained on; no thumbnails are made.`);
+    throw new CodedError(
+      'evaluation-photo-outside',
+      `the evaluation of ${model} names ${file}, which is not an image in ${where} the model was trained on; no thumbnails are made.`,
+      { name: model, file: path.basename(file) },
+    );
   }
 }
 
@@ -47,7 +52,7 @@ export async function misclassifiedThumbnails(meta: StoredModelMeta, mistakes: M
     return [...(await Promise.all(shown.map(async (m) => ({ ...m, thumbnail: await thumbnail(m.file!, 96) })))), ...rest];
   }
   const config = (meta.config ?? {}) as { dataset?: string; testLimit?: number };
-  if (!config.dataset) throw new Error('the model does not say which dataset it was trained on');
+  if (!config.dataset) throw new CodedError('model-no-dataset', 'the model does not say which dataset it was trained on', { name: meta.name });
   const splits = await loadDataset(config.dataset, {
     cacheDir: env.cacheDir,
     mirrorDir: env.mirrorDir,
@@ -59,7 +64,7 @@ export async function misclassifiedThumbnails(meta: StoredModelMeta, mistakes: M
     channels: meta.channels,
   });
   const test = splits.test;
-  if (!test) throw new Error(`${config.dataset} has no test set`);
+  if (!test) throw new CodedError('dataset-no-test-set', `${config.dataset} has no test set`, { dataset: path.basename(config.dataset) });
   const [h, w, c] = test.imageShape;
   const px = h * w * c;
   const batch = await test.read(shown.map((m) => m.index));

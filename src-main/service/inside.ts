@@ -8,6 +8,7 @@ import { featureMaps, firstFilters, mapLayers, type MapLayer, type TileGrid } fr
 import { preprocessBatch } from '../core/models/preprocess.ts';
 import { summarize, type ModelSummary } from '../core/models/summary.ts';
 import { loadArchitecture } from '../core/zoo/architecture.ts';
+import { CodedError } from '../shared/errors.ts';
 
 export type { MapLayer, TileGrid };
 
@@ -45,7 +46,8 @@ export function insideOf(classifier: Classifier, model: string, image: { data: U
   const layers = mapLayers(classifier.model);
   const filters = firstFilters(classifier.model);
   if (!image) {
-    if (layer !== undefined && !layers.some((l) => l.name === layer)) throw new Error(`The model has no layer called "${layer}" with feature maps.`);
+    if (layer !== undefined && !layers.some((l) => l.name === layer))
+      throw new CodedError('layer-no-maps', `The model has no layer called "${layer}" with feature maps.`, { layer });
     return { model, layers, ...(filters ? { filters } : {}) };
   }
   const x = preprocessBatch([image.data], height, width, channels, preprocessing);

@@ -10,6 +10,7 @@ import type { AskPage, ForgetOnPage } from './page-scoring.ts';
 import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 import type { LogLine } from '../shared/log-messages.ts';
+import { CodedError } from '../shared/errors.ts';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -37,7 +38,7 @@ export function threadRecognizer(
       else events.log?.(m.line);
     },
   });
-  const ask = <T>(m: Distribute<ToRecognizer>) => client.ask<T>(m, { failure: (why) => new Error(`The recognition worker ${why}.`) });
+  const ask = <T>(m: Distribute<ToRecognizer>) => client.ask<T>(m, { failure: (why) => new CodedError('recognition-worker-stopped', `The recognition worker ${why}.`) });
 
   return {
     backend: () => ask<BackendReport>({ type: 'backend' }),

@@ -64,7 +64,8 @@ export class TrainingJobs {
   /** A few training images, each beside augmented versions of itself, as the form's settings would make them. */
   async augmentPreview(input: TrainRequestInput): Promise<AugmentPreviewView> {
     const req = TrainRequest.parse(input);
-    if (isTransferNetwork(req.network)) throw new Error('Transfer learning trains on features of unaugmented photos: there is no augmentation to preview.');
+    if (isTransferNetwork(req.network))
+      throw new CodedError('transfer-no-preview', 'Transfer learning trains on features of unaugmented photos: there is no augmentation to preview.');
     const p = await augmentPreview(toTrainConfig({ ...req, augment: true }), this.o.env);
     const scale = Math.max(1, Math.round(64 / p.width));
     const url = (px: Uint8Array) => pixelsToDataUrl(px, p.width, p.height, p.channels, scale);

@@ -2,6 +2,7 @@
 // thread, get its events, cancel it; and augmentation previews made the same way.
 import type { Worker } from 'node:worker_threads';
 import { fromWorkerError, startWorker, workerEntry } from '../core/threads.ts';
+import { CodedError } from '../shared/errors.ts';
 import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
@@ -28,7 +29,7 @@ function startJob(job: WorkerJob): Worker {
 }
 
 /** Settles when the worker exits: with what `take` found in its messages, else with its error. */
-function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stopped: (code: number) => string): Promise<T> {
+function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stopped: (code: number) => Error): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let result: T | undefined;
     let failure: Error | undefined;
@@ -37,7 +38,7 @@ function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stop
       else result = take(m) ?? result;
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => (result !== undefined ? resolve(result) : reject(failure ?? new Error(stopped(code)))));
+    worker.on('exit', (code) => (result !== undefined ? resolve(result) : reject(failure ?? stopped(code))));
   });
 }
 
@@ -79,7 +80,10 @@ function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void
       onEvent(m.event);
       return m.event.event === 'done' ? m.event : undefined;
     },
-    (code) => (cancelled ? 'Training was cancelled before it started.' : `The training worker stopped (exit code ${code}).`),
+    (code) =>
+      cancelled
+        ? new CodedError('training-cancelled-early', 'Training was cancelled before it started.')
+        : new CodedError('training-worker-stopped', `The training worker stopped (exit code ${code}).`, { exitCode: code }),
   )
     .catch(async (err: unknown) => {
       // A thread that died mid-run may have left its model 'training' under this (living) process.
@@ -125,6 +129,6 @@ export function augmentPreview(config: TrainConfigInput, env: RunEnvironment): P
   return outcome(
     worker,
     (m) => (m.type === 'preview' ? m.preview : undefined),
-    (code) => `The preview worker stopped (exit code ${code}).`,
+    (code) => new CodedError('preview-worker-stopped', `The preview worker stopped (exit code ${code}).`, { exitCode: code }),
   );
 }

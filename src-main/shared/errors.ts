@@ -96,6 +96,32 @@ export const ERROR_CODES = [
   'dataset-folder-not-chosen',
   'place-not-chosen',
   'no-file-dialog',
+  // A download that failed (core/downloads/download.ts): each names the file by its catalogue path.
+  'download-no-connection',
+  'download-http',
+  'download-range-refused',
+  'download-too-big',
+  'download-interrupted',
+  'download-overrun',
+  'download-incomplete',
+  'download-size-mismatch',
+  'download-digest-mismatch',
+  // A file given for a catalogue's (an import, a mirror) that is not it (core/downloads/copy-verified.ts, digest.ts).
+  'file-size-mismatch',
+  'file-digest-mismatch',
+  // A worker thread that ended without its answer, a run cancelled before it began, a reservation lost.
+  'training-worker-stopped',
+  'training-cancelled-early',
+  'preview-worker-stopped',
+  'recognition-worker-stopped',
+  'h5-reader-failed',
+  'model-reservation-lost',
+  // A trained model's evaluation whose pictures cannot be shown, a view asked of what is not there.
+  'evaluation-photo-outside',
+  'model-no-dataset',
+  'dataset-no-test-set',
+  'transfer-no-preview',
+  'layer-no-maps',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;
@@ -111,6 +137,12 @@ export class CodedError extends Error {
     super(message);
     this.name = 'CodedError';
   }
+}
+
+/** The error with a hint after its English (the CLI's next step); a coded one keeps its code and values, so the window words it as before. */
+export function withHint(err: unknown, hint: string): Error {
+  const message = `${err instanceof Error ? err.message : String(err)} ${hint}`;
+  return err instanceof CodedError ? new CodedError(err.code, message, err.params) : new Error(message);
 }
 
 export function errorCodeOf(err: unknown): { code: ErrorCode; params: ErrorParams } | undefined {

@@ -50,7 +50,7 @@ describe('dataset messages: commands in the CLI, buttons in the app', async () =
   const offline = await fail(loadDataset('mnist', { cacheDir, offline: true, imageSize: [28, 28], channels: 1 }));
   const dogsOffline = await fail(prepareStanfordDogs({ cacheDir, offline: true, fetch: noNetwork }));
   const entry = stanfordDogsEntry();
-  const refused = hostRefused(entry, new DownloadRefusedError(entry.files[0]!.url, 'HTTP 403', 403), path.join(cacheDir, 'datasets/stanford-dogs'));
+  const refused = hostRefused(entry, new DownloadRefusedError(entry.files[0]!.url, 'HTTP 403', entry.files[0]!.name, 403), path.join(cacheDir, 'datasets/stanford-dogs'));
 
   it('the CLI is told the command to run (the message, as it prints it)', () => {
     expect(notPrepared).toMatchObject({ code: 'dataset-not-prepared', params: { name: 'Stanford Dogs', id: 'stanford-dogs' } });

@@ -12,6 +12,7 @@ import { CIFAR_RECORD, CIFAR10_TEST_BATCH, CIFAR10_TRAIN_BATCHES, hasCifarBatche
 import { classNameFromFolder, listClassFolders, splitFolders } from './folder.ts';
 import { loadIdxPair } from './idx.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
+import { withHint } from '../../shared/errors.ts';
 import { importStanfordDogs, type DogsImportResult } from './stanford-dogs.ts';
 import { recoverFolder, swapFolderIn } from '../store/atomic.ts';
 
@@ -56,7 +57,7 @@ async function importIdx(entry: DatasetEntry, files: string[], fresh: string, op
         if (!official) throw new Error(`${from} is not one of the official files of ${entry.name} (${entry.files.map((f) => f.name).join(', ')}).`);
         staged.push(await stageVerified(from, dest, official, `${from} (as ${official.name} of ${entry.name})`));
       } catch (err) {
-        if (!opts.allowUnofficial) throw new Error(`${(err as Error).message} ${unofficialHint}`);
+        if (!opts.allowUnofficial) throw withHint(err, unofficialHint);
         unofficial = true;
         staged.push(await stageVerified(from, dest, {}, from));
       }
@@ -108,7 +109,7 @@ async function importCifarArchive(entry: DatasetEntry, archive: string, fresh: s
   try {
     await verifyFile(archive, entry.files[0], `${archive} (as ${entry.files[0].name} of ${entry.name})`);
   } catch (err) {
-    if (!(err instanceof DigestMismatchError) || !opts.allowUnofficial) throw new Error(`${(err as Error).message} ${unofficialHint}`);
+    if (!(err instanceof DigestMismatchError) || !opts.allowUnofficial) throw withHint(err, unofficialHint);
     checked = 'contents';
   }
   await extractCifar(archive, fresh);

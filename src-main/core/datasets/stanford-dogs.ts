@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { CodedError } from '../../shared/errors.ts';
+import { CodedError, withHint } from '../../shared/errors.ts';
 import { DigestMismatchError, verifyFile } from '../downloads/digest.ts';
 import { DownloadRefusedError } from '../downloads/download.ts';
 import { isDir, isFile } from '../fs-kinds.ts';
@@ -239,7 +239,7 @@ export async function importStanfordDogs(sources: string[], o: DogsSources & { a
     try {
       await verifyFile(file, fileOf(entry, name), `${file} (as ${name} of ${entry.name})`);
     } catch (err) {
-      if (!(err instanceof DigestMismatchError) || !o.allowUnofficial) throw new Error(`${(err as Error).message} ${unofficialHint}`);
+      if (!(err instanceof DigestMismatchError) || !o.allowUnofficial) throw withHint(err, unofficialHint);
       checked = 'contents';
     }
   };

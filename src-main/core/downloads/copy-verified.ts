@@ -6,8 +6,9 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { CodedError } from '../../shared/errors.ts';
 import { checkDigest, expectedDigest, hashFor, type DigestAlgorithm, type Digests } from './digest.ts';
-import { partFileOf } from './download.ts';
+import { byteCount, partFileOf } from './download.ts';
 
 export interface CopiedFile {
   /** Where it came from. */
@@ -25,14 +26,19 @@ export interface StagedCopy extends CopiedFile {
 
 /**
  * Copies `src` beside `dest` under a temporary name and checks its size and digest against the
- * catalogue; `what` names the file in the error. Nothing is left behind when it is refused.
+ * catalogue; `what` names the file in the error (the coded one, for the window, names it by its
+ * bare name: the size refused here, the digest in digest.ts). Nothing is left behind when it is refused.
  */
 export async function stageVerified(src: string, dest: string, file: Digests & { size?: number }, what: string): Promise<StagedCopy> {
   const want = expectedDigest(file);
   const size = (await stat(src)).size;
   if (file.size !== undefined && size !== file.size) {
     const digest = want ? `; ${want.algorithm} expected ${want.hex}` : '';
-    throw new Error(`${what} does not match the catalogue (${size} bytes, expected ${file.size}${digest}).`);
+    throw new CodedError('file-size-mismatch', `${what} does not match the catalogue (${size} bytes, expected ${file.size}${digest}).`, {
+      name: path.basename(src),
+      size: byteCount(size),
+      expected: byteCount(file.size),
+    });
   }
   await mkdir(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.import-${randomBytes(4).toString('hex')}`;

@@ -2,8 +2,10 @@
 // checks made against them wherever a file enters the cache: download, mirror, import.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import { CodedError } from '../../shared/errors.ts';
 
 export type DigestAlgorithm = 'sha256' | 'md5';
 
@@ -42,7 +44,8 @@ export async function digestOf(file: string, algorithm: DigestAlgorithm): Promis
   return hash.digest('hex');
 }
 
-export class DigestMismatchError extends Error {
+/** Coded (`file-digest-mismatch`, the file by its bare name) for the window; the CLI prints `what` and both digests. */
+export class DigestMismatchError extends CodedError {
   constructor(
     readonly file: string,
     readonly algorithm: DigestAlgorithm,
@@ -50,7 +53,7 @@ export class DigestMismatchError extends Error {
     readonly expected: string,
     what: string,
   ) {
-    super(`${what} does not match the catalogue (${algorithm} ${got}, expected ${expected}).`);
+    super('file-digest-mismatch', `${what} does not match the catalogue (${algorithm} ${got}, expected ${expected}).`, { name: path.basename(file), algorithm });
     this.name = 'DigestMismatchError';
   }
 }

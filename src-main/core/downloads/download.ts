@@ -1,11 +1,14 @@
 // Resumable downloads. Bytes go to `<dest>.part` (one per destination, so a later run finds it);
 // a run that finds a .part asks the server for the rest with a Range request. The file appears
 // under its final name only when whole and its digest checked; a cancelled or interrupted run
-// keeps the .part, a corrupt one (bad digest, a range the server refuses) deletes it.
+// keeps the .part, a corrupt one (bad digest, a range the server refuses) deletes it. Every
+// failure is coded (shared/errors.ts `download-*`) with the file's catalogue path, so the window
+// says it in the user's language; the English, with the URL and paths, is the CLI's.
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DigestMismatchError, verifyFile, type Digests } from './digest.ts';
 import { waitForLock } from '../store/lock-file.ts';
+import { CodedError, type ErrorCode, type ErrorParams } from '../../shared/errors.ts';
 
 /** A download whose size the catalogue does not give stops here: a server that never ends must not fill the disk. */
 export const UNSIZED_DOWNLOAD_LIMIT = 2 * 1024 ** 3;
@@ -47,15 +50,27 @@ export class DownloadCancelledError extends Error {
 }
 
 /** The host did not serve the file: no connection, or an HTTP error status (`status`). */
-export class DownloadRefusedError extends Error {
+export class DownloadRefusedError extends CodedError {
   constructor(
     readonly url: string,
     message: string,
+    file: string,
     readonly status?: number,
   ) {
-    super(message);
+    const host = new URL(url).host;
+    super(status ? 'download-http' : 'download-no-connection', message, { file, host, ...(status ? { status } : {}) });
     this.name = 'DownloadRefusedError';
   }
+}
+
+/** A byte count as the window shows it: "3,076,000" (the same grouping in English and Korean). */
+export const byteCount = (n: number): string => n.toLocaleString('en-US');
+
+/** A failed download's error: `file` the catalogue path; sizes as byte counts. */
+function failed(code: ErrorCode, message: string, file: string, sizes: Record<string, number> = {}, more: ErrorParams = {}): CodedError {
+  const params: ErrorParams = { file, ...more };
+  for (const [k, n] of Object.entries(sizes)) params[k] = byteCount(n);
+  return new CodedError(code, message, params);
 }
 
 export function partFileOf(dest: string): string {
@@ -131,7 +146,14 @@ async function finish(part: string, dest: string, url: string, target: DownloadT
     await verifyFile(part, target, `The download of ${url}`);
   } catch (err) {
     await rm(part, { force: true });
-    if (err instanceof DigestMismatchError) throw new Error(`${err.message} The partial download ${part} was deleted; the next download starts from zero.`);
+    if (err instanceof DigestMismatchError)
+      throw failed(
+        'download-digest-mismatch',
+        `${err.message} The partial download ${part} was deleted; the next download starts from zero.`,
+        target.path,
+        {},
+        { algorithm: err.algorithm },
+      );
     throw err;
   }
   await rename(part, dest);
@@ -161,18 +183,23 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     throw new DownloadRefusedError(
       url,
       `Could not download ${url}: ${(err as Error).message}. Set an offline mirror (--mirror DIR or CLASSIFIER_MIRROR) on machines without internet, or import the files (models import / datasets import).`,
+      target.path,
     );
   }
   if (response.status === 416) {
     await response.body?.cancel().catch(() => undefined);
     await rm(part, { force: true });
-    throw new Error(
+    throw failed(
+      'download-range-refused',
       `Could not resume ${url}: the server refused the range from byte ${offset} (HTTP 416). The partial download ${part} was deleted; the next download starts from zero.`,
+      target.path,
+      { offset },
+      { host: new URL(url).host },
     );
   }
   if (!response.ok || !response.body) {
     await response.body?.cancel().catch(() => undefined);
-    throw new DownloadRefusedError(url, `Could not download ${url}: HTTP ${response.status}`, response.status);
+    throw new DownloadRefusedError(url, `Could not download ${url}: HTTP ${response.status}`, target.path, response.status);
   }
   let start = 0;
   let total: number | undefined;
@@ -182,8 +209,12 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     if (!range || range.start !== offset) {
       await response.body.cancel().catch(() => undefined);
       await rm(part, { force: true });
-      throw new Error(
+      throw failed(
+        'download-range-refused',
         `Could not resume ${url}: asked for the bytes from ${offset}, the server sent ${response.headers.get('content-range') ?? 'no Content-Range'}. The partial download ${part} was deleted; the next download starts from zero.`,
+        target.path,
+        { offset },
+        { host: new URL(url).host },
       );
     }
     start = offset;
@@ -196,8 +227,11 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
   const limit = target.size ?? opts.unsizedLimit ?? UNSIZED_DOWNLOAD_LIMIT;
   if (total !== undefined && total > limit) {
     await response.body.cancel().catch(() => undefined);
-    throw new Error(
+    throw failed(
+      'download-too-big',
       `The download of ${url} would be ${total} bytes, more than ${target.size !== undefined ? 'the catalogue gives' : `the ${limit} bytes allowed for a file of unknown size`}; nothing was written.`,
+      target.path,
+      { size: total, limit },
     );
   }
   let received = start;
@@ -218,8 +252,11 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     }
   } catch (err) {
     if (signal?.aborted) throw new DownloadCancelledError(url, part, received);
-    throw new Error(
+    throw failed(
+      'download-interrupted',
       `The download of ${url} was interrupted after ${received}${total ? ` of ${total}` : ''} bytes (${(err as Error).message}); ${part} is kept and the next download resumes from there.`,
+      target.path,
+      { received },
     );
   } finally {
     await out.close();
@@ -227,8 +264,11 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
   if (overrun) {
     await response.body.cancel().catch(() => undefined);
     await rm(part, { force: true });
-    throw new Error(
+    throw failed(
+      'download-overrun',
       `The download of ${url} went on past ${limit} bytes (${target.size !== undefined ? "the catalogue's size" : 'the bound for a file of unknown size'}); it was stopped and ${part} deleted.`,
+      target.path,
+      { limit },
     );
   }
   if (signal?.aborted) {
@@ -236,13 +276,21 @@ async function transfer(url: string, dest: string, target: DownloadTarget, opts:
     throw new DownloadCancelledError(url, part, received);
   }
   if (total !== undefined && received < total) {
-    throw new Error(`The download of ${url} is incomplete (${received} of ${total} bytes); ${part} is kept and the next download resumes from there.`);
+    throw failed(
+      'download-incomplete',
+      `The download of ${url} is incomplete (${received} of ${total} bytes); ${part} is kept and the next download resumes from there.`,
+      target.path,
+      { received, total },
+    );
   }
   // The server sent all it meant to: a size other than the catalogue's is another file.
   if (target.size !== undefined && received !== target.size) {
     await rm(part, { force: true });
-    throw new Error(
+    throw failed(
+      'download-size-mismatch',
       `The download of ${url} does not match the catalogue (${received} bytes, expected ${target.size}). The partial download ${part} was deleted; the next download starts from zero.`,
+      target.path,
+      { size: received, expected: target.size },
     );
   }
   await finish(part, dest, url, target);

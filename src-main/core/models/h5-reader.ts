@@ -1,8 +1,10 @@
 // HDF5 files are read in a worker thread: h5wasm runs synchronously, and a damaged file can send
 // it into a loop that would freeze whatever thread called it, or abort the thread. A worker that
 // takes too long is ended, and either way the read fails with an error that names the file.
+import path from 'node:path';
 import { startWorker, workerClient, workerEntry } from '../threads.ts';
 import type { H5Weight, H5WeightInfo, WantedWeight } from './h5-types.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 export type H5Request = { id: number; op: 'weights' | 'vars' | 'config' | 'shapes'; file: string } | { id: number; op: 'wanted'; file: string; wanted: WantedWeight[] };
 
@@ -11,7 +13,10 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const reader = workerClient(() => startWorker(workerEntry('./h5.worker.ts', import.meta.url), {}), { unref: true });
 
 function ask<T>(op: H5Request['op'], file: string, timeoutMs = DEFAULT_TIMEOUT_MS, extra: object = {}): Promise<T> {
-  return reader.ask<T>({ op, file, ...extra }, { timeoutMs, failure: (why) => new Error(`${file}: the HDF5 reader ${why}; the file is probably damaged.`) });
+  return reader.ask<T>(
+    { op, file, ...extra },
+    { timeoutMs, failure: (why) => new CodedError('h5-reader-failed', `${file}: the HDF5 reader ${why}; the file is probably damaged.`, { file: path.basename(file) }) },
+  );
 }
 
 /** Every layer's weights of a Keras HDF5 file, in the file's layer order. */

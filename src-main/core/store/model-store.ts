@@ -215,7 +215,7 @@ export class ModelStore {
   /** A write by a holder that lost its reservation (it cannot while it lives) must not land. */
   private async checkHeld(r: Reservation): Promise<void> {
     if (!(await holdsLock(this.reservationFile(r.name), r.token))) {
-      throw new Error(`The model "${r.name}" is no longer reserved for this run; nothing was written.`);
+      throw new CodedError('model-reservation-lost', `The model "${r.name}" is no longer reserved for this run; nothing was written.`, { name: r.name });
     }
   }
 

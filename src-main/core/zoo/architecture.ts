@@ -13,6 +13,7 @@ import { isFile } from '../fs-kinds.ts';
 import { findModel, findView, loadCatalog, type ModelEntry } from './catalog.ts';
 import { locateFiles, type FileSources } from './files.ts';
 import { isPathLike } from './load.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 async function zooArchitecture(entry: ModelEntry, sources: FileSources): Promise<tf.LayersModel> {
   // Its layers and shapes are the architecture's own: random weights count the same.
@@ -34,5 +35,7 @@ export async function loadArchitecture(spec: string, sources: FileSources & { st
     return loadLayersModelFromDir((await isFile(resolved)) ? path.dirname(resolved) : resolved);
   }
   const known = [...Object.keys(NETWORKS), ...loadCatalog().models.map((m) => m.id), ...loadCatalog().views.map((v) => v.id)];
-  throw new Error(`Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder or .h5 file.`);
+  throw new CodedError('model-missing', `Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder or .h5 file.`, {
+    name: spec,
+  });
 }

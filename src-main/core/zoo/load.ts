@@ -223,5 +223,7 @@ export async function loadModel(spec: string, sources: FileSources & { storeDir?
   }
   if (isPathLike(spec)) return loadPathModel(spec, sources);
   const known = [...loadCatalog().models, ...loadCatalog().views].map((m) => m.id);
-  throw new Error(`Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder, .keras or .h5 file.`);
+  throw new CodedError('model-missing', `Unknown model "${spec}". Choose one of ${known.join(', ')}, a trained model's name, or the path of a model folder, .keras or .h5 file.`, {
+    name: spec,
+  });
 }

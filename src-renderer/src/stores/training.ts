@@ -86,6 +86,8 @@ export const useTrainingStore = defineStore('training', {
     running: false,
     stopping: false,
     run: emptyRun(),
+    /** The epochs field's last value the schema took: the panel's "Epoch 0 of N" and the charts' axis keep it while the field holds one it refuses. */
+    lastValidEpochs: TRAINING_DEFAULTS.epochs as number,
     /** Augmented samples for the form's settings, shown until closed. */
     preview: null as AugmentPreviewView | null,
     previewing: false,
@@ -126,13 +128,16 @@ export const useTrainingStore = defineStore('training', {
     valid(): boolean {
       return Object.keys(this.errors).length === 0;
     },
+    /** The epochs the panel counts to: the run's, else the form's, but never a value the field refuses (5000 says why beside it, and drives nothing). */
+    plannedEpochs(): number {
+      return this.run.start?.epochs ?? (this.errors.epochs ? this.lastValidEpochs : this.form.epochs);
+    },
     /** Fractions 0..1 of the current epoch and of the whole run. */
-    progress(s) {
-      const b = s.run.batch;
-      const epochs = s.run.start?.epochs ?? s.form.epochs;
-      if (s.run.done && !s.run.done.cancelled) return { epoch: 1, run: 1 };
+    progress(): { epoch: number; run: number } {
+      const b = this.run.batch;
+      if (this.run.done && !this.run.done.cancelled) return { epoch: 1, run: 1 };
       if (!b) return { epoch: 0, run: 0 };
-      return { epoch: b.step / b.steps, run: Math.min(1, (b.epoch - 1 + b.step / b.steps) / epochs) };
+      return { epoch: b.step / b.steps, run: Math.min(1, (b.epoch - 1 + b.step / b.steps) / this.plannedEpochs) };
     },
   },
   actions: {
