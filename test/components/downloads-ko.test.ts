@@ -8,40 +8,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createSSRApp, defineComponent, h } from 'vue';
-import { renderToString } from 'vue/server-renderer';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errorMessageOf } from '../../src-main/contract.ts';
 import { downloadFile, partFileOf } from '../../src-main/core/downloads/download.ts';
 import { importModelFiles } from '../../src-main/core/zoo/import.ts';
 import { errorCodeOf } from '../../src-main/shared/errors.ts';
-import { makeI18n } from '../../src-renderer/src/i18n.ts';
-import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
 import { startFileServer } from '../helpers/file-server.ts';
-
-const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
-const HANGUL = /[\uac00-\ud7a3]/;
-
-async function errorText(locale: 'en' | 'ko') {
-  let out!: ReturnType<typeof useErrorText>;
-  const Probe = defineComponent({
-    setup() {
-      out = useErrorText();
-      return () => h('div');
-    },
-  });
-  await renderToString(createSSRApp(Probe).use(makeI18n(locale)));
-  return out;
-}
+import { ENGLISH, HANGUL, windowWords, failure, sent } from './window-words.ts';
 
 const failure = (p: Promise<unknown>) =>
   p.then(
     () => expect.unreachable('it should fail') as never,
     (e: unknown) => e as Error,
   );
-
-/** As the error reaches the window: through IPC, its code and values in the message. */
-const sent = (err: Error) => new Error(errorMessageOf({ ok: false, error: err.message, ...errorCodeOf(err)! }));
 
 /** A server that sends `chunk` bytes for ever, with these headers. */
 const endless =
@@ -156,10 +134,10 @@ describe('failed downloads and imports in the user language', async () => {
 
   it.each(cases)('%s: coded, Korean without an English sentence', async (_what, err, korean, english) => {
     expect(errorCodeOf(err), err.message).toBeDefined();
-    const ko = (await errorText('ko'))(sent(err));
+    const ko = (await windowWords('ko')).error(sent(err));
     expect(ko).toContain(korean);
     expect(ko).not.toMatch(ENGLISH);
-    const en = (await errorText('en'))(sent(err));
+    const en = (await windowWords('en')).error(sent(err));
     expect(en).toContain(english);
     expect(en).not.toMatch(HANGUL);
     expect(en).not.toContain(root);

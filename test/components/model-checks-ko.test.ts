@@ -3,29 +3,11 @@
 // in test/untrusted-metadata.test.ts) reaches the window coded, and the window words it in the
 // user's language: no English sentence in Korean, each refused field named with its limit.
 import type { LayersModel } from '@tensorflow/tfjs';
-import { defineComponent, h } from 'vue';
-import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
 import { errorMessageOf } from '../../src-main/contract.ts';
 import { checkMetadata } from '../../src-main/core/store/meta-check.ts';
 import { CodedError, errorCodeOf } from '../../src-main/shared/errors.ts';
-import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
-import { plugins } from './setup.ts';
-
-const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
-const HANGUL = /[\uac00-\ud7a3]/;
-
-function errorText(locale: 'en' | 'ko') {
-  let out!: ReturnType<typeof useErrorText>;
-  const Probe = defineComponent({
-    setup() {
-      out = useErrorText();
-      return () => h('div');
-    },
-  });
-  mount(Probe, plugins(locale));
-  return out;
-}
+import { ENGLISH, HANGUL, sent, windowWords } from './window-words.ts';
 
 /** What checkMetadata reads of a model: its input and output shapes (a 28x28 grey picture, 3 classes). */
 const model = { inputs: [{ shape: [null, 28, 28, 1] }], outputs: [{ shape: [null, 3] }] } as unknown as LayersModel;
@@ -55,21 +37,20 @@ describe("a model folder's description in the user language", () => {
       /^…\/tiny\/classifier-studio\.json의 모델 설명이 올바르지 않습니다\(preprocessing: tf, caffe, [^)]* 중 하나여야 합니다\)\.$/,
     ],
     ['a list where an object goes', refusal([1, 2]), `${FILE}의 모델 설명이 올바르지 않습니다(classifier-studio.json: 형식이 맞지 않습니다).`],
-  ])('%s', (_what, err, korean) => {
-    const ko = errorText('ko')(err);
+  ])('%s', async (_what, err, korean) => {
+    const ko = (await windowWords('ko')).error(err);
     if (typeof korean === 'string') expect(ko).toBe(korean);
     else expect(ko).toMatch(korean);
     expect(ko.replaceAll(FILE, '')).not.toMatch(ENGLISH);
-    expect(errorText('en')(err)).not.toMatch(HANGUL);
+    expect((await windowWords('en')).error(err)).not.toMatch(HANGUL);
   });
 
-  it('words a metadata file that is not JSON, and a transfer model without its backbone', () => {
-    const sent = (e: CodedError) => new Error(errorMessageOf({ ok: false, error: e.message, code: e.code, params: e.params }));
+  it('words a metadata file that is not JSON, and a transfer model without its backbone', async () => {
     // As core/zoo/load.ts and core/store/export-model.ts make them (test/untrusted-metadata.test.ts checks they do).
-    expect(errorText('ko')(sent(new CodedError('model-meta-not-json', 'x', { file: FILE })))).toBe(
+    expect((await windowWords('ko')).error(sent(new CodedError('model-meta-not-json', 'x', { file: FILE })))).toBe(
       `${FILE}이(가) 올바른 JSON이 아니어서 이 파일이 설명하는 모델을 쓸 수 없습니다.`,
     );
-    expect(errorText('ko')(sent(new CodedError('model-backbone-missing', 'x', { name: 'pets', backbone: 'alexnet' })))).toBe(
+    expect((await windowWords('ko')).error(sent(new CodedError('model-backbone-missing', 'x', { name: 'pets', backbone: 'alexnet' })))).toBe(
       '"pets" 모델은 alexnet 백본으로 학습했는데, 모델 모음(zoo)에 그 백본이 없습니다.',
     );
   });

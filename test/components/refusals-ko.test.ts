@@ -7,10 +7,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { defineComponent, h } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import { errorMessageOf } from '../../src-main/contract.ts';
 import { loadImageFolder } from '../../src-main/core/datasets/folder.ts';
 import { modelFileKind } from '../../src-main/core/models/model-file.ts';
 import { ModelStore } from '../../src-main/core/store/model-store.ts';
@@ -18,36 +16,9 @@ import { DatasetService } from '../../src-main/service/datasets.ts';
 import { toTransferConfig } from '../../src-main/service/training-form.ts';
 import { CodedError, errorCodeOf } from '../../src-main/shared/errors.ts';
 import DatasetPanel from '../../src-renderer/src/components/DatasetPanel.vue';
-import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
 import { useDatasetStore } from '../../src-renderer/src/stores/dataset.ts';
 import { fakeApi, plugins } from './setup.ts';
-
-/** Three or more Latin words in a row: an English sentence (names and formats are single words). */
-const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
-const HANGUL = /[\uac00-\ud7a3]/;
-
-function errorText(locale: 'en' | 'ko') {
-  let out!: ReturnType<typeof useErrorText>;
-  const Probe = defineComponent({
-    setup() {
-      out = useErrorText();
-      return () => h('div');
-    },
-  });
-  mount(Probe, plugins(locale));
-  return out;
-}
-
-const failure = (p: Promise<unknown> | (() => unknown)) =>
-  Promise.resolve()
-    .then(typeof p === 'function' ? p : () => p)
-    .then(
-      () => expect.unreachable('it should be refused') as never,
-      (e: unknown) => e as Error,
-    );
-
-/** As the error reaches the window: through IPC, its code and values in the message. */
-const sent = (err: Error) => new Error(errorMessageOf({ ok: false, error: err.message, ...errorCodeOf(err)! }));
+import { ENGLISH, HANGUL, windowWords, failure, sent } from './window-words.ts';
 
 describe('refusals in the user language', async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'cs-refusals-'));
@@ -101,13 +72,13 @@ describe('refusals in the user language', async () => {
     ['a file that is no model to import', await failure(modelFileKind(path.join(pets, 'cat', 'tabby.png'))), /^“tabby\.png”은\(는\) 앱이 읽을 수 있는 모델이 아닙니다/],
   ];
 
-  it.each(refusals)('%s: coded, Korean without an English sentence', (_what, err, korean) => {
+  it.each(refusals)('%s: coded, Korean without an English sentence', async (_what, err, korean) => {
     expect(errorCodeOf(err), err.message).toBeDefined();
-    const ko = errorText('ko')(sent(err));
+    const ko = (await windowWords('ko')).error(sent(err));
     expect(ko).toMatch(korean);
     expect(ko.replace(/train, test, validation, val/, '')).not.toMatch(ENGLISH);
     // English in the window: the same words as the CLI's, without main's paths.
-    const en = errorText('en')(sent(err));
+    const en = (await windowWords('en')).error(sent(err));
     expect(en).not.toMatch(HANGUL);
     expect(en).not.toContain(root);
   });

@@ -9,10 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { defineComponent, h } from 'vue';
-import { mount } from '@vue/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { errorMessageOf } from '../../src-main/contract.ts';
 import type { Classifier } from '../../src-main/core/classifier.ts';
 import { ModelStore, type StoredModelMeta } from '../../src-main/core/store/model-store.ts';
 import { loadModel } from '../../src-main/core/zoo/load.ts';
@@ -20,34 +17,7 @@ import { misclassifiedThumbnails } from '../../src-main/service/evaluation.ts';
 import { insideOf } from '../../src-main/service/inside.ts';
 import { CodedError, errorCodeOf } from '../../src-main/shared/errors.ts';
 import { logFailure } from '../../src-main/shared/log-messages.ts';
-import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
-import { useLogText } from '../../src-renderer/src/lib/log-text.ts';
-import { plugins } from './setup.ts';
-
-const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
-const HANGUL = /[\uac00-\ud7a3]/;
-
-function composables(locale: 'en' | 'ko') {
-  let out!: { error: ReturnType<typeof useErrorText>; log: ReturnType<typeof useLogText> };
-  const Probe = defineComponent({
-    setup() {
-      out = { error: useErrorText(), log: useLogText() };
-      return () => h('div');
-    },
-  });
-  mount(Probe, plugins(locale));
-  return out;
-}
-
-const failure = (p: Promise<unknown> | (() => unknown)) =>
-  Promise.resolve()
-    .then(typeof p === 'function' ? p : () => p)
-    .then(
-      () => expect.unreachable('it should fail') as never,
-      (e: unknown) => e as Error,
-    );
-
-const sent = (err: Error) => new Error(errorMessageOf({ ok: false, error: err.message, ...errorCodeOf(err)! }));
+import { ENGLISH, HANGUL, windowWords, failure, sent } from './window-words.ts';
 
 describe('service errors in the user language', async () => {
   await tf.setBackend('cpu');
@@ -119,12 +89,12 @@ describe('service errors in the user language', async () => {
     ],
   ];
 
-  it.each(cases)('%s: coded, Korean without an English sentence', (_what, err, korean, english) => {
+  it.each(cases)('%s: coded, Korean without an English sentence', async (_what, err, korean, english) => {
     expect(errorCodeOf(err), err.message).toBeDefined();
-    const ko = composables('ko').error(sent(err));
+    const ko = (await windowWords('ko')).error(sent(err));
     expect(ko).toContain(korean);
     expect(ko).not.toMatch(ENGLISH);
-    const en = composables('en').error(sent(err));
+    const en = (await windowWords('en')).error(sent(err));
     expect(en).toContain(english);
     expect(en).not.toMatch(HANGUL);
     expect(en).not.toContain(root);
@@ -133,12 +103,12 @@ describe('service errors in the user language', async () => {
   it.each([
     ['a photo outside the training folder', outside, '평가에 적힌 “elsewhere.png”이(가) 모델을 학습한 폴더의 사진이 아닙니다'],
     ['a model that names no dataset', noDataset, '모델에 어떤 데이터셋으로 학습했는지 적혀 있지 않습니다'],
-  ])('%s: the log line of thumbnails not made, in Korean', (_what, err, korean) => {
+  ])('%s: the log line of thumbnails not made, in Korean', async (_what, err, korean) => {
     expect(errorCodeOf(err), err.message).toBeDefined();
     const line = logFailure('no-thumbnails', { name: 'pets' }, err);
-    const ko = composables('ko').log(line);
+    const ko = (await windowWords('ko')).log(line);
     expect(ko).toContain(`pets의 미리보기 그림을 만들지 못했습니다: ${korean}`);
     expect(ko).not.toMatch(ENGLISH);
-    expect(composables('en').log(line)).not.toContain(root);
+    expect((await windowWords('en')).log(line)).not.toContain(root);
   });
 });

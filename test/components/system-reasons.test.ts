@@ -5,32 +5,16 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defineComponent, h } from 'vue';
-import { mount } from '@vue/test-utils';
 import { describe, expect, it } from 'vitest';
-import { errorMessageOf } from '../../src-main/contract.ts';
 import { decodeImage } from '../../src-main/core/images/decode.ts';
 import { CodedError, errorCodeOf, reasonOf } from '../../src-main/shared/errors.ts';
 import { logFailure, skippedLine } from '../../src-main/shared/log-messages.ts';
 import { skippedFile } from '../../src-main/shared/errors.ts';
-import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
-import { useLogText } from '../../src-renderer/src/lib/log-text.ts';
-import { plugins } from './setup.ts';
+import { failure, sent, windowWords } from './window-words.ts';
 
 const NODE_ENGLISH = /no such file|illegal operation|ENOENT:|EISDIR:/;
 
 /** The window's words for errors and log lines, in a locale. */
-function words(locale: 'en' | 'ko') {
-  let out!: { error: ReturnType<typeof useErrorText>; log: ReturnType<typeof useLogText> };
-  const Probe = defineComponent({
-    setup() {
-      out = { error: useErrorText(), log: useLogText() };
-      return () => h('div');
-    },
-  });
-  mount(Probe, plugins(locale));
-  return out;
-}
 
 const failure = (p: Promise<unknown>) =>
   p.then(
@@ -54,13 +38,12 @@ describe('system reasons in the user language', async () => {
     const err = await failure(decodeImage(missing));
     expect(errorCodeOf(err)).toEqual({ code: 'image-unreadable', params: { file: 'gone.jpg', reason: 'ENOENT', reasonCode: 'ENOENT' } });
     // As it reaches the window: through IPC, code and values in the message.
-    const sent = new Error(errorMessageOf({ ok: false, error: (err as Error).message, ...errorCodeOf(err)! }));
-    expect(words('ko').error(sent)).toBe('“gone.jpg” 파일을 읽을 수 없습니다 (파일이나 폴더가 없습니다).');
-    expect(words('en').error(sent)).toBe('“gone.jpg” cannot be read (no such file or folder).');
+    expect((await windowWords('ko')).error(sent(err))).toBe('“gone.jpg” 파일을 읽을 수 없습니다 (파일이나 폴더가 없습니다).');
+    expect((await windowWords('en')).error(sent(err))).toBe('“gone.jpg” cannot be read (no such file or folder).');
   });
 
-  it('words an export that failed on the disk, and log lines whose reason is a system error', () => {
-    const ko = words('ko');
+  it('words an export that failed on the disk, and log lines whose reason is a system error', async () => {
+    const ko = await windowWords('ko');
     const exported = new CodedError('export-failed', `The model "m" could not be exported as h5: ${(enoent as Error).message}`, {
       name: 'm',
       format: 'h5',
