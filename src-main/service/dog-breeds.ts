@@ -14,7 +14,7 @@ import { CodedError } from '../shared/errors.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
 import { DOG_BREEDS_MODEL } from '../shared/vocabulary.ts';
 import { logLine, word } from '../shared/log-messages.ts';
-import { startTransfer, type DoneEvent, type TrainingRun } from './training.ts';
+import { startTransfer, type DoneEvent, type TrainingOptions, type TrainingRun } from './training.ts';
 
 export interface DogBreedsRequest {
   backbone?: BackboneId;
@@ -39,6 +39,8 @@ export interface DogBreedsContext {
   fetch?: typeof fetch;
   /** The catalogue entry (tests serve their own); resources/datasets.json's by default. */
   entry?: DatasetEntry;
+  /** Main's route to the compute page: the build's head (and fine-tuning) steps compute there while it computes. */
+  page?: TrainingOptions['page'];
 }
 
 /** The backbone a build uses unless told otherwise. */
@@ -100,7 +102,7 @@ export async function startDogBreedsBuild(req: DogBreedsRequest, ctx: DogBreedsC
       out: DOG_BREEDS_MODEL,
       overwrite,
     };
-    training = await startTransfer(config, { ...ctx.env, mirrorDir: ctx.modelMirrorDir }, onEvent);
+    training = await startTransfer(config, { ...ctx.env, mirrorDir: ctx.modelMirrorDir }, onEvent, ctx.page ? { page: ctx.page } : {});
     if (abort.signal.aborted) training.cancel();
     return training.done;
   })();

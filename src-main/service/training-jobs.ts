@@ -40,7 +40,7 @@ export class TrainingJobs {
     const onEvent = this.forward(req.runId);
     await this.launch(req.runId, logLine('training-started', { network: req.network, dataset: req.dataset }), () =>
       isTransferNetwork(req.network)
-        ? startTransfer(toTransferConfig(req), { ...this.o.env, mirrorDir: this.o.modelMirrorDir }, onEvent)
+        ? startTransfer(toTransferConfig(req), { ...this.o.env, mirrorDir: this.o.modelMirrorDir }, onEvent, this.options())
         : startTraining(toTrainConfig(req), this.o.env, onEvent, this.options()),
     );
   }
@@ -57,7 +57,7 @@ export class TrainingJobs {
   /** Builds `dog-breeds` from Stanford Dogs (downloaded first if need be), as one run: stop keeps what is done. */
   async buildDogBreeds(runId: string, req: DogBreedsRequest, sources: Pick<DogBreedsContext, 'fetch' | 'entry'> = {}): Promise<void> {
     await this.launch(runId, logLine('dog-breeds-started'), () =>
-      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, ...sources }, this.forward(runId)),
+      startDogBreedsBuild(req, { env: this.o.env, modelMirrorDir: this.o.modelMirrorDir, ...sources, ...this.options() }, this.forward(runId)),
     );
   }
 

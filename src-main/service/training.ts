@@ -45,7 +45,8 @@ function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stop
 export interface TrainingOptions {
   /**
    * Main's route to the compute page (the app's, once its compute window is up): while the page
-   * computes, a classic run's batches go there, the rest of the run stays in its thread.
+   * computes, a run's batches go there (a classic run's, a transfer run's head and fine-tuning
+   * steps), the rest of the run stays in its thread.
    */
   page?: PageTraining;
 }
@@ -68,7 +69,7 @@ let sessions = 0;
 function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void, options: TrainingOptions = {}): TrainingRun {
   const store = new ModelStore(job.env.storeDir);
   // The choice of the moment the run starts: a run does not move when the choice changes.
-  const use = job.kind === 'train' ? options.page?.use() : undefined;
+  const use = job.kind === 'preview' ? undefined : options.page?.use();
   const env = { ...job.env, reservation: held, ...(use ? { computeOn: use.backend } : {}) };
   const worker = startJob({ ...job, env } as WorkerJob);
   const endSession = use && options.page ? relay(worker, options.page, `train:${held.name}:${++sessions}`) : undefined;
@@ -117,9 +118,9 @@ export async function startTraining(config: RunConfigInput, env: RunEnvironment,
   return run({ kind: 'train', config, env }, held, onEvent, options);
 }
 
-export async function startTransfer(config: TransferConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void): Promise<TrainingRun> {
+export async function startTransfer(config: TransferConfigInput, env: RunEnvironment, onEvent: (e: TrainEvent) => void, options?: TrainingOptions): Promise<TrainingRun> {
   const held = await reserveTransferName(parseTransferConfig(config), new ModelStore(env.storeDir));
-  return run({ kind: 'transfer', config, env }, held, onEvent);
+  return run({ kind: 'transfer', config, env }, held, onEvent, options);
 }
 
 /** Augmented samples for the training form, made in a worker like training itself. */

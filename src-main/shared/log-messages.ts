@@ -54,7 +54,7 @@ export const LOG_ENGLISH = {
   'compute-chosen': 'Compute backend by measurement ({measuredAt}): {choice}',
   'compute-failed': 'The compute window could not start: {reason}',
   'compute-recognize-fell-back': 'Recognition went back to {backend} for {model}: the compute window failed ({reason})',
-  // A training run whose batches computed in the compute window (core/training/run.ts).
+  // A training run whose batches computed in the compute window (core/training/routed-fit.ts).
   'compute-train-fell-back': 'Training went back from {from} to {backend} in epoch {epoch} ({reason}); it goes on from the checkpoint of epoch {best}',
   'compute-train-fell-back-start': 'Training went back from {from} to {backend} in epoch {epoch} ({reason}); it starts again from the starting weights',
 } as const satisfies Record<string, string>;

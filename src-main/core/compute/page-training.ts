@@ -2,7 +2,7 @@
 // backends: the main process's half. A run stays on Node (the training thread: its data, loop,
 // callbacks and checkpoints); its batches' model work comes here, through the service, as session
 // calls (session.ts), and goes on to the page. Whether the run goes back to Node when the page fails
-// is the run's to decide (training/run.ts). No Electron import, as page-route.ts.
+// is the run's to decide (training/routed-fit.ts). No Electron import, as page-route.ts.
 import type { ComputeClient } from './client.ts';
 import type { PageUse } from './page-route.ts';
 import type { SessionAnswers, SessionCall } from './session.ts';

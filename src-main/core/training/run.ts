@@ -13,9 +13,8 @@ import { reserveTrainingName } from '../store/run-names.ts';
 import { parseRunConfig, type ResumeConfig, type RunConfigInput, type TrainConfig } from './config.ts';
 import { evaluate } from './evaluate.ts';
 import type { EpochRecord, TrainEvent } from '../../shared/train-events.ts';
-import { fit, type FitResult } from './fit.ts';
-import { ComputeCancelled, localCompute, type FitCompute } from './fit-compute.ts';
-import { remoteCompute, type SessionLink } from './remote-compute.ts';
+import type { SessionLink } from './remote-compute.ts';
+import { pageRoute, routedFit } from './routed-fit.ts';
 import { makeLoss } from './losses.ts';
 import { checkResumeData, loadCheckpointWeights, resumePoint, type ResumePoint } from './resume.ts';
 import { logLine, skippedLine } from '../../shared/log-messages.ts';
@@ -148,30 +147,8 @@ async function train(
         return name;
       },
     };
-    let compute: FitCompute | undefined;
-    let result: FitResult | undefined;
-    if (page && env.computeOn) {
-      try {
-        compute = await remoteCompute(model, cfg, train, meta.preprocessing, env.computeOn, page, signal);
-      } catch (err) {
-        // Cancelled while the page began: fit, on Node, stops at once as at any cancel.
-        if (!(err instanceof ComputeCancelled))
-          result = { history: resumed?.history ?? [], cancelled: false, stoppedEarly: false, failed: { reason: (err as Error).message, atEpoch: (resumed?.bestEpoch ?? 0) + 1 } };
-      }
-    }
     const start = resumed && { history: resumed.history, bestEpoch: resumed.bestEpoch };
-    result ??= await fit(model, train, validation, cfg, meta.preprocessing, { ...hooks, ...(compute ? { compute } : {}) }, start);
-    if (result.failed) {
-      // The page failed (a lost GPU, a closed compute window): Node goes on from the best
-      // checkpoint, whose weights the model holds (and the store keeps), as a resume would.
-      const best = result.bestEpoch ?? resumed?.bestEpoch;
-      const key = best !== undefined ? 'compute-train-fell-back' : 'compute-train-fell-back-start';
-      emit({ event: 'log', ...logLine(key, { from: env.computeOn!, backend: report.backend, reason: result.failed.reason, epoch: result.failed.atEpoch, best: best ?? 0 }) });
-      const first = result;
-      const again = best !== undefined ? { history: first.history, bestEpoch: best } : undefined;
-      result = await fit(model, train, validation, cfg, meta.preprocessing, { ...hooks, compute: localCompute(model, cfg, train, meta.preprocessing) }, again);
-      result.checkpoint ??= first.checkpoint;
-    }
+    const result = await routedFit(model, train, validation, cfg, meta.preprocessing, hooks, start, pageRoute(env.computeOn, page), report.backend);
     // A resumed run's checkpoint was there before it; it stays the best unless an epoch beats it.
     const saved = result.checkpoint !== undefined || !!resumed;
     let evaluation;

@@ -53,7 +53,7 @@ const page = (call: SessionCall) =>
 try {
   const emit = (event: import('../../shared/train-events.ts').TrainEvent) => post({ type: 'event', event });
   if (job.kind === 'preview') post({ type: 'preview', preview: await augmentPreview(job.config, job.env) });
-  else if (job.kind === 'transfer') await runTransfer(job.config, job.env, emit, controller.signal);
+  else if (job.kind === 'transfer') await runTransfer(job.config, job.env, emit, controller.signal, job.env.computeOn && page);
   else await runTraining(job.config, job.env, emit, controller.signal, job.env.computeOn && page);
 } catch (err) {
   // A coded error keeps its code across the thread (the window words it).

@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import { splitValidation, type ImageSet } from '../datasets/types.ts';
 import type { TrainConfig } from '../training/config.ts';
 import type { EpochRecord } from '../../shared/train-events.ts';
-import { fit, type FitHooks } from '../training/fit.ts';
+import type { FitHooks } from '../training/fit.ts';
+import { routedFit, type PageRoute } from '../training/routed-fit.ts';
 import { ActivationCache } from './activation-cache.ts';
 import { activationSet, eitherCopy, extractActivations, pooledFeatures, type Activations } from './activations.ts';
 import type { Backbone } from './backbone.ts';
@@ -120,12 +121,16 @@ export class FineTuning {
   /**
    * `head`: the head's run. Its best carries over, so a fine-tuning epoch is saved only when it
    * beats it, and the fine-tuning epochs are numbered after the head's (one history, one chart).
+   * `route`: the compute page the steps go to (the top and head over the cached activations, as
+   * floats), Node's `nodeBackend` taking over if it fails.
    */
   async run(
     trainCfg: TrainConfig,
     validationSplit: number,
     hooks: FitHooks,
     head: { history: EpochRecord[]; bestEpoch?: number },
+    route: PageRoute | undefined,
+    nodeBackend: string,
   ): Promise<{ history: EpochRecord[]; bestEpoch?: number; cancelled: boolean; stoppedEarly: boolean }> {
     unfreezeTop(this.backbone, this.split);
     let train = this.sets.train!;
@@ -147,7 +152,7 @@ export class FineTuning {
     };
     try {
       const start = head.bestEpoch === undefined ? undefined : { history: head.history, bestEpoch: head.bestEpoch, continues: true };
-      const result = await fit(this.model, train, validation, cfg, this.backbone.preprocessing, hooks, start);
+      const result = await routedFit(this.model, train, validation, cfg, this.backbone.preprocessing, hooks, start, route, nodeBackend);
       const before = head.history.at(-1)?.epoch ?? 0;
       // Without a best to carry over, the epochs are still numbered after the head's.
       const history = start ? result.history : [...head.history, ...result.history.map((r) => ({ ...r, epoch: r.epoch + before }))];

@@ -13,7 +13,8 @@ import { reserveTransferName } from '../store/run-names.ts';
 import { parseTrainConfig } from '../training/config.ts';
 import { evaluate, predictionMistakes } from '../training/evaluate.ts';
 import type { TrainEvent } from '../../shared/train-events.ts';
-import { fit } from '../training/fit.ts';
+import type { SessionLink } from '../training/remote-compute.ts';
+import { pageRoute, routedFit } from '../training/routed-fit.ts';
 import { makeLoss } from '../training/losses.ts';
 import { mulberry32, shuffled } from '../training/random.ts';
 import type { RunEnvironment } from '../training/run.ts';
@@ -54,17 +55,30 @@ function stoppedDuringFeatures(split: 'train' | 'validation' | 'test', emit: (e:
   return done;
 }
 
-export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
+/**
+ * `page`: the way to the compute page, for the head's and the fine-tuning's batches while
+ * `env.computeOn` names its backend (as runTraining's); the backbone's features and activations
+ * are always extracted on Node, once per photo, into the caches that every later run reads.
+ */
+export async function runTransfer(input: TransferConfigInput, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal, page?: SessionLink): Promise<Done> {
   const cfg = parseTransferConfig(input);
   const store = new ModelStore(env.storeDir);
   return store.underReservation(
     env.reservation,
     () => reserveTransferName(cfg, store),
-    (held) => transfer(cfg, held, store, env, emit, signal),
+    (held) => transfer(cfg, held, store, env, emit, signal, page),
   );
 }
 
-async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStore, env: RunEnvironment, emit: (e: TrainEvent) => void, signal?: AbortSignal): Promise<Done> {
+async function transfer(
+  cfg: TransferConfig,
+  held: Reservation,
+  store: ModelStore,
+  env: RunEnvironment,
+  emit: (e: TrainEvent) => void,
+  signal?: AbortSignal,
+  page?: SessionLink,
+): Promise<Done> {
   const report = await initBackend(env.backend);
   await ensureTrainable();
 
@@ -183,7 +197,7 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
       event: 'start',
       network: `${backbone.id} + head`,
       dataset: cfg.dataset,
-      backend: report.backend,
+      backend: (page && env.computeOn) || report.backend,
       train: train.size,
       validation: validation?.size ?? 0,
       test: test?.size ?? 0,
@@ -201,9 +215,16 @@ async function transfer(cfg: TransferConfig, held: Reservation, store: ModelStor
         return name;
       },
     };
-    const result = await fit(head.model, train, validation, trainCfg, backbone.preprocessing, hooks);
+    // The head's and the fine-tuning's batches compute on the page when the run has one (the
+    // features and activations they read were extracted on Node above, and cached). A page that
+    // fails hands the run to Node from its best checkpoint, and the rest of the run stays there.
+    const route = pageRoute(env.computeOn, page);
+    const result = await routedFit(head.model, train, validation, trainCfg, backbone.preprocessing, hooks, undefined, route, report.backend);
     let { history, cancelled, bestEpoch, stoppedEarly } = result;
-    if (ft && !cancelled) ({ history, cancelled, bestEpoch, stoppedEarly } = await ft.run(trainCfg, validation && !sets.validation ? cfg.validationSplit : 0, hooks, result));
+    if (ft && !cancelled) {
+      const ftRoute = result.fellBack ? undefined : route;
+      ({ history, cancelled, bestEpoch, stoppedEarly } = await ft.run(trainCfg, validation && !sets.validation ? cfg.validationSplit : 0, hooks, result, ftRoute, report.backend));
+    }
     const saved = result.checkpoint !== undefined;
     let evaluation;
     if (test && saved && !cancelled) {
