@@ -15,12 +15,6 @@ import { errorCodeOf } from '../../src-main/shared/errors.ts';
 import { startFileServer } from '../helpers/file-server.ts';
 import { ENGLISH, HANGUL, windowWords, failure, sent } from './window-words.ts';
 
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.unreachable('it should fail') as never,
-    (e: unknown) => e as Error,
-  );
-
 /** A server that sends `chunk` bytes for ever, with these headers. */
 const endless =
   (chunk: number, headers: Record<string, string> = {}): typeof fetch =>

@@ -14,14 +14,6 @@ import { failure, sent, windowWords } from './window-words.ts';
 
 const NODE_ENGLISH = /no such file|illegal operation|ENOENT:|EISDIR:/;
 
-/** The window's words for errors and log lines, in a locale. */
-
-const failure = (p: Promise<unknown>) =>
-  p.then(
-    () => expect.unreachable('it should fail') as never,
-    (e: unknown) => e,
-  );
-
 describe('system reasons in the user language', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cs-reasons-'));
   const missing = path.join(dir, 'gone.jpg');
