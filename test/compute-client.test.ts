@@ -6,13 +6,14 @@ import { MessageChannel } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
-import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
+import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
 import type { LossWatch, RunEvent } from '../src-main/core/compute/run.ts';
 import { lenet5 } from '../src-main/core/models/classic.ts';
 import { layersModelFiles } from '../src-main/core/models/layers-io.ts';
 import { TrainConfig } from '../src-main/core/training/config.ts';
 import type { ComputeNotice } from '../src-main/shared/compute-notices.ts';
+import { asMainPort } from './helpers/page-channel.ts';
 
 const NEVER: LossWatch = { now: () => undefined, next: new Promise(() => {}) };
 
@@ -36,17 +37,6 @@ function fakePage(loseAt: { watch: number; read: number }, why: string) {
     },
   };
   return host;
-}
-
-/** Node's MessagePort as Electron's MessagePortMain looks: on('message') with { data }. */
-function asMainPort(port: import('node:worker_threads').MessagePort): MainPort {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-      event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-    start: () => port.start(),
-    close: () => port.close(),
-  } as MainPort;
 }
 
 /** Deterministic pictures: class k is a bright k-th band on a dark ground, with noise. */

@@ -2,17 +2,16 @@
 // requests in flight together keep their own labels (no "latest answer" shared between them), and
 // a page computing on something other than the chosen backend is labelled by what computed.
 import path from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
-import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
 import { PageRoute, type PageClient, type PageScoreAnswer, type PageScoreCall } from '../src-main/core/compute/page-route.ts';
-import { serveCompute, type PageBackend, type PageHost, type Port } from '../src-main/core/compute/port.ts';
+import { type PageBackend, type PageHost } from '../src-main/core/compute/port.ts';
 import { fashionCnn } from '../src-main/core/models/classic.ts';
 import { layersModelFiles } from '../src-main/core/models/layers-io.ts';
 import { RecognitionService, type RecognizeResult } from '../src-main/service/recognition.ts';
 import { hasShared, imagenetDevDir, mirrorDir, noNetwork, tempDir } from './helpers/shared.ts';
+import { pageOverChannel } from './helpers/page-channel.ts';
 
 /** A distribution over ImageNet's classes sure of `index`. */
 const sureOf = (index: number, n = 1000) => Float32Array.from({ length: n }, (_, i) => (i === index ? 0.9 : 0.1 / (n - 1)));
@@ -31,22 +30,13 @@ describe('the backend of a routed answer', () => {
 
   it("is the page's own backend in its recognize reply (served over a MessageChannel)", async () => {
     await initBackend('wasm');
-    const channel = new MessageChannel();
     // A page whose "GPU" is tfjs's cpu backend: its replies must say cpu, not the webgl asked for.
     const host: PageHost = {
       probe: async () => [],
       use: async (backend) => void (await tf.setBackend(backend === 'wasm' ? 'wasm' : 'cpu')),
       watch: () => ({ now: () => undefined, next: new Promise(() => {}) }),
     };
-    serveCompute(channel.port2 as unknown as Port, host);
-    const port = channel.port1;
-    const client = new ComputeClient({
-      postMessage: (m) => port.postMessage(m),
-      on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-        event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-      start: () => port.start(),
-      close: () => port.close(),
-    } as MainPort);
+    const { client, channel } = pageOverChannel(host);
     try {
       const saved = await layersModelFiles(fashionCnn());
       const files = { json: saved['model.json'], shards: [saved['weights.bin']] };

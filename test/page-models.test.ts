@@ -7,15 +7,13 @@ import { MessageChannel } from 'node:worker_threads';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
-import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
+import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PAGE_MODELS_KEPT, PageRoute } from '../src-main/core/compute/page-route.ts';
-import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
 import { RecognitionService, type RecognizeResult } from '../src-main/service/recognition.ts';
 import { threadRecognizer } from '../src-main/service/recognizer-thread.ts';
 import { storeLenet } from './helpers/stored-lenet.ts';
 import { noNetwork, tempDir } from './helpers/shared.ts';
-
-const HOST: PageHost = { probe: async () => [], use: async () => undefined, watch: () => ({ now: () => undefined, next: new Promise(() => {}) }) };
+import { pageOverChannel } from './helpers/page-channel.ts';
 
 describe("the page's loaded models", () => {
   const names = ['a', 'b', 'c', 'd', 'e'];
@@ -30,16 +28,7 @@ describe("the page's loaded models", () => {
     await initBackend('wasm');
     storeDir = await tempDir();
     for (const name of names) await storeLenet(storeDir, name);
-    channel = new MessageChannel();
-    serveCompute(channel.port2 as unknown as Port, HOST);
-    const port = channel.port1;
-    client = new ComputeClient({
-      postMessage: (m) => port.postMessage(m),
-      on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-        event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-      start: () => port.start(),
-      close: () => port.close(),
-    } as MainPort);
+    ({ client, channel } = pageOverChannel());
     route = new PageRoute(client, () => ({ backend: 'webgl' }));
     service = new RecognitionService({
       cacheDir: await tempDir(),

@@ -5,50 +5,24 @@
 // Node for that request (logged once), a training run ends with `failed` holding its best
 // checkpoint (training/run.ts goes on on Node from there), and a cancel stops a run whose step the
 // page never answers at once. A page that wakes up and answers is asked again.
-import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { MessageChannel } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { Classifier } from '../src-main/core/classifier.ts';
-import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
+import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageRoute } from '../src-main/core/compute/page-route.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
-import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
+import { serveCompute, type Port } from '../src-main/core/compute/port.ts';
 import { GENEROUS_LIMITS, limitOf, type WatchdogLimits } from '../src-main/core/compute/watchdog.ts';
-import { memoryImageSet, type ImageSet } from '../src-main/core/datasets/types.ts';
 import { fashionCnn, lenet5 } from '../src-main/core/models/classic.ts';
 import { TrainConfig } from '../src-main/core/training/config.ts';
 import { fit } from '../src-main/core/training/fit.ts';
 import { remoteCompute } from '../src-main/core/training/remote-compute.ts';
 import { PageScoring } from '../src-main/service/page-scoring.ts';
 import type { LogLine } from '../src-main/shared/log-messages.ts';
-
-/** Deterministic pictures: class k is a bright k-th band on a dark ground, with noise. */
-function bandSet(n: number, seed: number): ImageSet {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 60;
-  const x = new Uint8Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = (i * 7 + seed) % 10;
-    labels[i] = k;
-    for (let p = 0; p < 784; p++) x[i * 784 + p] = Math.floor(rand() + (Math.floor(p / 28 / 2.8) === k ? 180 : 0));
-  }
-  return memoryImageSet({ x, labels, imageShape: [28, 28, 1], classNames: [...'0123456789'], description: { name: 'bands', source: 'test', format: 'memory' } });
-}
-
-function asMainPort(port: MessagePort): MainPort {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-      event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-    start: () => port.start(),
-    close: () => port.close(),
-  } as MainPort;
-}
-
-const HOST: PageHost = { probe: async () => [], use: async () => undefined, watch: () => ({ now: () => undefined, next: new Promise(() => {}) }) };
+import { asMainPort, bandSet, quietHost } from './helpers/page-channel.ts';
 
 /** A page served over a MessageChannel that, once `stall()`ed, holds every request until `wake()`. */
 function stallablePage(limits?: Partial<WatchdogLimits>) {
@@ -63,7 +37,7 @@ function stallablePage(limits?: Partial<WatchdogLimits>) {
     },
     start: () => channel.port2.start(),
   };
-  serveCompute(page, HOST);
+  serveCompute(page, quietHost());
   const client = new ComputeClient(asMainPort(channel.port1), { limits: { ...GENEROUS_LIMITS, ...limits } });
   return {
     client,

@@ -8,39 +8,14 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
-import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
+import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
-import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
-import { memoryImageSet, type ImageSet } from '../src-main/core/datasets/types.ts';
 import { lenet5 } from '../src-main/core/models/classic.ts';
 import { TrainConfig, type TrainConfigInput } from '../src-main/core/training/config.ts';
 import { fit } from '../src-main/core/training/fit.ts';
 import { remoteCompute } from '../src-main/core/training/remote-compute.ts';
 import type { TrainEvent } from '../src-main/shared/train-events.ts';
-
-/** Deterministic pictures: class k is a bright k-th band on a dark ground, with noise. */
-function bandSet(n: number, seed: number): ImageSet {
-  let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 60;
-  const x = new Uint8Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = (i * 7 + seed) % 10;
-    labels[i] = k;
-    for (let p = 0; p < 784; p++) x[i * 784 + p] = Math.floor(rand() + (Math.floor(p / 28 / 2.8) === k ? 180 : 0));
-  }
-  return memoryImageSet({ x, labels, imageShape: [28, 28, 1], classNames: [...'0123456789'], description: { name: 'bands', source: 'test', format: 'memory' } });
-}
-
-function asMainPort(port: import('node:worker_threads').MessagePort): MainPort {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-      event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-    start: () => port.start(),
-    close: () => port.close(),
-  } as MainPort;
-}
+import { bandSet, pageOverChannel, quietHost } from './helpers/page-channel.ts';
 
 const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.from(w.dataSync()));
 function largestDifference(a: Float32Array[], b: Float32Array[]): number {
@@ -62,14 +37,7 @@ describe("fit's batches through the page's training session", () => {
   beforeAll(async () => {
     await initBackend('wasm');
     await ensureTrainable();
-    channel = new MessageChannel();
-    const host: PageHost = {
-      probe: async () => [],
-      use: async () => undefined,
-      watch: () => ({ now: () => lost, next: new Promise(() => {}) }),
-    };
-    serveCompute(channel.port2 as unknown as Port, host);
-    client = new ComputeClient(asMainPort(channel.port1));
+    ({ client, channel } = pageOverChannel(quietHost(() => lost)));
     training = new PageTraining(client, () => ({ backend: 'webgl' }));
   });
   afterAll(async () => {

@@ -9,9 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
-import { ComputeClient, type MainPort } from '../src-main/core/compute/client.ts';
+import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
-import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
 import type { SessionCall } from '../src-main/core/compute/session.ts';
 import { ModelStore } from '../src-main/core/store/model-store.ts';
 import type { RunEnvironment } from '../src-main/core/training/run.ts';
@@ -20,18 +19,9 @@ import { runTransfer } from '../src-main/core/transfer/run.ts';
 import { startTransfer } from '../src-main/service/training.ts';
 import type { EpochRecord, TrainEvent } from '../src-main/shared/train-events.ts';
 import { mirrorDir, sharedDir, tempDir } from './helpers/shared.ts';
+import { pageOverChannel, quietHost } from './helpers/page-channel.ts';
 
 const cifar = path.join(sharedDir, 'datasets/cifar10');
-
-function asMainPort(port: import('node:worker_threads').MessagePort): MainPort {
-  return {
-    postMessage: (m) => port.postMessage(m),
-    on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-      event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-    start: () => port.start(),
-    close: () => port.close(),
-  } as MainPort;
-}
 
 let env: RunEnvironment;
 let channel: MessageChannel;
@@ -49,10 +39,7 @@ beforeAll(async () => {
   await initBackend('wasm');
   await ensureTrainable();
   env = { cacheDir: await tempDir('cs-tscache-'), mirrorDir, storeDir: await tempDir('cs-tsstore-'), offline: true };
-  channel = new MessageChannel();
-  const host: PageHost = { probe: async () => [], use: async () => undefined, watch: () => ({ now: () => lost, next: new Promise(() => {}) }) };
-  serveCompute(channel.port2 as unknown as Port, host);
-  client = new ComputeClient(asMainPort(channel.port1));
+  ({ client, channel } = pageOverChannel(quietHost(() => lost)));
   // Counts what reaches the page, whichever way it came (a link here, the service's relay below).
   const session = client.session.bind(client);
   client.session = ((name: string, call: SessionCall) => {

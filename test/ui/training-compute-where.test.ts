@@ -8,11 +8,11 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
-import { ComputeClient, type MainPort } from '../../src-main/core/compute/client.ts';
+import { ComputeClient } from '../../src-main/core/compute/client.ts';
 import { PageTraining } from '../../src-main/core/compute/page-training.ts';
-import { serveCompute, type PageHost, type Port } from '../../src-main/core/compute/port.ts';
 import { hasShared } from '../helpers/shared.ts';
 import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
+import { pageOverChannel, quietHost } from '../helpers/page-channel.ts';
 
 describe.skipIf(!hasChromium || !hasShared)('the Training panel says where a routed run computes', () => {
   let studio: Studio;
@@ -25,17 +25,7 @@ describe.skipIf(!hasChromium || !hasShared)('the Training panel says where a rou
     await initBackend('wasm');
     await ensureTrainable();
     studio = await startStudio({ viewport: { width: 1024, height: 700 } });
-    channel = new MessageChannel();
-    const host: PageHost = { probe: async () => [], use: async () => undefined, watch: () => ({ now: () => lost, next: new Promise(() => {}) }) };
-    serveCompute(channel.port2 as unknown as Port, host);
-    const port = channel.port1;
-    client = new ComputeClient({
-      postMessage: (m) => port.postMessage(m),
-      on: (event: 'message' | 'close', listener: (e: { data: unknown }) => void) =>
-        event === 'message' ? port.on('message', (data) => listener({ data })) : port.on('close', () => (listener as () => void)()),
-      start: () => port.start(),
-      close: () => port.close(),
-    } as MainPort);
+    ({ client, channel } = pageOverChannel(quietHost(() => lost)));
     studio.service.trainOnPage(new PageTraining(client, () => ({ backend: 'webgl' })));
     // The checkpoint event comes from the run's thread before its next batch's page call does.
     studio.service.on((e) => {
