@@ -11,9 +11,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { downloadFile, partFileOf } from '../../src-main/core/downloads/download.ts';
 import { importModelFiles } from '../../src-main/core/zoo/import.ts';
-import { errorCodeOf } from '../../src-main/shared/errors.ts';
 import { startFileServer } from '../helpers/file-server.ts';
-import { ENGLISH, HANGUL, windowWords, failure, sent } from './window-words.ts';
+import { expectWorded, failure } from './window-words.ts';
 
 /** A server that sends `chunk` bytes for ever, with these headers. */
 const endless =
@@ -127,14 +126,7 @@ describe('failed downloads and imports in the user language', async () => {
   ];
 
   it.each(cases)('%s: coded, Korean without an English sentence', async (_what, err, korean, english) => {
-    expect(errorCodeOf(err), err.message).toBeDefined();
-    const ko = (await windowWords('ko')).error(sent(err));
-    expect(ko).toContain(korean);
-    expect(ko).not.toMatch(ENGLISH);
-    const en = (await windowWords('en')).error(sent(err));
-    expect(en).toContain(english);
-    expect(en).not.toMatch(HANGUL);
-    expect(en).not.toContain(root);
+    await expectWorded(err, korean, english, root);
   });
 
   it('keeps the CLI its English, with the URL and what was kept', () => {

@@ -17,7 +17,7 @@ import { misclassifiedThumbnails } from '../../src-main/service/evaluation.ts';
 import { insideOf } from '../../src-main/service/inside.ts';
 import { CodedError, errorCodeOf } from '../../src-main/shared/errors.ts';
 import { logFailure } from '../../src-main/shared/log-messages.ts';
-import { ENGLISH, HANGUL, windowWords, failure, sent } from './window-words.ts';
+import { ENGLISH, expectWorded, failure, windowWords } from './window-words.ts';
 
 describe('service errors in the user language', async () => {
   await tf.setBackend('cpu');
@@ -90,14 +90,7 @@ describe('service errors in the user language', async () => {
   ];
 
   it.each(cases)('%s: coded, Korean without an English sentence', async (_what, err, korean, english) => {
-    expect(errorCodeOf(err), err.message).toBeDefined();
-    const ko = (await windowWords('ko')).error(sent(err));
-    expect(ko).toContain(korean);
-    expect(ko).not.toMatch(ENGLISH);
-    const en = (await windowWords('en')).error(sent(err));
-    expect(en).toContain(english);
-    expect(en).not.toMatch(HANGUL);
-    expect(en).not.toContain(root);
+    await expectWorded(err, korean, english, root);
   });
 
   it.each([

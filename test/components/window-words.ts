@@ -42,3 +42,21 @@ export const failure = (p: Promise<unknown> | (() => unknown)): Promise<Error> =
 
 /** As the error reaches the window: through IPC, its code and values in the message. */
 export const sent = (err: Error): Error => new Error(errorMessageOf({ ok: false, error: err.message, ...errorCodeOf(err)! }));
+
+/**
+ * `err` as the window words it (sent over IPC): coded; the Korean holds `korean` and no English
+ * sentence, the English holds `english` and no Hangul; neither shows `hidden` (a path of main's).
+ */
+export async function expectWorded(err: Error, korean: string, english: string, hidden?: string): Promise<void> {
+  expect(errorCodeOf(err), err.message).toBeDefined();
+  const ko = (await windowWords('ko')).error(sent(err));
+  expect(ko).toContain(korean);
+  expect(ko).not.toMatch(ENGLISH);
+  const en = (await windowWords('en')).error(sent(err));
+  expect(en).toContain(english);
+  expect(en).not.toMatch(HANGUL);
+  if (hidden !== undefined) {
+    expect(ko).not.toContain(hidden);
+    expect(en).not.toContain(hidden);
+  }
+}
