@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { serveCompute, type PageHost, type Port } from '../src-main/core/compute/port.ts';
-import type { LossWatch, RunEvent } from '../src-main/core/compute/run.ts';
+import { webglLost, type GpuLoss, type LossWatch, type RunEvent } from '../src-main/core/compute/run.ts';
 import { lenet5 } from '../src-main/core/models/classic.ts';
 import { layersModelFiles } from '../src-main/core/models/layers-io.ts';
 import { TrainConfig } from '../src-main/core/training/config.ts';
@@ -22,7 +22,7 @@ const NEVER: LossWatch = { now: () => undefined, next: new Promise(() => {}) };
  * for one each epoch). On cpu every read resolves at once, so the whole run is one turn of Node's
  * event loop and messages from the test would come too late: the page loses it by itself.
  */
-function fakePage(loseAt: { watch: number; read: number }, why: string) {
+function fakePage(loseAt: { watch: number; read: number }, why: GpuLoss) {
   let watches = 0;
   const host: PageHost = {
     probe: async () => [{ backend: 'webgl', available: true, adapter: { name: 'test GPU (tfjs cpu)', software: false } }],
@@ -61,7 +61,7 @@ describe('the compute client over a MessageChannel', () => {
     await initBackend('wasm');
     channel = new MessageChannel();
     // Epoch 2's third read: its first step's loss and accuracy are read, the second's loss is not.
-    serveCompute(channel.port2 as unknown as Port, fakePage({ watch: 2, read: 3 }, 'the WebGL context was lost'));
+    serveCompute(channel.port2 as unknown as Port, fakePage({ watch: 2, read: 3 }, webglLost()));
     client = new ComputeClient(asMainPort(channel.port1));
   });
   afterAll(async () => {

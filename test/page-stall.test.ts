@@ -5,54 +5,21 @@
 // Node for that request (logged once), a training run ends with `failed` holding its best
 // checkpoint (training/run.ts goes on on Node from there), and a cancel stops a run whose step the
 // page never answers at once. A page that wakes up and answers is asked again.
-import { MessageChannel } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { Classifier } from '../src-main/core/classifier.ts';
-import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageRoute } from '../src-main/core/compute/page-route.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
-import { serveCompute, type Port } from '../src-main/core/compute/port.ts';
-import { GENEROUS_LIMITS, limitOf, type WatchdogLimits } from '../src-main/core/compute/watchdog.ts';
+import { GENEROUS_LIMITS, limitOf } from '../src-main/core/compute/watchdog.ts';
 import { fashionCnn, lenet5 } from '../src-main/core/models/classic.ts';
 import { TrainConfig } from '../src-main/core/training/config.ts';
 import { fit } from '../src-main/core/training/fit.ts';
 import { remoteCompute } from '../src-main/core/training/remote-compute.ts';
 import { PageScoring } from '../src-main/service/page-scoring.ts';
 import type { LogLine } from '../src-main/shared/log-messages.ts';
-import { asMainPort, bandSet, quietHost } from './helpers/page-channel.ts';
-
-/** A page served over a MessageChannel that, once `stall()`ed, holds every request until `wake()`. */
-function stallablePage(limits?: Partial<WatchdogLimits>) {
-  const channel = new MessageChannel();
-  let held: unknown[] | undefined;
-  let serve: (e: { data: unknown }) => void = () => undefined;
-  const page: Port = {
-    postMessage: (m, transfer) => channel.port2.postMessage(m, transfer ?? []),
-    addEventListener: (_type, listener) => {
-      serve = listener;
-      channel.port2.on('message', (data) => (held ? held.push(data) : listener({ data })));
-    },
-    start: () => channel.port2.start(),
-  };
-  serveCompute(page, quietHost());
-  const client = new ComputeClient(asMainPort(channel.port1), { limits: { ...GENEROUS_LIMITS, ...limits } });
-  return {
-    client,
-    stall: () => void (held ??= []),
-    wake: () => {
-      const late = held ?? [];
-      held = undefined;
-      for (const data of late) serve({ data });
-    },
-    close: () => {
-      client.close();
-      channel.port2.close();
-    },
-  };
-}
+import { bandSet, stallablePage } from './helpers/page-channel.ts';
 
 const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.from(w.dataSync()));
 function largestDifference(a: Float32Array[], b: Float32Array[]): number {
@@ -108,6 +75,8 @@ describe('a compute page that stops answering', () => {
       });
       const waited = performance.now() - stalledAt;
       expect(result.failed?.reason).toMatch(/^the compute page stalled: no answer to session within 5 s/);
+      // Coded, for the window to word (routed-fit's log line carries it).
+      expect(result.failed?.coded).toEqual({ code: 'compute-page-stalled', params: { request: 'session', seconds: 5 } });
       expect(result.failed?.atEpoch).toBe(2);
       expect(result.bestEpoch).toBe(1);
       expect(result.history.map((r) => r.epoch)).toEqual([1]);
@@ -200,6 +169,7 @@ describe('a compute page that stops answering', () => {
       expect(performance.now() - t).toBeLessThan(500);
       expect(lines.map((l) => l.code)).toEqual(['compute-recognize-fell-back']);
       expect(lines[0]!.message).toMatch(/went back to wasm for cnn: the compute window failed \(the compute page stalled: no answer to recognize within 2 s\)/);
+      expect(lines[0]!.reason).toEqual({ code: 'compute-page-stalled', params: { request: 'recognize', seconds: 2 } });
       page.wake();
       await expect.poll(() => page.client.isStalled(), { timeout: 10_000 }).toBe(false);
       const again = await classifier.remote!(pixels);

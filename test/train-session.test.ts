@@ -10,6 +10,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
+import { webglLost, type GpuLoss } from '../src-main/core/compute/run.ts';
 import { lenet5 } from '../src-main/core/models/classic.ts';
 import { TrainConfig, type TrainConfigInput } from '../src-main/core/training/config.ts';
 import { fit } from '../src-main/core/training/fit.ts';
@@ -29,7 +30,7 @@ describe("fit's batches through the page's training session", () => {
   let client: ComputeClient;
   let training: PageTraining;
   /** Set to lose the "GPU": every read in the page from then on fails as a lost WebGL context does. */
-  let lost: string | undefined;
+  let lost: GpuLoss | undefined;
   let sessions = 0;
   const train = bandSet(48, 1);
   const validation = bandSet(16, 7);
@@ -105,11 +106,12 @@ describe("fit's batches through the page's training session", () => {
         compute,
         checkpoint: async (m, _history, epoch) => {
           checkpoint = weightsOf(m);
-          if (epoch === 1) lost = 'the WebGL context was lost';
+          if (epoch === 1) lost = webglLost();
           return 'm';
         },
       });
-      expect(result.failed).toEqual({ reason: 'the WebGL context was lost', atEpoch: 2 });
+      // Its code came through the page's reply and main's client: the window words it (routed-fit's log line).
+      expect(result.failed).toEqual({ reason: 'the WebGL context was lost', atEpoch: 2, coded: { code: 'compute-webgl-lost', params: {} } });
       expect(result.bestEpoch).toBe(1);
       expect(result.history.map((r) => r.epoch)).toEqual([1]);
       expect(result.checkpoint).toBe('m');

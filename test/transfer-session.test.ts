@@ -13,6 +13,7 @@ import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
 import type { SessionCall } from '../src-main/core/compute/session.ts';
 import { ModelStore } from '../src-main/core/store/model-store.ts';
+import { webglLost, type GpuLoss } from '../src-main/core/compute/run.ts';
 import type { RunEnvironment } from '../src-main/core/training/run.ts';
 import type { TransferConfigInput } from '../src-main/core/transfer/config.ts';
 import { runTransfer } from '../src-main/core/transfer/run.ts';
@@ -28,7 +29,7 @@ let channel: MessageChannel;
 let client: ComputeClient;
 let training: PageTraining;
 /** Set to lose the "GPU": every read in the page from then on fails as a lost WebGL context does. */
-let lost: string | undefined;
+let lost: GpuLoss | undefined;
 /** The session calls the page was asked, by op, since the last reset. */
 let calls: Record<string, number> = {};
 /** Told of each session call before the page gets it. */
@@ -109,11 +110,13 @@ describe("a transfer run's head on the page", () => {
     try {
       const run = await transfer({ ...head, out: 'head-lost' }, true, (e) => {
         if (e.event === 'checkpoint' && e.epoch === 1 && !lost) {
-          lost = 'the WebGL context was lost';
+          lost = webglLost();
           lostAt = calls.step;
         }
       });
       expect(run.logs).toContain('Training went back from webgl to wasm in epoch 2 (the WebGL context was lost); it goes on from the checkpoint of epoch 1');
+      // Its reason travels coded, for the window to word in the user's language.
+      expect(run.events.find((e) => e.event === 'log' && e.code === 'compute-train-fell-back')).toMatchObject({ reason: { code: 'compute-webgl-lost', params: {} } });
       // Epoch 1 on the page, the same as Node's; 2 and 3 again on Node, from epoch 1's weights.
       const { history } = run.done;
       expect(history.map((r) => r.epoch)).toEqual([1, 2, 3]);
@@ -157,7 +160,7 @@ describe('a fine-tuning transfer run on the page', () => {
   it("a page lost as fine-tuning begins: Node fine-tunes from the head's best checkpoint, as Node alone would have", async () => {
     // The head computes on the page; the fine-tuning's session begins, and its first step fails.
     onCall = (call) => {
-      if (call.op === 'begin' && calls.begin === 2) lost = 'the WebGL context was lost';
+      if (call.op === 'begin' && calls.begin === 2) lost = webglLost();
     };
     try {
       const run = await transfer({ ...config, out: 'ft-lost' }, true);

@@ -2,7 +2,7 @@
 // (CLI, tests: through tsx) or from the built JavaScript, and a client for the ones that answer
 // requests.
 import { Worker } from 'node:worker_threads';
-import { CodedError, errorCodeOf, type ErrorCode, type ErrorParams } from '../shared/errors.ts';
+import { fromSentError, type SentError } from '../shared/errors.ts';
 
 /**
  * Where a worker module is. From TypeScript sources it is the .ts module (`source`, relative to
@@ -26,18 +26,7 @@ export function startWorker(entry: URL, data: unknown): Worker {
 }
 
 /** A reply of a request worker; other messages (progress, logs) carry no id. */
-export type WorkerReply = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & WorkerError);
-
-/** An error as it crosses to another thread: a coded one (shared/errors.ts) keeps its code and values. */
-export type WorkerError = { error: string; code?: ErrorCode; params?: ErrorParams };
-
-export function toWorkerError(err: unknown): WorkerError {
-  return { error: err instanceof Error ? err.message : String(err), ...errorCodeOf(err) };
-}
-
-export function fromWorkerError(e: WorkerError): Error {
-  return e.code ? new CodedError(e.code, e.error, e.params) : new Error(e.error);
-}
+export type WorkerReply = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & SentError);
 
 export interface AskOptions {
   /** Ends the worker and fails the request after this long. */
@@ -63,7 +52,7 @@ export function workerClient(start: () => Worker, opts: { onOther?: (message: un
       const p = pending.get(m.id);
       pending.delete(m.id);
       if (m.ok) p?.resolve(m.value);
-      else p?.reject(fromWorkerError(m));
+      else p?.reject(fromSentError(m));
     });
     const fail = (why: string) => {
       for (const p of pending.values()) p.reject(p.failure(why));

@@ -4,7 +4,8 @@
 import type { Classifier, RemoteScores } from '../core/classifier.ts';
 import type { PageScoreAnswer, PageScoreCall } from '../core/compute/page-route.ts';
 import { layersModelFiles } from '../core/models/layers-io.ts';
-import { logLine, type LogLine } from '../shared/log-messages.ts';
+import { CodedError } from '../shared/errors.ts';
+import { logFailure, type LogLine } from '../shared/log-messages.ts';
 
 /** Asks main's PageRoute (directly, or from the recognition thread through main). */
 export type AskPage = (call: PageScoreCall) => Promise<PageScoreAnswer>;
@@ -60,8 +61,9 @@ export class PageScoring {
     } catch (err) {
       if (!this.failing) {
         this.failing = true;
-        const reason = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
-        this.log?.(logLine('compute-recognize-fell-back', { model: key, backend: await this.nodeBackend(), reason }));
+        // A coded reason (a lost GPU, a silent page) is worded by the window; another is its first line.
+        const reason = err instanceof CodedError ? err : (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
+        this.log?.(logFailure('compute-recognize-fell-back', { model: key, backend: await this.nodeBackend() }, reason));
       }
       return undefined;
     }

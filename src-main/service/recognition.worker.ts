@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LogLine } from '../shared/log-messages.ts';
 import type { PageScoreAnswer, PageScoreCall } from '../core/compute/page-route.ts';
-import { toWorkerError, type WorkerError } from '../core/threads.ts';
+import { fromSentError, toSentError, type SentError } from '../shared/errors.ts';
 import { collect, RecognitionService, type ExplainRequest, type RecognizeManyRequest, type FeatureMapsRequest, type RecognizeRequest, type ServiceOptions } from './recognition.ts';
 
 export type ToRecognizer =
@@ -17,10 +17,10 @@ export type ToRecognizer =
   | { id: number; type: 'stats' }
   | { id: number; type: 'measure' };
 /** Main's answer to a page-scores question of the worker's (its PageRoute's). */
-export type PageAnswerMessage = { type: 'page-answer'; call: number } & ({ answer: PageScoreAnswer } | { error: string });
+export type PageAnswerMessage = { type: 'page-answer'; call: number } & ({ answer: PageScoreAnswer } | SentError);
 export type FromRecognizer =
   | { id: number; ok: true; value: unknown }
-  | ({ id: number; ok: false } & WorkerError)
+  | ({ id: number; ok: false } & SentError)
   | { type: 'download'; file: string; received: number; total?: number }
   | { type: 'log'; line: LogLine }
   /** Pictures to score in the compute page: main asks its PageRoute and answers with page-answer. */
@@ -54,7 +54,7 @@ port.on('message', async (m: ToRecognizer | PageAnswerMessage) => {
     const waiting = asked.get(m.call);
     asked.delete(m.call);
     if ('answer' in m) waiting?.resolve(m.answer);
-    else waiting?.reject(new Error(m.error));
+    else waiting?.reject(fromSentError(m));
     return;
   }
   try {
@@ -78,6 +78,6 @@ port.on('message', async (m: ToRecognizer | PageAnswerMessage) => {
                       : service.forget(m.spec);
     post({ id: m.id, ok: true, value });
   } catch (err) {
-    post({ id: m.id, ok: false, ...toWorkerError(err) });
+    post({ id: m.id, ok: false, ...toSentError(err) });
   }
 });

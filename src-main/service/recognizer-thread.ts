@@ -10,7 +10,7 @@ import type { AskPage, ForgetOnPage } from './page-scoring.ts';
 import type { RecognizeFailure, RecognizerStats, ServiceOptions } from './recognition.ts';
 import type { Recognizer } from './studio.ts';
 import type { LogLine } from '../shared/log-messages.ts';
-import { CodedError } from '../shared/errors.ts';
+import { CodedError, toSentError, type SentError } from '../shared/errors.ts';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -23,7 +23,7 @@ export function threadRecognizer(
   events: { onDownload?: ServiceOptions['onDownload']; log?: (line: LogLine) => void; page?: AskPage; pageForget?: ForgetOnPage } = {},
 ): Recognizer {
   const { page } = events;
-  const answer = (call: number, reply: { answer: PageScoreAnswer } | { error: string }) => client.tell({ type: 'page-answer', call, ...reply } satisfies PageAnswerMessage);
+  const answer = (call: number, reply: { answer: PageScoreAnswer } | SentError) => client.tell({ type: 'page-answer', call, ...reply } satisfies PageAnswerMessage);
   // Started on first use, and again after a crash: one bad image must not end recognition.
   const client = workerClient(() => startWorker(workerEntry('./recognition.worker.ts', import.meta.url), { ...options, ...(page ? { routeToPage: true } : {}) }), {
     onOther: (message) => {
@@ -32,7 +32,7 @@ export function threadRecognizer(
       else if (m.type === 'page')
         void (page ? page(m.req) : Promise.resolve<PageScoreAnswer>({ routed: false })).then(
           (a) => answer(m.call, { answer: a }),
-          (err: unknown) => answer(m.call, { error: err instanceof Error ? err.message : String(err) }),
+          (err: unknown) => answer(m.call, toSentError(err)),
         );
       else if (m.type === 'page-forget') events.pageForget?.(m.model);
       else events.log?.(m.line);

@@ -1,8 +1,8 @@
 // Training as the app and the CLI see it: start a run (classic or transfer learning) in a worker
 // thread, get its events, cancel it; and augmentation previews made the same way.
 import type { Worker } from 'node:worker_threads';
-import { fromWorkerError, startWorker, workerEntry } from '../core/threads.ts';
-import { CodedError } from '../shared/errors.ts';
+import { startWorker, workerEntry } from '../core/threads.ts';
+import { CodedError, fromSentError, toSentError } from '../shared/errors.ts';
 import type { AugmentPreview } from '../core/training/augment-preview.ts';
 import { parseRunConfig, parseTrainConfig, type RunConfigInput, type TrainConfigInput } from '../core/training/config.ts';
 import type { TrainEvent } from '../shared/train-events.ts';
@@ -34,7 +34,7 @@ function outcome<T>(worker: Worker, take: (m: FromWorker) => T | undefined, stop
     let result: T | undefined;
     let failure: Error | undefined;
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'error') failure = fromWorkerError(m);
+      if (m.type === 'error') failure = fromSentError(m);
       else result = take(m) ?? result;
     });
     worker.on('error', reject);
@@ -58,7 +58,8 @@ function relay(worker: Worker, page: PageTraining, session: string): () => void 
     const reply = (r: ToWorker, transfer: ArrayBuffer[] = []) => worker.postMessage(r, transfer);
     page.call(session, m.call).then(
       (value) => reply({ type: 'page-reply', id: m.id, ok: true, value }, Array.isArray(value) ? value.map((w: Float32Array) => w.buffer as ArrayBuffer) : []),
-      (err: unknown) => reply({ type: 'page-reply', id: m.id, ok: false, error: err instanceof Error ? err.message : String(err) }),
+      // A coded reason (a lost GPU, a silent page) keeps its code: the run's log line words it.
+      (err: unknown) => reply({ type: 'page-reply', id: m.id, ok: false, ...toSentError(err) }),
     );
   });
   return () => page.end(session);

@@ -122,6 +122,12 @@ export const ERROR_CODES = [
   'dataset-no-test-set',
   'transfer-no-preview',
   'layer-no-maps',
+  // The compute page failed under a request (core/compute): its GPU lost, it fell silent, it went away.
+  'compute-webgl-lost',
+  'compute-webgpu-lost',
+  'compute-page-stalled',
+  'compute-window-gone',
+  'compute-client-closed',
   ...IMAGE_CODES,
   ...ENTRY_CODES,
 ] as const;
@@ -147,6 +153,17 @@ export function withHint(err: unknown, hint: string): Error {
 
 export function errorCodeOf(err: unknown): { code: ErrorCode; params: ErrorParams } | undefined {
   return err instanceof CodedError ? { code: err.code, params: err.params } : undefined;
+}
+
+/** An error as it crosses to another thread or the compute page's port: a coded one keeps its code and values. */
+export type SentError = { error: string; code?: ErrorCode; params?: ErrorParams };
+
+export function toSentError(err: unknown): SentError {
+  return { error: err instanceof Error ? err.message : String(err), ...errorCodeOf(err) };
+}
+
+export function fromSentError(e: SentError): Error {
+  return e.code ? new CodedError(e.code, e.error, e.params) : new Error(e.error);
 }
 
 /**

@@ -2,7 +2,7 @@
 // GPU process crashing, WEBGL_lose_context in a test) or WebGPU's device lost. tfjs itself never
 // says so: its reads on a lost WebGL context wait forever, so the engine races them with this.
 import type * as tf from '@tensorflow/tfjs';
-import { NEVER_LOST, type LossWatch } from '../../src-main/core/compute/run.ts';
+import { NEVER_LOST, webglLost, webgpuLost, type GpuLoss, type LossWatch } from '../../src-main/core/compute/run.ts';
 
 interface WebGlBackend {
   gpgpu: { gl: WebGL2RenderingContext; itemsToPoll?: unknown[] };
@@ -15,8 +15,8 @@ export function watchBackend(name: string, backend: tf.KernelBackend): LossWatch
   if (name === 'webgl') {
     const { gpgpu } = backend as unknown as WebGlBackend;
     const gl = gpgpu.gl;
-    const why = 'the WebGL context was lost';
-    const next = new Promise<string>((resolve) =>
+    const why = webglLost();
+    const next = new Promise<GpuLoss>((resolve) =>
       gl.canvas.addEventListener(
         'webglcontextlost',
         () => {
@@ -30,10 +30,8 @@ export function watchBackend(name: string, backend: tf.KernelBackend): LossWatch
     return { now: () => (gl.isContextLost() ? why : undefined), next };
   }
   if (name === 'webgpu') {
-    let lost: string | undefined;
-    const next = (backend as unknown as WebGpuBackend).device.lost.then(
-      (info) => (lost = `the WebGPU device was lost (${[info.reason, info.message].filter(Boolean).join(': ') || 'no reason given'})`),
-    );
+    let lost: GpuLoss | undefined;
+    const next = (backend as unknown as WebGpuBackend).device.lost.then((info) => (lost = webgpuLost([info.reason, info.message].filter(Boolean).join(': ') || 'no reason given')));
     return { now: () => lost, next };
   }
   return NEVER_LOST;

@@ -9,10 +9,9 @@ import { errorCodeOf } from '../../src-main/shared/errors.ts';
 import { makeI18n } from '../../src-renderer/src/i18n.ts';
 import { useErrorText } from '../../src-renderer/src/lib/errors.ts';
 import { useLogText } from '../../src-renderer/src/lib/log-text.ts';
+import { ENGLISH, HANGUL } from '../helpers/languages.ts';
 
-/** Three or more Latin words in a row: an English sentence (names and formats are single words). */
-export const ENGLISH = /[A-Za-z]+ [A-Za-z]+ [A-Za-z]+/;
-export const HANGUL = /[\uac00-\ud7a3]/;
+export { ENGLISH, HANGUL };
 
 export interface WindowWords {
   error: ReturnType<typeof useErrorText>;

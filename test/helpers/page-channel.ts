@@ -3,6 +3,8 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ComputeClient, type MainPort } from '../../src-main/core/compute/client.ts';
 import { serveCompute, type PageHost, type Port } from '../../src-main/core/compute/port.ts';
+import { GENEROUS_LIMITS, type WatchdogLimits } from '../../src-main/core/compute/watchdog.ts';
+import type { GpuLoss } from '../../src-main/core/compute/run.ts';
 import { memoryImageSet, type ImageSet } from '../../src-main/core/datasets/types.ts';
 
 /** Node's MessagePort as Electron's MessagePortMain looks: on('message') with { data }. */
@@ -17,7 +19,7 @@ export function asMainPort(port: MessagePort): MainPort {
 }
 
 /** A page host on this process's backend; `lost()` says, at each read, whether its "GPU" is gone (and why). */
-export function quietHost(lost: () => string | undefined = () => undefined): PageHost {
+export function quietHost(lost: () => GpuLoss | undefined = () => undefined): PageHost {
   return { probe: async () => [], use: async () => undefined, watch: () => ({ now: lost, next: new Promise(() => {}) }) };
 }
 
@@ -26,6 +28,36 @@ export function pageOverChannel(host: PageHost = quietHost(), options?: Construc
   const channel = new MessageChannel();
   serveCompute(channel.port2 as unknown as Port, host);
   return { client: new ComputeClient(asMainPort(channel.port1), options), channel };
+}
+
+/** A page served over a MessageChannel that, once `stall()`ed, holds every request until `wake()`. */
+export function stallablePage(limits?: Partial<WatchdogLimits>) {
+  const channel = new MessageChannel();
+  let held: unknown[] | undefined;
+  let serve: (e: { data: unknown }) => void = () => undefined;
+  const page: Port = {
+    postMessage: (m, transfer) => channel.port2.postMessage(m, transfer ?? []),
+    addEventListener: (_type, listener) => {
+      serve = listener;
+      channel.port2.on('message', (data) => (held ? held.push(data) : listener({ data })));
+    },
+    start: () => channel.port2.start(),
+  };
+  serveCompute(page, quietHost());
+  const client = new ComputeClient(asMainPort(channel.port1), { limits: { ...GENEROUS_LIMITS, ...limits } });
+  return {
+    client,
+    stall: () => void (held ??= []),
+    wake: () => {
+      const late = held ?? [];
+      held = undefined;
+      for (const data of late) serve({ data });
+    },
+    close: () => {
+      client.close();
+      channel.port2.close();
+    },
+  };
 }
 
 /** Deterministic 28x28 pictures: class k is a bright k-th band on a dark ground, with noise. */

@@ -10,6 +10,8 @@ import { initBackend } from '../../src-main/core/backend.ts';
 import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
 import { ComputeClient } from '../../src-main/core/compute/client.ts';
 import { PageTraining } from '../../src-main/core/compute/page-training.ts';
+import { webglLost, type GpuLoss } from '../../src-main/core/compute/run.ts';
+import { ENGLISH } from '../helpers/languages.ts';
 import { hasShared } from '../helpers/shared.ts';
 import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts';
 import { pageOverChannel, quietHost } from '../helpers/page-channel.ts';
@@ -19,7 +21,7 @@ describe.skipIf(!hasChromium || !hasShared)('the Training panel says where a rou
   let channel: MessageChannel;
   let client: ComputeClient;
   /** Set to lose the page's "GPU": its reads fail from then on as after a lost WebGL context. */
-  let lost: string | undefined;
+  let lost: GpuLoss | undefined;
 
   beforeAll(async () => {
     await initBackend('wasm');
@@ -29,7 +31,7 @@ describe.skipIf(!hasChromium || !hasShared)('the Training panel says where a rou
     studio.service.trainOnPage(new PageTraining(client, () => ({ backend: 'webgl' })));
     // The checkpoint event comes from the run's thread before its next batch's page call does.
     studio.service.on((e) => {
-      if (e.type === 'training' && e.event.event === 'checkpoint' && e.event.epoch === 1 && armed) lost = 'the WebGL context was lost';
+      if (e.type === 'training' && e.event.event === 'checkpoint' && e.event.epoch === 1 && armed) lost = webglLost();
     });
   }, 120_000);
   let armed = false;
@@ -82,12 +84,17 @@ describe.skipIf(!hasChromium || !hasShared)('the Training panel says where a rou
     const [, node] = (await page.getByTestId('compute-where').textContent())!.match(/^The GPU \(webgl\) failed in epoch 2: continued on (\w+) from epoch 1's checkpoint$/)!;
     await fits('fell back, en');
     await screenshot(page, 'training-compute-fell-back-en-1024x700');
+    // The log says it too, in the run's own line, with the page's reason.
+    const logLines = async () => (await page.getByTestId('training-log').textContent())!.split('\n');
+    expect(await logLines()).toContain(`Training went back from webgl to ${node} in epoch 2 (the WebGL context was lost); it goes on from the checkpoint of epoch 1`);
     await page.getByTestId('locale').selectOption('ko');
     expect(await page.getByTestId('compute-where').textContent()).toBe(`에포크 2에서 GPU(webgl)가 멈춰 에포크 1의 체크포인트부터 ${node}(으)로 이어 갔습니다`);
+    // In Korean, its reason too (it crossed the page's reply, main's client, the run's thread as a code).
+    const line = (await logLines()).find((l) => l.startsWith('에포크 2에서 학습을'));
+    expect(line).toBe(`에포크 2에서 학습을 webgl에서 ${node}(으)로 되돌렸습니다 (WebGL 컨텍스트를 잃었습니다). 에포크 1의 체크포인트에서 이어 갑니다`);
+    expect(line).not.toMatch(ENGLISH);
     await fits('fell back, ko');
     await screenshot(page, 'training-compute-fell-back-ko-1024x700');
     await page.getByTestId('locale').selectOption('en');
-    // The log says it too, in the run's own line.
-    expect(await page.getByTestId('training-log').textContent()).toContain(`Training went back from webgl to ${node} in epoch 2`);
   });
 });

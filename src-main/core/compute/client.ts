@@ -4,6 +4,7 @@
 // buffers; bulk data is copied once on its way into the page.
 import type { ScoreSpec } from '../models/scores.ts';
 import { fellBackNotice, type ComputeNotice } from '../../shared/compute-notices.ts';
+import { CodedError, fromSentError } from '../../shared/errors.ts';
 import type { ModelFiles, TrainStepsRequest } from './engine.ts';
 import type { Figures, MeasureOptions } from './measure.ts';
 import type { BackendProbe, ComputeMessage, ComputeRequest, PageBackend } from './port.ts';
@@ -63,7 +64,7 @@ export class ComputeClient {
   ) {
     this.limits = options.limits ?? GENEROUS_LIMITS;
     port.on('message', (e) => this.receive(e.data as ComputeMessage));
-    port.on('close', () => this.fail(new Error('The compute window went away')));
+    port.on('close', () => this.fail(new CodedError('compute-window-gone', 'The compute window went away')));
     port.start();
   }
 
@@ -125,7 +126,7 @@ export class ComputeClient {
   }
 
   close(): void {
-    this.fail(new Error('The compute client was closed'));
+    this.fail(new CodedError('compute-client-closed', 'The compute client was closed'));
     this.port.close();
   }
 
@@ -187,7 +188,8 @@ export class ComputeClient {
       else {
         this.waiting.delete(message.id);
         if (message.ok) waiting.resolve(message.value);
-        else waiting.reject(new Error(message.error));
+        // A coded reason (a lost GPU) keeps its code; any other error of the page is its message.
+        else waiting.reject(fromSentError(message));
       }
     }
     this.arm();

@@ -8,6 +8,7 @@ import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } f
 import { measureBackend, type MeasureOptions } from './measure.ts';
 import { trainRun, type LossWatch, type RunEvent, type TrainRunRequest } from './run.ts';
 import { TrainSession, type SessionCall } from './session.ts';
+import { toSentError, type SentError } from '../../shared/errors.ts';
 
 export type PageBackend = Extract<ComputeBackend, 'webgpu' | 'webgl' | 'wasm' | 'cpu'>;
 
@@ -34,7 +35,8 @@ export type ComputeRequest =
   /** The names of the models the page holds (sessions' aside). */
   | { kind: 'models' };
 
-export type ComputeReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+/** A failure's reply: its message, and the code of a coded one (a lost GPU), which main's log lines word. */
+export type ComputeReply = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & SentError);
 /** Sent while a request runs (a training run's steps, checkpoints, a fallback), before its reply. */
 export type ComputeEventMessage = { id: number; event: RunEvent };
 export type ComputeMessage = ComputeReply | ComputeEventMessage;
@@ -196,7 +198,7 @@ export function serveCompute(port: Port, host: PageHost): void {
         const value = await handle(id, req as ComputeRequest);
         port.postMessage({ id, ok: true, value } satisfies ComputeReply, buffersOf(value));
       } catch (err) {
-        port.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) } satisfies ComputeReply);
+        port.postMessage({ id, ok: false, ...toSentError(err) } satisfies ComputeReply);
       }
     });
   });

@@ -9,6 +9,7 @@ import { makeOptimizer } from '../training/optimizers.ts';
 import { trainableVariables, trainStep } from '../training/step.ts';
 import type { TrainBatch, TrainStepsRequest } from './engine.ts';
 import type { FellBack } from '../../shared/compute-notices.ts';
+import { CodedError } from '../../shared/errors.ts';
 
 export interface TrainRunRequest extends Omit<TrainStepsRequest, 'batches'> {
   epochs: number;
@@ -48,11 +49,16 @@ export interface TrainRunResult {
   fellBack?: FellBack;
 }
 
-/** How a run learns that its GPU went: now (polled between steps) or whenever (raced with reads). */
+/** How a run learns that its GPU went, and why: now (polled between steps) or whenever (raced with reads). */
 export interface LossWatch {
-  now(): string | undefined;
-  next: Promise<string>;
+  now(): GpuLoss | undefined;
+  next: Promise<GpuLoss>;
 }
+
+/** Why the GPU went, coded (the window words it); the browser's own words about a lost device stay a value. */
+export type GpuLoss = CodedError;
+export const webglLost = (): GpuLoss => new CodedError('compute-webgl-lost', 'the WebGL context was lost');
+export const webgpuLost = (detail: string): GpuLoss => new CodedError('compute-webgpu-lost', `the WebGPU device was lost (${detail})`, { detail });
 
 /** The watch of a backend that cannot be lost (wasm, cpu). */
 export const NEVER_LOST: LossWatch = { now: () => undefined, next: new Promise(() => {}) };
@@ -66,10 +72,12 @@ export interface RunContext {
   emit(event: RunEvent, transfer?: ArrayBuffer[]): void;
 }
 
-/** The GPU went away under a step; the run can go on elsewhere. */
-export class ComputeLost extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
+/** The GPU went away under a step; the run can go on elsewhere. Its code and values are the loss's. */
+export class ComputeLost extends CodedError {
+  readonly reason: string;
+  constructor(loss: GpuLoss) {
+    super(loss.code, loss.message, loss.params);
+    this.reason = loss.message;
   }
 }
 

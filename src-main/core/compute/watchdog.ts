@@ -4,6 +4,7 @@
 // (SwiftShader, llvmpipe) is 10-50x slower than wasm and a first call compiles its shaders; they
 // only have to tell "slow" from "never". The client (client.ts) counts from the page's last word
 // (a reply or a run's event), so a long run that keeps reporting never stalls.
+import { CodedError } from '../../shared/errors.ts';
 import type { ComputeRequest } from './port.ts';
 
 export interface WatchdogLimits {
@@ -61,9 +62,10 @@ export function isCleanup(req: ComputeRequest): boolean {
   return req.kind === 'dispose' || (req.kind === 'session' && req.call.op === 'end');
 }
 
-/** A page that said nothing within a request's limit; its message is the reason the logs give. */
-export class PageStalled extends Error {
+/** A page that said nothing within a request's limit; the reason the logs give, coded so the window words it. */
+export class PageStalled extends CodedError {
   constructor(kind: string, limitMs: number) {
-    super(`the compute page stalled: no answer to ${kind} within ${Math.round(limitMs / 1000)} s`);
+    const seconds = Math.round(limitMs / 1000);
+    super('compute-page-stalled', `the compute page stalled: no answer to ${kind} within ${seconds} s`, { request: kind, seconds });
   }
 }

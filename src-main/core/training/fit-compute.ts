@@ -11,6 +11,7 @@ import type { TrainConfig } from './config.ts';
 import { accuracy, makeLoss, type LossFn } from './losses.ts';
 import { getLearningRate, makeOptimizer, setLearningRate } from './optimizers.ts';
 import { trainableVariables, trainStep } from './step.ts';
+import { errorCodeOf, type Coded } from '../../shared/errors.ts';
 
 /** A batch as a set reads it: uint8 HWC pixels (or a features set's float bytes) and class indices. */
 export interface FitBatch {
@@ -36,10 +37,27 @@ export interface FitCompute {
   dispose(): void;
 }
 
-/** The compute went away mid-run (a lost GPU, a closed compute window): the run can go on elsewhere. */
+/**
+ * The compute went away mid-run (a lost GPU, a closed compute window): the run can go on elsewhere.
+ * `reason` is the English (the CLI's); `coded`, where the cause had a code, is what the window words.
+ */
 export class ComputeFailed extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly coded?: Coded,
+  ) {
     super(reason);
+  }
+
+  /** `err` (the page's rejection, as the link gave it) as a failure: its first line, and its code. */
+  static of(err: unknown): ComputeFailed {
+    if (err instanceof ComputeFailed) return err;
+    return new ComputeFailed((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300), errorCodeOf(err));
+  }
+
+  /** As fit's result says it: the epoch it broke in, why, and the code of why. */
+  at(atEpoch: number): { reason: string; atEpoch: number; coded?: Coded } {
+    return { reason: this.reason, atEpoch, ...(this.coded ? { coded: this.coded } : {}) };
   }
 }
 

@@ -49,7 +49,7 @@ export interface FitResult {
    * The compute failed at this epoch (a lost GPU, a closed compute window): `history` ends at the
    * last finished epoch and the model holds the best epoch's weights (as loaded, if none yet).
    */
-  failed?: { reason: string; atEpoch: number };
+  failed?: ReturnType<ComputeFailed['at']>;
 }
 
 const BATCH_EVENT_INTERVAL_MS = 200;
@@ -223,7 +223,7 @@ export async function fit(
   } catch (err) {
     if (err instanceof ComputeCancelled) cancelled = true;
     // The epoch it broke in is unfinished; the best one's weights are here, off the compute.
-    else if (err instanceof ComputeFailed) failed = { reason: err.reason, atEpoch: epoch };
+    else if (err instanceof ComputeFailed) failed = err.at(epoch);
     else throw err;
     if (best) model.setWeights(best.weights);
   } finally {

@@ -31,7 +31,7 @@ async function ask<C extends SessionCall>(link: SessionLink, call: C, signal?: A
     return (await Promise.race([link(call), aborted])) as SessionAnswers[C['op']];
   } catch (err) {
     if (err instanceof ComputeCancelled) throw err;
-    throw new ComputeFailed((err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300));
+    throw ComputeFailed.of(err);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

@@ -7,7 +7,7 @@ import type { Preprocessing } from '../models/preprocessing.ts';
 import { logLine } from '../../shared/log-messages.ts';
 import type { TrainConfig } from './config.ts';
 import { fit, type FitHooks, type FitResult, type FitStart } from './fit.ts';
-import { ComputeCancelled, localCompute, type FitCompute } from './fit-compute.ts';
+import { ComputeCancelled, ComputeFailed, localCompute, type FitCompute } from './fit-compute.ts';
 import { remoteCompute, type SessionLink } from './remote-compute.ts';
 
 /** The compute page a run's batches go to: its GPU backend, and the way to its session. */
@@ -67,7 +67,7 @@ export async function routedFit(
     } catch (err) {
       // Cancelled while the page began: fit, on Node, stops at once as at any cancel.
       if (!(err instanceof ComputeCancelled))
-        result = { history: start?.history ?? [], cancelled: false, stoppedEarly: false, failed: { reason: (err as Error).message, atEpoch: firstEpoch(start) } };
+        result = { history: start?.history ?? [], cancelled: false, stoppedEarly: false, failed: ComputeFailed.of(err).at(firstEpoch(start)) };
     }
   }
   result ??= await fit(model, train, validation, cfg, preprocessing, { ...hooks, ...(compute ? { compute } : {}) }, start);
@@ -77,7 +77,9 @@ export async function routedFit(
   const first = result;
   const best = first.bestEpoch ?? start?.bestEpoch;
   const key = best !== undefined ? 'compute-train-fell-back' : 'compute-train-fell-back-start';
-  hooks.emit({ event: 'log', ...logLine(key, { from: route!.backend, backend: nodeBackend, reason: first.failed!.reason, epoch: first.failed!.atEpoch, best: best ?? 0 }) });
+  // Its reason travels coded where the page's was (a lost GPU, a silent page): the window words it.
+  const { reason, atEpoch, coded } = first.failed!;
+  hooks.emit({ event: 'log', ...logLine(key, { from: route!.backend, backend: nodeBackend, reason, epoch: atEpoch, best: best ?? 0 }, coded) });
   const next = again(first, best, cfg, start);
   const rest = await fit(model, train, validation, next.cfg, preprocessing, { ...hooks, compute: localCompute(model, next.cfg, train, preprocessing) }, next.start);
   rest.checkpoint ??= first.checkpoint;

@@ -6,7 +6,7 @@ import type { RunConfigInput, TrainConfigInput } from './config.ts';
 import { runTransfer } from '../transfer/run.ts';
 import type { TransferConfigInput } from '../transfer/config.ts';
 import { runTraining, type RunEnvironment } from './run.ts';
-import { toWorkerError, type WorkerError } from '../threads.ts';
+import { fromSentError, toSentError, type SentError } from '../../shared/errors.ts';
 import type { SessionCall } from '../compute/session.ts';
 
 /** What the worker is asked to do: a training run, a transfer-learning run, or an augmentation preview. */
@@ -16,12 +16,12 @@ export type WorkerJob =
   | { kind: 'preview'; config: TrainConfigInput; env: RunEnvironment };
 
 /** A reply to a `page` call: the compute page's answer, relayed by the service from main. */
-export type PageReply = { type: 'page-reply'; id: number; ok: true; value: unknown } | { type: 'page-reply'; id: number; ok: false; error: string };
+export type PageReply = { type: 'page-reply'; id: number; ok: true; value: unknown } | ({ type: 'page-reply'; id: number; ok: false } & SentError);
 export type ToWorker = { type: 'cancel' } | PageReply;
 export type FromWorker =
   | { type: 'event'; event: import('../../shared/train-events.ts').TrainEvent }
   | { type: 'preview'; preview: AugmentPreview }
-  | ({ type: 'error' } & WorkerError)
+  | ({ type: 'error' } & SentError)
   /** A session call for the compute page (env.computeOn): the thread cannot hold main's port itself. */
   | { type: 'page'; id: number; call: SessionCall };
 
@@ -36,7 +36,7 @@ port.on('message', (m: ToWorker) => {
     const w = waiting.get(m.id);
     waiting.delete(m.id);
     if (m.ok) w?.resolve(m.value);
-    else w?.reject(new Error(m.error));
+    else w?.reject(fromSentError(m));
   }
 });
 const post = (m: FromWorker) => port.postMessage(m);
@@ -57,7 +57,7 @@ try {
   else await runTraining(job.config, job.env, emit, controller.signal, job.env.computeOn && page);
 } catch (err) {
   // A coded error keeps its code across the thread (the window words it).
-  post({ type: 'error', ...toWorkerError(err) });
+  post({ type: 'error', ...toSentError(err) });
 } finally {
   port.close();
 }

@@ -108,6 +108,12 @@ export default {
     'dataset-no-test-set': '{dataset} has no test set',
     'transfer-no-preview': 'Transfer learning trains on features of unaugmented photos: there is no augmentation to preview.',
     'layer-no-maps': 'The model has no layer called "{layer}" with feature maps.',
+    // Why the compute page failed: a log line's {reason}, as the CLI prints it.
+    'compute-webgl-lost': 'the WebGL context was lost',
+    'compute-webgpu-lost': 'the WebGPU device was lost ({detail})',
+    'compute-page-stalled': 'the compute page stalled: no answer to {request} within {seconds} s',
+    'compute-window-gone': 'The compute window went away',
+    'compute-client-closed': 'The compute client was closed',
   },
   /** What is wrong with a field (FIELD_ISSUE_KINDS): next to a training form's field, and in the {issues} of `bad-request` and `model-meta-invalid`. */
   fieldIssues: {

@@ -164,6 +164,11 @@ const ko: typeof en = {
     'dataset-no-test-set': '{dataset}에 테스트 세트가 없습니다',
     'transfer-no-preview': '전이 학습은 증강하지 않은 사진의 특징으로 학습하므로 미리 볼 증강이 없습니다.',
     'layer-no-maps': '모델에 특징 맵이 있는 "{layer}" 레이어가 없습니다.',
+    'compute-webgl-lost': 'WebGL 컨텍스트를 잃었습니다',
+    'compute-webgpu-lost': 'WebGPU 장치를 잃었습니다 ({detail})',
+    'compute-page-stalled': '계산 창이 {seconds}초 안에 {request} 요청에 답하지 않았습니다',
+    'compute-window-gone': '계산 창이 닫혔습니다',
+    'compute-client-closed': '계산 창과의 연결이 닫혔습니다',
   },
   fieldIssues: {
     request: '요청',
