@@ -7,7 +7,7 @@ import type { ErrorCode, ErrorParams } from './shared/errors.ts';
 import type { EpochRecord, Evaluation, TrainEvent } from './shared/train-events.ts';
 import type { LogLine } from './shared/log-messages.ts';
 import type { RecognizeWarning } from './shared/recognize-warnings.ts';
-import type { SkipReason } from './shared/compute-notices.ts';
+import type { SkipReason } from './shared/skip-reasons.ts';
 
 export type { EpochRecord, Evaluation, TrainEvent };
 

@@ -8,7 +8,7 @@ import { CodedError } from '../src-main/shared/errors.ts';
 import en from '../src-renderer/src/locales/en.ts';
 import ko from '../src-renderer/src/locales/ko.ts';
 import { ERROR_CODES } from '../src-main/shared/errors.ts';
-import { COMPUTE_NOTICE_CODES, fellBackNotice, SKIP_REASONS } from '../src-main/shared/compute-notices.ts';
+import { SKIP_REASONS } from '../src-main/shared/skip-reasons.ts';
 
 describe('coded errors over IPC', () => {
   it('answer() keeps the code and values; the message carries them through the bridge and back', async () => {
@@ -50,26 +50,12 @@ describe('coded errors over IPC', () => {
   });
 });
 
-describe('compute notices', () => {
-  it('every code has its words in English and Korean, with the values the English message uses', () => {
-    for (const code of COMPUTE_NOTICE_CODES) {
-      expect(en.compute[code], code).toBeTruthy();
-      expect(ko.compute[code], code).toBeTruthy();
-      expect(ko.compute[code]).not.toBe(en.compute[code]);
-    }
-    const lost = { from: 'webgl', to: 'wasm' as const, reason: 'the WebGL context was lost', atEpoch: 3 };
-    const fromBest = fellBackNotice({ ...lost, resumeAfter: 2 });
-    expect(fromBest).toMatchObject({ code: 'fell-back', params: { from: 'webgl', reason: 'the WebGL context was lost', epoch: 3, best: 2 } });
-    expect(fromBest.message).toBe('Fell back to wasm: the WebGL context was lost (webgl, epoch 3); the run goes on from the best epoch so far (2).');
-    expect(fellBackNotice({ ...lost, resumeAfter: 0 }).code).toBe('fell-back-start');
-    // Why a backend lost, as the compute devices dialog words it.
+describe("the chooser's skip reasons", () => {
+  it('every reason has its words in English and Korean, as the compute devices dialog words it', () => {
     for (const reason of SKIP_REASONS) {
       expect(en.compute.reasons[reason], reason).toBeTruthy();
       expect(ko.compute.reasons[reason], reason).toBeTruthy();
-    }
-    // Every {value} the locales name is one the notice carries.
-    for (const text of [en.compute['fell-back'], ko.compute['fell-back']]) {
-      for (const [, name] of text.matchAll(/\{(\w+)\}/g)) expect(fromBest.params, name).toHaveProperty(name!);
+      expect(ko.compute.reasons[reason]).not.toBe(en.compute.reasons[reason]);
     }
   });
 });

@@ -10,7 +10,7 @@ import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
 import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
-import { webglLost, type GpuLoss } from '../src-main/core/compute/run.ts';
+import { webglLost, type GpuLoss } from '../src-main/core/compute/gpu-loss.ts';
 import { lenet5 } from '../src-main/core/models/classic.ts';
 import { TrainConfig, type TrainConfigInput } from '../src-main/core/training/config.ts';
 import { fit } from '../src-main/core/training/fit.ts';

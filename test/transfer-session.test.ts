@@ -13,7 +13,7 @@ import { ComputeClient } from '../src-main/core/compute/client.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
 import type { SessionCall } from '../src-main/core/compute/session.ts';
 import { ModelStore } from '../src-main/core/store/model-store.ts';
-import { webglLost, type GpuLoss } from '../src-main/core/compute/run.ts';
+import { webglLost, type GpuLoss } from '../src-main/core/compute/gpu-loss.ts';
 import type { RunEnvironment } from '../src-main/core/training/run.ts';
 import type { TransferConfigInput } from '../src-main/core/transfer/config.ts';
 import { runTransfer } from '../src-main/core/transfer/run.ts';

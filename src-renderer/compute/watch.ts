@@ -2,7 +2,7 @@
 // GPU process crashing, WEBGL_lose_context in a test) or WebGPU's device lost. tfjs itself never
 // says so: its reads on a lost WebGL context wait forever, so the engine races them with this.
 import type * as tf from '@tensorflow/tfjs';
-import { NEVER_LOST, webglLost, webgpuLost, type GpuLoss, type LossWatch } from '../../src-main/core/compute/run.ts';
+import { NEVER_LOST, webglLost, webgpuLost, type GpuLoss, type LossWatch } from '../../src-main/core/compute/gpu-loss.ts';
 
 interface WebGlBackend {
   gpgpu: { gl: WebGL2RenderingContext; itemsToPoll?: unknown[] };

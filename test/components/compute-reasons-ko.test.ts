@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Classifier } from '../../src-main/core/classifier.ts';
 import { PageRoute } from '../../src-main/core/compute/page-route.ts';
 import { PageTraining } from '../../src-main/core/compute/page-training.ts';
-import { webgpuLost } from '../../src-main/core/compute/run.ts';
+import { webgpuLost } from '../../src-main/core/compute/gpu-loss.ts';
 import { fashionCnn, lenet5 } from '../../src-main/core/models/classic.ts';
 import { TrainConfig } from '../../src-main/core/training/config.ts';
 import { routedFit } from '../../src-main/core/training/routed-fit.ts';

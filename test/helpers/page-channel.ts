@@ -4,7 +4,7 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { ComputeClient, type MainPort } from '../../src-main/core/compute/client.ts';
 import { serveCompute, type PageHost, type Port } from '../../src-main/core/compute/port.ts';
 import { GENEROUS_LIMITS, type WatchdogLimits } from '../../src-main/core/compute/watchdog.ts';
-import type { GpuLoss } from '../../src-main/core/compute/run.ts';
+import type { GpuLoss } from '../../src-main/core/compute/gpu-loss.ts';
 import { memoryImageSet, type ImageSet } from '../../src-main/core/datasets/types.ts';
 
 /** Node's MessagePort as Electron's MessagePortMain looks: on('message') with { data }. */

@@ -1,5 +1,5 @@
 // The compute page driven from a test: connect() gives the page its port with a caller in the page
-// (window.__call, __load, __measure, __train, __run; events kept in window.__events), and
+// (window.__call, __load, __measure, __recognize, __train), and
 // pageSideOf() is the chooser's view of that page, MobileNet's files sent as main would send them;
 // mainPortOf() bridges the page's port to a ComputeClient in the test, as main holds it.
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -33,15 +33,7 @@ export async function connect(page: Page): Promise<void> {
     const channel = new MessageChannel();
     const waiting = new Map<number, (r: { ok: boolean; value?: unknown; error?: string }) => void>();
     let next = 0;
-    // Events (a run's steps, checkpoints, a fallback) are kept in order; __onEvent may act on them.
-    const events: unknown[] = [];
-    w.__events = events;
-    (channel.port1 as unknown as { onmessage(e: { data: { id: number; ok: boolean; event?: unknown } }): void }).onmessage = (e) => {
-      if (e.data.event) {
-        events.push(e.data.event);
-        (w.__onEvent as ((ev: unknown) => void) | undefined)?.(e.data.event);
-      } else waiting.get(e.data.id)?.(e.data);
-    };
+    (channel.port1 as unknown as { onmessage(e: { data: { id: number; ok: boolean } }): void }).onmessage = (e) => waiting.get(e.data.id)?.(e.data);
     const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const call = (req: Record<string, unknown>, transfer: ArrayBuffer[] = []) =>
       new Promise((resolve, reject) => {
@@ -87,8 +79,6 @@ export async function connect(page: Page): Promise<void> {
     };
     const batch = (b: { x: string; y: number[] }) => ({ x: bytes(b.x), y: Int32Array.from(b.y) });
     w.__train = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[]) => call({ kind: 'trainSteps', name, ...req, batches: batches.map(batch) });
-    w.__run = (name: string, req: Record<string, unknown>, batches: { x: string; y: number[] }[], validation: { x: string; y: number[] }) =>
-      call({ kind: 'trainRun', name, ...req, batches: batches.map(batch), validation: batch(validation) });
     w.postMessage('compute-port', w.location.origin, [channel.port2]);
   });
 }

@@ -10,7 +10,7 @@ import { initBackend } from '../../src-main/core/backend.ts';
 import { ensureTrainable } from '../../src-main/core/backends/wasm-training-kernels.ts';
 import { ComputeClient } from '../../src-main/core/compute/client.ts';
 import { PageTraining } from '../../src-main/core/compute/page-training.ts';
-import { webglLost, type GpuLoss } from '../../src-main/core/compute/run.ts';
+import { webglLost, type GpuLoss } from '../../src-main/core/compute/gpu-loss.ts';
 import { ENGLISH } from '../helpers/languages.ts';
 import { hasShared } from '../helpers/shared.ts';
 import { hasChromium, screenshot, startStudio, type Studio } from './harness.ts';

@@ -1,7 +1,7 @@
 // Which backend computes, decided from what was measured on this machine rather than guessed:
 // the fastest hardware backend, never a software renderer unless someone asks for it by name,
 // and wasm when nothing beats it. Pure: the figures come from whoever timed them.
-import { SKIP_REASONS, type SkipReason } from '../../shared/compute-notices.ts';
+import { SKIP_REASONS, type SkipReason } from '../../shared/skip-reasons.ts';
 
 export const COMPUTE_BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type ComputeBackend = (typeof COMPUTE_BACKENDS)[number];

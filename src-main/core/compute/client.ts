@@ -1,14 +1,11 @@
-// The main process's side of the compute page's port (port.ts): requests out, replies and events
-// in. No Electron import: the port is anything shaped like Electron's MessagePortMain, so tests
+// The main process's side of the compute page's port (port.ts): requests out, replies in. No Electron import: the port is anything shaped like Electron's MessagePortMain, so tests
 // drive it over Node's MessageChannel. Electron's MessagePortMain transfers only ports, not
 // buffers; bulk data is copied once on its way into the page.
 import type { ScoreSpec } from '../models/scores.ts';
-import { fellBackNotice, type ComputeNotice } from '../../shared/compute-notices.ts';
 import { CodedError, fromSentError } from '../../shared/errors.ts';
 import type { ModelFiles, TrainStepsRequest } from './engine.ts';
 import type { Figures, MeasureOptions } from './measure.ts';
-import type { BackendProbe, ComputeMessage, ComputeRequest, PageBackend } from './port.ts';
-import type { Checkpoint, RunEvent, TrainRunRequest, TrainRunResult } from './run.ts';
+import type { BackendProbe, ComputeReply, ComputeRequest, PageBackend } from './port.ts';
 import type { SessionAnswers, SessionCall } from './session.ts';
 import { GENEROUS_LIMITS, isCleanup, limitOf, PageStalled, type WatchdogLimits } from './watchdog.ts';
 
@@ -24,7 +21,6 @@ export interface MainPort {
 interface Waiting {
   resolve(value: unknown): void;
   reject(err: Error): void;
-  onEvent?: (e: RunEvent) => void;
   kind: string;
   /** The silence it is allowed (watchdog.ts). */
   limit: number;
@@ -35,19 +31,10 @@ export interface ClientOptions {
   limits?: WatchdogLimits;
 }
 
-export interface RunOptions {
-  /** Every event of the run as it comes: steps, epochs, checkpoints, a fallback. */
-  onEvent?: (e: RunEvent) => void;
-  /** A fallback to wasm, as a notice the window shows in its language and the log prints. */
-  onNotice?: (n: ComputeNotice) => void;
-}
-
 export class ComputeClient {
   private readonly waiting = new Map<number, Waiting>();
   private next = 1;
   private closed?: Error;
-  /** The best checkpoint of each model's latest run, kept here as the page makes them. */
-  readonly checkpoints = new Map<string, Checkpoint>();
   private readonly limits: WatchdogLimits;
   /** When the page last said anything (or was first asked something after a quiet spell). */
   private lastHeard = 0;
@@ -63,7 +50,7 @@ export class ComputeClient {
     options: ClientOptions = {},
   ) {
     this.limits = options.limits ?? GENEROUS_LIMITS;
-    port.on('message', (e) => this.receive(e.data as ComputeMessage));
+    port.on('message', (e) => this.receive(e.data as ComputeReply));
     port.on('close', () => this.fail(new CodedError('compute-window-gone', 'The compute window went away')));
     port.start();
   }
@@ -90,16 +77,6 @@ export class ComputeClient {
 
   trainSteps(name: string, req: TrainStepsRequest): Promise<{ losses: number[]; accuracies: number[]; ms: number[] }> {
     return this.call({ kind: 'trainSteps', name, ...req });
-  }
-
-  /** A training run; its best checkpoint stays in `checkpoints` even if the page is lost after. */
-  trainRun(name: string, req: TrainRunRequest, options: RunOptions = {}): Promise<TrainRunResult> {
-    this.checkpoints.delete(name);
-    return this.call({ kind: 'trainRun', name, ...req }, (e) => {
-      if (e.event === 'checkpoint') this.checkpoints.set(name, { epoch: e.epoch, valLoss: e.valLoss, weights: e.weights });
-      if (e.event === 'fell-back') options.onNotice?.(fellBackNotice(e));
-      options.onEvent?.(e);
-    });
   }
 
   /** Times `backend` in the page (measure.ts); the page computes with it afterwards. */
@@ -135,7 +112,7 @@ export class ComputeClient {
     return !!this.stalled;
   }
 
-  private call<T>(req: ComputeRequest, onEvent?: (e: RunEvent) => void): Promise<T> {
+  private call<T>(req: ComputeRequest): Promise<T> {
     if (this.closed) return Promise.reject(this.closed);
     const id = this.next++;
     if (this.stalled) {
@@ -146,7 +123,7 @@ export class ComputeClient {
     }
     return new Promise<T>((resolve, reject) => {
       if (!this.waiting.size) this.lastHeard = Date.now();
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: req.kind, limit: limitOf(req, this.limits), ...(onEvent ? { onEvent } : {}) });
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject, kind: req.kind, limit: limitOf(req, this.limits) });
       this.port.postMessage({ ...req, id });
       this.arm();
     });
@@ -175,22 +152,19 @@ export class ComputeClient {
     for (const w of waiting) w.reject(error);
   }
 
-  private receive(message: ComputeMessage): void {
+  private receive(message: ComputeReply): void {
     this.lastHeard = Date.now();
-    if (this.stalled && !('event' in message)) {
+    if (this.stalled) {
       this.stalled.owed.delete(message.id);
       // Every answer it owed came late: the page is back, and is asked again.
       if (!this.stalled.owed.size) this.stalled = undefined;
     }
     const waiting = this.waiting.get(message.id);
     if (waiting) {
-      if ('event' in message) waiting.onEvent?.(message.event);
-      else {
-        this.waiting.delete(message.id);
-        if (message.ok) waiting.resolve(message.value);
-        // A coded reason (a lost GPU) keeps its code; any other error of the page is its message.
-        else waiting.reject(fromSentError(message));
-      }
+      this.waiting.delete(message.id);
+      if (message.ok) waiting.resolve(message.value);
+      // A coded reason (a lost GPU) keeps its code; any other error of the page is its message.
+      else waiting.reject(fromSentError(message));
     }
     this.arm();
   }

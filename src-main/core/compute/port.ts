@@ -6,7 +6,7 @@ import { scoreBatch, type ScoreSpec } from '../models/scores.ts';
 import type { Adapter, ComputeBackend } from './choose.ts';
 import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
 import { measureBackend, type MeasureOptions } from './measure.ts';
-import { trainRun, type LossWatch, type RunEvent, type TrainRunRequest } from './run.ts';
+import type { LossWatch } from './gpu-loss.ts';
 import { TrainSession, type SessionCall } from './session.ts';
 import { toSentError, type SentError } from '../../shared/errors.ts';
 
@@ -25,7 +25,6 @@ export type ComputeRequest =
   | { kind: 'load'; name: string; files: ModelFiles; purpose: 'inference' | 'training' }
   | { kind: 'recognize'; name: string; spec: ScoreSpec; pixels: Uint8Array[] }
   | ({ kind: 'trainSteps'; name: string } & TrainStepsRequest)
-  | ({ kind: 'trainRun'; name: string } & TrainRunRequest)
   | { kind: 'weights'; name: string }
   /** A training run on Node whose batches compute here, one call a request (session.ts). */
   | { kind: 'session'; name: string; call: SessionCall }
@@ -37,9 +36,6 @@ export type ComputeRequest =
 
 /** A failure's reply: its message, and the code of a coded one (a lost GPU), which main's log lines word. */
 export type ComputeReply = { id: number; ok: true; value: unknown } | ({ id: number; ok: false } & SentError);
-/** Sent while a request runs (a training run's steps, checkpoints, a fallback), before its reply. */
-export type ComputeEventMessage = { id: number; event: RunEvent };
-export type ComputeMessage = ComputeReply | ComputeEventMessage;
 
 /** What only the page can do: look at its GPU adapters, switch tfjs's backend, notice a GPU going. */
 export interface PageHost {
@@ -71,14 +67,12 @@ function buffersOf(value: unknown): ArrayBuffer[] {
 /** Answers requests on `port` until the page goes away; each request carries an id its reply repeats. */
 export function serveCompute(port: Port, host: PageHost): void {
   const models = new Map<string, tf.LayersModel>();
-  // Each model's files, to build it again on wasm when its GPU is lost.
-  const files = new Map<string, ModelFiles>();
   const model = (name: string) => {
     const m = models.get(name);
     if (!m) throw new Error(`No model "${name}" is loaded in the compute page`);
     return m;
   };
-  const handle = async (id: number, req: ComputeRequest): Promise<unknown> => {
+  const handle = async (req: ComputeRequest): Promise<unknown> => {
     switch (req.kind) {
       case 'probe':
         return host.probe();
@@ -90,7 +84,6 @@ export function serveCompute(port: Port, host: PageHost): void {
       case 'load': {
         forget(req.name);
         models.set(req.name, await modelFromFiles(req.files, req.purpose, req.name));
-        files.set(req.name, req.files);
         return null;
       }
       case 'recognize': {
@@ -106,13 +99,6 @@ export function serveCompute(port: Port, host: PageHost): void {
       }
       case 'trainSteps':
         return trainSteps(model(req.name), req);
-      case 'trainRun':
-        return trainRun(model(req.name), req, {
-          backend: () => tf.getBackend(),
-          watch: () => host.watch(),
-          rebuildOnWasm: (weights) => rebuildOnWasm(req.name, weights),
-          emit: (event, transfer = []) => port.postMessage({ id, event } satisfies ComputeEventMessage, transfer),
-        });
       case 'measure': {
         await host.use(req.backend);
         if (req.backend === 'wasm') registerWasmTrainingKernels();
@@ -167,27 +153,6 @@ export function serveCompute(port: Port, host: PageHost): void {
   const forget = (name: string) => {
     models.get(name)?.dispose();
     models.delete(name);
-    files.delete(name);
-  };
-  const rebuildOnWasm = async (name: string, weights: Float32Array[] | undefined): Promise<tf.LayersModel> => {
-    const source = files.get(name)!;
-    // Its tensors lived on the lost GPU: nothing to read back, and freeing them may fail too.
-    try {
-      models.get(name)?.dispose();
-    } catch {
-      /* the context is gone */
-    }
-    await host.use('wasm');
-    registerWasmTrainingKernels();
-    const rebuilt = await modelFromFiles(source, 'training', name);
-    if (weights) {
-      const shapes = rebuilt.getWeights().map((w) => w.shape);
-      const tensors = weights.map((w, i) => tf.tensor(w, shapes[i]));
-      rebuilt.setWeights(tensors);
-      tf.dispose(tensors);
-    }
-    models.set(name, rebuilt);
-    return rebuilt;
   };
   // One request at a time: tfjs's backend is global state, and a switch mid-request would mix them.
   let queue: Promise<void> = Promise.resolve();
@@ -195,7 +160,7 @@ export function serveCompute(port: Port, host: PageHost): void {
     const { id, ...req } = e.data as ComputeRequest & { id: number };
     queue = queue.then(async () => {
       try {
-        const value = await handle(id, req as ComputeRequest);
+        const value = await handle(req as ComputeRequest);
         port.postMessage({ id, ok: true, value } satisfies ComputeReply, buffersOf(value));
       } catch (err) {
         port.postMessage({ id, ok: false, ...toSentError(err) } satisfies ComputeReply);

@@ -2,7 +2,7 @@
 // its loop, callbacks and checkpoints) stays on Node and calls in here through its FitCompute
 // (training/remote-compute.ts). The session keeps what must last the whole run: the model, and one
 // optimizer whose moments carry from step to step (engine.trainSteps makes a new one each call).
-// The step is the Node path's (training/step.ts); a lost GPU is noticed as run.ts notices it.
+// The step is the Node path's (training/step.ts); a lost GPU is noticed by racing reads with it (gpu-loss.ts).
 import * as tf from '@tensorflow/tfjs';
 import { preprocessBatch } from '../models/preprocess.ts';
 import type { Preprocessing } from '../models/preprocessing.ts';
@@ -11,7 +11,7 @@ import { accuracy, makeLoss, type LossFn } from '../training/losses.ts';
 import { makeOptimizer, setLearningRate } from '../training/optimizers.ts';
 import { trainableVariables, trainStep } from '../training/step.ts';
 import { modelFromFiles, type ModelFiles } from './engine.ts';
-import { guarded, read, type LossWatch } from './run.ts';
+import { guarded, read, type LossWatch } from './gpu-loss.ts';
 
 export interface SessionSpec {
   /** The backend the page trains with (it switches to it if it is on another). */

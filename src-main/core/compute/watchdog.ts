@@ -2,8 +2,8 @@
 // GPU driver, a page stuck in a fence that never signals): no lost context, no error, just
 // nothing. The limits are generous and scale with the work, because a forced software adapter
 // (SwiftShader, llvmpipe) is 10-50x slower than wasm and a first call compiles its shaders; they
-// only have to tell "slow" from "never". The client (client.ts) counts from the page's last word
-// (a reply or a run's event), so a long run that keeps reporting never stalls.
+// only have to tell "slow" from "never". The client (client.ts) counts from the page's last reply,
+// so requests queued behind a slow one are not charged for its time.
 import { CodedError } from '../../shared/errors.ts';
 import type { ComputeRequest } from './port.ts';
 
@@ -41,9 +41,6 @@ export function limitOf(req: ComputeRequest, limits: WatchdogLimits = GENEROUS_L
       return baseMs + perMegabyteMs * megabytes(req.files.shards);
     case 'trainSteps':
       return baseMs + perExampleMs * examples(req.batches);
-    case 'trainRun':
-      // Its events come a step apart; an epoch's end scores the validation batch in silence.
-      return baseMs + perExampleMs * (Math.max(0, ...req.batches.map((b) => b.y.length)) + req.validation.y.length);
     case 'measure':
       return limits.measureMs;
     case 'session': {

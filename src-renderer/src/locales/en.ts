@@ -170,8 +170,6 @@ export default {
     measuring: 'Measuring… (seconds; minutes on a software renderer)',
     close: 'Close',
     open: 'Which device computes, and why',
-    'fell-back': 'Fell back to wasm: {reason} ({from}, epoch {epoch}); the run goes on from the best epoch so far ({best}).',
-    'fell-back-start': 'Fell back to wasm: {reason} ({from}, epoch {epoch}); the run goes on from the starting weights.',
   },
   inside: {
     open: 'Inside the model',

@@ -229,8 +229,6 @@ const ko: typeof en = {
     measuring: '측정 중… (몇 초, 소프트웨어 렌더러는 몇 분)',
     close: '닫기',
     open: '어느 장치로 계산하는지, 그 이유',
-    'fell-back': 'wasm으로 전환했습니다: {reason} ({from}, {epoch}번째 에포크). 지금까지 가장 좋은 에포크({best})의 가중치부터 이어서 학습합니다.',
-    'fell-back-start': 'wasm으로 전환했습니다: {reason} ({from}, {epoch}번째 에포크). 처음 가중치부터 다시 학습합니다.',
   },
   inside: {
     open: '모델 내부 보기',
