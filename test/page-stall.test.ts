@@ -9,17 +9,15 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { ensureTrainable } from '../src-main/core/backends/wasm-training-kernels.ts';
-import { Classifier } from '../src-main/core/classifier.ts';
 import { PageRoute } from '../src-main/core/compute/page-route.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
 import { GENEROUS_LIMITS, limitOf } from '../src-main/core/compute/watchdog.ts';
-import { fashionCnn, lenet5 } from '../src-main/core/models/classic.ts';
+import { lenet5 } from '../src-main/core/models/classic.ts';
 import { TrainConfig } from '../src-main/core/training/config.ts';
 import { fit } from '../src-main/core/training/fit.ts';
 import { remoteCompute } from '../src-main/core/training/remote-compute.ts';
-import { PageScoring } from '../src-main/service/page-scoring.ts';
 import type { LogLine } from '../src-main/shared/log-messages.ts';
-import { bandSet, stallablePage } from './helpers/page-channel.ts';
+import { bandSet, routedClassifier, stallablePage } from './helpers/page-channel.ts';
 
 const weightsOf = (m: tf.LayersModel) => m.getWeights().map((w) => Float32Array.from(w.dataSync()));
 function largestDifference(a: Float32Array[], b: Float32Array[]): number {
@@ -144,17 +142,7 @@ describe('a compute page that stops answering', () => {
     const page = stallablePage({ baseMs: 2000, perPictureMs: 0, perMegabyteMs: 60_000 });
     const route = new PageRoute(page.client, () => ({ backend: 'webgl' }));
     const lines: LogLine[] = [];
-    const scoring = new PageScoring(
-      (call) => route.score(call),
-      async () => 'wasm',
-      (line) => lines.push(line),
-    );
-    const labels = [...'0123456789'].map((k) => ({ id: k, label: k }));
-    const classifier = new Classifier(
-      { id: 'cnn', name: 'cnn', inputSize: [28, 28], channels: 1, preprocessing: 'scale01', resize: 'area', fit: 'squash', invertLightBackground: false, labels },
-      fashionCnn(),
-    );
-    scoring.attach('cnn', classifier);
+    const classifier = routedClassifier(route, lines);
     const pixels = [new Uint8Array(784).fill(90)];
     try {
       const routed = await classifier.remote!(pixels);

@@ -6,17 +6,15 @@
 // stall is main's real watchdog on a page that stops answering (test/page-stall.test.ts's setup).
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Classifier } from '../../src-main/core/classifier.ts';
 import { PageRoute } from '../../src-main/core/compute/page-route.ts';
 import { PageTraining } from '../../src-main/core/compute/page-training.ts';
 import { webgpuLost } from '../../src-main/core/compute/gpu-loss.ts';
-import { fashionCnn, lenet5 } from '../../src-main/core/models/classic.ts';
+import { lenet5 } from '../../src-main/core/models/classic.ts';
 import { TrainConfig } from '../../src-main/core/training/config.ts';
 import { routedFit } from '../../src-main/core/training/routed-fit.ts';
-import { PageScoring } from '../../src-main/service/page-scoring.ts';
 import type { LogLine } from '../../src-main/shared/log-messages.ts';
 import type { TrainEvent } from '../../src-main/shared/train-events.ts';
-import { bandSet, pageOverChannel, quietHost, stallablePage } from '../helpers/page-channel.ts';
+import { bandSet, pageOverChannel, quietHost, routedClassifier, stallablePage } from '../helpers/page-channel.ts';
 import { ENGLISH, HANGUL, windowWords } from './window-words.ts';
 
 /** The line in both languages as the window words it; the Korean holds no English sentence. */
@@ -98,27 +96,12 @@ describe('why the compute page failed, in the user language', () => {
     }
   });
 
-  /** A 28x28 classifier scoring through `route`, logging into `lines`. */
-  function routed(route: PageRoute, lines: LogLine[]): Classifier {
-    const scoring = new PageScoring(
-      (call) => route.score(call),
-      async () => 'cpu',
-      (line) => lines.push(line),
-    );
-    const labels = [...'0123456789'].map((k) => ({ id: k, label: k }));
-    const classifier = new Classifier(
-      { id: 'cnn', name: 'cnn', inputSize: [28, 28], channels: 1, preprocessing: 'scale01', resize: 'area', fit: 'squash', invertLightBackground: false, labels },
-      fashionCnn(),
-    );
-    scoring.attach('cnn', classifier);
-    return classifier;
-  }
   const pixels = [new Uint8Array(784).fill(90)];
 
   it('recognition on a stalled page goes back to Node, saying why in Korean', async () => {
     const page = stallablePage({ baseMs: 1000, perPictureMs: 0, perMegabyteMs: 60_000 });
     const lines: LogLine[] = [];
-    const classifier = routed(new PageRoute(page.client, () => ({ backend: 'webgl' })), lines);
+    const classifier = routedClassifier(new PageRoute(page.client, () => ({ backend: 'webgl' })), lines, 'cpu');
     try {
       expect(await classifier.remote!(pixels)).toHaveLength(1);
       page.stall();
@@ -140,7 +123,7 @@ describe('why the compute page failed, in the user language', () => {
     ] as const) {
       const { client, channel } = pageOverChannel();
       const lines: LogLine[] = [];
-      const classifier = routed(new PageRoute(client, () => ({ backend: 'webgl' })), lines);
+      const classifier = routedClassifier(new PageRoute(client, () => ({ backend: 'webgl' })), lines, 'cpu');
       try {
         // The page's end of the port closes, as when its window is destroyed; or main closes its client.
         if (end === 'window') channel.port2.close();

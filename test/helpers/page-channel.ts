@@ -1,11 +1,16 @@
 // The compute page's server (core/compute/port.ts) over Node's MessageChannel, for tests that need
 // the page's real request handling without Chromium: tfjs in this process stands in for the GPU.
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Classifier } from '../../src-main/core/classifier.ts';
 import { ComputeClient, type MainPort } from '../../src-main/core/compute/client.ts';
 import { serveCompute, type PageHost, type Port } from '../../src-main/core/compute/port.ts';
 import { GENEROUS_LIMITS, type WatchdogLimits } from '../../src-main/core/compute/watchdog.ts';
 import type { GpuLoss } from '../../src-main/core/compute/gpu-loss.ts';
+import type { PageRoute } from '../../src-main/core/compute/page-route.ts';
 import { memoryImageSet, type ImageSet } from '../../src-main/core/datasets/types.ts';
+import { fashionCnn } from '../../src-main/core/models/classic.ts';
+import { PageScoring } from '../../src-main/service/page-scoring.ts';
+import type { LogLine } from '../../src-main/shared/log-messages.ts';
 
 /** Node's MessagePort as Electron's MessagePortMain looks: on('message') with { data }. */
 export function asMainPort(port: MessagePort): MainPort {
@@ -72,4 +77,20 @@ export function bandSet(n: number, seed: number): ImageSet {
     for (let p = 0; p < 784; p++) x[i * 784 + p] = Math.floor(rand() + (Math.floor(p / 28 / 2.8) === k ? 180 : 0));
   }
   return memoryImageSet({ x, labels, imageShape: [28, 28, 1], classNames: [...'0123456789'], description: { name: 'bands', source: 'test', format: 'memory' } });
+}
+
+/** A 28x28 grey classifier (the Fashion-MNIST CNN, untrained) scoring through `route`; the service's log lines go to `lines`. */
+export function routedClassifier(route: PageRoute, lines: LogLine[], nodeBackend = 'wasm'): Classifier {
+  const scoring = new PageScoring(
+    (call) => route.score(call),
+    async () => nodeBackend,
+    (line) => lines.push(line),
+  );
+  const labels = [...'0123456789'].map((k) => ({ id: k, label: k }));
+  const classifier = new Classifier(
+    { id: 'cnn', name: 'cnn', inputSize: [28, 28], channels: 1, preprocessing: 'scale01', resize: 'area', fit: 'squash', invertLightBackground: false, labels },
+    fashionCnn(),
+  );
+  scoring.attach('cnn', classifier);
+  return classifier;
 }
