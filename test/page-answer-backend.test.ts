@@ -19,7 +19,7 @@ const sureOf = (index: number, n = 1000) => Float32Array.from({ length: n }, (_,
 describe('the backend of a routed answer', () => {
   it("comes from the page's reply: a page computing on another backend than the chosen one is labelled by what computed", async () => {
     const reply = (backend: PageBackend) => async () => ({ probabilities: [sureOf(3)], ms: 1, backend });
-    const client: PageClient = { load: async () => undefined, dispose: async () => undefined, recognize: reply('wasm') };
+    const client: PageClient = { load: async () => undefined, dispose: async () => undefined, recognize: reply('wasm'), lostGpu: () => undefined };
     const route = new PageRoute(client, () => ({ backend: 'webgl', adapter: { name: 'a GPU', software: false } }));
     const call: PageScoreCall = { model: 'm#1', files: { json: '{}', shards: [] }, spec: { inputSize: [2, 2], channels: 3, preprocessing: 'tf' }, pixels: [new Uint8Array(12)] };
     // The adapter is the chosen backend's: it does not go with an answer computed elsewhere.

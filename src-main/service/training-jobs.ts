@@ -76,6 +76,9 @@ export class TrainingJobs {
 
   private options(): TrainingOptions {
     const page = this.o.page?.();
+    // The choice is the page's but its GPU went: the run starts on Node, and the log says why.
+    const lost = page?.lost();
+    if (lost) this.bus.log(logFailure('compute-train-on-node', { from: lost.backend }, lost.loss));
     return page ? { page } : {};
   }
 

@@ -57,6 +57,8 @@ export const LOG_ENGLISH = {
   // A training run whose batches computed in the compute window (core/training/routed-fit.ts).
   'compute-train-fell-back': 'Training went back from {from} to {backend} in epoch {epoch} ({reason}); it goes on from the checkpoint of epoch {best}',
   'compute-train-fell-back-start': 'Training went back from {from} to {backend} in epoch {epoch} ({reason}); it starts again from the starting weights',
+  // A run started after the compute window lost the chosen backend's GPU (service/training-jobs.ts).
+  'compute-train-on-node': 'Training runs on Node, not on {from}: the compute window lost its GPU ({reason})',
 } as const satisfies Record<string, string>;
 
 export type LogCode = keyof typeof LOG_ENGLISH;

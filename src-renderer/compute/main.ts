@@ -5,11 +5,15 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { serveCompute, type BackendProbe, type PageBackend, type Port } from '../../src-main/core/compute/port.ts';
+import type { LossWatch } from '../../src-main/core/compute/gpu-loss.ts';
 import { probeWebGl, probeWebGpu } from './probe.ts';
 import { setUpWasm, wasmProbe } from './wasm.ts';
 import { watchBackend } from './watch.ts';
 
 const wasmReady = setUpWasm();
+
+/** One watch a backend: each request asks for it, and a fresh one would add a listener each time. */
+const watches = new Map<string, LossWatch>();
 
 const host = {
   async probe(): Promise<BackendProbe[]> {
@@ -21,7 +25,12 @@ const host = {
     if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend did not initialise in the compute page`);
     await tf.ready();
   },
-  watch: () => watchBackend(tf.getBackend(), tf.backend()),
+  watch(): LossWatch {
+    const name = tf.getBackend();
+    let watch = watches.get(name);
+    if (!watch) watches.set(name, (watch = watchBackend(name, tf.backend())));
+    return watch;
+  },
 };
 
 let served = false;

@@ -188,3 +188,15 @@ export async function mainPortOf(page: Page): Promise<MainPort> {
     close: () => void page.close().catch(() => undefined),
   };
 }
+
+/** Records every GL context the page makes, so a test can lose them (its WEBGL_lose_context); an init script, before the page's own. */
+export const RECORD_GL = `
+  globalThis.__glContexts = [];
+  for (const C of [HTMLCanvasElement, OffscreenCanvas]) {
+    const get = C.prototype.getContext;
+    C.prototype.getContext = function (type, ...rest) {
+      const ctx = get.call(this, type, ...rest);
+      if (ctx && String(type).startsWith('webgl')) globalThis.__glContexts.push(ctx);
+      return ctx;
+    };
+  }`;

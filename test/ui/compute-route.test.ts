@@ -1,21 +1,22 @@
 // Recognition routed to the real compute page in Chromium (SwiftShader), through the main side's
 // ComputeClient and PageRoute as the app wires them: real dev photos answered on webgl and webgpu
 // as Node's wasm answers them (softmax within 1e-4), a view's range share too, the reply naming the
-// page's backend; and a page that goes away mid-session falls back to Node, logged once.
+// page's backend; a page that goes away mid-session falls back to Node, logged once; and a page
+// whose WebGL context is lost answers the next recognition on Node at once, then is not asked again.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ComputeClient } from '../../src-main/core/compute/client.ts';
-import { PageRoute, type PageUse } from '../../src-main/core/compute/page-route.ts';
+import { PageRoute, type PageClient, type PageUse } from '../../src-main/core/compute/page-route.ts';
 import type { BackendProbe } from '../../src-main/core/compute/port.ts';
 import { RecognitionService, type RecognizeResult } from '../../src-main/service/recognition.ts';
 import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
 import type { LogLine } from '../../src-main/shared/log-messages.ts';
 import { hasShared, imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared.ts';
-import { launchForCompute, mainPortOf } from './compute-page.ts';
+import { launchForCompute, mainPortOf, RECORD_GL } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 import { servePagesAndModels } from '../helpers/page-server.ts';
 
@@ -42,12 +43,13 @@ describe.skipIf(!hasChromium || !hasShared)('recognition routed to the compute p
   const timings: string[] = [];
 
   /** A fresh compute page with its client, as main opens the compute window. */
-  async function openPage(): Promise<{ client: ComputeClient; probes: BackendProbe[]; close(): Promise<void> }> {
+  async function openPage(initScript?: string): Promise<{ page: Page; client: ComputeClient; probes: BackendProbe[]; close(): Promise<void> }> {
     const page = await browser.newPage();
     page.on('pageerror', (e) => console.error('compute page:', e.message));
+    if (initScript) await page.addInitScript(initScript);
     await page.goto(`${origin}/compute.html`);
     const client = new ComputeClient(await mainPortOf(page));
-    return { client, probes: await client.probe(), close: () => page.close() };
+    return { page, client, probes: await client.probe(), close: () => page.close() };
   }
 
   beforeAll(async () => {
@@ -148,6 +150,56 @@ describe.skipIf(!hasChromium || !hasShared)('recognition routed to the compute p
     } finally {
       routed.dispose();
       client.close();
+    }
+  });
+
+  it('a lost WebGL context: the next recognition is answered by Node within seconds, coded, and later ones go straight to Node', async () => {
+    const { page, client, probes, close } = await openPage(RECORD_GL);
+    await client.use('webgl');
+    // What main's route asks the page.
+    const asked: string[] = [];
+    const counted: PageClient = {
+      load: (...a) => (asked.push('load'), client.load(...a)),
+      recognize: (...a) => (asked.push('recognize'), client.recognize(...a)),
+      dispose: (name) => client.dispose(name),
+      lostGpu: (b) => client.lostGpu(b),
+    };
+    const route = new PageRoute(counted, () => ({ backend: 'webgl', adapter: probes.find((p) => p.backend === 'webgl')!.adapter! }));
+    const lines: LogLine[] = [];
+    const routed = new RecognitionService({ cacheDir, mirrorDir, offline: true, backend: 'wasm', page: (c) => route.score(c), log: (l) => lines.push(l) });
+    try {
+      expect((await routed.recognize({ image: PHOTOS[0]!, model: 'mobilenet', topK: 5 })).backend).toBe('webgl');
+      const lostCount = await page.evaluate(() => {
+        const w = globalThis as unknown as { __glContexts: { getExtension(n: string): { loseContext(): void } | null }[] };
+        for (const gl of w.__glContexts) gl.getExtension('WEBGL_lose_context')?.loseContext();
+        return w.__glContexts.length;
+      });
+      expect(lostCount).toBeGreaterThan(0);
+      asked.length = 0;
+      const start = performance.now();
+      const next = await routed.recognize({ image: PHOTOS[1]!, model: 'mobilenet', topK: 1000 });
+      const seconds = (performance.now() - start) / 1000;
+      timings.push(`recognition after the WebGL context was lost: answered by Node in ${seconds.toFixed(1)} s`);
+      expect(next.backend).toBe('wasm');
+      expect(largestDifference(next, await node.recognize({ image: PHOTOS[1]!, model: 'mobilenet', topK: 1000 }))).toBe(0);
+      // Seconds (Node's own MobileNet included), not the watchdog's 2 minutes and more.
+      expect(seconds).toBeLessThan(15);
+      expect(asked).toEqual(['recognize']);
+      const fellBack = lines.filter((l) => l.code === 'compute-recognize-fell-back');
+      expect(fellBack).toHaveLength(1);
+      expect(fellBack[0]!.reason).toMatchObject({ code: 'compute-webgl-lost' });
+      expect(fellBack[0]!.message).toMatch(/^Recognition went back to wasm for mobilenet: the compute window failed \(the WebGL context was lost\)/);
+      // From now on the page is not asked: Node answers straight away, with nothing more logged.
+      expect(route.use()).toBeUndefined();
+      const later = await routed.recognize({ image: PHOTOS[2]!, model: 'mobilenet', topK: 3 });
+      expect(later.backend).toBe('wasm');
+      expect(later.top[0]!.index).toBe(155);
+      expect(asked).toEqual(['recognize']);
+      expect(lines.filter((l) => l.code === 'compute-recognize-fell-back')).toHaveLength(1);
+    } finally {
+      routed.dispose();
+      client.close();
+      await close().catch(() => undefined);
     }
   });
 });

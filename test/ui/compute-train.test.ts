@@ -22,24 +22,12 @@ import { startTraining, type DoneEvent, type TrainingOptions } from '../../src-m
 import type { EpochRecord, TrainEvent } from '../../src-main/shared/train-events.ts';
 import { hasShared, sharedDir, tempDir } from '../helpers/shared.ts';
 import { servePagesAndModels } from '../helpers/page-server.ts';
-import { launchForCompute, mainPortOf } from './compute-page.ts';
+import { launchForCompute, mainPortOf, RECORD_GL } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 
 const datasetsMirror = path.join(sharedDir, 'datasets');
 // 320 MNIST images: 256 to train on in 8 batches of 32, 64 to validate; 100 test images.
 const RUN = { dataset: 'mnist', network: 'lenet5', batchSize: 32, limit: 320, validationSplit: 0.2, testLimit: 100 } as const;
-
-/** Records every GL context the page makes, so a test can lose them (as compute.test.ts does). */
-const RECORD_GL = `
-  globalThis.__glContexts = [];
-  for (const C of [HTMLCanvasElement, OffscreenCanvas]) {
-    const get = C.prototype.getContext;
-    C.prototype.getContext = function (type, ...rest) {
-      const ctx = get.call(this, type, ...rest);
-      if (ctx && String(type).startsWith('webgl')) globalThis.__glContexts.push(ctx);
-      return ctx;
-    };
-  }`;
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 

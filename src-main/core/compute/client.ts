@@ -4,6 +4,7 @@
 import type { ScoreSpec } from '../models/scores.ts';
 import { CodedError, fromSentError } from '../../shared/errors.ts';
 import type { ModelFiles, TrainStepsRequest } from './engine.ts';
+import { lostBackend, type GpuLoss } from './gpu-loss.ts';
 import type { Figures, MeasureOptions } from './measure.ts';
 import type { BackendProbe, ComputeReply, ComputeRequest, PageBackend } from './port.ts';
 import type { SessionAnswers, SessionCall } from './session.ts';
@@ -44,6 +45,11 @@ export class ComputeClient {
    * up), new requests fail at once rather than queue behind the stuck one.
    */
   private stalled?: { owed: Set<number>; error: PageStalled };
+  /**
+   * The page's GPU backends that reported their GPU lost, and how. tfjs never restores a lost
+   * context or device, so a backend lost stays lost as long as this page lives (a restart opens a new one).
+   */
+  private readonly lost = new Map<'webgl' | 'webgpu', GpuLoss>();
 
   constructor(
     private readonly port: MainPort,
@@ -107,6 +113,11 @@ export class ComputeClient {
     this.port.close();
   }
 
+  /** How `backend` lost its GPU in this page, if it did: routing keeps off it (page-route.ts). */
+  lostGpu(backend: PageBackend): GpuLoss | undefined {
+    return backend === 'webgl' || backend === 'webgpu' ? this.lost.get(backend) : undefined;
+  }
+
   /** Whether the page is stalled now (it owes answers past their limits). */
   isStalled(): boolean {
     return !!this.stalled;
@@ -165,6 +176,11 @@ export class ComputeClient {
       if (message.ok) waiting.resolve(message.value);
       // A coded reason (a lost GPU) keeps its code; any other error of the page is its message.
       else waiting.reject(fromSentError(message));
+    }
+    // Whichever request heard of it first (a recognition, a load, a training step), the backend is lost.
+    if (!message.ok && message.code) {
+      const backend = lostBackend(message.code);
+      if (backend && !this.lost.has(backend)) this.lost.set(backend, new CodedError(message.code, message.error, message.params));
     }
     this.arm();
   }

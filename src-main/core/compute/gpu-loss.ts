@@ -42,6 +42,32 @@ export async function read(t: tf.Tensor, watch: LossWatch): Promise<Float32Array
   return Float32Array.from(values);
 }
 
+/**
+ * `work`'s answer, or ComputeLost at once when the GPU is lost before or while it runs: a request
+ * of many reads (a recognition, a model's load) that a lost WebGL context would hold forever.
+ * The abandoned work's tensors stay with the lost context, which frees nothing any more.
+ */
+export async function raced<T>(watch: LossWatch, work: () => Promise<T>): Promise<T> {
+  const before = watch.now();
+  if (before) throw new ComputeLost(before);
+  try {
+    return await Promise.race([
+      work(),
+      watch.next.then((why): never => {
+        throw new ComputeLost(why);
+      }),
+    ]);
+  } catch (err) {
+    const lost = watch.now();
+    throw lost && !(err instanceof ComputeLost) ? new ComputeLost(lost) : err;
+  }
+}
+
+/** The page backend a loss's code names: main keeps that backend off the page from then on (client.ts). */
+export function lostBackend(code: string | undefined): 'webgl' | 'webgpu' | undefined {
+  return code === 'compute-webgl-lost' ? 'webgl' : code === 'compute-webgpu-lost' ? 'webgpu' : undefined;
+}
+
 /** Runs `f`; an error thrown while the GPU is lost is the loss, not a bug. */
 export function guarded<T>(watch: LossWatch, f: () => T): T {
   try {

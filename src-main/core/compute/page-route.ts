@@ -33,7 +33,16 @@ export type PageScoreAnswer =
   /** `backend`: the one the page's reply says computed these (and its adapter when it is the chosen one). */
   | { routed: true; probabilities: Float32Array[]; rangeShares?: number[]; ms: number; backend: PageBackend; adapter?: Adapter };
 
-export type PageClient = Pick<ComputeClient, 'load' | 'recognize' | 'dispose'>;
+export type PageClient = Pick<ComputeClient, 'load' | 'recognize' | 'dispose' | 'lostGpu'>;
+
+/**
+ * The choice, unless the page lost that backend's GPU: then Node computes until the choice names
+ * another backend (Measure again) or a restart opens a new page. tfjs never restores a lost WebGL
+ * context or WebGPU device, so asking the page again would only wait on it.
+ */
+export function usable(use: PageUse | undefined, client: Pick<ComputeClient, 'lostGpu'>): PageUse | undefined {
+  return use && !client.lostGpu(use.backend) ? use : undefined;
+}
 
 /**
  * How many models the page keeps loaded: its GPU memory is the whole machine's, and a ResNet50
@@ -52,13 +61,13 @@ export class PageRoute {
     private readonly keep = PAGE_MODELS_KEPT,
   ) {}
 
-  /** What computes when recognition is routed here; undefined when it is not. */
+  /** What computes when recognition is routed here; undefined when it is not (Node, or a lost GPU). */
   use(): PageUse | undefined {
-    return this.using();
+    return usable(this.using(), this.client);
   }
 
   async score(call: PageScoreCall): Promise<PageScoreAnswer> {
-    const use = this.using();
+    const use = this.use();
     if (!use) return { routed: false };
     if (this.loaded.delete(call.model))
       this.loaded.add(call.model); // the most recent now

@@ -4,10 +4,11 @@
 // calls (session.ts), and goes on to the page. Whether the run goes back to Node when the page fails
 // is the run's to decide (training/routed-fit.ts). No Electron import, as page-route.ts.
 import type { ComputeClient } from './client.ts';
-import type { PageUse } from './page-route.ts';
+import type { GpuLoss } from './gpu-loss.ts';
+import { usable, type PageUse } from './page-route.ts';
 import type { SessionAnswers, SessionCall } from './session.ts';
 
-export type PageTrainingClient = Pick<ComputeClient, 'session'>;
+export type PageTrainingClient = Pick<ComputeClient, 'session' | 'lostGpu'>;
 
 /** The relay's view of it: a session call by the run's session name (the service's, and a test's). */
 export type TrainOnPage = (name: string, call: SessionCall) => Promise<unknown>;
@@ -22,9 +23,16 @@ export class PageTraining {
     private readonly using: () => PageUse | undefined,
   ) {}
 
-  /** What a run started now computes on; undefined: Node. */
+  /** What a run started now computes on; undefined: Node (the choice is Node's, or its GPU was lost: page-route.ts `usable`). */
   use(): PageUse | undefined {
-    return this.using();
+    return usable(this.using(), this.client);
+  }
+
+  /** The chosen page backend and how its GPU was lost, when that keeps a new run on Node. */
+  lost(): { backend: PageUse['backend']; loss: GpuLoss } | undefined {
+    const use = this.using();
+    const loss = use && this.client.lostGpu(use.backend);
+    return use && loss ? { backend: use.backend, loss } : undefined;
   }
 
   call<C extends SessionCall>(name: string, call: C): Promise<SessionAnswers[C['op']]> {

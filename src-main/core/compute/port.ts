@@ -6,7 +6,7 @@ import { scoreBatch, type ScoreSpec } from '../models/scores.ts';
 import type { Adapter, ComputeBackend } from './choose.ts';
 import { modelFromFiles, trainSteps, type ModelFiles, type TrainStepsRequest } from './engine.ts';
 import { measureBackend, type MeasureOptions } from './measure.ts';
-import type { LossWatch } from './gpu-loss.ts';
+import { raced, type LossWatch } from './gpu-loss.ts';
 import { TrainSession, type SessionCall } from './session.ts';
 import { toSentError, type SentError } from '../../shared/errors.ts';
 
@@ -83,12 +83,14 @@ export function serveCompute(port: Port, host: PageHost): void {
         return null;
       case 'load': {
         forget(req.name);
-        models.set(req.name, await modelFromFiles(req.files, req.purpose, req.name));
+        // Raced with the loss as a session's reads are (session.ts): a lost GPU answers at once, coded.
+        models.set(req.name, await raced(host.watch(), () => modelFromFiles(req.files, req.purpose, req.name)));
         return null;
       }
       case 'recognize': {
         const start = performance.now();
-        const scores = await scoreBatch(model(req.name), req.spec, req.pixels);
+        const m = model(req.name);
+        const scores = await raced(host.watch(), () => scoreBatch(m, req.spec, req.pixels));
         const probabilities = scores.map((s) => s.probabilities);
         // A class range (a view's breeds): each picture's share of the whole probability too.
         const rangeShares = req.spec.classRange ? scores.map((s) => s.rangeShare!) : undefined;
@@ -102,9 +104,11 @@ export function serveCompute(port: Port, host: PageHost): void {
       case 'measure': {
         await host.use(req.backend);
         if (req.backend === 'wasm') registerWasmTrainingKernels();
-        const mobilenet = await modelFromFiles(req.mobilenet, 'inference', 'mobilenet');
+        // A backend whose GPU went fails its measure at once rather than hold it forever.
+        const watch = host.watch();
+        const mobilenet = await raced(watch, () => modelFromFiles(req.mobilenet, 'inference', 'mobilenet'));
         try {
-          return await measureBackend(mobilenet, req.spec, req.options);
+          return await raced(watch, () => measureBackend(mobilenet, req.spec, req.options));
         } finally {
           mobilenet.dispose();
         }

@@ -61,6 +61,7 @@ const ko: typeof en = {
     'compute-recognize-fell-back': '{model}의 인식을 {backend}(으)로 되돌렸습니다: 계산 창이 실패했습니다 ({reason})',
     'compute-train-fell-back': '에포크 {epoch}에서 학습을 {from}에서 {backend}(으)로 되돌렸습니다 ({reason}). 에포크 {best}의 체크포인트에서 이어 갑니다',
     'compute-train-fell-back-start': '에포크 {epoch}에서 학습을 {from}에서 {backend}(으)로 되돌렸습니다 ({reason}). 처음 가중치에서 다시 시작합니다',
+    'compute-train-on-node': '학습을 {from} 대신 Node에서 합니다: 계산 창이 GPU를 잃었습니다 ({reason})',
     'model-loaded': '{model}을(를) 불러왔습니다: {source}',
     'model-loaded-via': '{model}을(를) 불러왔습니다({via}): {file}',
     'no-thumbnails': '{name}의 미리보기 그림을 만들지 못했습니다: {reason}',
