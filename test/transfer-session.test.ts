@@ -40,16 +40,23 @@ beforeAll(async () => {
   await initBackend('wasm');
   await ensureTrainable();
   env = { cacheDir: await tempDir('cs-tscache-'), mirrorDir, storeDir: await tempDir('cs-tsstore-'), offline: true };
-  ({ client, channel } = pageOverChannel(quietHost(() => lost)));
-  // Counts what reaches the page, whichever way it came (a link here, the service's relay below).
+  ({ client, channel, training } = countedPage());
+});
+
+/**
+ * A page whose "GPU" is lost while `lost` is set, main's client counting the session calls that
+ * reach it (whichever way they came: a link, or the service's relay), and main's PageTraining.
+ */
+function countedPage() {
+  const { client, channel } = pageOverChannel(quietHost(() => lost));
   const session = client.session.bind(client);
   client.session = ((name: string, call: SessionCall) => {
     calls[call.op] = (calls[call.op] ?? 0) + 1;
     onCall?.(call);
     return session(name, call);
   }) as typeof client.session;
-  training = new PageTraining(client, () => ({ backend: 'webgl' }));
-});
+  return { client, channel, training: new PageTraining(client, () => ({ backend: 'webgl' })) };
+}
 afterAll(() => {
   client?.close();
   channel?.port2.close();
@@ -181,10 +188,16 @@ describe('a fine-tuning transfer run on the page', () => {
 
 describe("the service's relay", () => {
   it('sends a transfer run started by the service through main to the page, from its worker thread', async () => {
+    // A page of its own: main keeps a page whose GPU was lost (above) off every later run.
+    lost = undefined;
+    const fresh = countedPage();
     calls = {};
     const events: TrainEvent[] = [];
-    const run = await startTransfer({ ...head, epochs: 1, out: 'head-service' }, env, (e) => events.push(e), { page: training });
-    const done = await run.done;
+    const run = await startTransfer({ ...head, epochs: 1, out: 'head-service' }, env, (e) => events.push(e), { page: fresh.training });
+    const done = await run.done.finally(() => {
+      fresh.client.close();
+      fresh.channel.port2.close();
+    });
     expect(done.model).toBe('head-service');
     expect(done.history.map((r) => r.backend)).toEqual(['wasm']);
     expect(events.find((e) => e.event === 'start')).toMatchObject({ backend: 'webgl' });

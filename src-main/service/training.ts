@@ -94,7 +94,8 @@ function run(job: WorkerJob, held: Reservation, onEvent: (e: TrainEvent) => void
     })
     .finally(() => {
       endSession?.();
-      store.release(held);
+      // Returned, so `done` settles only once the name is free again.
+      return store.release(held);
     });
   return {
     cancel: () => {
