@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src-main/core/backend.ts';
 import { webglLost, type GpuLoss } from '../src-main/core/compute/gpu-loss.ts';
-import { PageRoute, type PageClient, type PageUse } from '../src-main/core/compute/page-route.ts';
+import { PageRoute, type PageUse } from '../src-main/core/compute/page-route.ts';
 import { PageTraining } from '../src-main/core/compute/page-training.ts';
 import { EventBus } from '../src-main/service/events.ts';
 import { TrainingJobs } from '../src-main/service/training-jobs.ts';
@@ -16,6 +16,7 @@ import type { StudioEvent } from '../src-main/contract.ts';
 import type { LogLine } from '../src-main/shared/log-messages.ts';
 import { pageOverChannel, quietHost, routedClassifier } from './helpers/page-channel.ts';
 import { tempDir } from './helpers/shared.ts';
+import { countedPageClient } from './helpers/page-channel.ts';
 
 describe('a compute page that lost its GPU', () => {
   beforeAll(() => initBackend('wasm'));
@@ -26,12 +27,7 @@ describe('a compute page that lost its GPU', () => {
     const { client, channel } = pageOverChannel(quietHost(() => loss));
     // What the page is asked, as main's route asks it.
     const asked: string[] = [];
-    const counted: PageClient = {
-      load: (...a) => (asked.push('load'), client.load(...a)),
-      recognize: (...a) => (asked.push('recognize'), client.recognize(...a)),
-      dispose: (name) => client.dispose(name),
-      lostGpu: (b) => client.lostGpu(b),
-    };
+    const counted = countedPageClient(client, asked);
     let choice: PageUse = { backend: 'webgl' };
     const route = new PageRoute(counted, () => choice);
     const training = new PageTraining(client, () => choice);

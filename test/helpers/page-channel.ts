@@ -6,7 +6,7 @@ import { ComputeClient, type MainPort } from '../../src-main/core/compute/client
 import { serveCompute, type PageHost, type Port } from '../../src-main/core/compute/port.ts';
 import { GENEROUS_LIMITS, type WatchdogLimits } from '../../src-main/core/compute/watchdog.ts';
 import type { GpuLoss } from '../../src-main/core/compute/gpu-loss.ts';
-import type { PageRoute } from '../../src-main/core/compute/page-route.ts';
+import type { PageClient, PageRoute } from '../../src-main/core/compute/page-route.ts';
 import { memoryImageSet, type ImageSet } from '../../src-main/core/datasets/types.ts';
 import { fashionCnn } from '../../src-main/core/models/classic.ts';
 import { PageScoring } from '../../src-main/service/page-scoring.ts';
@@ -93,4 +93,14 @@ export function routedClassifier(route: PageRoute, lines: LogLine[], nodeBackend
   );
   scoring.attach('cnn', classifier);
   return classifier;
+}
+
+/** `client` as main's route sees it, each load and recognize it is asked noted in `asked`. */
+export function countedPageClient(client: ComputeClient, asked: string[]): PageClient {
+  return {
+    load: (...a) => (asked.push('load'), client.load(...a)),
+    recognize: (...a) => (asked.push('recognize'), client.recognize(...a)),
+    dispose: (name) => client.dispose(name),
+    lostGpu: (b) => client.lostGpu(b),
+  };
 }

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src-main/core/backend.ts';
 import { ComputeClient } from '../../src-main/core/compute/client.ts';
-import { PageRoute, type PageClient, type PageUse } from '../../src-main/core/compute/page-route.ts';
+import { PageRoute, type PageUse } from '../../src-main/core/compute/page-route.ts';
 import type { BackendProbe } from '../../src-main/core/compute/port.ts';
 import { RecognitionService, type RecognizeResult } from '../../src-main/service/recognition.ts';
 import { threadRecognizer } from '../../src-main/service/recognizer-thread.ts';
@@ -19,6 +19,7 @@ import { hasShared, imagenetDevDir, mirrorDir, tempDir } from '../helpers/shared
 import { launchForCompute, mainPortOf, RECORD_GL } from './compute-page.ts';
 import { buildRenderer, CHROMIUM, hasChromium } from './harness.ts';
 import { servePagesAndModels } from '../helpers/page-server.ts';
+import { countedPageClient } from '../helpers/page-channel.ts';
 
 const PHOTOS = ['n01440764_tench.JPEG', 'n02391049_zebra.JPEG', 'n02086240_Shih-Tzu.JPEG'].map((f) => path.join(imagenetDevDir, f));
 const DOG = PHOTOS[2]!;
@@ -158,12 +159,7 @@ describe.skipIf(!hasChromium || !hasShared)('recognition routed to the compute p
     await client.use('webgl');
     // What main's route asks the page.
     const asked: string[] = [];
-    const counted: PageClient = {
-      load: (...a) => (asked.push('load'), client.load(...a)),
-      recognize: (...a) => (asked.push('recognize'), client.recognize(...a)),
-      dispose: (name) => client.dispose(name),
-      lostGpu: (b) => client.lostGpu(b),
-    };
+    const counted = countedPageClient(client, asked);
     const route = new PageRoute(counted, () => ({ backend: 'webgl', adapter: probes.find((p) => p.backend === 'webgl')!.adapter! }));
     const lines: LogLine[] = [];
     const routed = new RecognitionService({ cacheDir, mirrorDir, offline: true, backend: 'wasm', page: (c) => route.score(c), log: (l) => lines.push(l) });
